@@ -1,0 +1,41 @@
+# Two commands from a fresh clone: `make run` and `make test`. Everything else is built on demand.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= ../shared
+CORPUS := $(if $(wildcard $(SHARED)/corpus/GOLD_FORMAT.md),$(SHARED)/corpus,samples)
+
+.PHONY: run test lint typecheck unit score bench clean
+
+$(BIN)/minutesbot: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "fel: $(PYTHON) saknas (Python 3.11 krävs)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+# Until the bot exists: run the extractor over the project's own example minutes.
+run: $(BIN)/minutesbot
+	@for f in samples/*.docx; do echo "== $$f"; $(BIN)/minutesbot extract "$$f" || exit $$?; done
+
+test: lint typecheck unit score
+
+lint: $(BIN)/minutesbot
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/minutesbot
+	$(BIN)/mypy minutes workflows
+
+unit: $(BIN)/minutesbot
+	$(BIN)/pytest -q
+
+# Extraction quality over all three formats; fails below the regression floor.
+score: $(BIN)/minutesbot
+	$(BIN)/python bench/score.py --corpus $(CORPUS) --floor 0.90
+
+bench: $(BIN)/minutesbot
+	$(BIN)/python bench/extract.py --corpus $(CORPUS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Adaptive Cards as pure functions from domain objects to JSON (later issue)."""

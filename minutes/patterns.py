@@ -1,0 +1,170 @@
+"""Swedish vocabularies of minutes: column headers, owners, parties, signal phrases. Data, not logic."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class ColumnRole(StrEnum):
+    OWNER = "owner"
+    FOLLOW_UP_DATE = "follow_up_date"
+    DUE_DATE = "due_date"
+    TIME = "time"
+    CONTEXT = "context"
+    ACTION = "action"
+    TITLE = "title"
+
+
+# Header text → column role, first match wins: the order settles headers naming two things
+# ('Hur ska beslutet kommuniceras' is context, 'Åtgärd/beslut' is the action).
+COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
+    (role, re.compile(pattern, re.IGNORECASE))
+    for role, pattern in (
+        (ColumnRole.OWNER, r"^(?:huvud)?ansvarig|^ansvar\b|^vem\b|^ägare|^utförare|^vem gör"),
+        (ColumnRole.FOLLOW_UP_DATE, r"uppföljning\w*\s*(?:datum|när)|^uppföljning$|^följs upp"),
+        (
+            ColumnRole.DUE_DATE,
+            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart",
+        ),
+        (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$|^tidpunkt"),
+        (
+            ColumnRole.CONTEXT,
+            r"information|anteckning|dialog|diskussion|bakgrund|nuläge|beskrivning|kommentar|målgrupp"
+            r"|^hur\b|resultat|^status|notering|^syfte|^underlag|^föredragande",
+        ),
+        (ColumnRole.ACTION, r"åtgärd|beslut|att göra|uppgift|aktivitet|^insats|^förslag"),
+        (ColumnRole.TITLE, r"rubrik|ärende|punkt|område|fråga|ämne|dagordning|förbättring|^nr$|^rubrik"),
+    )
+)
+
+# Everyone: owners that mean the whole group.
+ALL_WORDS = re.compile(
+    r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen)$",
+    re.IGNORECASE,
+)
+
+# Upper-case abbreviations that are functions or bodies, never a person's initials.
+ORGANISATION_ABBREVIATIONS = frozenset(
+    """HR IT KLG ALG FLG FSG VSG LSG CSG MBL APT KF KS EC VC OD SSR VOF SLF ÄO IFO LSS BUF AC VO
+    PP DV MLK MAS MAR SAS SOF AMF NÄMNDEN KOMMUNAL VISION LEDARNA SKR""".split()
+)
+
+# Role nouns: a word ending in one of these is a function someone holds ('HR-chef', 'Omsorgsdirektör').
+ROLE_SUFFIX = (
+    r"(?:chef|chefen|chefer|cheferna|direktör|direktören|direktörer|ledare|ledaren|ledarna|ansvarig|ansvariga"
+    r"|strateg|strategen|samordnare|samordnaren|sekreterare|sekreteraren|controller|controllern|konsult"
+    r"|konsulten|konsulter|konsulterna|ombud|ombudet|representant|representanter|representanterna"
+    r"|handläggare|handläggaren|ordförande|ordföranden|samordnaren|administratör|administratören|specialist"
+    r"|specialisten|ekonom|ekonomen|intraprenör|utvecklare|designer|koordinator|koordinatorn)"
+)
+
+# Parties and bodies acting as owners; written in lower case as owners.
+PARTY_WORDS = (
+    r"(?:arbetsgivaren|arbetsgivarsidan|förvaltningen|\w+förvaltningen|förvaltningsledningen|verksamheten"
+    r"|verksamheterna|\w+avdelningen|avdelningen|avdelningarna|enheten|enheterna|nämnden|styrelsen"
+    r"|facket|fackliga parter|fackliga representanter|fackliga|parterna|kommunal|vision|ledarna|ssr"
+    r"|akademikerförbundet ssr|arbetsgruppen|styrgruppen|ledningsgruppen|kärngruppen|projektgruppen"
+    r"|samverkansgruppen|kansliet|staben|hr)"
+)
+
+# Words that may stand before a role noun in an owner phrase.
+ROLE_MODIFIERS = (
+    r"(?:alla|samtliga|respektive|berörda|berörd|fackliga|nya|ny|biträdande|tillförordnad|t\.f\.|vår|våra"
+    r"|ansvarig|ansvariga|administrativ|administrativa|ekonomisk|medicinskt|[A-ZÅÄÖ]{2,5})"
+)
+
+# Present-tense verbs and auxiliaries that follow an actor in an assignment or commitment.
+ACTOR_VERBS = (
+    r"(?:får|fått|har fått|har|tar|tog|ska|skall|kommer|behöver|måste|bör|ansvarar|återkommer|återkopplar"
+    r"|återrapporterar|kallar|säkerställer|skickar|bevakar|inventerar|kontaktar|sammanställer|tilldelar"
+    r"|väljer|justerar|deltar|bokar|bjuder|utreder|undersöker|ser|stämmer|informerar|lyfter|bereder|följer"
+    r"|arbetar|planerar|förbereder|lägger|gör|ordnar|samordnar|uppdaterar|kompletterar|tar fram|beställer"
+    r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser"
+    r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker)"
+)
+
+# Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
+REPORTING_VERBS = re.compile(
+    r"\b(?:meddelar|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
+    r"|framför|konstaterar|tar upp|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
+    re.IGNORECASE,
+)
+
+DECISION = re.compile(
+    r"^\s*beslut\s*:|\bbeslutar\b|\bbeslutas\b|\bfastställ(?:er|s|des)\b|\bär fastställd|\bgodkänn(?:er|s)\b"
+    r"|\bställer sig bakom\b|\bstående punkt\b|\benades\b|\bär överens\b|\bbeslut om att\b",
+    re.IGNORECASE,
+)
+
+FOLLOW_UP = re.compile(
+    r"\båterkommer\b|\båterkopplar\b|\båterrapporter|\buppföljning (?:kommande|nästa|på|vid|i)\b"
+    r"|\båter (?:för|till)\b|\bflyttas till\b|\btas upp (?:igen )?(?:på|vid)\b|\bbordläggs\b"
+    r"|\bföljs upp\b|\bklart för uppföljning\b|\bska (?:frågan |ärendet )?upp (?:för|till|på|i)\b"
+    r"|\bstäms av\b|\bstämmas av\b|\bpå nästa möte\b",
+    re.IGNORECASE,
+)
+
+# Common words ending in -a that are not infinitives ('kommer ske på nästa möte').
+NOT_INFINITIVES = (
+    r"(?:nästa|andra|första|hela|enda|samma|bara|många|alla|sista|egna|nya|stora|bra|extra|gamla|dessa"
+    r"|flera|vara|bli|finnas|denna|vilka|sina|våra|era|tidigare|senare|inga|ena|övriga|olika|bästa)"
+)
+
+ACTION = re.compile(
+    r"\bf[åa]t?t? i uppdrag\b|\bfår i uppdrag\b|\bf(?:år|ått) uppdraget\b|\bi uppdrag att\b|\buppdras\b"
+    r"|\bansvarar för\b|\bansvarig\s*$|\b\w+ ansvarig\b(?=[.\s]*$)|\btar med sig\b|\btar med (?:fråga|frågan)\b"
+    r"|\btar (?:frågan|ärendet) vidare\b|\bbevakar\b|\bkallar till\b|\bsäkerställ\w*|\bskickar\b"
+    r"|\binventerar\b|\bsammanställer\b|\bkontaktar\b|\bstämmer av\b|\bbjuder in\b|\bbokar\b|\butreder\b"
+    r"|\bundersöker\b|\bser över\b|\bse över\b|\bses över\b|\btar fram\b|\bta fram\b|\btas fram\b"
+    r"|\bbehöver\b|\bbehövs\b|\bmåste\b|\bska\b|\bskall\b|\bkommer att\b"
+    r"|\bsamordnas av\b|\butse\b|\bdeltar\b|\bväljer\b|\bjusterar\b|\btilldelar\b|\blägger in\b"
+    r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
+    r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
+    r"|\barbetar(?: löpande| aktivt| vidare)? med\b"
+    rf"|\bkommer\s+(?:\w+\s+){{0,3}}?(?:att\s+\w+|(?!{NOT_INFINITIVES}\b)\w+a)\b(?<!as)",
+    re.IGNORECASE,
+)
+
+# An action cell may open with an infinitive or a verbal noun: 'Se över rutinen', 'Översyn av …'.
+ACTION_OPENING = re.compile(
+    r"^\s*(?:\d+[.)]\s*)?(?:se över|ta fram|utse|göra|erbjuda|rekrytera|bedöma|upphandla|implementera"
+    r"|kartlägga|tydliggöra|säkerställa|utreda|undersöka|översyn|framtagande|utbyte|ta med|skicka|boka"
+    r"|kalla|bjuda in|informera|sammanställa|följa upp|uppdatera|planera|genomföra|presentation|plan för"
+    r"|analysera|inventera|kontakta|ta ställning|besluta|prova|starta|införa|utveckla|utvärdera|skapa"
+    r"|påminna|påminnelse|förbereda|samordna|stämma av|revidera|fastställa|lyfta|komplettera|tilldela"
+    r"|behöver|behövs|viktigt att|vi behöver|vi ska|vi måste)\b",
+    re.IGNORECASE,
+)
+
+# Finite verbs in the past or perfect: a report of what was done, not a commitment.
+PAST_TENSE = re.compile(
+    r"\b(?:har|hade)\s+(?:\w+\s+)?\w+(?:at|it|tt|ts)\b|\b\w{3,}(?:ade|ades|dde|des)\b|\bskickat\b|\bgenomfört\b"
+    r"|\banmält\b|\bvar\b|\bvarit\b|\bblev\b|\bgjorde\b|\btogs\b|\bvaldes\b",
+    re.IGNORECASE,
+)
+
+# Procedure of the meeting itself: never an action item.
+PROCEDURAL = re.compile(
+    r"\b(?:avslutar mötet|öppnar mötet|förklarar mötet|mötet avslutas|hälsar (?:alla )?välkomna"
+    r"|läggs till handlingarna|lades till handlingarna|valdes (?:till|som) justerare|väljs (?:till|som) justerare"
+    r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka)\b",
+    re.IGNORECASE,
+)
+
+# A clause introduced by these is a condition or a comparison, not a commitment.
+CONDITIONAL_LEAD = re.compile(r"\b(?:om|ifall|än att|såvida|när|innan|eftersom|då)\s*$", re.IGNORECASE)
+
+# Future of a state or of receiving: 'kommer att vara', 'ska finnas', 'kommer få besked'.
+STATIVE_FUTURE = re.compile(
+    r"\b(?:ska|skall|kommer(?: att)?|kan)\s+(?:\w+\s+)?(?:vara|bli|finnas|ligga|gälla|innebära|kunna|behöva)\b"
+    r"|\bkommer(?: att)? få\s+(?!\w+a\b)\w+",
+    re.IGNORECASE,
+)
+
+# 'Beslut', 'Beslutspunkter': a section whose paragraphs are the group's decisions.
+DECISION_HEADING = re.compile(
+    r"^\s*(?:beslut|beslutspunkter|beslutade punkter|fattade beslut)\s*:?\s*$", re.I
+)
+
+GROUP_BODY = re.compile(r"\b(?:[A-ZÅÄÖ]{1,3}SG(?:/[A-ZÅÄÖ]{1,3}SG)?|[A-ZÅÄÖ]LG|ALG|KLG)\b")

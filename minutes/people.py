@@ -1,0 +1,304 @@
+"""People in minutes: the attendee roster, owner normalisation and the actors a sentence names. Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from minutes.model import Person
+from minutes.patterns import (
+    ACTOR_VERBS,
+    NOT_INFINITIVES,
+    ALL_WORDS,
+    ORGANISATION_ABBREVIATIONS,
+    PARTY_WORDS,
+    ROLE_MODIFIERS,
+    ROLE_SUFFIX,
+)
+from minutes.text import repair_hyphens, squash
+
+ALL = "ALLA"
+_UPPER = "A-ZÅÄÖÉÜ"
+_LOWER = "a-zåäöéüß"
+_NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
+_FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
+# 'Annika Andersson (AA)': a name with its initials.
+_NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
+_ROSTER_LABEL = re.compile(
+    r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
+    r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
+    re.IGNORECASE,
+)
+_NOT_NAMES = frozenset(
+    """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
+    onsdag torsdag fredag lördag söndag helsingborg helsingborgs stad staden kommun region sverige malmö
+    stockholm göteborg lund vård omsorg barn unga familj vuxen team impact innovation summit""".split()
+)
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive key, so 'Jönsson' finds 'Jonsson'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Who the document names: attendees with initials, guests, and other full names seen in it."""
+
+    people: tuple[Person, ...]
+    other_names: tuple[str, ...] = ()
+
+    @property
+    def initials(self) -> frozenset[str]:
+        return frozenset(p.initials for p in self.people if p.initials)
+
+    def first_names(self) -> frozenset[str]:
+        names = [p.name for p in self.people] + list(self.other_names)
+        return frozenset(n.split()[0] for n in names if n.split())
+
+    def resolve_name(self, written: str) -> str | None:
+        """The owner form of a written name: initials, else the name as the roster writes it."""
+        words = written.split()
+        if not words:
+            return None
+        key_first = _fold(words[0])
+        rest = [_fold(w.rstrip(".")) for w in words[1:]]
+        candidates: list[tuple[str, str | None]] = [(p.name, p.initials) for p in self.people]
+        candidates += [(n, None) for n in self.other_names]
+        hits: list[tuple[str, str | None]] = []
+        for name, initials in candidates:
+            parts = [_fold(w) for w in name.split()]
+            if not parts or parts[0] != key_first:
+                continue
+            if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
+                continue
+            hits.append((name, initials))
+        unique = {name: initials for name, initials in hits}
+        # 'Sanna Melling' and 'Sanna Melling Utvecklingsledare' are one person: keep the shortest.
+        shortest = min(unique, key=len, default=None)
+        if shortest is not None and all(n.startswith(shortest) for n in unique):
+            unique = {shortest: unique[shortest]}
+        if len(unique) != 1:
+            return None
+        name, initials = next(iter(unique.items()))
+        return initials or name
+
+
+def parse_roster(text: str) -> Roster:
+    """Read attendees from the opening lines and the names given with initials anywhere."""
+    people: dict[str, Person] = {}
+    for match in _NAME_WITH_INITIALS.finditer(squash(text)):
+        name, initials = match.group(1), match.group(2)
+        people.setdefault(name, Person(name=name, initials=initials))
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        label = _ROSTER_LABEL.match(line)
+        if label is None:
+            continue
+        role = label.group(1).lower()
+        # The list may continue on the next lines until a blank line or the next label.
+        body = [label.group(2)]
+        for follow in lines[index + 1 : index + 6]:
+            if not follow.strip() or _ROSTER_LABEL.match(follow) or follow.rstrip().endswith(":"):
+                break
+            body.append(follow)
+        listed = squash(" ".join(body))
+        for name in re.findall(_FULL_NAME, listed):
+            if _is_plausible_name(name) and name not in people:
+                single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
+                people[name] = Person(name=name, role=single_role)
+    other = tuple(
+        sorted(
+            {
+                n
+                for n in re.findall(rf"(?<![{_UPPER}{_LOWER}])({_NAME_WORD}\s+{_NAME_WORD})", squash(text))
+                if _is_plausible_name(n) and n not in people
+            }
+        )
+    )
+    return Roster(people=tuple(people.values()), other_names=other)
+
+
+def _is_plausible_name(name: str) -> bool:
+    words = name.split()
+    return (
+        len(words) >= 2
+        and not any(w.casefold() in _NOT_NAMES for w in words)
+        # 'Sanna Melling Utvecklingsledare', 'Myndighetschef Ansökningstiden': roles are not names.
+        and not any(re.fullmatch(rf"[\w-]*{ROLE_SUFFIX}", w, re.IGNORECASE) for w in words)
+    )
+
+
+def _normalise_role(text: str) -> str:
+    """Roles and parties in lower case as written; 'HR chef' becomes 'hr-chef' like the compound it is."""
+    text = squash(text).strip(" .,;:()")
+    text = re.sub(rf"\b([{_UPPER}]{{2,5}})\s+({ROLE_SUFFIX})\b", r"\1-\2", text)
+    return text.lower()
+
+
+# Owner lists split at commas, slashes, line breaks and 'och', but not in 'Fastighet- och säkerhetsansvarig'.
+_SPLIT = re.compile(r"\s*[,;/&+]\s*|\s*\n\s*(?:och\s+)?|(?<!-)\s+och\s+")
+
+
+def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
+    """Owners from a responsible-column cell: 'EE, SR och TU' → ('EE', 'SR', 'TU'); roles in lower case."""
+    # A PDF may wrap one letter of a word onto its own line ('Myndighetsche' / 'f').
+    joined = re.sub(r"(\w)\n([a-zåäö]{1,2})(?=\n|$)", r"\1\2", repair_hyphens(text)).strip(" .,;:\n")
+    if not squash(joined):
+        return ()
+    parts = [squash(p) for p in _SPLIT.split(joined) if squash(p)]
+    # 'AA EE' on one line: initials separated by spaces only.
+    parts = [w for p in parts for w in (p.split() if re.fullmatch(rf"[{_UPPER}]{{2,4}}(?:\s+[{_UPPER}]{{2,4}})+", p) else [p])]
+    # Split on 'och' and commas only when every part is an owner on its own; otherwise the cell is one
+    # phrase ('Avdelningschef för digitalisering och välfärdsteknik').
+    if len(parts) > 1 and not all(_is_owner_token(p, roster) for p in parts):
+        parts = [p for p in re.split(r"\s*[/\n;]\s*", squash(text)) if p.strip(" .,")]
+    owners: list[str] = []
+    for part in parts:
+        owner = normalise_owner(part, roster)
+        if owner and owner not in owners:
+            owners.append(owner)
+    return tuple(owners)
+
+
+def _is_owner_token(part: str, roster: Roster) -> bool:
+    part = part.strip(" .")
+    return bool(
+        ALL_WORDS.match(part)
+        or re.fullmatch(rf"[{_UPPER}]{{2,4}}", part)
+        or roster.resolve_name(part)
+        or re.fullmatch(rf"(?:{ROLE_MODIFIERS}\s+)?[\w-]*{ROLE_SUFFIX}", part, re.IGNORECASE)
+        or re.fullmatch(PARTY_WORDS, part, re.IGNORECASE)
+    )
+
+
+def normalise_owner(part: str, roster: Roster) -> str | None:
+    """One owner phrase → its GOLD form: initials, roster name, 'ALLA', or a lower-case role/party."""
+    part = squash(part).strip(" .,;:()")
+    if not part or part == "-":
+        return None
+    if ALL_WORDS.match(part):
+        return ALL
+    if re.fullmatch(rf"[{_UPPER}]{{2,4}}", part):
+        if part in roster.initials:
+            return part
+        if part in ORGANISATION_ABBREVIATIONS or roster.initials:
+            return part.lower()
+        return part
+    resolved = roster.resolve_name(part)
+    if resolved:
+        return resolved
+    return _normalise_role(part)
+
+
+# --- actors named in a sentence ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ActorGrammar:
+    """Compiled patterns that find who acts in a sentence, built once per document."""
+
+    subject_first: re.Pattern[str]
+    inverted: re.Pattern[str]
+    passive_agent: re.Pattern[str]
+    assignment: re.Pattern[str]
+    leading_noun_phrase: re.Pattern[str]
+
+
+def actor_grammar(roster: Roster) -> ActorGrammar:
+    names = sorted(
+        {n for p in roster.people for n in _name_forms(p.name)} | set(_other_forms(roster)), key=len
+    )
+    name_alt = "|".join(re.escape(n) for n in reversed(names)) or r"(?!x)x"
+    # Initials and capitalised words must keep their case even inside the case-insensitive patterns.
+    initials = rf"(?-i:(?<![\w-])[{_UPPER}]{{2,3}}(?![\w-]))"
+    modifier = rf"(?:{ROLE_MODIFIERS}|(?-i:[{_UPPER}][{_LOWER}]+(?:iv|ig|isk|ell|ör)))"
+    role = rf"(?:{modifier}\s+)?(?:[\w]+-\s+och\s+)?[\w-]*{ROLE_SUFFIX}"
+    name_alt = f"(?-i:{name_alt})"
+    everyone = r"(?:alla|samtliga|var och en|vi)"
+    one = rf"(?:{name_alt}|{initials}|{role}|{PARTY_WORDS}|{everyone})(?![\w-])"
+    agent = rf"(?P<agent>{one}(?:\s*,\s*{one})*(?:\s+(?:och|&)\s+{one})?)"
+    return ActorGrammar(
+        subject_first=re.compile(
+            rf"(?:^|[.;:!?–]\s+|,\s+(?:och\s+|men\s+)?|\b(?:och|att|men)\s+){agent}\s+"
+            rf"(?:även\s+|också\s+|sedan\s+|nu\s+)?{ACTOR_VERBS}\b",
+            re.IGNORECASE,
+        ),
+        inverted=re.compile(
+            rf"\b(?:ska|skall|kommer|får|vill|fortsätter|tar|behöver|måste|bör)\s+{agent}"
+            rf"\s+(?:att\s+|även\s+|också\s+|med\s+)?[{_LOWER}]",
+            re.IGNORECASE,
+        ),
+        passive_agent=re.compile(rf"\b\w+s\s+av\s+{agent}", re.IGNORECASE),
+        assignment=re.compile(rf"\b(?:ge|ger|gav|uppdras åt|uppdrar åt)\s+{agent}\s+(?:i\s+)?uppdrag", re.I),
+        # A unit named at the start of the sentence and committed to an active verb:
+        # 'Barn, unga och familj kommer inom snar framtid utannonsera …'.
+        leading_noun_phrase=re.compile(
+            rf"^(?P<agent>(?!{_NOT_SUBJECT_START}\b)[{_UPPER}][{_LOWER}-]+(?:(?:,\s*|\s+och\s+|\s+)[{_LOWER}-]+){{0,3}})"
+            rf"\s+(?:kommer(?:\s+att)?|ska|skall)\s+(?:[{_LOWER}]+\s+){{0,3}}?"
+            rf"(?!{NOT_INFINITIVES}\b)[{_LOWER}]+[^s\W]a\b"
+        ),
+    )
+
+
+def _name_forms(name: str) -> list[str]:
+    words = name.split()
+    forms = [name, words[0]]
+    if len(words) > 1:
+        forms.append(f"{words[0]} {words[1][0]}")
+    return forms
+
+
+def _other_forms(roster: Roster) -> Iterable[str]:
+    for name in roster.other_names:
+        yield name
+        yield name.split()[0]
+
+
+# Sentence openings that are adverbials or pronouns, never a unit that acts.
+_NOT_SUBJECT_START = (
+    r"(?:Det|Detta|Den|Denna|De|Dessa|Man|Vi|Vidare|Därefter|Sedan|Dessutom|Även|Också|Nu|Här|Då|Om|När"
+    r"|Efter|Innan|Under|Inför|Framöver|Förhoppningsvis|Samtidigt|Totalt|Beslut|Arbetet|Resultatet)"
+)
+
+_PRONOUN_SUBJECTS = re.compile(r"^(?:det|detta|den|denna|de|dessa|man|som|han|hon|ni|du|jag)$", re.I)
+
+
+def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[str, ...]:
+    """Who the sentence says will act, as owners; empty when it names nobody."""
+    flat = squash(sentence)
+    found: list[str] = []
+    # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
+    flat = re.split(r"\b(?:än att|ifall|såvida)\b", flat, maxsplit=1)[0]
+    for pattern in (grammar.subject_first, grammar.assignment, grammar.inverted, grammar.passive_agent):
+        for match in pattern.finditer(flat):
+            for owner in _agent_owners(match.group("agent"), roster):
+                if owner not in found:
+                    found.append(owner)
+        if found:
+            return tuple(found)
+    leading = grammar.leading_noun_phrase.match(flat)
+    if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
+        return (_normalise_role(leading.group("agent")),)
+    return ()
+
+
+def _agent_owners(agent: str, roster: Roster) -> list[str]:
+    if _PRONOUN_SUBJECTS.match(agent.strip()):
+        return []
+    if re.fullmatch(r"vi", agent.strip(), re.IGNORECASE):
+        return [ALL]
+    if re.match(r"(?:alla|samtliga)\s+\w", agent.strip(), re.IGNORECASE):
+        return [_normalise_role(agent)]
+    # A coordinated role such as 'arbetsgivaren och fackliga representanter' splits into its parties.
+    owners: list[str] = []
+    for part in _SPLIT.split(agent):
+        if not part:
+            continue
+        owner = normalise_owner(part, roster)
+        if owner and owner not in owners:
+            owners.append(owner)
+    return owners

@@ -1,0 +1,86 @@
+"""Text clean-up shared by readers and extraction: hyphen repair, whitespace, sentences. Pure."""
+
+from __future__ import annotations
+
+import re
+
+_SOFT_HYPHEN = "\u00ad"
+# A word broken at a line end with a hyphen, continued in lower case: "Myndig-\nhetschef".
+# Not before 'och'/'eller': 'Fastighet- och säkerhetsansvarig' is a suspended compound.
+_LINE_END_HYPHEN = re.compile(r"(\w)-[ \t]*\n[ \t]*(?=[a-zåäö])(?!(?:och|eller|samt|respektive|till)\b)")
+_SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
+_WHITESPACE = re.compile(r"\s+")
+_BULLET = re.compile(r"^\s*(?:[•\uf0b7\uf0a7▪◦●○■□➢►✓*]|-(?=\s))\s*")
+# Sentence ends: . ! ? followed by space and an upper-case letter, digit or quote; abbreviations guarded below.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”“'(])")
+_ABBREVIATIONS = ("t.ex.", "bl.a.", "m.m.", "kl.", "ca.", "resp.", "t.o.m.", "fr.o.m.", "s.k.", "dvs.", "mm.")
+
+
+def repair_hyphens(text: str) -> str:
+    """Join soft hyphens and line-end hyphenation; keep line breaks otherwise."""
+    return _LINE_END_HYPHEN.sub(r"\1", text.replace(_SOFT_HYPHEN, ""))
+
+
+def squash(text: str) -> str:
+    """One line with single spaces: hyphens repaired first so no word stays broken."""
+    return _WHITESPACE.sub(" ", repair_hyphens(text)).strip()
+
+
+def tidy_lines(text: str) -> str:
+    """Collapse runs of spaces on each line and strip the lines."""
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.splitlines())
+
+
+def strip_bullet(text: str) -> tuple[str, bool]:
+    """Remove a leading bullet glyph; tell whether there was one."""
+    match = _BULLET.match(text)
+    if match is None:
+        return text, False
+    return text[match.end() :], True
+
+
+def sentences(text: str) -> list[str]:
+    """Split running text into sentences, keeping common Swedish abbreviations whole.
+
+    A short line without end punctuation followed by a capitalised line also ends a sentence:
+    text dumps and PDFs lose the paragraph break after a heading or an unpunctuated statement.
+    """
+    found: list[str] = []
+    for chunk in _soft_chunks(repair_hyphens(text)):
+        found.extend(_split_sentences(chunk))
+    return found
+
+
+def _soft_chunks(text: str) -> list[str]:
+    lines = text.split("\n")
+    if len(lines) < 2:
+        return [text]
+    widest = max(len(line.rstrip()) for line in lines)
+    chunks: list[list[str]] = [[]]
+    for index, line in enumerate(lines):
+        chunks[-1].append(line)
+        following = lines[index + 1].lstrip() if index + 1 < len(lines) else ""
+        stripped = line.rstrip()
+        if (
+            following[:1].isupper()
+            and stripped
+            and stripped[-1] not in ".,;:-–!?("
+            and len(stripped) < 0.85 * widest
+            and not stripped.endswith((" och", " att", " i", " på", " för", " med", " av", " till", " som"))
+        ):
+            chunks.append([])
+    return ["\n".join(chunk) for chunk in chunks if "".join(chunk).strip()]
+
+
+def _split_sentences(text: str) -> list[str]:
+    flat = squash(text)
+    if not flat:
+        return []
+    parts = _SENTENCE_END.split(flat)
+    merged: list[str] = []
+    for part in parts:
+        if merged and merged[-1].lower().endswith(_ABBREVIATIONS):
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    return [p.strip() for p in merged if p.strip()]

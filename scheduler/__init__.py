@@ -1,0 +1,1 @@
+"""APScheduler jobs (later issue)."""

@@ -1,0 +1,1 @@
+"""SQL persistence (later issue)."""

@@ -1,0 +1,68 @@
+"""Imports point one way: minutes ← cards/store/graph ← workflows ← bot/scheduler; SDKs stay at the edge."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = {"minutes", "cards", "store", "graph", "workflows", "bot", "scheduler"}
+SDKS = {"aiohttp", "httpx", "msgraph", "azure", "kiota_abstractions", "botbuilder", "apscheduler", "sqlalchemy"}
+
+# What each package may import of the project's own packages.
+ALLOWED = {
+    "minutes": set(),
+    "cards": {"minutes"},
+    "store": {"minutes"},
+    "graph": {"minutes"},
+    "workflows": {"minutes", "cards", "store", "graph"},
+    "bot": {"minutes", "cards", "store", "graph", "workflows"},
+    "scheduler": {"minutes", "cards", "store", "graph", "workflows"},
+}
+# The pure core and the card builders touch no SDK and no network library.
+PURE = {"minutes", "cards"}
+# botbuilder is at end of support: one gateway module holds every import of it.
+BOTBUILDER_GATEWAY = "bot/teams_gateway.py"
+
+
+def imported_roots(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_project_imports_point_one_way(package: str) -> None:
+    for path in modules(package):
+        forbidden = (imported_roots(path) & PROJECT) - ALLOWED[package] - {package}
+        assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"
+
+
+@pytest.mark.parametrize("package", sorted(PURE))
+def test_pure_packages_import_no_sdk(package: str) -> None:
+    for path in modules(package):
+        assert not imported_roots(path) & SDKS, f"{path.relative_to(ROOT)} imports an SDK"
+
+
+def test_only_the_gateway_imports_botbuilder() -> None:
+    for package in PROJECT:
+        for path in modules(package):
+            if path.relative_to(ROOT).as_posix() != BOTBUILDER_GATEWAY:
+                assert "botbuilder" not in imported_roots(path), f"{path.relative_to(ROOT)} imports botbuilder"
+
+
+def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from workflows.cli import main\nimport botbuilder.core\n", encoding="utf-8")
+    assert imported_roots(bad) == {"workflows", "botbuilder"}

@@ -1,0 +1,1 @@
+"""Imperative shell: one function per use case, and the command line."""
