@@ -44,7 +44,11 @@ def main() -> int:
         return 1
     f1, owner, due = (float(total.group(i)) for i in (1, 2, 3))
     failures = int(total.group(4))
-    low = {name: value for name, value in (("f1", f1), ("owner_acc", owner), ("due_acc", due)) if value < args.floor}
+    low = {
+        name: value
+        for name, value in (("f1", f1), ("owner_acc", owner), ("due_acc", due))
+        if value < args.floor
+    }
     if low or failures:
         print(f"score: below the floor {args.floor}: {low} failures={failures}", file=sys.stderr)
         return 1

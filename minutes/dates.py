@@ -164,7 +164,15 @@ DEADLINE_BEFORE: Final[tuple[str, ...]] = (
 )
 # Nouns and loose verbs mark only the date right after them ('Uppföljning: 2020-04-01', 'Uppföljning kommande
 # FLG'); further away they are usually about something else ('uppföljning av sjukfrånvaro … 2019-12-31').
-DEADLINE_BEFORE_NEAR: Final[tuple[str, ...]] = (r"uppföljning(?:sdatum)?", r"följs\s+upp", r"återkommer")
+# 'Intervjuer är planerade till 6/2': a scheduled date is when the task falls due.
+DEADLINE_BEFORE_NEAR: Final[tuple[str, ...]] = (
+    r"uppföljning(?:sdatum)?",
+    r"följs\s+upp",
+    r"återkommer",
+    r"(?:in)?planerad[et]?\s+(?:till|den)",
+    r"bokad[et]?\s+(?:till|den)",
+    r"utsatt\s+till",
+)
 # Right after the date: '31/10 spikas'.
 DEADLINE_AFTER: Final[tuple[str, ...]] = (r"spikas", r"fastställs", r"är\s+deadline", r"deadline", r"klart?")
 # A phrase that itself starts with one of these is a deadline ('innan jul', 'senast fredag').
@@ -288,9 +296,15 @@ _JUNK = re.compile(
 )
 
 
+# Text with single separators only, no soft hyphen and no hyphen at a line end folds to itself.
+_NOTHING_TO_FOLD = re.compile(r"(?:[^\s\u00ad-]|-(?!\s*\n)|\s(?!\s))*")
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """The text with whitespace runs folded to one space (or one newline) and line-end hyphens joined,
     plus, for every folded character, its offset in the original (one extra entry for the end)."""
+    if _NOTHING_TO_FOLD.fullmatch(text):
+        return text, list(range(len(text) + 1))  # already folded: most callers pass squashed sentences
     out: list[str] = []
     where: list[int] = []
     last = 0
@@ -407,7 +421,10 @@ def _alternation(words: Iterable[str]) -> str:
 _MONTH_ANY = _alternation(MONTHS)
 _MONTH_PERIOD = "|".join(
     [_alternation(k for k in MONTHS if k not in MONTH_ABBREVIATIONS)]
-    + [rf"{re.escape(k)}\." for k in sorted(MONTH_ABBREVIATIONS - MONTH_NOT_AFTER_PREPOSITION, key=len)[::-1]]
+    + [
+        rf"{re.escape(k)}\."
+        for k in sorted(MONTH_ABBREVIATIONS - MONTH_NOT_AFTER_PREPOSITION, key=lambda k: (-len(k), k))
+    ]
 )
 _YEAR4 = r"(?:19|20)[0-9]{2}"
 _FLAGS = re.IGNORECASE
@@ -757,9 +774,16 @@ class _Hit:
     meaning: _Meaning
 
 
+# Rules that cannot match without a digit: skipped on text that has none.
+_NEEDS_DIGIT: Final[frozenset[re.Pattern[str]]] = frozenset({_ISO, _DOTTED, _SLASHED, _YEAR_RX, _WEEK_RX})
+
+
 def _hits(masked: str, meeting: date) -> list[_Hit]:
     found: list[_Hit] = []
+    has_digit = any(c.isdigit() for c in masked)
     for rx, resolve in _GRAMMAR:
+        if not has_digit and rx in _NEEDS_DIGIT:
+            continue
         for m in rx.finditer(masked):
             try:
                 meaning = resolve(m, meeting)
@@ -781,8 +805,36 @@ def _hits(masked: str, meeting: date) -> list[_Hit]:
     return kept
 
 
+# Every expression the grammar knows has a digit or one of these words: text without any is skipped
+# before the costlier folding and masking (most sentences of minutes name no date).
+_TRIGGER = re.compile(
+    r"\d|"
+    + "|".join(
+        [
+            *MONTHS,
+            *MONTH_ABBREVIATIONS,
+            *WEEKDAYS,
+            *NUMBER_WORDS,
+            *ORDINALS,
+            *(season.forms for season in SEASONS),
+            RELATIVE_UNITS,
+            NEXT_WORDS,
+            THIS_WORDS,
+            *OFFSET_UNITS,
+            *DAY_WORDS,
+            MEETING_ACRONYMS_LOWER,
+            MEETING_NOUNS,
+            r"morgon|idag|i dag|tertial|kvartal|halvår|\bv\.|vecka|jul|påsk|årsskift|löpande|snarast|sikt",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
 def find_dates(text: str, meeting_date: date) -> list[DateMatch]:
     """Every date or period expression in `text`, in order, with its span in `text` and what it means."""
+    if _TRIGGER.search(text) is None:
+        return []
     folded, where = _fold(text)
     masked = _mask(folded)
     hits = _hits(masked, meeting_date)
@@ -891,7 +943,11 @@ def find_meeting_date(text: str) -> date | None:
     """The meeting date printed in the opening of a document: after a label ('Mötesdatum:'), or on a line
     that names the meeting or its group. A bare printed document date does not count; None if none."""
     lines = text.split("\n")[:MEETING_HEAD_LINES]
-    head = "\n".join(lines)[:MEETING_HEAD_CHARS]
+    # Only lines with a digit can hold a dated day; they and the line before them (labels, meeting words)
+    # are kept in place, the rest blanked, so the date grammar reads a fraction of the text.
+    keep = {i for i, line in enumerate(lines) if any(c.isdigit() for c in line)}
+    keep |= {i - 1 for i in keep} | {i - 2 for i in keep}
+    head = "\n".join(line if i in keep else "" for i, line in enumerate(lines))[:MEETING_HEAD_CHARS]
     best: tuple[int, date] | None = None
     for m in find_dates(head, _EPOCH):
         if m.kind != "day" or not m.explicit_year or m.due.date is None or m.history:

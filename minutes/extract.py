@@ -60,6 +60,7 @@ _SKIP_SECTION = re.compile(
     re.IGNORECASE,
 )
 _MAX_HEADING_WORDS = 9
+_OPENING_CHARS = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,14 @@ class _Context:
     roster: Roster
     grammar: ActorGrammar
     meeting_date: date
+    # The same sentence is asked for its actors several times (cutting, owning, headings): ask once.
+    _actors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def actors(self, text: str) -> tuple[str, ...]:
+        found = self._actors.get(text)
+        if found is None:
+            found = self._actors[text] = find_actors(text, self.roster, self.grammar)
+        return found
 
 
 def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
@@ -104,12 +113,13 @@ def _opening(doc: ParsedDocument) -> str:
         if isinstance(block, Table):
             break
         parts.append(block.text)
+    # A Word paragraph is one line however long: cap the characters too (the date is near the top).
     text = "\n".join(parts)
-    return "\n".join(text.splitlines()[:60])
+    return "\n".join(text.splitlines()[:60])[:_OPENING_CHARS]
 
 
 def _group_body(text: str) -> str | None:
-    found = GROUP_BODY.findall(text[:3000]) or GROUP_BODY.findall(text)
+    found: list[str] = GROUP_BODY.findall(text[:3000]) or GROUP_BODY.findall(text)
     if not found:
         return None
     # The body in the title wins ('Minnesanteckningar från samverkansgrupp FSG/VSG'); else the commonest.
@@ -324,7 +334,7 @@ def _row_items(cells: _RowCells, source: Source, context: _Context, section: str
 def _segment_actors(segment: _Segment, context: _Context) -> tuple[str, ...]:
     """The actors of the task sentence itself, not of the lead-in or later remarks."""
     for sentence in segment.sentences[segment.signal_at :]:
-        actors = find_actors(sentence, context.roster, context.grammar)
+        actors = context.actors(sentence)
         if actors:
             return actors
     return ()
@@ -407,11 +417,15 @@ def _cell_segments(blocks: Sequence[Block], context: _Context) -> list[_Segment]
                 actor_led = kind is not None and _actor_led(sentence, context)
                 boundary = (position == 0 and starts_new) or current is None
                 label = _is_label_start(sentence)
-                cut = kind is not None and ((owned and actor_led) or (label and current is not None and current.kind is not None))
+                cut = kind is not None and (
+                    (owned and actor_led) or (label and current is not None and current.kind is not None)
+                )
                 if cut and label and not owned and current is not None and not boundary:
                     # 'Beslut:' after unowned discussion: what came before is the decision's lead-in.
                     segments.remove(current)
-                    current = _Segment(sentences=[*current.sentences, sentence], number=current.number, kind=kind)
+                    current = _Segment(
+                        sentences=[*current.sentences, sentence], number=current.number, kind=kind
+                    )
                     current.signal_at = len(current.sentences) - 1
                     segments.append(current)
                     owned = True
@@ -440,7 +454,7 @@ def _split_numbered(text: str, structural: bool) -> Iterable[tuple[str, bool]]:
 def _actor_led(sentence: str, context: _Context) -> bool:
     """The sentence opens with who will act ('HR får i uppdrag …'); 'vi' is too weak to cut on."""
     head = " ".join(sentence.split()[:6])
-    actors = find_actors(head, context.roster, context.grammar)
+    actors = context.actors(head)
     return bool(actors) and actors != (ALL,) and not _ANAPHORIC.match(sentence)
 
 
@@ -491,7 +505,9 @@ class _ProseState:
         return self.release()
 
 
-def _paragraph_items(paragraph: Paragraph, index: int, context: _Context, state: _ProseState) -> list[ActionItem]:
+def _paragraph_items(
+    paragraph: Paragraph, index: int, context: _Context, state: _ProseState
+) -> list[ActionItem]:
     text = squash(paragraph.text)
     if not text:
         return []
@@ -501,18 +517,21 @@ def _paragraph_items(paragraph: Paragraph, index: int, context: _Context, state:
         return state.release()
     if label and len(label.group(1).split()) <= 3:
         name = label.group(1)
-        state.skip_section = bool(_SKIP_SECTION.search(name))
-        state.decision_section = bool(DECISION_HEADING.match(name + ":"))
+        skip = bool(_SKIP_SECTION.search(name))
         if not label.group(2).strip():
-            state.heading = name if not state.skip_section else state.heading
+            # A label on its own line ('FLG syfte:', 'Beslut:') opens a section.
+            state.skip_section = skip
+            state.decision_section = bool(DECISION_HEADING.match(name + ":"))
+            state.heading = name if not skip else state.heading
             return state.release()
-        if state.skip_section:
+        if skip:
+            # 'Närvarande: …' is only itself.
             return state.release()
     if paragraph.heading or _looks_like_heading(text, paragraph):
         released = state.release()
         state.heading = text
         kind = _kind_of(text)
-        actors = find_actors(text, context.roster, context.grammar) if kind else ()
+        actors = context.actors(text) if kind else ()
         if kind is not None and actors and not state.skip_section:
             due = choose_due(text, context.meeting_date)
             state.pending = ActionItem(kind, text, text, actors, due, Source(block=index), actors=actors)
@@ -526,7 +545,7 @@ def _paragraph_items(paragraph: Paragraph, index: int, context: _Context, state:
     if not items:
         return state.release()
     # The text under a task heading that names no actor of its own is that heading's item.
-    if any(not find_actors(item.text, context.roster, context.grammar) for item in items):
+    if any(not context.actors(item.text) for item in items):
         state.pending = None
     return [*state.release(), *items]
 
@@ -539,7 +558,7 @@ def _looks_like_heading(text: str, paragraph: Paragraph) -> bool:
 def _decision_paragraph(text: str, index: int, context: _Context, state: _ProseState) -> list[ActionItem]:
     if text.endswith(":") or PROCEDURAL.search(text):
         return []
-    actors = find_actors(text, context.roster, context.grammar)
+    actors = context.actors(text)
     item = ActionItem(
         kind=ItemKind.DECISION,
         topic=state.heading or "",
@@ -593,9 +612,9 @@ def _prose_item(
     main_clause = " ".join(text.split()[:8])
     if (PAST_TENSE.search(main_clause) or _STATUS.search(text)) and not future and kind is ItemKind.ACTION:
         return None
-    actors = find_actors(text, context.roster, context.grammar)
+    actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:
-        actors = find_actors(heading, context.roster, context.grammar)
+        actors = context.actors(heading)
     if not actors:
         return None
     return ActionItem(

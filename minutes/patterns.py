@@ -46,8 +46,8 @@ ALL_WORDS = re.compile(
 
 # Upper-case abbreviations that are functions or bodies, never a person's initials.
 ORGANISATION_ABBREVIATIONS = frozenset(
-    """HR IT KLG ALG FLG FSG VSG LSG CSG MBL APT KF KS EC VC OD SSR VOF SLF ÄO IFO LSS BUF AC VO
-    PP DV MLK MAS MAR SAS SOF AMF NÄMNDEN KOMMUNAL VISION LEDARNA SKR""".split()
+    """HR IT KLG ALG FLG FSG VSG LSG CSG MBL APT KF KS KSF EC VC OD SSR IFO LSS SOL HSL BUF UBF SOF VOF ÄO
+    OF AC VO PP DV MAS MAR SAS SFI BOU NÄMNDEN KOMMUNAL VISION LEDARNA SKR""".split()
 )
 
 # Role nouns: a word ending in one of these is a function someone holds ('HR-chef', 'Omsorgsdirektör').

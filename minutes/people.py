@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -10,8 +11,8 @@ from dataclasses import dataclass
 from minutes.model import Person
 from minutes.patterns import (
     ACTOR_VERBS,
-    NOT_INFINITIVES,
     ALL_WORDS,
+    NOT_INFINITIVES,
     ORGANISATION_ABBREVIATIONS,
     PARTY_WORDS,
     ROLE_MODIFIERS,
@@ -31,13 +32,15 @@ _ROSTER_LABEL = re.compile(
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
+# Capitalised words that start no person's name: months, weekdays, places and organisations.
 _NOT_NAMES = frozenset(
     """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
-    onsdag torsdag fredag lördag söndag helsingborg helsingborgs stad staden kommun region sverige malmö
-    stockholm göteborg lund vård omsorg barn unga familj vuxen team impact innovation summit""".split()
+    onsdag torsdag fredag lördag söndag stad staden kommun kommunen region regionen sverige förvaltning
+    förvaltningen nämnd nämnden enhet enheten avdelning avdelningen""".split()
 )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few names are folded for every owner cell
 def _fold(text: str) -> str:
     """Case- and accent-insensitive key, so 'Jönsson' finds 'Jonsson'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -126,7 +129,7 @@ def _is_plausible_name(name: str) -> bool:
     words = name.split()
     return (
         len(words) >= 2
-        and not any(w.casefold() in _NOT_NAMES for w in words)
+        and not any(w.casefold() in _NOT_NAMES or w.upper() in ORGANISATION_ABBREVIATIONS for w in words)
         # 'Sanna Melling Utvecklingsledare', 'Myndighetschef Ansökningstiden': roles are not names.
         and not any(re.fullmatch(rf"[\w-]*{ROLE_SUFFIX}", w, re.IGNORECASE) for w in words)
     )
@@ -151,7 +154,11 @@ def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
         return ()
     parts = [squash(p) for p in _SPLIT.split(joined) if squash(p)]
     # 'AA EE' on one line: initials separated by spaces only.
-    parts = [w for p in parts for w in (p.split() if re.fullmatch(rf"[{_UPPER}]{{2,4}}(?:\s+[{_UPPER}]{{2,4}})+", p) else [p])]
+    parts = [
+        w
+        for p in parts
+        for w in (p.split() if re.fullmatch(rf"[{_UPPER}]{{2,4}}(?:\s+[{_UPPER}]{{2,4}})+", p) else [p])
+    ]
     # Split on 'och' and commas only when every part is an owner on its own; otherwise the cell is one
     # phrase ('Avdelningschef för digitalisering och välfärdsteknik').
     if len(parts) > 1 and not all(_is_owner_token(p, roster) for p in parts):
@@ -238,8 +245,8 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
         # 'Barn, unga och familj kommer inom snar framtid utannonsera …'.
         leading_noun_phrase=re.compile(
             rf"^(?P<agent>(?!{_NOT_SUBJECT_START}\b)[{_UPPER}][{_LOWER}-]+(?:(?:,\s*|\s+och\s+|\s+)[{_LOWER}-]+){{0,3}})"
-            rf"\s+(?:kommer(?:\s+att)?|ska|skall)\s+(?:[{_LOWER}]+\s+){{0,3}}?"
-            rf"(?!{NOT_INFINITIVES}\b)[{_LOWER}]+[^s\W]a\b"
+            rf"\s+(?:kommer(?:\s+att)?|ska|skall)\s+(?:(?!{_NOT_ADVERBS}\b)[{_LOWER}]+(?<!s)\s+){{0,3}}?"
+            rf"(?!{NOT_INFINITIVES}\b|{_NOT_ADVERBS}\b)[{_LOWER}]+[^s\W]a\b"
         ),
     )
 
@@ -263,6 +270,10 @@ _NOT_SUBJECT_START = (
     r"(?:Det|Detta|Den|Denna|De|Dessa|Man|Vi|Vidare|Därefter|Sedan|Dessutom|Även|Också|Nu|Här|Då|Om|När"
     r"|Efter|Innan|Under|Inför|Framöver|Förhoppningsvis|Samtidigt|Totalt|Beslut|Arbetet|Resultatet)"
 )
+
+# Between the auxiliary and the verb only adverbs may stand ('kommer inom snar framtid utannonsera');
+# a conjunction or another auxiliary means the verb belongs to another clause.
+_NOT_ADVERBS = r"(?:och|men|eller|samt|att|ska|skall|kan|bör|måste|som|det|den|de)"
 
 _PRONOUN_SUBJECTS = re.compile(r"^(?:det|detta|den|denna|de|dessa|man|som|han|hon|ni|du|jag)$", re.I)
 

@@ -57,6 +57,7 @@ PAGE_NUMBER = re.compile(
 )
 BAND = 0.12  # top and bottom share of the page where headers and footers live
 RIGHT_ALIGNED = 0.4  # x0 beyond this share of the page width: right-aligned header text
+MAX_FURNITURE_CHARS = 80  # a longer line is running text, however often it repeats
 SAME_POSITION = 4.0  # points: a repeated header/footer line sits at the same height on every page
 LINE_TOLERANCE = 3.0  # points: words this close vertically share a line (pdfplumber's default)
 PARAGRAPH_GAP = 0.45  # a vertical gap above this share of the line height starts a new paragraph
@@ -269,7 +270,7 @@ def _repeated_band_lines(pages: list[_Page]) -> set[tuple[int, int]]:
     by_key: dict[str, list[tuple[int, int, float]]] = {}
     for page_index, page in enumerate(pages):
         for line_index, line in enumerate(page.lines):
-            if _in_band(line, page):
+            if _in_band(line, page) and len(line.text) <= MAX_FURNITURE_CHARS:
                 by_key.setdefault(_furniture_key(line.text), []).append((page_index, line_index, line.top))
     needed = max(2, math.ceil(len(pages) / 2))
     repeated: set[tuple[int, int]] = set()

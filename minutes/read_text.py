@@ -209,7 +209,8 @@ def _consume(
             return _OpenRow()
         return current
     last = block[-1]
-    tail = re.search(rf"(?:^|\s)({owners})({_DATE_TAIL})\s*$", last)
+    # 'inom ÄO', 'för HR': after a preposition the letters are the text's, not an owner cell.
+    tail = re.search(rf"(?:^|(?<!\binom)(?<!\bför)(?<!\bi)(?<!\bpå)(?<!\bav)(?<!\bmed)\s)({owners})({_DATE_TAIL})\s*$", last)
     if tail:
         head = last[: tail.start()].rstrip()
         body_lines = [*block[:-1], head] if head else block[:-1]

@@ -10,6 +10,7 @@ _SOFT_HYPHEN = "\u00ad"
 _LINE_END_HYPHEN = re.compile(r"(\w)-[ \t]*\n[ \t]*(?=[a-zåäö])(?!(?:och|eller|samt|respektive|till)\b)")
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u202f]+")
 _WHITESPACE = re.compile(r"\s+")
+_NEEDS_SQUASH = re.compile(r"\s\s|[^\S ]|\u00ad|^\s|\s$")
 _BULLET = re.compile(r"^\s*(?:[•\uf0b7\uf0a7▪◦●○■□➢►✓*]|-(?=\s))\s*")
 # Sentence ends: . ! ? followed by space and an upper-case letter, digit or quote; abbreviations guarded below.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”“'(])")
@@ -18,11 +19,15 @@ _ABBREVIATIONS = ("t.ex.", "bl.a.", "m.m.", "kl.", "ca.", "resp.", "t.o.m.", "fr
 
 def repair_hyphens(text: str) -> str:
     """Join soft hyphens and line-end hyphenation; keep line breaks otherwise."""
+    if "-" not in text and _SOFT_HYPHEN not in text:
+        return text
     return _LINE_END_HYPHEN.sub(r"\1", text.replace(_SOFT_HYPHEN, ""))
 
 
 def squash(text: str) -> str:
     """One line with single spaces: hyphens repaired first so no word stays broken."""
+    if _NEEDS_SQUASH.search(text) is None:
+        return text  # already one clean line: the common case inside extraction
     return _WHITESPACE.sub(" ", repair_hyphens(text)).strip()
 
 

@@ -9,7 +9,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = {"minutes", "cards", "store", "graph", "workflows", "bot", "scheduler"}
-SDKS = {"aiohttp", "httpx", "msgraph", "azure", "kiota_abstractions", "botbuilder", "apscheduler", "sqlalchemy"}
+SDKS = {
+    "aiohttp",
+    "httpx",
+    "msgraph",
+    "azure",
+    "kiota_abstractions",
+    "botbuilder",
+    "apscheduler",
+    "sqlalchemy",
+}
 
 # What each package may import of the project's own packages.
 ALLOWED = {
@@ -59,7 +68,9 @@ def test_only_the_gateway_imports_botbuilder() -> None:
     for package in PROJECT:
         for path in modules(package):
             if path.relative_to(ROOT).as_posix() != BOTBUILDER_GATEWAY:
-                assert "botbuilder" not in imported_roots(path), f"{path.relative_to(ROOT)} imports botbuilder"
+                assert "botbuilder" not in imported_roots(path), (
+                    f"{path.relative_to(ROOT)} imports botbuilder"
+                )
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:

@@ -13,10 +13,7 @@ from typing import Any
 
 from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
-try:
-    from workflows.sandbox import read_in_sandbox
-except ImportError:  # TEMP
-    read_in_sandbox = None  # type: ignore
+from workflows.sandbox import read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2
@@ -78,7 +75,9 @@ def _read_file(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise DocumentError(f"filen är för stor ({size // 1_000_000} MB, högst {MAX_FILE_BYTES // 1_000_000} MB)")
+            raise DocumentError(
+                f"filen är för stor ({size // 1_000_000} MB, högst {MAX_FILE_BYTES // 1_000_000} MB)"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise DocumentError("filen finns inte") from None
@@ -95,9 +94,7 @@ def extraction_to_json(result: Extraction) -> dict[str, Any]:
             "body": meeting.body,
             "date": meeting.date.isoformat() if meeting.date else None,
             "title": meeting.title,
-            "people": [
-                {"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people
-            ],
+            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
         },
         "items": [_item_to_json(item) for item in result.items],
     }
@@ -132,7 +129,9 @@ def format_table(result: Extraction) -> str:
         owners = ", ".join(item.owners) or "ingen angiven"
         lines.append(f"{number:>3}. {_KIND_LABELS[item.kind]:<11} Ansvarig: {owners:<24} Klart: {due}")
         if item.topic:
-            lines.append(textwrap.fill(item.topic, width=100, initial_indent="     Ämne: ", subsequent_indent=" " * 11))
+            lines.append(
+                textwrap.fill(item.topic, width=100, initial_indent="     Ämne: ", subsequent_indent=" " * 11)
+            )
         lines.append(textwrap.fill(item.text, width=100, initial_indent="     ", subsequent_indent="     "))
         lines.append("")
     return "\n".join(lines)

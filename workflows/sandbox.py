@@ -6,7 +6,7 @@ import json
 import logging
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from minutes.model import DocumentError, NotMinutes, ParsedDocument, UnreadableDocument, UnsafeDocument
 from minutes.serialize import document_from_json
@@ -41,7 +41,9 @@ def read_in_sandbox(
 ) -> ParsedDocument:
     """minutes.readers.read_document in a worker process. Raises the worker's DocumentError, or
     UnsafeDocument when the worker runs out of memory or time."""
-    command = [sys.executable, "-m", WORKER_MODULE, filename, str(memory_bytes), str(cpu_seconds)]
+    # The worker needs only the suffix; the name itself may hold anything, a NUL byte or a person's name.
+    worker_filename = "dokument" + PurePath(filename.replace("\0", "")).suffix[:16]
+    command = [sys.executable, "-m", WORKER_MODULE, worker_filename, str(memory_bytes), str(cpu_seconds)]
     try:
         completed = subprocess.run(
             command,
@@ -53,7 +55,7 @@ def read_in_sandbox(
             check=False,
         )
     except subprocess.TimeoutExpired as error:  # subprocess.run has killed the worker
-        logger.warning("read worker timed out after %.0f s", timeout)
+        logger.warning("read worker timed out after %.1f s", timeout)
         raise UnsafeDocument(MSG_TOO_HEAVY) from error
     if completed.stderr:
         logger.debug("read worker stderr: %s", completed.stderr.decode("utf-8", "replace"))

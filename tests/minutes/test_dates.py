@@ -587,3 +587,16 @@ def test_never_raises_and_spans_inside(text: str, meeting: date) -> None:
     resolve_due(text, meeting)
     found = find_meeting_date(text)
     assert found is None or isinstance(found, date)
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("Intervjuer är planerade till 6/2.", True),
+        ("Visningen är bokad till 14/3.", True),
+        ("Intervjuer hölls 6/2.", False),
+    ],
+)
+def test_a_scheduled_date_is_marked(text: str, marked: bool) -> None:
+    (match,) = find_dates(text, date(2024, 1, 29))
+    assert match.marked is marked

@@ -67,7 +67,10 @@ def test_owner_cells_normalise_to_the_gold_form(cell: str, roster: Roster, expec
         ),
         ("HR-chef menar att årsklockan behöver se annorlunda ut, och att HR behöver mer tid.", ("hr",)),
         ("Första träffen fortsätter vi med temat.", ("ALLA",)),
-        ("Fastighet- och säkerhetsansvarig arbetar löpande med dessa frågor.", ("fastighet- och säkerhetsansvarig",)),
+        (
+            "Fastighet- och säkerhetsansvarig arbetar löpande med dessa frågor.",
+            ("fastighet- och säkerhetsansvarig",),
+        ),
         ("Samordnas av innovationsgänget", ()),
         ("Det finns ett beslut från kommunfullmäktige.", ()),
         ("Riskbedömning kommer genomföras.", ()),

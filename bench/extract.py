@@ -1,0 +1,308 @@
+"""Benchmark the extraction core (warm docs/s and peak RSS per format) against bare-library baselines."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import json
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT / "samples"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Extraction"
+REFERENCE_DATE = date(2024, 1, 29)
+FORMATS = ("docx", "pdf", "txt")
+MODES = ("full", "baseline")
+TARGETS = {"docx": 0.5, "pdf": 0.8}  # full docs/s as a share of the bare library's docs/s
+Results = dict[tuple[str, str], dict[str, Any]]
+BASELINE_NAMES = {"docx": "python-docx paragraphs + table cells", "pdf": "pdfplumber extract_tables()"}
+
+
+# --- one measurement (runs in its own process) -----------------------------------------------------------
+
+
+def _load(corpus: Path, fmt: str) -> list[tuple[str, bytes]]:
+    return [(path.name, path.read_bytes()) for path in sorted(corpus.glob(f"*.{fmt}")) if path.is_file()]
+
+
+def _full() -> Callable[[str, bytes], object]:
+    from minutes.extract import extract
+    from minutes.readers import read_document
+
+    def run(name: str, data: bytes) -> object:
+        return extract(read_document(data, name), reference_date=REFERENCE_DATE)
+
+    return run
+
+
+def _docx_baseline() -> Callable[[str, bytes], object]:
+    import docx
+
+    def run(name: str, data: bytes) -> object:
+        doc = docx.Document(io.BytesIO(data))
+        texts = [paragraph.text for paragraph in doc.paragraphs]
+        for table in doc.tables:
+            for row in table.rows:
+                for cell in row.cells:
+                    texts.append(cell.text)
+        return texts
+
+    return run
+
+
+def _pdf_baseline() -> Callable[[str, bytes], object]:
+    import pdfplumber
+
+    def run(name: str, data: bytes) -> object:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return [page.extract_tables() for page in pdf.pages]
+
+    return run
+
+
+def _runner(mode: str, fmt: str) -> Callable[[str, bytes], object]:
+    if mode == "full":
+        return _full()
+    if fmt == "docx":
+        return _docx_baseline()
+    if fmt == "pdf":
+        return _pdf_baseline()
+    raise SystemExit(f"no baseline for .{fmt}")
+
+
+def measure(mode: str, fmt: str, corpus: Path, min_seconds: float) -> dict[str, Any]:
+    """Warm-up pass, then whole passes over the in-memory corpus until min_seconds have elapsed."""
+    docs = _load(corpus, fmt)
+    if not docs:
+        raise SystemExit(f"no .{fmt} files in {corpus}")
+    run = _runner(mode, fmt)
+    for name, data in docs:  # warm-up: imports, regex compilation, caches
+        run(name, data)
+    processed = 0
+    start = time.perf_counter()
+    elapsed = 0.0
+    while elapsed < min_seconds:
+        for name, data in docs:
+            run(name, data)
+        processed += len(docs)
+        elapsed = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return {
+        "mode": mode,
+        "format": fmt,
+        "docs": len(docs),
+        "processed": processed,
+        "elapsed": elapsed,
+        "docs_per_s": processed / elapsed,
+        "peak_rss_mib": peak_kib / 1024,
+    }
+
+
+# --- driver: one fresh subprocess per measurement --------------------------------------------------------
+
+
+def _subprocess(mode: str, fmt: str, corpus: Path, min_seconds: float) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--one",
+        mode,
+        fmt,
+        "--corpus",
+        str(corpus),
+        "--min-seconds",
+        str(min_seconds),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise SystemExit(f"measurement {mode} .{fmt} failed (exit {result.returncode})")
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    names = ("python-docx", "pdfplumber", "pypdf", "lxml")
+    libraries = ", ".join(f"{name} {_version(name)}" for name in names)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"nproc {nproc}, CPU {cpu}, Python {platform.python_version()} ({libraries}); load average {load}"
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _revision() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
+    if not dirty:
+        return commit
+    return f"{commit} + uncommitted changes (minutes/*.py sha256 {_source_digest()})"
+
+
+def _source_digest() -> str:
+    """Fingerprint of the measured code, so a run on a dirty tree can still be matched to its source."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "minutes").glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _command() -> str:
+    python = Path(sys.executable)
+    with contextlib.suppress(ValueError):
+        python = python.relative_to(Path.cwd())
+    return shlex.join([str(python), *sys.argv])
+
+
+def _table(results: Results, formats: list[str]) -> list[str]:
+    lines = [
+        "| format | docs | full docs/s | baseline docs/s | ratio | target | met? | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for fmt in formats:
+        full = results[(fmt, "full")]
+        base = results.get((fmt, "baseline"))
+        full_rate = float(full["docs_per_s"])
+        if base is None:
+            base_cell = ratio_cell = target_cell = met_cell = "—"
+            rss_cell = f"{float(full['peak_rss_mib']):.1f}"
+        else:
+            base_rate = float(base["docs_per_s"])
+            ratio = full_rate / base_rate
+            target = TARGETS[fmt]
+            base_cell = f"{base_rate:.1f}"
+            ratio_cell = f"{ratio:.1%}"
+            target_cell = f"≥ {target:.0%}"
+            met_cell = "yes" if ratio >= target else "**no**"
+            rss_cell = f"{float(full['peak_rss_mib']):.1f} full / {float(base['peak_rss_mib']):.1f} baseline"
+        lines.append(
+            f"| .{fmt} | {full['docs']} | {full_rate:.1f} | {base_cell} | {ratio_cell} | {target_cell} "
+            f"| {met_cell} | {rss_cell} |"
+        )
+    return lines
+
+
+def _section(
+    table: list[str],
+    started: str,
+    machine: str,
+    revision: str,
+    corpus: Path,
+    min_seconds: float,
+    results: Results,
+) -> str:
+    timed = ", ".join(
+        f".{fmt} {mode} {r['processed']} docs in {float(r['elapsed']):.2f} s"
+        for (fmt, mode), r in results.items()
+    )
+    baselines = "; ".join(f".{fmt}: {name}" for fmt, name in BASELINE_NAMES.items())
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            f"Date: {started}; revision {revision}.",
+            f"Machine: {machine} (load average read before the run).",
+            f"Corpus: `{corpus}`; reference date {REFERENCE_DATE.isoformat()}.",
+            "",
+            *table,
+            "",
+            f"Command: `cd {ROOT} && {_command()}`",
+            "",
+            "Full = `minutes.readers.read_document` + `minutes.extract.extract`; baselines = "
+            f"{baselines}. Each row's figures come from one fresh, warm process per measurement "
+            f"(a warm-up pass, then whole passes until ≥ {min_seconds:g} s; data read into memory "
+            "before timing); peak RSS is that process's `ru_maxrss`, interpreter and imports included. "
+            f"Timed: {timed}.",
+            "",
+        ]
+    )
+
+
+def _write_results(section: str) -> None:
+    if not RESULTS.exists():
+        RESULTS.write_text("# Benchmark results\n\n" + section)
+        return
+    lines = RESULTS.read_text().splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        text = "".join(lines).rstrip("\n")
+        RESULTS.write_text(text + "\n\n" + section)
+        return
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    tail = "".join(lines[end:])
+    RESULTS.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="folder of minutes")
+    parser.add_argument("--min-seconds", type=float, default=3.0, help="timed seconds per measurement")
+    parser.add_argument(
+        "--one",
+        nargs=2,
+        metavar=("MODE", "FORMAT"),
+        help="run one measurement in this process and print it as JSON (MODE: full|baseline)",
+    )
+    parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
+    args = parser.parse_args()
+    corpus = args.corpus.resolve()
+
+    if args.one:
+        mode, fmt = args.one
+        if mode not in MODES or fmt not in FORMATS:
+            parser.error(f"--one takes MODE in {MODES} and FORMAT in {FORMATS}")
+        print(json.dumps(measure(mode, fmt, corpus, args.min_seconds)))
+        return
+
+    formats = [fmt for fmt in FORMATS if any(corpus.glob(f"*.{fmt}"))]
+    if not formats:
+        raise SystemExit(f"no .docx/.pdf/.txt files in {corpus}")
+    # Taken before the run: the state that was measured.
+    started = datetime.now().astimezone().isoformat(timespec="seconds")
+    machine, revision = _machine(), _revision()
+    results: Results = {}
+    for fmt in formats:
+        for mode in MODES:
+            if mode == "baseline" and fmt not in TARGETS:
+                continue
+            print(f"measuring {mode} .{fmt} …", file=sys.stderr, flush=True)
+            results[(fmt, mode)] = _subprocess(mode, fmt, corpus, args.min_seconds)
+    table = _table(results, formats)
+    print("\n".join(table))
+    section = _section(table, started, machine, revision, corpus, args.min_seconds, results)
+    if not args.no_write:
+        _write_results(section)
+        print(f"\nwrote {RESULTS.relative_to(ROOT)} ({SECTION})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""serialize: ParsedDocument → JSON-ready dict → ParsedDocument is the identity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minutes.model import Block, Cell, Paragraph, ParsedDocument, Row, Table
+from minutes.read_docx import read_docx
+from minutes.read_pdf import read_pdf
+from minutes.serialize import document_from_json, document_to_json
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
+
+
+def round_trip(doc: ParsedDocument) -> ParsedDocument:
+    """Through real JSON text, as across the sandbox's pipe."""
+    return document_from_json(json.loads(json.dumps(document_to_json(doc), ensure_ascii=False)))
+
+
+NESTED = ParsedDocument(
+    blocks=(
+        Paragraph("Kort-kort", heading=True),
+        Table(
+            rows=(
+                Row((Cell((Paragraph("Rubrik"),)), Cell((Paragraph("Ansvarig"),), col=1)), header=True),
+                Row((Cell((Paragraph("Förvaltningsövergripande frågor"),), span=2),)),
+                Row(
+                    (
+                        Cell(
+                            (Paragraph("punkt", list_item=True), Table((Row((Cell((Paragraph("inre"),)),)),)))
+                        ),
+                        Cell((Paragraph("EE"),), col=1),
+                    )
+                ),
+                Row((Cell(()), Cell((Paragraph("EE"),), col=1, merged_from_above=True))),
+            )
+        ),
+        Paragraph("språk-\nutvecklande\t\u00e5\u00e4\u00f6 “citat”"),
+    ),
+    source_format="pdf",
+)
+
+
+def test_a_nested_document_round_trips() -> None:
+    assert round_trip(NESTED) == NESTED
+
+
+def test_the_json_names_every_field() -> None:
+    data = document_to_json(NESTED)
+    assert data["source_format"] == "pdf"
+    assert data["blocks"][0] == {
+        "type": "paragraph",
+        "text": "Kort-kort",
+        "list_item": False,
+        "heading": True,
+    }
+    merged = data["blocks"][1]["rows"][3]["cells"][1]
+    assert merged == {
+        "col": 1,
+        "span": 1,
+        "merged_from_above": True,
+        "blocks": [{"type": "paragraph", "text": "EE", "list_item": False, "heading": False}],
+    }
+
+
+def sample_documents() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted([*CORPUS.glob("*.docx"), *CORPUS.glob("*.pdf")])
+
+
+@pytest.mark.parametrize("path", sample_documents(), ids=lambda path: path.name)
+def test_sample_documents_round_trip(path: Path) -> None:
+    doc = (read_docx if path.suffix == ".docx" else read_pdf)(path.read_bytes())
+    assert round_trip(doc) == doc
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"source_format": "odt", "blocks": []},
+        {"source_format": "docx"},
+        {"source_format": "docx", "blocks": {}},
+        {"source_format": "docx", "blocks": [{"type": "image"}]},
+        {"source_format": "docx", "blocks": [{"type": "paragraph"}]},
+        {"source_format": "docx", "blocks": [{"type": "paragraph", "text": 3}]},
+        {"source_format": "docx", "blocks": [{"type": "paragraph", "text": "x", "heading": "ja"}]},
+        {
+            "source_format": "docx",
+            "blocks": [{"type": "table", "rows": [{"cells": [{"col": -1, "blocks": []}]}]}],
+        },
+        {
+            "source_format": "docx",
+            "blocks": [{"type": "table", "rows": [{"cells": [{"span": 0, "blocks": []}]}]}],
+        },
+        {
+            "source_format": "docx",
+            "blocks": [{"type": "table", "rows": [{"cells": [{"col": True, "blocks": []}]}]}],
+        },
+        {"source_format": "docx", "blocks": [{"type": "table", "rows": ["rad"]}]},
+    ],
+)
+def test_malformed_json_is_rejected(data: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        document_from_json(data)
+
+
+paragraphs = st.builds(Paragraph, text=st.text(max_size=20), list_item=st.booleans(), heading=st.booleans())
+
+
+def tables(children: st.SearchStrategy[Block]) -> st.SearchStrategy[Table]:
+    cells = st.builds(
+        Cell,
+        blocks=st.lists(children, max_size=3).map(tuple),
+        col=st.integers(0, 6),
+        span=st.integers(1, 4),
+        merged_from_above=st.booleans(),
+    )
+    rows = st.builds(Row, cells=st.lists(cells, max_size=3).map(tuple), header=st.booleans())
+    return st.builds(Table, rows=st.lists(rows, max_size=3).map(tuple))
+
+
+blocks: st.SearchStrategy[Block] = st.recursive(paragraphs, tables, max_leaves=12)
+documents = st.builds(
+    ParsedDocument,
+    blocks=st.lists(blocks, max_size=5).map(tuple),
+    source_format=st.sampled_from(["docx", "pdf", "text"]),
+)
+
+
+@given(documents)
+def test_any_document_round_trips(doc: ParsedDocument) -> None:
+    assert round_trip(doc) == doc

@@ -1,0 +1,111 @@
+"""read_in_sandbox: the worker process, its limits and how its answers come back."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from minutes.model import UnreadableDocument, UnsafeDocument
+from minutes.readers import read_document
+from tests.minutes.test_read_docx import make_docx, p
+from tests.minutes.test_read_pdf import Page, build_pdf
+from tests.minutes.test_safety import zip_bomb
+from workflows import _read_worker
+from workflows.sandbox import PROJECT_ROOT, WORKER_MODULE, read_in_sandbox
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
+
+
+def test_a_docx_comes_back_as_read_in_process() -> None:
+    data = make_docx(p("Mötesdatum: 2024-08-26") + p("punkt", "<w:pStyle w:val='ListBullet'/>"))
+    assert read_in_sandbox(data, "protokoll.docx") == read_document(data, "protokoll.docx")
+
+
+def test_a_pdf_comes_back_as_read_in_process() -> None:
+    data = build_pdf(Page().text(40, 60, "Åtgärd: AA skickar inbjudan"))
+    assert read_in_sandbox(data, "protokoll.pdf") == read_document(data, "protokoll.pdf")
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="no sample minutes")
+def test_a_sample_pdf_comes_back_whole() -> None:
+    path = next(iter(sorted(CORPUS.glob("000_*.pdf"))))
+    assert read_in_sandbox(path.read_bytes(), path.name) == read_document(path.read_bytes(), path.name)
+
+
+def test_the_workers_document_error_is_raised_again_with_its_message() -> None:
+    with pytest.raises(UnreadableDocument) as raised:
+        read_in_sandbox(b"", "protokoll.docx")
+    assert raised.value.message == "Filen är tom"
+
+
+def test_a_zip_bomb_is_refused_in_the_worker() -> None:
+    with pytest.raises(UnsafeDocument) as raised:
+        read_in_sandbox(zip_bomb(60_000_000), "bomb.docx")
+    assert "packas upp" in raised.value.message
+
+
+def test_a_timeout_kills_the_worker() -> None:
+    with pytest.raises(UnsafeDocument) as raised:
+        read_in_sandbox(make_docx(p("Hej")), "protokoll.docx", timeout=0.001)
+    assert raised.value.message.startswith("Dokumentet kräver för mycket minne eller tid")
+
+
+def test_running_out_of_memory_is_unsafe() -> None:
+    # 4 MB of photo-like bytes: fine for the safety checks, but more than the worker may map under 1 MB.
+    photo = random.Random(0).randbytes(4_000_000)
+    data = make_docx(p("Hej"), add_parts={"word/media/image1.jpeg": photo})
+    assert read_in_sandbox(data, "protokoll.docx").text() == "Hej"
+    with pytest.raises(UnsafeDocument) as raised:
+        read_in_sandbox(data, "protokoll.docx", memory_bytes=1 << 20)
+    assert raised.value.message.startswith("Dokumentet kräver för mycket minne eller tid")
+
+
+def test_a_file_name_with_odd_characters_is_harmless() -> None:
+    data = make_docx(p("Hej"))
+    assert read_in_sandbox(data, "-rf \0 ; protokoll.docx").text() == "Hej"
+
+
+def run_worker(data: bytes, *argv: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", WORKER_MODULE, *argv],
+        input=data,
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_worker_stdout_is_only_json() -> None:
+    done = run_worker(make_docx(p("Hej")), "a.docx", str(2 << 30), "60")
+    assert done.returncode == _read_worker.EXIT_OK
+    assert json.loads(done.stdout)["document"]["blocks"][0]["text"] == "Hej"
+    failed = run_worker(b"", "a.docx", str(2 << 30), "60")
+    assert failed.returncode == _read_worker.EXIT_DOCUMENT_ERROR
+    assert json.loads(failed.stdout) == {"error": "UnreadableDocument", "message": "Filen är tom"}
+
+
+def test_a_crashing_worker_prints_no_traceback_on_stdout() -> None:
+    done = run_worker(b"", "a.docx", "inte-ett-tal", "60")
+    assert done.returncode == _read_worker.EXIT_CRASHED
+    assert done.stdout == b""
+    assert b"Traceback" in done.stderr
+
+
+def test_limits_are_set_in_the_worker() -> None:
+    code = (
+        "import resource, sys\n"
+        "from workflows._read_worker import set_limits\n"
+        "set_limits(3 << 30, 7)\n"
+        "print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, cwd=PROJECT_ROOT, timeout=60, check=True, text=True
+    )
+    assert done.stdout.split() == [str(3 << 30), "7"]
