@@ -16,6 +16,7 @@ from minutes.model import (
     Extraction,
     ItemKind,
     Meeting,
+    NotMinutes,
     Paragraph,
     ParsedDocument,
     Row,
@@ -81,6 +82,7 @@ class _Context:
 def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
     """Every action, decision and follow-up with owners and due dates.
 
+    Raises NotMinutes when the document has no items and nothing else that minutes have.
     Dates resolve against the meeting date the document prints, else against `reference_date`
     (the file's own date), never against a clock.
     """
@@ -97,6 +99,10 @@ def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
         else:
             items.extend(_paragraph_items(block, index, context, prose))
     items.extend(prose.release())
+    if not items and not _looks_like_minutes(full_text, printed_date):
+        raise NotMinutes(
+            "dokumentet ser inte ut att vara ett mötesprotokoll (inga åtgärder, beslut eller mötesuppgifter)"
+        )
     meeting = Meeting(
         body=_group_body(full_text),
         date=printed_date,
@@ -104,6 +110,22 @@ def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
         title=_title(doc),
     )
     return Extraction(meeting=meeting, items=tuple(items))
+
+
+# Words every set of minutes carries somewhere, even one without a single action item.
+_MINUTES_WORDS = re.compile(
+    r"\b(?:protokoll|minnesanteckningar|mötesanteckningar|anteckningar|dagordning|föredragningslista|närvarande"
+    r"|sammanträde|mötesdatum|justerare|beslut|ansvarig|åtgärd)",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_minutes(text: str, printed_date: date | None) -> bool:
+    return (
+        printed_date is not None
+        or _MINUTES_WORDS.search(text) is not None
+        or GROUP_BODY.search(text) is not None
+    )
 
 
 def _opening(doc: ParsedDocument) -> str:

@@ -210,7 +210,10 @@ def _consume(
         return current
     last = block[-1]
     # 'inom ÄO', 'för HR': after a preposition the letters are the text's, not an owner cell.
-    tail = re.search(rf"(?:^|(?<!\binom)(?<!\bför)(?<!\bi)(?<!\bpå)(?<!\bav)(?<!\bmed)\s)({owners})({_DATE_TAIL})\s*$", last)
+    tail = re.search(
+        rf"(?:^|(?<!\binom)(?<!\bför)(?<!\bi)(?<!\bpå)(?<!\bav)(?<!\bmed)\s)({owners})({_DATE_TAIL})\s*$",
+        last,
+    )
     if tail:
         head = last[: tail.start()].rstrip()
         body_lines = [*block[:-1], head] if head else block[:-1]

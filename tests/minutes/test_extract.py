@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from minutes.extract import extract
-from minutes.model import Cell, ItemKind, Paragraph, ParsedDocument, Relative, Row, Table
+from minutes.model import Cell, ItemKind, NotMinutes, Paragraph, ParsedDocument, Relative, Row, Table
 
 MEETING = date(2025, 3, 10)  # a Monday
 ROSTER = Paragraph("Närvarande: Eva Karlsson (EK), Lars Berg (LB), Nora Ali (NA)")
@@ -174,3 +174,17 @@ def test_a_table_without_header_finds_its_owner_column() -> None:
         )
     )
     assert [i.owners for i in extract(doc, reference_date=MEETING).items] == [("EK",), ("LB",), ("NA",)]
+
+
+def test_a_document_that_is_not_minutes_is_refused() -> None:
+    recipe = ParsedDocument(
+        blocks=(Paragraph("Kanelbullar: blanda mjöl, smör och socker. Grädda i 225 grader."),),
+        source_format="text",
+    )
+    with pytest.raises(NotMinutes):
+        extract(recipe, reference_date=MEETING)
+
+
+def test_minutes_without_items_are_not_refused() -> None:
+    doc = document(Paragraph("Information:"), Paragraph("Verksamheten går enligt plan."))
+    assert extract(doc, reference_date=MEETING).items == ()
