@@ -1,0 +1,151 @@
+"""Match the items of an edited document to those already stored, so identity and status survive edits. Pure."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from difflib import SequenceMatcher
+
+from minutes.model import ActionItem
+from minutes.records import ItemRecord, ItemStatus
+
+# Two versions of an item are the same item when their wording is this similar: a fixed typo or an added
+# sentence keeps the identity, a rewritten row does not.
+SAME_ITEM_SIMILARITY = 0.75
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """What ingesting a version of a document changes. `updated` pairs a stored item with its new content
+    (identity, id and status kept); `withdrawn` items vanished from the document."""
+
+    added: tuple[ItemRecord, ...] = ()
+    updated: tuple[tuple[ItemRecord, ItemRecord], ...] = ()
+    unchanged: tuple[ItemRecord, ...] = ()
+    withdrawn: tuple[ItemRecord, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.withdrawn)
+
+
+def to_record(
+    item: ActionItem, *, document_key: str, group: str | None, meeting_date: date | None
+) -> ItemRecord:
+    """A freshly extracted item as a record; its key comes from the document, its place and its wording."""
+    due = item.due
+    return ItemRecord(
+        key=item_key(document_key, item),
+        document_key=document_key,
+        kind=item.kind,
+        topic=item.topic,
+        text=item.text,
+        owners=item.owners,
+        actors=item.actors,
+        due=due.date if due else None,
+        due_raw=due.raw if due else None,
+        due_relative=due.relative if due else None,
+        source=item.source.key(),
+        group=group,
+        meeting_date=meeting_date,
+    )
+
+
+def item_key(document_key: str, item: ActionItem) -> str:
+    digest = hashlib.sha256(
+        "\x1f".join((document_key, item.source.key(), _normal(item.topic), _normal(item.text))).encode()
+    )
+    return digest.hexdigest()[:20]
+
+
+def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -> Reconciliation:
+    """Pair stored items with newly extracted ones of the same document.
+
+    Pairs are found in three passes: identical wording (wherever the row moved), then the most similar
+    wording above SAME_ITEM_SIMILARITY, then the same place with the same topic (a rewritten row). Paired
+    items keep key, id and status; unpaired new ones are added, unpaired old ones withdrawn."""
+    live = [r for r in existing if r.status is not ItemStatus.WITHDRAWN]
+    remaining_old = list(live)
+    remaining_new = list(extracted)
+    pairs: list[tuple[ItemRecord, ItemRecord]] = []
+
+    def take(old: ItemRecord, new: ItemRecord) -> None:
+        remaining_old.remove(old)
+        remaining_new.remove(new)
+        pairs.append((old, new))
+
+    for new in list(remaining_new):
+        same = next((o for o in remaining_old if _wording(o) == _wording(new)), None)
+        if same is not None:
+            take(same, new)
+    scored = sorted(
+        (
+            (SequenceMatcher(None, _wording(o), _wording(n), autojunk=False).ratio(), i, j)
+            for i, o in enumerate(remaining_old)
+            for j, n in enumerate(remaining_new)
+        ),
+        reverse=True,
+    )
+    old_snapshot, new_snapshot = list(remaining_old), list(remaining_new)
+    for ratio, i, j in scored:
+        if ratio < SAME_ITEM_SIMILARITY:
+            break
+        old, new = old_snapshot[i], new_snapshot[j]
+        if old in remaining_old and new in remaining_new:
+            take(old, new)
+    for new in list(remaining_new):
+        place = next(
+            (o for o in remaining_old if o.source == new.source and _normal(o.topic) == _normal(new.topic)),
+            None,
+        )
+        if place is not None:
+            take(place, new)
+
+    updated: list[tuple[ItemRecord, ItemRecord]] = []
+    unchanged: list[ItemRecord] = []
+    for old, new in pairs:
+        merged = replace(
+            new,
+            key=old.key,
+            id=old.id,
+            status=old.status,
+            changed_by=old.changed_by,
+            changed_at=old.changed_at,
+        )
+        if _content(merged) == _content(old):
+            unchanged.append(old)
+        else:
+            updated.append((old, merged))
+    return Reconciliation(
+        added=tuple(remaining_new),
+        updated=tuple(updated),
+        unchanged=tuple(unchanged),
+        withdrawn=tuple(remaining_old),
+    )
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _wording(record: ItemRecord) -> str:
+    return f"{_normal(record.topic)} | {_normal(record.text)}"
+
+
+def _content(record: ItemRecord) -> tuple[object, ...]:
+    return (
+        record.kind,
+        record.topic,
+        record.text,
+        record.owners,
+        record.actors,
+        record.due,
+        record.due_raw,
+        record.due_relative,
+        record.source,
+        record.group,
+        record.meeting_date,
+    )

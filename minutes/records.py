@@ -1,0 +1,101 @@
+"""Records of ingested minutes shared by the store, the sources and the workflows. Pure data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from minutes.model import ItemKind, Relative
+
+
+class ItemStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    WITHDRAWN = "withdrawn"  # gone from the minutes after an edit; kept, never deleted
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRef:
+    """A minutes file where it lives: a SharePoint drive item or a file in a local folder.
+
+    `source` names the place ('sharepoint:<drive id>', 'local:<folder>'); `item_id` is the drive item id or
+    the path relative to the folder; `version` changes exactly when the content changes (cTag, or a
+    size-and-mtime stamp for local files)."""
+
+    source: str
+    item_id: str
+    name: str
+    version: str | None = None
+    web_url: str | None = None
+    modified: datetime | None = None
+    size: int | None = None
+    deleted: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}|{self.item_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """What the store knows of one source document."""
+
+    key: str  # DocumentRef.key
+    name: str
+    version: str | None
+    content_hash: str | None
+    web_url: str | None
+    group: str | None  # FLG, FSG/VSG, …
+    meeting_date: date | None
+    status: str  # "ok" | "failed" | "deleted"
+    failure: str | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """A stored action item, decision or follow-up. `key` is its identity across edits of the minutes;
+    `id` is the short number users type ('klar 12')."""
+
+    key: str
+    document_key: str
+    kind: ItemKind
+    topic: str
+    text: str
+    owners: tuple[str, ...]
+    actors: tuple[str, ...]
+    due: date | None
+    due_raw: str | None
+    due_relative: Relative | None
+    source: str  # minutes.model.Source.key(): where in the document
+    status: ItemStatus = ItemStatus.OPEN
+    group: str | None = None
+    meeting_date: date | None = None
+    changed_by: str | None = None
+    changed_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the append-only audit log: who did what to which record, when and from where."""
+
+    at: datetime
+    actor: str  # a user id, or 'minutesbot' for ingestion
+    action: str  # 'item.added', 'item.updated', 'item.withdrawn', 'item.done', 'document.failed', …
+    subject: str  # an item key or a document key
+    origin: str  # 'ingest:<source>', 'cli', 'teams:<conversation>'
+    detail: str = ""  # no document text above what the action needs
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """A person of a group's roster: how the minutes write them and who they are in Entra ID."""
+
+    group: str
+    initials: str | None
+    name: str
+    roles: tuple[str, ...] = ()
+    aad_object_id: str | None = None
+    upn: str | None = None
