@@ -33,6 +33,7 @@ unit: $(BIN)/minutesbot
 # Extraction quality over all three formats; fails below the regression floor.
 score: $(BIN)/minutesbot
 	$(BIN)/python bench/score.py --corpus $(CORPUS) --floor 0.90
+	$(BIN)/python bench/score.py --corpus tests/fixtures/heldout --ext docx --floor 0.90
 
 bench: $(BIN)/minutesbot
 	$(BIN)/python bench/extract.py --corpus $(CORPUS)

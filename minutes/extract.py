@@ -60,6 +60,10 @@ _SKIP_SECTION = re.compile(
     r"|ordförande|justerare|plats|vision|värdegrund|^tid$",
     re.IGNORECASE,
 )
+_NO_ACTION = re.compile(
+    r"\b(?:ingen åtgärd|inga åtgärder|inget att åtgärda|ingen vidare åtgärd|för kännedom|noteras)\b",
+    re.IGNORECASE,
+)
 _MAX_HEADING_WORDS = 9
 _OPENING_CHARS = 2000
 
@@ -266,6 +270,19 @@ def _sort_cells(row: Row, columns: _Columns) -> _RowCells:
     return sorted_cells
 
 
+def _notes_table_items(table: Table, index: int, context: _Context) -> list[ActionItem]:
+    """A table with no owner or action column ('Punkt | Anteckning') is prose under row titles."""
+    items: list[ActionItem] = []
+    for row_index, row in enumerate(table.rows):
+        texts = [cell.text for cell in row.cells if cell.text]
+        if len(texts) < 2:
+            continue
+        state = _ProseState(heading=squash(texts[0]))
+        for found in _prose_items("\n".join(texts[1:]), index, context, state):
+            items.append(replace(found, source=Source(block=index, row=row_index, column=1, part=len(items))))
+    return items
+
+
 def _is_section_row(row: Row, columns: _Columns) -> bool:
     """A row with one text spanning the table ('Förvaltningsövergripande frågor') titles what follows."""
     filled = [c for c in row.cells if c.text]
@@ -279,7 +296,7 @@ def _is_section_row(row: Row, columns: _Columns) -> bool:
 def _table_items(table: Table, index: int, context: _Context, heading: str | None) -> list[ActionItem]:
     columns = _columns(table, context)
     if columns is None:
-        return []
+        return _notes_table_items(table, index, context)
     header_texts = [r.texts for r in table.rows[: columns.header_rows]]
     items: list[ActionItem] = []
     section = heading
@@ -326,6 +343,8 @@ def _row_items(cells: _RowCells, source: Source, context: _Context, section: str
     # Numbered points ('1) … 2) …') are sub-actions of their own even without a verb.
     chosen = [s for s in segments if s.kind is not None or (owners and s.number is not None)]
     describe_row = False
+    if owners and not chosen and _NO_ACTION.search(action_text or background):
+        return []  # 'Ingen åtgärd.', 'För kännedom': the owner column names who reported, not a task
     if owners and not chosen:
         # The owner column makes the row a task even when its action cell is no sentence: the item
         # then describes the whole row.
@@ -637,8 +656,8 @@ def _prose_item(
     actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:
         actors = context.actors(heading)
-    if not actors:
-        return None
+    if not actors and kind is not ItemKind.FOLLOW_UP:
+        return None  # a follow-up is worth keeping unowned: the matter returns to a meeting
     return ActionItem(
         kind=kind,
         topic=heading or "",

@@ -63,7 +63,7 @@ ROLE_SUFFIX = (
 PARTY_WORDS = (
     r"(?:arbetsgivaren|arbetsgivarsidan|förvaltningen|\w+förvaltningen|förvaltningsledningen|verksamheten"
     r"|verksamheterna|\w+avdelningen|avdelningen|avdelningarna|enheten|enheterna|nämnden|styrelsen"
-    r"|facket|fackliga parter|fackliga representanter|fackliga|parterna|kommunal|vision|ledarna|ssr"
+    r"|facket|fackliga parter|fackliga representanter|fackliga|parterna|kommunal|vision|ledarna|ssr|\w+förbundet"
     r"|akademikerförbundet ssr|arbetsgruppen|styrgruppen|ledningsgruppen|kärngruppen|projektgruppen"
     r"|samverkansgruppen|kansliet|staben|hr)"
 )
@@ -81,7 +81,9 @@ ACTOR_VERBS = (
     r"|väljer|justerar|deltar|bokar|bjuder|utreder|undersöker|ser|stämmer|informerar|lyfter|bereder|följer"
     r"|arbetar|planerar|förbereder|lägger|gör|ordnar|samordnar|uppdaterar|kompletterar|tar fram|beställer"
     r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser"
-    r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker)"
+    r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker|blir"
+    # a reporting verb names an actor only when it reports to someone, not 'meddelar att …'
+    r"|meddelar(?!\s+att\b)|enades|enas|beslutar|fastställer|godkänner|kom överens|kommer överens)"
 )
 
 # Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
@@ -101,7 +103,10 @@ FOLLOW_UP = re.compile(
     r"\båterkommer\b|\båterkopplar\b|\båterrapporter|\buppföljning (?:kommande|nästa|på|vid|i)\b"
     r"|\båter (?:för|till)\b|\bflyttas till\b|\btas upp (?:igen )?(?:på|vid)\b|\bbordläggs\b"
     r"|\bföljs upp\b|\bklart för uppföljning\b|\bska (?:frågan |ärendet )?upp (?:för|till|på|i)\b"
-    r"|\bstäms av\b|\bstämmas av\b|\bpå nästa möte\b",
+    r"|\bstäms av\b|\bstämmas av\b|\bpå nästa möte\b"
+    # 'Lönekartläggningen presenteras på LSG i maj': a matter due at a coming meeting.
+    r"|\b(?:presenteras|redovisas|behandlas|diskuteras|återrapporteras|tas upp)\s+(?:igen\s+)?(?:på|vid)\s+"
+    r"(?:nästa\s+)?(?:möte\w*|sammanträde\w*|(?-i:[A-ZÅÄÖ]{2,5}))\b",
     re.IGNORECASE,
 )
 
@@ -121,6 +126,8 @@ ACTION = re.compile(
     r"|\bsamordnas av\b|\butse\b|\bdeltar\b|\bväljer\b|\bjusterar\b|\btilldelar\b|\blägger in\b"
     r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
     r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
+    # a deadline makes a task of any sentence; so does a passive with a named agent ('sammanställs av Maja')
+    r"|\bsenast\b|\btill och med\b|\bdeadline\b|\b\w{4,}s av (?-i:[A-ZÅÄÖ])"
     r"|\barbetar(?: löpande| aktivt| vidare)? med\b"
     rf"|\bkommer\s+(?:\w+\s+){{0,3}}?(?:att\s+\w+|(?!{NOT_INFINITIVES}\b)\w+a)\b(?<!as)",
     re.IGNORECASE,

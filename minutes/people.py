@@ -21,8 +21,9 @@ from minutes.patterns import (
 from minutes.text import repair_hyphens, squash
 
 ALL = "ALLA"
-_UPPER = "A-ZÅÄÖÉÜ"
-_LOWER = "a-zåäöéüß"
+# Latin letters with their accents (Latin-1 and Latin Extended-A), for names such as 'Marković'.
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ž"
+_LOWER = "a-zß-öø-ÿĀ-ž"
 _NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
 # 'Annika Andersson (AA)': a name with its initials.
@@ -150,6 +151,10 @@ def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
     """Owners from a responsible-column cell: 'EE, SR och TU' → ('EE', 'SR', 'TU'); roles in lower case."""
     # A PDF may wrap one letter of a word onto its own line ('Myndighetsche' / 'f').
     joined = re.sub(r"(\w)\n([a-zåäö]{1,2})(?=\n|$)", r"\1\2", repair_hyphens(text)).strip(" .,;:\n")
+    # A phrase wrapped over lines ('Avdelningschef för\ndigitalisering och\nvälfärdsteknik') is one owner:
+    # a line ending in a small word, or followed by a lower-case line, continues.
+    joined = re.sub(r"\b(för|och|i|av|med|inom|på)[ \t]*\n\s*", r"\1 ", joined)
+    joined = re.sub(r"[ \t]*\n\s*(?=[a-zåäö])", " ", joined)
     if not squash(joined):
         return ()
     parts = [squash(p) for p in _SPLIT.split(joined) if squash(p)]
@@ -159,10 +164,10 @@ def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
         for p in parts
         for w in (p.split() if re.fullmatch(rf"[{_UPPER}]{{2,4}}(?:\s+[{_UPPER}]{{2,4}})+", p) else [p])
     ]
-    # Split on 'och' and commas only when every part is an owner on its own; otherwise the cell is one
-    # phrase ('Avdelningschef för digitalisering och välfärdsteknik').
+    # Split on 'och' only when every part is an owner on its own; otherwise 'och' belongs to a phrase
+    # ('Avdelningschef för digitalisering och välfärdsteknik'). Commas, slashes and lines always separate.
     if len(parts) > 1 and not all(_is_owner_token(p, roster) for p in parts):
-        parts = [p for p in re.split(r"\s*[/\n;]\s*", squash(text)) if p.strip(" .,")]
+        parts = [squash(p) for p in re.split(r"\s*[/\n;,&+]\s*", joined) if p.strip(" .,")]
     owners: list[str] = []
     for part in parts:
         owner = normalise_owner(part, roster)
@@ -175,6 +180,7 @@ def _is_owner_token(part: str, roster: Roster) -> bool:
     part = part.strip(" .")
     return bool(
         ALL_WORDS.match(part)
+        or re.fullmatch(rf"[{_UPPER}][{_LOWER}-]+", part)  # one capitalised word: a party ('Lärarförbundet')
         or re.fullmatch(rf"[{_UPPER}]{{2,4}}", part)
         or roster.resolve_name(part)
         or re.fullmatch(rf"(?:{ROLE_MODIFIERS}\s+)?[\w-]*{ROLE_SUFFIX}", part, re.IGNORECASE)

@@ -66,7 +66,8 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
 
     Pairs are found in three passes: identical wording (wherever the row moved), then the most similar
     wording above SAME_ITEM_SIMILARITY, then the same place with the same topic (a rewritten row). Paired
-    items keep key, id and status; unpaired new ones are added, unpaired old ones withdrawn."""
+    items keep key, id and status; a withdrawn item whose wording returns is revived; unpaired new ones
+    are added (with keys unique in the document), unpaired old ones withdrawn."""
     live = [r for r in existing if r.status is not ItemStatus.WITHDRAWN]
     remaining_old = list(live)
     remaining_new = list(extracted)
@@ -104,7 +105,19 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
         if place is not None:
             take(place, new)
 
-    updated: list[tuple[ItemRecord, ItemRecord]] = []
+    # A row that comes back word for word after being removed revives its old item.
+    revived: list[tuple[ItemRecord, ItemRecord]] = []
+    for new in list(remaining_new):
+        gone = next(
+            (o for o in existing if o.status is ItemStatus.WITHDRAWN and _wording(o) == _wording(new)), None
+        )
+        if gone is not None and all(gone is not o for o, _ in revived):
+            remaining_new.remove(new)
+            revived.append((gone, new))
+
+    updated: list[tuple[ItemRecord, ItemRecord]] = [
+        (old, replace(new, key=old.key, id=old.id, status=ItemStatus.OPEN)) for old, new in revived
+    ]
     unchanged: list[ItemRecord] = []
     for old, new in pairs:
         merged = replace(
@@ -119,8 +132,16 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
             unchanged.append(old)
         else:
             updated.append((old, merged))
+    taken = {r.key for r in existing}
+    added: list[ItemRecord] = []
+    for new in remaining_new:
+        key, suffix = new.key, 2
+        while key in taken:  # two identical rows in one document, or a key a withdrawn item holds
+            key, suffix = f"{new.key}-{suffix}", suffix + 1
+        taken.add(key)
+        added.append(replace(new, key=key))
     return Reconciliation(
-        added=tuple(remaining_new),
+        added=tuple(added),
         updated=tuple(updated),
         unchanged=tuple(unchanged),
         withdrawn=tuple(remaining_old),

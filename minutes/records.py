@@ -9,6 +9,19 @@ from enum import StrEnum
 from minutes.model import ItemKind, Relative
 
 
+class SourceError(Exception):
+    """A source could not list or fetch documents (network, permissions, throttling beyond retries).
+    `message` is one Swedish line. Defined here so that every adapter can raise it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class DocumentTooLarge(SourceError):
+    """The file is larger than the configured limit; it is not downloaded (or no further)."""
+
+
 class ItemStatus(StrEnum):
     OPEN = "open"
     DONE = "done"

@@ -7,20 +7,20 @@ from datetime import datetime
 from typing import Protocol
 
 from minutes.reconcile import Reconciliation
-from minutes.records import AuditEntry, DocumentRecord, DocumentRef, ItemRecord, RosterEntry
+from minutes.records import (
+    AuditEntry,
+    DocumentRecord,
+    DocumentRef,
+    DocumentTooLarge,
+    ItemRecord,
+    RosterEntry,
+    SourceError,
+)
 
-
-class SourceError(Exception):
-    """A source could not list or fetch documents (network, permissions, throttling beyond retries).
-    `message` is one Swedish line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class DocumentTooLarge(SourceError):
-    """The file is larger than the configured limit; it is not downloaded."""
+__all__ = [
+    "DocumentTooLarge",
+    "SourceError",
+]  # raised by sources; defined where every adapter can import them
 
 
 class DocumentSource(Protocol):
@@ -35,6 +35,11 @@ class DocumentSource(Protocol):
 
     async def download(self, ref: DocumentRef, *, max_bytes: int) -> bytes:
         """The file's bytes; DocumentTooLarge past `max_bytes` (also when the file grows while read)."""
+        ...
+
+    async def commit(self) -> None:
+        """Remember that the changes returned so far are applied: the cursor moves only now, so a crash
+        in between replays them (ingestion is idempotent) instead of losing them."""
         ...
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pypdf
 import pytest
 
+from bot.cli import main
 from tests.minutes.test_read_docx import make_docx, p
 from tests.minutes.test_read_pdf import Page, build_pdf
 from tests.minutes.test_safety import zip_bomb
-from workflows.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "000_9fb95432c85b271b.docx"
@@ -124,7 +124,7 @@ def test_bad_arguments_are_one_line_and_exit_2(
 def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     broken = tmp_path / "trasig.pdf"
     broken.write_bytes(b"%PDF-1.4 trasig")
-    command = [sys.executable, "-m", "workflows.cli", "extract", str(broken)]
+    command = [sys.executable, "-m", "bot.cli", "extract", str(broken)]
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("fel: trasig.pdf: ") and "Traceback" not in done.stderr

@@ -1,0 +1,51 @@
+"""Settings: the only place the environment is read. Typed, validated once at start-up; secrets as SecretStr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///minutesbot.db"
+
+
+class Settings(BaseSettings):
+    """Every key is documented in .env.example. The embedded default needs none of them."""
+
+    model_config = SettingsConfigDict(env_prefix="MINUTESBOT_", env_file=".env", extra="ignore")
+
+    # Storage: SQLite by default; postgresql+asyncpg://… for several instances.
+    database_url: str = DEFAULT_DATABASE_URL
+
+    # Sources: a local folder (the embedded default) and/or a SharePoint document library.
+    minutes_folder: Path | None = Path("samples")
+    sharepoint_library_url: str | None = None
+    sharepoint_folder: str = ""
+    poll_interval_minutes: int = Field(default=10, ge=1, le=1440)
+    max_document_bytes: int = Field(default=20_000_000, ge=1_000, le=200_000_000)
+    roster_dir: Path | None = None
+
+    # Microsoft Entra app registration (app-only Graph access).
+    tenant_id: str = ""
+    client_id: str = ""
+    client_secret: SecretStr | None = None
+    certificate_path: Path | None = None
+    graph_base_url: str | None = None  # a fake Graph in tests; unset in production
+
+    # Graph change notifications: only with a public HTTPS endpoint; otherwise delta is polled.
+    graph_notification_url: str | None = None
+    graph_client_state: SecretStr | None = None
+
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("stöds: sqlite+aiosqlite:///FIL eller postgresql+asyncpg://…")
+        return value
+
+    @property
+    def graph_configured(self) -> bool:
+        return bool(self.tenant_id and self.client_id and (self.client_secret or self.certificate_path))

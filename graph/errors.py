@@ -1,0 +1,69 @@
+"""Errors the Graph adapters raise, each with one Swedish line for users; translation from SDK errors. Pure."""
+
+from __future__ import annotations
+
+import httpx
+from kiota_abstractions.api_error import APIError
+
+
+class GraphSourceError(Exception):
+    """Microsoft Graph could not list, fetch or change something (network, permissions, throttling beyond
+    retries). `message` is one Swedish line fit for a user; `status` is the HTTP status when there was one;
+    `retryable` says whether trying again later can help."""
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.retryable = retryable
+
+
+class DocumentTooLarge(GraphSourceError):
+    """The file is larger than the configured limit; it is not (or no further) downloaded."""
+
+    def __init__(self, name: str, *, limit: int, size: int | None = None) -> None:
+        super().__init__(
+            f"Filen {name} är för stor (gränsen är {format_megabytes(limit)}); den läses inte",
+        )
+        self.limit = limit
+        self.size = size
+
+
+def format_megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB".replace(".", ",")
+
+
+def translate_error(error: Exception, *, service: str = "SharePoint") -> GraphSourceError:
+    """One Swedish line for an error the SDK raised after its own retries; keeps the HTTP status."""
+    if isinstance(error, GraphSourceError):
+        return error
+    if isinstance(error, APIError):
+        return error_for_status(error.response_status_code, service=service)
+    if isinstance(error, httpx.TimeoutException):
+        return GraphSourceError(f"{service} svarade inte i tid, försöker igen senare", retryable=True)
+    if isinstance(error, httpx.HTTPError):
+        return GraphSourceError(f"{service} går inte att nå just nu, försöker igen senare", retryable=True)
+    raise TypeError(f"not a Graph error: {type(error).__name__}")
+
+
+def error_for_status(status: int | None, *, service: str = "SharePoint") -> GraphSourceError:
+    if status == 429:
+        return GraphSourceError(
+            f"{service} begränsar antalet anrop just nu (HTTP 429), försöker igen senare",
+            status=status,
+            retryable=True,
+        )
+    if status in (401, 403):
+        return GraphSourceError(
+            f"Boten saknar behörighet i {service} (HTTP {status}); be en administratör om åtkomst",
+            status=status,
+        )
+    if status == 404:
+        return GraphSourceError(f"Hittar inte det som söktes i {service} (HTTP 404)", status=status)
+    if status is not None and status >= 500:
+        return GraphSourceError(
+            f"{service} svarar inte just nu (HTTP {status}), försöker igen senare",
+            status=status,
+            retryable=True,
+        )
+    return GraphSourceError(f"{service} svarade med ett fel (HTTP {status})", status=status)

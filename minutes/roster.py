@@ -1,0 +1,107 @@
+"""Group rosters: parse a roster file's text and resolve an owner as the minutes write it to a person. Pure."""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from minutes.people import ALL
+from minutes.records import RosterEntry
+
+
+class RosterError(Exception):
+    """A roster file that cannot be used; `message` is one Swedish line."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ResolvedVia(StrEnum):
+    INITIALS = "initials"
+    NAME = "name"
+    ROLE = "role"
+    EVERYONE = "everyone"
+    DIRECTORY = "directory"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedOwner:
+    """An owner as written, and the people it means. No people: unresolved, shown flagged, never guessed."""
+
+    written: str
+    people: tuple[RosterEntry, ...] = ()
+    via: ResolvedVia | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return bool(self.people)
+
+
+def parse_roster_toml(text: str) -> tuple[str, list[RosterEntry]]:
+    """`group = "FLG"` and `[[person]]` tables with initials, name, roles, aad_object_id, upn."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RosterError(f"rosterfilen är inte giltig TOML ({error})") from None
+    group = data.get("group")
+    if not isinstance(group, str) or not group.strip():
+        raise RosterError("rosterfilen saknar 'group = \"…\"' (till exempel FLG)")
+    people = data.get("person", [])
+    if not isinstance(people, list):
+        raise RosterError("'person' ska vara en lista av [[person]]-tabeller")
+    entries = [_entry(group.strip(), number, person) for number, person in enumerate(people, start=1)]
+    initials = [e.initials for e in entries if e.initials]
+    if len(initials) != len(set(initials)):
+        raise RosterError("samma initialer förekommer två gånger i rosterfilen")
+    return group.strip(), entries
+
+
+def _entry(group: str, number: int, person: Any) -> RosterEntry:
+    if not isinstance(person, dict):
+        raise RosterError(f"person nr {number} är inte en tabell")
+    name = person.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise RosterError(f"person nr {number} saknar namn (name)")
+    roles = person.get("roles", [])
+    if isinstance(roles, str):
+        roles = [roles]
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise RosterError(f"{name}: roles ska vara en lista av texter")
+    fields = {key: person.get(key) for key in ("initials", "aad_object_id", "upn")}
+    for key, value in fields.items():
+        if value is not None and not isinstance(value, str):
+            raise RosterError(f"{name}: {key} ska vara en text")
+    return RosterEntry(
+        group=group,
+        initials=fields["initials"],
+        name=name.strip(),
+        roles=tuple(r.strip().lower() for r in roles),
+        aad_object_id=fields["aad_object_id"],
+        upn=fields["upn"],
+    )
+
+
+def resolve_in_roster(owner: str, roster: Sequence[RosterEntry]) -> ResolvedOwner:
+    """Initials, then full name, then role; 'ALLA' is the whole roster. Ambiguity resolves to nobody."""
+    if owner == ALL:
+        return ResolvedOwner(owner, tuple(roster), ResolvedVia.EVERYONE if roster else None)
+    for via, hits in (
+        (ResolvedVia.INITIALS, [e for e in roster if e.initials and e.initials == owner]),
+        (ResolvedVia.NAME, [e for e in roster if _fold(e.name) == _fold(owner)]),
+        (ResolvedVia.ROLE, [e for e in roster if owner.lower() in e.roles]),
+    ):
+        if len(hits) == 1:
+            return ResolvedOwner(owner, (hits[0],), via)
+        if len(hits) > 1 and via is ResolvedVia.ROLE:
+            return ResolvedOwner(owner, tuple(hits), via)  # a role several people hold: all of them
+    return ResolvedOwner(owner)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

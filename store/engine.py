@@ -1,0 +1,118 @@
+"""Open the store: build the async engine for a database URL, migrate it to the newest schema. Does I/O."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from store.repository import WRITE_TRANSACTION, SqlStore
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_DRIVER = "sqlite+aiosqlite"
+POSTGRES_DRIVER = "postgresql+asyncpg"
+# How long a SQLite connection waits for another process's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 5000
+# pg_advisory_xact_lock key: instances starting together migrate one after the other, not side by side.
+MIGRATION_LOCK_KEY = 0x6D696E75746573  # "minutes"
+
+
+class UnsupportedDatabase(ValueError):
+    """The database URL names neither SQLite through aiosqlite nor PostgreSQL through asyncpg."""
+
+
+def create_engine_for(database_url: str) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite:///path/file.db` (WAL, foreign keys, busy timeout, SQLAlchemy-issued
+    BEGIN) or `postgresql+asyncpg://user:password@host/database`."""
+    url = make_url(database_url)
+    if url.drivername == SQLITE_DRIVER:
+        if not url.database or ":memory:" in url.database or url.query.get("mode") == "memory":
+            # Every pooled connection would see its own empty database, or all share one connection.
+            raise UnsupportedDatabase("SQLite needs a database file: sqlite+aiosqlite:///path/minutesbot.db")
+        engine = create_async_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    if url.drivername == POSTGRES_DRIVER:
+        return create_async_engine(url, pool_pre_ping=True)
+    # The driver name only: the URL may hold a password.
+    raise UnsupportedDatabase(
+        f"unsupported database driver {url.drivername!r}: use {SQLITE_DRIVER}:///path/minutesbot.db "
+        f"or {POSTGRES_DRIVER}://user:password@host/database"
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The sqlite3 driver's own transaction handling skips BEGIN before SELECT and DDL, which breaks
+        # repeatable reads and transactional migrations; SQLAlchemy emits BEGIN instead (on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        # A writer takes the write lock at BEGIN: a deferred transaction that reads first and writes later
+        # can fail with "database is locked" without waiting out the busy timeout.
+        writes = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def migration_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Upgrade the database to the newest revision in one transaction; a no-op when it is there already."""
+    async with engine.execution_options(**{WRITE_TRANSACTION: True}).begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        await connection.run_sync(_upgrade_to_head)
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    config = migration_config()
+    config.attributes["connection"] = connection  # store/migrations/env.py runs on this connection
+    command.upgrade(config, "head")
+
+
+async def open_store(database_url: str) -> SqlStore:
+    """A migrated store; `await store.close()` when done."""
+    engine = create_engine_for(database_url)
+    try:
+        await migrate(engine)
+    except BaseException:
+        await engine.dispose()
+        raise
+    logger.info("store open on %s", engine.url.render_as_string(hide_password=True))
+    return SqlStore(engine)
+
+
+@asynccontextmanager
+async def store_context(database_url: str) -> AsyncIterator[SqlStore]:
+    """open_store … close as a context manager, for an aiohttp cleanup_ctx:
+
+    async def store_lifetime(app):
+        async with store_context(settings.database_url) as app[STORE]:
+            yield
+    """
+    store = await open_store(database_url)
+    try:
+        yield store
+    finally:
+        await store.close()

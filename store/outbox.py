@@ -1,0 +1,68 @@
+"""Outbox messages: the record, and the rows written beside the change they announce. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    PARKED = "parked"  # gave up after repeated failures; kept for a person to look at
+
+
+class OutboxKind(StrEnum):
+    MEETING_SUMMARY = "meeting_summary"  # payload {"document_key": …}: post the meeting's card
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """One message waiting to be sent (or sent, or parked). `conversation_key` is None when the sender
+    decides where it goes (the channel of the document's group)."""
+
+    id: int
+    created_at: datetime
+    kind: str
+    payload: Mapping[str, Any]
+    conversation_key: str | None
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    sent_at: datetime | None = None
+
+
+def meeting_summary_values(document_key: str, *, at: datetime) -> dict[str, Any]:
+    """The outbox row announcing that a document's items changed; due at once."""
+    return {
+        "created_at": at,
+        "kind": OutboxKind.MEETING_SUMMARY.value,
+        "payload": {"document_key": document_key},
+        "conversation_key": None,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_at": at,
+    }
+
+
+def message_from_row(row: Mapping[str, Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        created_at=row["created_at"],
+        kind=row["kind"],
+        payload=dict(row["payload"]),
+        conversation_key=row["conversation_key"],
+        status=OutboxStatus(row["status"]),
+        attempts=row["attempts"],
+        next_attempt_at=row["next_attempt_at"],
+        last_error=row["last_error"],
+        claimed_by=row["claimed_by"],
+        claimed_until=row["claimed_until"],
+        sent_at=row["sent_at"],
+    )

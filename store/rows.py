@@ -1,0 +1,189 @@
+"""Translate between the records in minutes.records and table rows, and fold text for searching. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from minutes.model import ItemKind, Relative
+from minutes.records import AuditEntry, DocumentRecord, DocumentRef, ItemRecord, ItemStatus, RosterEntry
+
+# The audit actor for everything ingestion does (AuditEntry.actor).
+INGEST_ACTOR = "minutesbot"
+
+# The columns of an item that the minutes decide; status and its who/when belong to the users.
+ITEM_CONTENT_FIELDS = (
+    "kind",
+    "topic",
+    "text",
+    "owners",
+    "actors",
+    "due",
+    "due_raw",
+    "due_relative",
+    "source",
+    "group",
+    "meeting_date",
+)
+
+
+def fold(text: str) -> str:
+    """Case-insensitive form for comparisons that must agree on SQLite and PostgreSQL, å/Ä/Ö included."""
+    return text.casefold()
+
+
+def search_needle(text: str) -> str:
+    """Casefolded with runs of whitespace made one space, so a line break in a cell still matches a space."""
+    return " ".join(fold(text).split())
+
+
+def item_search_text(topic: str, text: str) -> str:
+    return search_needle(f"{topic} {text}")
+
+
+def like_pattern(needle: str) -> str:
+    """A LIKE pattern matching `needle` anywhere, with LIKE's wildcards in it taken literally (ESCAPE '\\')."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def owner_keys(owners: Iterable[str]) -> list[str]:
+    """The distinct casefolded owners of an item, in the order written (rows of item_owners)."""
+    return list(dict.fromkeys(fold(owner) for owner in owners if owner.strip()))
+
+
+def item_content_values(record: ItemRecord) -> dict[str, Any]:
+    """The columns the minutes decide, as written when an item is added or its content updated."""
+    return {
+        "kind": record.kind.value,
+        "topic": record.topic,
+        "text": record.text,
+        "owners": list(record.owners),
+        "actors": list(record.actors),
+        "due": record.due,
+        "due_raw": record.due_raw,
+        "due_relative": record.due_relative.value if record.due_relative else None,
+        "source": record.source,
+        "group_name": record.group,
+        "meeting_date": record.meeting_date,
+        "search_text": item_search_text(record.topic, record.text),
+    }
+
+
+def item_from_row(row: Mapping[str, Any]) -> ItemRecord:
+    return ItemRecord(
+        key=row["key"],
+        document_key=row["document_key"],
+        kind=ItemKind(row["kind"]),
+        topic=row["topic"],
+        text=row["text"],
+        owners=tuple(row["owners"]),
+        actors=tuple(row["actors"]),
+        due=row["due"],
+        due_raw=row["due_raw"],
+        due_relative=Relative(row["due_relative"]) if row["due_relative"] else None,
+        source=row["source"],
+        status=ItemStatus(row["status"]),
+        group=row["group_name"],
+        meeting_date=row["meeting_date"],
+        changed_by=row["changed_by"],
+        changed_at=row["changed_at"],
+        id=row["id"],
+    )
+
+
+def changed_item_fields(old: ItemRecord, new: ItemRecord) -> tuple[str, ...]:
+    """Names of the content fields an update changes: the audit detail, which must not quote the minutes."""
+    return tuple(name for name in ITEM_CONTENT_FIELDS if getattr(old, name) != getattr(new, name))
+
+
+def document_values(document: DocumentRecord) -> dict[str, Any]:
+    """The columns of a successfully ingested document (a failure recorded earlier is cleared)."""
+    return {
+        "name": document.name,
+        "version": document.version,
+        "content_hash": document.content_hash,
+        "web_url": document.web_url,
+        "group_name": document.group,
+        "meeting_date": document.meeting_date,
+        "status": document.status,
+        "failure_reason": document.failure,
+        "failure_version": document.version if document.failure else None,
+    }
+
+
+def document_from_row(row: Mapping[str, Any]) -> DocumentRecord:
+    return DocumentRecord(
+        key=row["key"],
+        name=row["name"],
+        version=row["version"],
+        content_hash=row["content_hash"],
+        web_url=row["web_url"],
+        group=row["group_name"],
+        meeting_date=row["meeting_date"],
+        status=row["status"],
+        failure=row["failure_reason"],
+        id=row["id"],
+    )
+
+
+def document_differs(row: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    return any(row[column] != value for column, value in values.items())
+
+
+def failed_document_values(ref: DocumentRef, reason: str) -> dict[str, Any]:
+    """A failed version: its reason and version, and where the file is; what was ingested before stays."""
+    return {
+        "name": ref.name,
+        "web_url": ref.web_url,
+        "status": "failed",
+        "failure_reason": reason,
+        "failure_version": ref.version,
+    }
+
+
+def roster_values(group: str, entry: RosterEntry) -> dict[str, Any]:
+    return {
+        "group_name": group,
+        "initials": entry.initials,
+        "name": entry.name,
+        "roles": list(entry.roles),
+        "aad_object_id": entry.aad_object_id,
+        "upn": entry.upn,
+    }
+
+
+def roster_from_row(row: Mapping[str, Any]) -> RosterEntry:
+    return RosterEntry(
+        group=row["group_name"],
+        initials=row["initials"],
+        name=row["name"],
+        roles=tuple(row["roles"]),
+        aad_object_id=row["aad_object_id"],
+        upn=row["upn"],
+    )
+
+
+def audit_values(
+    *, at: datetime, actor: str, action: str, subject: str, origin: str, detail: str = ""
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "subject": subject,
+        "origin": origin,
+        "detail": detail,
+    }
+
+
+def audit_from_row(row: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        at=row["at"],
+        actor=row["actor"],
+        action=row["action"],
+        subject=row["subject"],
+        origin=row["origin"],
+        detail=row["detail"],
+    )

@@ -1,0 +1,204 @@
+"""The SQL schema of the store as SQLAlchemy Core tables; the migrations in store/migrations create it. No I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names, so a later migration can drop or alter a constraint by name on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time stored as UTC and read back timezone-aware in UTC on every backend.
+
+    SQLite has no timezone type and PostgreSQL's timestamptz comes back in the session's zone; normalising
+    both keeps results identical. Naive datetimes are refused: their zone is a guess."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} refused: pass a timezone-aware datetime")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {type(value).__name__}")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+# One row per source file. `version` is the last version ingested successfully; a failed version is kept
+# apart in `failure_version`, so the last good version and the failure that is already reported both survive.
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(1000), nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("version", String(200)),
+    Column("content_hash", String(128)),
+    Column("web_url", Text),
+    Column("group_name", String(100)),
+    Column("meeting_date", Date),
+    Column("status", String(16), nullable=False),
+    Column("failure_reason", Text),
+    Column("failure_version", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("status IN ('ok', 'failed', 'deleted')", name="status"),
+)
+
+# Action items, decisions and follow-ups alike: a decision is an item of kind 'decision' (no separate table
+# or view; search_decisions filters on kind through ix_items_kind_meeting_date). `id` is the short number users
+# type; rows are never deleted, so ids are never reused (and SQLite's AUTOINCREMENT guarantees it even then).
+# `changed_by`/`changed_at` record the last status change (done, reopened, withdrawn). `search_text` is the
+# casefolded topic and text: SQLite's lower() and LIKE fold ASCII only, and Swedish needs å, ä and ö folded.
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(100), nullable=False, unique=True),
+    Column("document_key", String(1000), ForeignKey("documents.key"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("owners", JSON, nullable=False),
+    Column("actors", JSON, nullable=False),
+    Column("due", Date),
+    Column("due_raw", Text),
+    Column("due_relative", String(32)),
+    Column("source", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("group_name", String(100)),
+    Column("meeting_date", Date),
+    Column("search_text", Text, nullable=False),
+    Column("changed_by", String(200)),
+    Column("changed_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("kind IN ('action', 'decision', 'follow_up')", name="kind"),
+    CheckConstraint("status IN ('open', 'done', 'withdrawn')", name="status"),
+    Index("ix_items_document_key", "document_key"),
+    Index("ix_items_status_due", "status", "due", "id"),
+    Index("ix_items_group_name_status", "group_name", "status"),
+    Index("ix_items_kind_meeting_date", "kind", "meeting_date"),
+    sqlite_autoincrement=True,
+)
+
+# The owner index behind list_items(owner=…): one row per item and casefolded owner. The owners themselves
+# live in items.owners as written; this table only makes "any owner equals X, case-insensitively" an index
+# lookup that behaves the same on SQLite and PostgreSQL.
+item_owners = Table(
+    "item_owners",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("owner_key", String(200), primary_key=True),
+    Index("ix_item_owners_owner_key", "owner_key"),
+)
+
+roster = Table(
+    "roster",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("group_name", String(100), nullable=False),
+    Column("initials", String(20)),
+    Column("name", Text, nullable=False),
+    Column("roles", JSON, nullable=False),
+    Column("aad_object_id", String(64)),
+    Column("upn", String(320)),
+    Index("ix_roster_group_name", "group_name"),
+)
+
+# Where the bot can post proactively: one row per Teams conversation, the Bot Framework reference as JSON.
+conversation_references = Table(
+    "conversation_references",
+    metadata,
+    Column("conversation_id", String(500), primary_key=True),
+    Column("service_url", Text, nullable=False),
+    Column("tenant_id", String(64), nullable=False),
+    Column("conversation_type", String(16), nullable=False),
+    Column("group_name", String(100)),
+    Column("user_aad_id", String(64)),
+    Column("reference", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint("conversation_type IN ('channel', 'personal', 'groupChat')", name="conversation_type"),
+    Index("ix_conversation_references_group_name", "group_name"),
+    Index("ix_conversation_references_user_aad_id", "user_aad_id"),
+)
+
+# Messages to send, written in the same transaction as the change they announce (the transactional outbox);
+# a sender claims rows (claimed_by/claimed_until) so several instances never send one message twice.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("kind", String(50), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("conversation_key", String(500)),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", Text),
+    Column("claimed_by", String(200)),
+    Column("claimed_until", UtcDateTime),
+    Column("sent_at", UtcDateTime),
+    CheckConstraint("status IN ('pending', 'sent', 'parked')", name="status"),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    sqlite_autoincrement=True,
+)
+
+# Append-only: the initial migration adds triggers that refuse UPDATE and DELETE on both backends.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("origin", String(500), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_log_subject", "subject"),
+    sqlite_autoincrement=True,
+)
+
+source_cursors = Table(
+    "source_cursors",
+    metadata,
+    Column("source", String(500), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
