@@ -14,9 +14,14 @@ $(BIN)/minutesbot: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-# Until the bot exists: run the extractor over the project's own example minutes.
+# The embedded default: SQLite and a local folder of minutes (a copy of the example .docx files), no cloud
+# account. Drop more minutes into .run/protokoll/ while it runs; `minutesbot items --database …` lists them.
+RUN_DIR := .run
 run: $(BIN)/minutesbot
-	@for f in samples/*.docx; do echo "== $$f"; $(BIN)/minutesbot extract "$$f" || exit $$?; done
+	@mkdir -p $(RUN_DIR)/protokoll && cp -n samples/*.docx $(RUN_DIR)/protokoll/ 2>/dev/null || true
+	MINUTESBOT_MINUTES_FOLDER=$(RUN_DIR)/protokoll \
+	MINUTESBOT_DATABASE_URL=sqlite+aiosqlite:///$(RUN_DIR)/minutesbot.db \
+	$(BIN)/minutesbot run
 
 test: lint typecheck unit score
 

@@ -1,18 +1,37 @@
-"""The `minutesbot` command line: argument parsing, file I/O and output. Errors are one line, exit code 2."""
+"""The `minutesbot` command line: a composition root of its own. Errors are one Swedish line, exit code 2."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
+import logging
 import sys
 import textwrap
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.sources import sharepoint_source
 from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
+from minutes.records import ItemRecord, ItemStatus, SourceError
+from minutes.roster import RosterError, parse_roster_toml
+from store.engine import open_store
+from store.repository import SqlStore
+from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summarise
+from workflows.local_folder import LocalFolderSource
+from workflows.owners import resolve_owners
+from workflows.ports import DocumentSource
 from workflows.sandbox import read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
@@ -39,6 +58,23 @@ def _parser() -> argparse.ArgumentParser:
         type=_iso_date,
         help="datum att räkna från när protokollet saknar mötesdatum (standard: filens ändringsdatum)",
     )
+    ingest_cmd = commands.add_parser(
+        "ingest", help="läs in protokoll från en fil, en mapp eller en SharePoint-länk"
+    )
+    ingest_cmd.add_argument("target", help="fil, mapp eller https-länk till ett SharePoint-bibliotek")
+    items_cmd = commands.add_parser("items", help="lista lagrade åtgärdspunkter")
+    items_cmd.add_argument("--open", action="store_true", help="bara öppna punkter")
+    items_cmd.add_argument("--owner", help="bara punkter med denna ansvariga (initialer, namn eller roll)")
+    items_cmd.add_argument("--group", help="bara denna grupp (FLG, FSG …)")
+    decisions_cmd = commands.add_parser("decisions", help="sök i beslutsregistret")
+    decisions_cmd.add_argument("search", nargs="?", help="sökord")
+    roster_cmd = commands.add_parser("roster", help="läs in en gruppförteckning (TOML)")
+    roster_cmd.add_argument("file", type=Path)
+    commands.add_parser("run", help="kör tjänsten: bevakar källorna och läser in nya protokoll")
+    for command in (ingest_cmd, items_cmd, decisions_cmd, roster_cmd):
+        command.add_argument(
+            "--database", help="databas-URL (standard: MINUTESBOT_DATABASE_URL eller SQLite-filen)"
+        )
     return parser
 
 
@@ -51,11 +87,153 @@ def _iso_date(text: str) -> date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "extract":
+        try:
+            return _extract_command(args.file, json_output=args.json, reference_date=args.reference_date)
+        except DocumentError as error:
+            sys.stderr.write(f"fel: {args.file.name}: {error.message}\n")
+            return EXIT_USAGE
     try:
-        return _extract_command(args.file, json_output=args.json, reference_date=args.reference_date)
-    except DocumentError as error:
-        sys.stderr.write(f"fel: {args.file.name}: {error.message}\n")
+        database = getattr(args, "database", None)
+        settings = Settings() if database is None else Settings(database_url=database)
+    except ValidationError as error:
+        sys.stderr.write(f"fel: inställningarna är ogiltiga: {_first_problem(error)}\n")
         return EXIT_USAGE
+    if args.command == "run":
+        return _run_service(settings)
+    try:
+        return asyncio.run(STORE_COMMANDS[args.command](args, settings))
+    except (SourceError, RosterError, StoreUnavailable) as error:
+        sys.stderr.write(f"fel: {error.message}\n")
+        return EXIT_USAGE
+
+
+def _run_service(settings: Settings) -> int:
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    except (SourceError, StoreUnavailable) as error:
+        sys.stderr.write(f"fel: {error.message}\n")
+        return EXIT_USAGE
+    except OSError as error:
+        sys.stderr.write(f"fel: kan inte lyssna på {settings.host}:{settings.port} ({error.strerror})\n")
+        return EXIT_USAGE
+    return 0
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    return f"{'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}"
+
+
+class StoreUnavailable(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+async def _open(settings: Settings) -> SqlStore:
+    try:
+        return await open_store(settings.database_url)
+    except (OSError, SQLAlchemyError) as error:
+        raise StoreUnavailable(f"databasen kan inte öppnas ({type(error).__name__})") from None
+
+
+async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(settings)
+    try:
+        source = _source_for(args.target, settings, store)
+        ingestor = Ingestor(
+            store=store, clock=lambda: datetime.now(UTC), max_bytes=settings.max_document_bytes
+        )
+        with _progress_bar() as progress:
+            reports = await ingestor.run(source, progress=progress)
+    finally:
+        await store.close()
+    for report in reports:
+        if report.outcome is Outcome.FAILED:
+            sys.stderr.write(f"fel: {report.name}: {report.failure}\n")
+    sys.stdout.write(format_reports(reports))
+    return EXIT_USAGE if any(r.outcome is Outcome.FAILED for r in reports) else 0
+
+
+def _source_for(target: str, settings: Settings, store: SqlStore) -> DocumentSource:
+    if target.startswith(("https://", "http://")):
+        return sharepoint_source(target, settings, store)
+    path = Path(target)
+    if path.is_dir():
+        return LocalFolderSource(path, store)
+    if path.is_file():
+        return LocalFolderSource(path.parent, store, only=frozenset({path.name}))
+    raise SourceError(f"{target} finns inte (ange en fil, en mapp eller en https-länk)")
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Progress]:
+    """A progress bar on a terminal for many files; nothing when output is piped."""
+    bar: tqdm[Any] | None = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None and total >= 5 and sys.stderr.isatty():
+            bar = tqdm(total=total, unit="fil", desc="Läser in", file=sys.stderr)
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+async def _items_command(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(settings)
+    try:
+        items = await store.list_items(open_only=args.open, owner=args.owner, group=args.group)
+        unresolved = {
+            (item.group, owner.written)
+            for item in items
+            for owner in await resolve_owners(item.owners, item.group, store)
+            if not owner.resolved
+        }
+    finally:
+        await store.close()
+    sys.stdout.write(format_items(items, unresolved))
+    return 0
+
+
+async def _decisions_command(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(settings)
+    try:
+        decisions = await store.search_decisions(args.search)
+    finally:
+        await store.close()
+    sys.stdout.write(format_items(decisions, set(), title="beslut"))
+    return 0
+
+
+async def _roster_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RosterError(f"{args.file} kan inte läsas ({type(error).__name__})") from None
+    group, entries = parse_roster_toml(text)
+    store = await _open(settings)
+    try:
+        await store.save_roster(group, entries)
+    finally:
+        await store.close()
+    sys.stdout.write(f"{group}: {len(entries)} personer inlästa\n")
+    return 0
+
+
+STORE_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]] = {
+    "ingest": _ingest_command,
+    "items": _items_command,
+    "decisions": _decisions_command,
+    "roster": _roster_command,
+}
 
 
 def _extract_command(path: Path, *, json_output: bool, reference_date: date | None) -> int:
@@ -135,6 +313,51 @@ def format_table(result: Extraction) -> str:
         lines.append(textwrap.fill(item.text, width=100, initial_indent="     ", subsequent_indent="     "))
         lines.append("")
     return "\n".join(lines)
+
+
+_OUTCOME_LABELS = {
+    Outcome.INGESTED: "inläst",
+    Outcome.UNCHANGED: "oförändrad",
+    Outcome.FAILED: "misslyckades",
+    Outcome.DELETED: "borttagen",
+}
+_STATUS_LABELS = {ItemStatus.OPEN: "öppen", ItemStatus.DONE: "klar", ItemStatus.WITHDRAWN: "struken"}
+
+
+def format_reports(reports: Sequence[IngestReport]) -> str:
+    if not reports:
+        return "Inga nya eller ändrade protokoll.\n"
+    lines = [f"{'Fil':<48} {'Resultat':<13} {'Nya':>4} {'Ändrade':>8} {'Strukna':>8}"]
+    for r in reports:
+        lines.append(
+            f"{r.name[:48]:<48} {_OUTCOME_LABELS[r.outcome]:<13} {r.added:>4} {r.updated:>8} {r.withdrawn:>8}"
+        )
+    counts = summarise(reports)
+    lines.append(
+        f"{len(reports)} filer: {counts[Outcome.INGESTED]} inlästa, {counts[Outcome.UNCHANGED]} oförändrade, "
+        f"{counts[Outcome.FAILED]} misslyckade, {counts[Outcome.DELETED]} borttagna"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def format_items(
+    items: Sequence[ItemRecord], unresolved: set[tuple[str | None, str]], *, title: str = "punkter"
+) -> str:
+    """One line per item; an owner the roster cannot place is marked with '?'."""
+    if not items:
+        return f"Inga {title}.\n"
+    lines = [f"{'Nr':>4}  {'Typ':<11} {'Grupp':<8} {'Ansvarig':<24} {'Klart':<11} {'Status':<8} Text"]
+    for item in items:
+        owners = ", ".join(f"{o}?" if (item.group, o) in unresolved else o for o in item.owners) or "—"
+        due = item.due.isoformat() if item.due else ("nästa möte" if item.due_relative else "—")
+        text = textwrap.shorten(f"{item.topic}: {item.text}" if item.topic else item.text, width=90)
+        lines.append(
+            f"{item.id or 0:>4}  {_KIND_LABELS[item.kind]:<11} {(item.group or '—')[:8]:<8} {owners[:24]:<24} "
+            f"{due:<11} {_STATUS_LABELS[item.status]:<8} {text}"
+        )
+    if unresolved:
+        lines.append("? = finns inte i gruppens förteckning (läs in den med 'minutesbot roster FIL')")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     sharepoint_library_url: str | None = None
     sharepoint_folder: str = ""
     poll_interval_minutes: int = Field(default=10, ge=1, le=1440)
+    local_poll_seconds: int = Field(default=30, ge=1, le=3600)
     max_document_bytes: int = Field(default=20_000_000, ge=1_000, le=200_000_000)
     roster_dir: Path | None = None
 
@@ -36,6 +37,10 @@ class Settings(BaseSettings):
     # Graph change notifications: only with a public HTTPS endpoint; otherwise delta is polled.
     graph_notification_url: str | None = None
     graph_client_state: SecretStr | None = None
+
+    # The HTTP listener (health, Graph notifications; the Teams endpoint comes with the bot).
+    host: str = "127.0.0.1"
+    port: int = Field(default=3978, ge=1, le=65535)
 
     log_level: str = "INFO"
 

@@ -15,9 +15,10 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
 )
 from kiota_http.middleware.options import RetryHandlerOption, UserAgentHandlerOption
 from kiota_serialization_json.json_parse_node import JsonParseNode
-from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.drives.item.items.item.delta.delta_get_response import DeltaGetResponse
+from msgraph.graph_request_adapter import GraphRequestAdapter
 from msgraph.graph_request_adapter import options as graph_default_options
+from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import GraphClientFactory
 
 GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0"

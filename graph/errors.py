@@ -5,32 +5,24 @@ from __future__ import annotations
 import httpx
 from kiota_abstractions.api_error import APIError
 
+from minutes.records import DocumentTooLarge, SourceError
 
-class GraphSourceError(Exception):
+__all__ = ["DocumentTooLarge", "GraphSourceError", "error_for_status", "too_large", "translate_error"]
+
+
+class GraphSourceError(SourceError):
     """Microsoft Graph could not list, fetch or change something (network, permissions, throttling beyond
     retries). `message` is one Swedish line fit for a user; `status` is the HTTP status when there was one;
     `retryable` says whether trying again later can help."""
 
     def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
         super().__init__(message)
-        self.message = message
         self.status = status
         self.retryable = retryable
 
 
-class DocumentTooLarge(GraphSourceError):
-    """The file is larger than the configured limit; it is not (or no further) downloaded."""
-
-    def __init__(self, name: str, *, limit: int, size: int | None = None) -> None:
-        super().__init__(
-            f"Filen {name} är för stor (gränsen är {format_megabytes(limit)}); den läses inte",
-        )
-        self.limit = limit
-        self.size = size
-
-
-def format_megabytes(size: int) -> str:
-    return f"{size / 1_000_000:.1f} MB".replace(".", ",")
+def too_large(max_bytes: int) -> DocumentTooLarge:
+    return DocumentTooLarge(f"filen är större än gränsen på {max_bytes / 1_000_000:g} MB och läses inte in")
 
 
 def translate_error(error: Exception, *, service: str = "SharePoint") -> GraphSourceError:

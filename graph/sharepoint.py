@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphServiceClient
 from msgraph.generated.drives.item.items.item.delta.delta_get_response import DeltaGetResponse
 from msgraph.generated.drives.item.items.item.delta.delta_request_builder import DeltaRequestBuilder
 from msgraph.generated.drives.item.items.item.drive_item_item_request_builder import (
@@ -21,9 +20,10 @@ from msgraph.generated.drives.item.items.item.drive_item_item_request_builder im
 from msgraph.generated.models.drive_item import DriveItem
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.shares.item.drive_item.drive_item_request_builder import DriveItemRequestBuilder
+from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import http_client_of
-from graph.errors import DocumentTooLarge, GraphSourceError, error_for_status, translate_error
+from graph.errors import GraphSourceError, error_for_status, too_large, translate_error
 from minutes.records import DocumentRef
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,7 @@ class SharePointSource:
         self._folder = folder.strip("/") if folder and folder.strip("/") else None
         self._extensions = tuple(normalise_extension(extension) for extension in extensions)
         self._library: Library | None = None
+        self._pending_cursor: tuple[str, str] | None = None  # (cursor key, deltaLink) until commit()
 
     @property
     def name(self) -> str:
@@ -129,8 +130,8 @@ class SharePointSource:
             refs = await self._documents_in(library, batch.items)
         except (APIError, httpx.HTTPError) as error:
             raise translate_error(error) from error
-        # Only after the whole page set: a crash before this point replays the same changes next time.
-        await self._cursors.save_cursor(library.cursor_key, batch.delta_link)
+        # Saved by commit(), once the caller has applied these: a crash in between replays them.
+        self._pending_cursor = (library.cursor_key, batch.delta_link)
         logger.info(
             "%s: %d changed items, %d documents%s",
             self.name,
@@ -140,9 +141,14 @@ class SharePointSource:
         )
         return refs
 
+    async def commit(self) -> None:
+        if self._pending_cursor is not None:
+            await self._cursors.save_cursor(*self._pending_cursor)
+            self._pending_cursor = None
+
     async def download(self, ref: DocumentRef, *, max_bytes: int) -> bytes:
         if ref.size is not None and ref.size > max_bytes:
-            raise DocumentTooLarge(ref.name, limit=max_bytes, size=ref.size)
+            raise too_large(max_bytes)
         if not ref.source.startswith(SOURCE_PREFIX):
             raise ValueError(f"not a SharePoint document: {ref.source}")
         drive_id = ref.source.removeprefix(SOURCE_PREFIX)
@@ -154,11 +160,12 @@ class SharePointSource:
             # Streamed through the same middleware (auth, retry, redirect to the pre-authenticated URL),
             # so a file that grew since delta is cut off at the limit instead of being buffered whole.
             request = await adapter.convert_to_native_async(info)
+            assert isinstance(request, httpx.Request)
             response = await http_client_of(self._graph).send(request, stream=True)
             try:
                 if response.status_code != 200:
                     raise error_for_status(response.status_code)
-                return await read_limited(response, ref.name, max_bytes)
+                return await read_limited(response, max_bytes)
             finally:
                 await response.aclose()
         except httpx.HTTPError as error:
@@ -322,24 +329,25 @@ class FolderScope:
     async def _parent_of(self, folder_id: str) -> str | None:
         if folder_id not in self._parents:
             item = await self._get_item(folder_id)
-            is_root = item is None or item.root is not None
-            self._parents[folder_id] = (
-                None if is_root or not item.parent_reference else item.parent_reference.id
-            )
+            # The drive root (or a folder Graph no longer knows) ends the walk: outside the scope.
+            if item is None or item.root is not None or item.parent_reference is None:
+                self._parents[folder_id] = None
+            else:
+                self._parents[folder_id] = item.parent_reference.id
         return self._parents[folder_id]
 
 
-async def read_limited(response: httpx.Response, name: str, max_bytes: int) -> bytes:
+async def read_limited(response: httpx.Response, max_bytes: int) -> bytes:
     """The body, refused as soon as it passes `max_bytes` (declared or received)."""
     declared = response.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise DocumentTooLarge(name, limit=max_bytes, size=int(declared))
+        raise too_large(max_bytes)
     chunks: list[bytes] = []
     received = 0
     async for chunk in response.aiter_bytes():
         received += len(chunk)
         if received > max_bytes:
-            raise DocumentTooLarge(name, limit=max_bytes)
+            raise too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
 

@@ -51,7 +51,7 @@ def meeting_summary_values(document_key: str, *, at: datetime) -> dict[str, Any]
     }
 
 
-def message_from_row(row: Mapping[str, Any]) -> OutboxMessage:
+def message_from_row(row: Mapping[Any, Any]) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"],
         created_at=row["created_at"],

@@ -115,9 +115,9 @@ class SqlStore:
         mark vanished ones withdrawn, append an audit entry per change and, when any item changed, one outbox
         message announcing the document. Writes nothing when neither the document nor an item changed.
 
-        An added item whose key belongs to a withdrawn item revives that row (same id); one whose key is
-        taken by a live item it is paired with elsewhere gets a derived key. StaleReconciliation when the
-        document's live items are not the ones `changes` was made from. Returns the live items (with ids)."""
+        A withdrawn item that reconciliation revived (an updated pair whose old side is withdrawn) is reopened
+        with its old id. StaleReconciliation, before anything is written, when `changes` was not made from the
+        document's items as stored now. Returns the live items as stored (with ids), in id order."""
         _check_items_belong(document.key, changes)
         async with self._write() as connection:
             stored = await _lock_document(connection, document.key)
@@ -368,89 +368,75 @@ def _check_items_belong(document_key: str, changes: Reconciliation) -> None:
 
 
 async def _check_current(connection: AsyncConnection, document_key: str, changes: Reconciliation) -> None:
-    """The reconciliation must account for exactly the document's live items as stored now."""
-    stored = set(
+    """`changes` must have been made from the document's items as stored now: the same live items, the
+    revived ones still withdrawn (checked as they are updated) and no added key taken."""
+    stored_live = set(
         (
             await connection.scalars(
                 select(items.c.key).where(items.c.document_key == document_key, items.c.status != _WITHDRAWN)
             )
         ).all()
     )
-    reconciled = {old.key for old, _ in changes.updated}
-    reconciled.update(record.key for record in (*changes.unchanged, *changes.withdrawn))
-    if stored != reconciled:
+    reconciled_live = {old.key for old, _ in changes.updated if old.status is not ItemStatus.WITHDRAWN}
+    reconciled_live.update(record.key for record in (*changes.unchanged, *changes.withdrawn))
+    if stored_live != reconciled_live:
         raise StaleReconciliation(
-            f"{document_key}: {len(stored - reconciled)} live items not reconciled, "
-            f"{len(reconciled - stored)} reconciled items no longer live"
+            f"{document_key}: {len(stored_live - reconciled_live)} live items not reconciled, "
+            f"{len(reconciled_live - stored_live)} reconciled items no longer live"
         )
+    added_keys = [record.key for record in changes.added]
+    if added_keys:
+        taken = (await connection.scalars(select(items.c.key).where(items.c.key.in_(added_keys)))).all()
+        if taken:
+            raise StaleReconciliation(f"{document_key}: {len(taken)} added items exist already")
 
 
 async def _add_item(connection: AsyncConnection, record: ItemRecord, *, at: datetime, origin: str) -> None:
-    content = item_content_values(record)
-    key, attempt = record.key, 1
-    while True:
-        stored = (
-            (await connection.execute(select(items.c.id, items.c.status).where(items.c.key == key)))
-            .mappings()
-            .first()
-        )
-        if stored is None:
-            item_id: int = (
-                await connection.execute(
-                    insert(items)
-                    .values(
-                        key=key,
-                        document_key=record.document_key,
-                        status=ItemStatus.OPEN.value,
-                        created_at=at,
-                        updated_at=at,
-                        **content,
-                    )
-                    .returning(items.c.id)
-                )
-            ).scalar_one()
-            detail = f"#{item_id}"
-            break
-        if stored["status"] == _WITHDRAWN:
-            # The same wording at the same place came back after an edit removed it: the old number returns.
-            item_id = stored["id"]
-            await connection.execute(
-                update(items)
-                .where(items.c.id == item_id)
-                .values(
-                    status=ItemStatus.OPEN.value,
-                    changed_by=INGEST_ACTOR,
-                    changed_at=at,
-                    updated_at=at,
-                    **content,
-                )
+    item_id: int = (
+        await connection.execute(
+            insert(items)
+            .values(
+                key=record.key,
+                document_key=record.document_key,
+                status=ItemStatus.OPEN.value,
+                created_at=at,
+                updated_at=at,
+                **item_content_values(record),
             )
-            detail = f"#{item_id} restored"
-            break
-        # A live item that reconciliation paired with other wording holds this key: derive a fresh one.
-        attempt += 1
-        key = f"{record.key}.{attempt}"
+            .returning(items.c.id)
+        )
+    ).scalar_one()
     await _replace_owners(connection, item_id, record.owners)
     await _audit(
-        connection, at=at, actor=INGEST_ACTOR, action="item.added", subject=key, origin=origin, detail=detail
+        connection,
+        at=at,
+        actor=INGEST_ACTOR,
+        action="item.added",
+        subject=record.key,
+        origin=origin,
+        detail=f"#{item_id}",
     )
 
 
 async def _update_item(
     connection: AsyncConnection, old: ItemRecord, new: ItemRecord, *, at: datetime, origin: str
 ) -> None:
-    item_id = (
-        await connection.execute(
-            update(items)
-            .where(items.c.key == old.key, items.c.status != _WITHDRAWN)
-            .values(updated_at=at, **item_content_values(new))
-            .returning(items.c.id)
+    """New content for a live item, its status kept; or a withdrawn item whose row came back, reopened."""
+    reviving = old.status is ItemStatus.WITHDRAWN
+    statement = update(items).where(items.c.key == old.key).values(updated_at=at, **item_content_values(new))
+    if reviving:
+        statement = statement.where(items.c.status == _WITHDRAWN).values(
+            status=ItemStatus.OPEN.value, changed_by=INGEST_ACTOR, changed_at=at
         )
-    ).scalar_one_or_none()
+    else:
+        statement = statement.where(items.c.status != _WITHDRAWN)
+    item_id = (await connection.execute(statement.returning(items.c.id))).scalar_one_or_none()
     if item_id is None:
-        raise StaleReconciliation(f"{old.document_key}: an updated item is no longer live")
+        state = "live" if reviving else "withdrawn"
+        raise StaleReconciliation(f"{old.document_key}: an updated item is {state} by now")
     await _replace_owners(connection, item_id, new.owners)
     fields = ", ".join(changed_item_fields(old, new))
+    detail = f"#{item_id} restored" if reviving else f"#{item_id}"
     await _audit(
         connection,
         at=at,
@@ -458,7 +444,7 @@ async def _update_item(
         action="item.updated",
         subject=old.key,
         origin=origin,
-        detail=f"#{item_id}: {fields}",
+        detail=f"{detail}: {fields}" if fields else detail,
     )
 
 

@@ -71,7 +71,7 @@ def item_content_values(record: ItemRecord) -> dict[str, Any]:
     }
 
 
-def item_from_row(row: Mapping[str, Any]) -> ItemRecord:
+def item_from_row(row: Mapping[Any, Any]) -> ItemRecord:
     return ItemRecord(
         key=row["key"],
         document_key=row["document_key"],
@@ -113,7 +113,7 @@ def document_values(document: DocumentRecord) -> dict[str, Any]:
     }
 
 
-def document_from_row(row: Mapping[str, Any]) -> DocumentRecord:
+def document_from_row(row: Mapping[Any, Any]) -> DocumentRecord:
     return DocumentRecord(
         key=row["key"],
         name=row["name"],
@@ -128,14 +128,16 @@ def document_from_row(row: Mapping[str, Any]) -> DocumentRecord:
     )
 
 
-def document_differs(row: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+def document_differs(row: Mapping[Any, Any], values: Mapping[str, Any]) -> bool:
     return any(row[column] != value for column, value in values.items())
 
 
 def failed_document_values(ref: DocumentRef, reason: str) -> dict[str, Any]:
-    """A failed version: its reason and version, and where the file is; what was ingested before stays."""
+    """A failed version: the row now describes that version (status, reason, where the file is); the
+    content hash, group, meeting date and items of the last good version stay."""
     return {
         "name": ref.name,
+        "version": ref.version,
         "web_url": ref.web_url,
         "status": "failed",
         "failure_reason": reason,
@@ -154,7 +156,7 @@ def roster_values(group: str, entry: RosterEntry) -> dict[str, Any]:
     }
 
 
-def roster_from_row(row: Mapping[str, Any]) -> RosterEntry:
+def roster_from_row(row: Mapping[Any, Any]) -> RosterEntry:
     return RosterEntry(
         group=row["group_name"],
         initials=row["initials"],
@@ -178,7 +180,7 @@ def audit_values(
     }
 
 
-def audit_from_row(row: Mapping[str, Any]) -> AuditEntry:
+def audit_from_row(row: Mapping[Any, Any]) -> AuditEntry:
     return AuditEntry(
         at=row["at"],
         actor=row["actor"],

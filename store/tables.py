@@ -59,8 +59,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-# One row per source file. `version` is the last version ingested successfully; a failed version is kept
-# apart in `failure_version`, so the last good version and the failure that is already reported both survive.
+# One row per source file, describing the newest version seen: `status` says whether it was ingested ('ok'),
+# could not be read ('failed', with the reason) or is gone ('deleted'). `failure_version` is the version whose
+# failure was reported, so each failed version is reported once; the items stay those of the last good version.
 documents = Table(
     "documents",
     metadata,

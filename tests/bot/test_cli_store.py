@@ -1,0 +1,109 @@
+"""The store commands of the command line against a real SQLite file: ingest, items, decisions, roster."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return f"--database=sqlite+aiosqlite:///{tmp_path / 'minutesbot.db'}"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    minutes = tmp_path / "protokoll"
+    minutes.mkdir()
+    for name in ("000_9fb95432c85b271b.docx", "002_9f59629560e86923.pdf"):
+        shutil.copy(SAMPLES / name, minutes / name)
+    return minutes
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_ingest_a_folder_then_nothing_is_new(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    code, out, _ = run(capsys, "ingest", str(folder), database)
+    assert code == 0 and "2 filer: 2 inlästa" in out
+    code, out, _ = run(capsys, "ingest", str(folder), database)
+    assert code == 0 and out == "Inga nya eller ändrade protokoll.\n"
+
+
+def test_items_filters_by_owner_and_open(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    run(capsys, "ingest", str(folder), database)
+    code, out, _ = run(capsys, "items", "--open", "--owner", "RN", database)
+    rows = [row for row in out.splitlines()[1:] if not row.startswith("?")]
+    assert code == 0 and rows and all(" RN? " in row for row in rows)
+    assert any("Översyn administrativa lokaler" in row and "2024-09-09" in row for row in rows)
+
+
+def test_unknown_owners_are_flagged_until_a_roster_is_loaded(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str, tmp_path: Path
+) -> None:
+    run(capsys, "ingest", str(folder / "000_9fb95432c85b271b.docx"), database)
+    _, before, _ = run(capsys, "items", "--owner", "RN", database)
+    assert "RN?" in before
+    roster = tmp_path / "flg.toml"
+    roster.write_text(
+        'group = "FLG"\n[[person]]\ninitials = "RN"\nname = "Rickard Nilsson"\nupn = "rn@example.invalid"\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "roster", str(roster), database)
+    assert code == 0 and out == "FLG: 1 personer inlästa\n"
+    _, after, _ = run(capsys, "items", "--owner", "RN", database)
+    assert "RN?" not in after and "RN" in after
+
+
+def test_decisions_search(capsys: pytest.CaptureFixture[str], folder: Path, database: str) -> None:
+    run(capsys, "ingest", str(folder), database)
+    code, out, _ = run(capsys, "decisions", "stående punkt", database)
+    assert code == 0 and "Omställningsfonden" in out and "Beslut" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["ingest", "/finns/inte"], "finns inte"),
+        (["roster", "/finns/inte.toml"], "kan inte läsas"),
+        (["items", "--database=mysql://x"], "inställningarna är ogiltiga"),
+        (["ingest", "https://contoso.sharepoint.com/sites/FLG/Delade%20dokument"], "appregistrering"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], says: str, database: str
+) -> None:
+    args = argv if any(a.startswith("--database") for a in argv) else [*argv, database]
+    code, _, err = run(capsys, *args)
+    assert code == 2 and says in err and err.count("\n") == 1
+
+
+def test_a_bad_roster_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: str
+) -> None:
+    roster = tmp_path / "trasig.toml"
+    roster.write_text("group = \n", encoding="utf-8")
+    code, _, err = run(capsys, "roster", str(roster), database)
+    assert code == 2 and err.startswith("fel: rosterfilen är inte giltig TOML")
+
+
+def test_a_failed_file_is_reported_and_the_rest_ingested(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    (folder / "trasig.docx").write_bytes(b"PK\x03\x04 trasig")
+    code, out, err = run(capsys, "ingest", str(folder), database)
+    assert code == 2 and "2 inlästa" in out and "1 misslyckade" in out
+    assert err.startswith("fel: trasig.docx: ")

@@ -1,0 +1,524 @@
+"""SqlStore on SQLite and PostgreSQL: ingestion, failures, deletion, status, queries, roster, cursors."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from minutes.model import ItemKind
+from minutes.reconcile import Reconciliation, reconcile
+from minutes.records import DocumentRef, ItemRecord, ItemStatus, RosterEntry
+from store import OutboxKind, OutboxStatus, SqlStore, StaleReconciliation, open_store
+from tests.store.builders import (
+    FLG_REF,
+    FLG_V1,
+    FSG_REF,
+    MONDAY,
+    ORIGIN,
+    document,
+    ingest,
+    item,
+    later,
+)
+from tests.store.conftest import empty_postgres, sqlite_url
+from workflows.ports import CursorStore, IngestStore, ItemQueries, RosterStore
+
+
+def actions(entries: list[Any]) -> list[tuple[str, str]]:
+    return [(entry.action, entry.subject) for entry in entries]
+
+
+@pytest.mark.parametrize("port", [IngestStore, CursorStore, ItemQueries, RosterStore])
+def test_the_store_has_every_method_of_the_workflow_ports(port: type) -> None:
+    for name, member in vars(port).items():
+        if callable(member) and not name.startswith("_"):
+            assert list(inspect.signature(getattr(SqlStore, name)).parameters) == list(
+                inspect.signature(member).parameters
+            ), name
+
+
+def as_ports(store: SqlStore) -> tuple[IngestStore, ItemQueries, RosterStore]:
+    return store, store, store  # mypy checks SqlStore against the Protocols here
+
+
+async def test_a_first_ingest_adds_items_with_ids_audit_and_one_outbox_message(store: SqlStore) -> None:
+    changes, live = await ingest(store, document(), FLG_V1)
+
+    assert [(i.id, i.key, i.status) for i in live] == [
+        (n, r.key, ItemStatus.OPEN) for n, r in enumerate(FLG_V1, 1)
+    ]
+    assert [replace(i, id=None) for i in live] == list(FLG_V1)
+    assert await store.items_of_document(FLG_REF.key) == live
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None and stored.id is not None
+    assert replace(stored, id=None) == document()
+    audit = await store.audit_log()
+    assert actions(audit) == [("item.added", r.key) for r in FLG_V1] + [("document.ingested", FLG_REF.key)]
+    assert {(a.at, a.actor, a.origin) for a in audit} == {(MONDAY, "minutesbot", ORIGIN)}
+    [message] = await store.outbox_messages()
+    assert (message.kind, dict(message.payload), message.conversation_key) == (
+        OutboxKind.MEETING_SUMMARY,
+        {"document_key": FLG_REF.key},
+        None,
+    )
+    assert (message.status, message.attempts, message.created_at, message.next_attempt_at) == (
+        OutboxStatus.PENDING,
+        0,
+        MONDAY,
+        MONDAY,
+    )
+
+
+async def test_an_edited_document_updates_withdraws_and_adds_keeping_ids(store: SqlStore) -> None:
+    _, first = await ingest(store, document(), FLG_V1)
+    edited = replace(FLG_V1[1], text=FLG_V1[1].text + " Rapport till FLG.", due=date(2024, 11, 30))
+    new = item("t21.r1.c3.0", "HR-chefen tar fram en plan för rekrytering.", owners=("hr-chef",))
+    v2 = [FLG_V1[0], edited, FLG_V1[3], new]
+
+    changes, live = await ingest(store, document(version="v2"), v2, at=later(1))
+
+    assert (len(changes.added), len(changes.updated), len(changes.withdrawn), len(changes.unchanged)) == (
+        1,
+        1,
+        1,
+        2,
+    )
+    assert [(i.id, i.text) for i in live] == [
+        (1, FLG_V1[0].text),
+        (2, edited.text),
+        (4, FLG_V1[3].text),
+        (5, new.text),
+    ]
+    assert live[1].key == first[1].key and live[1].due == date(2024, 11, 30)
+    withdrawn = (await store.items_of_document(FLG_REF.key))[2]
+    assert (withdrawn.id, withdrawn.status, withdrawn.changed_by, withdrawn.changed_at) == (
+        3,
+        ItemStatus.WITHDRAWN,
+        "minutesbot",
+        later(1),
+    )
+    v2_audit = [a for a in await store.audit_log() if a.at == later(1)]
+    assert actions(v2_audit) == [
+        ("item.updated", first[1].key),
+        ("item.withdrawn", first[2].key),
+        ("item.added", new.key),
+        ("document.ingested", FLG_REF.key),
+    ]
+    assert len(await store.outbox_messages()) == 2
+    assert (await store.get_document(FLG_REF.key)) is not None
+
+
+async def test_an_edited_item_keeps_its_id_and_done_status(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    target = live[2]
+    assert target.id is not None
+    await store.set_status(target.id, ItemStatus.DONE, by="aad:emma", at=later(1), origin="teams:flg")
+
+    edited = replace(FLG_V1[2], text=FLG_V1[2].text.replace("kort och lång", "kort, medellång och lång"))
+    await ingest(store, document(version="v2"), [FLG_V1[0], FLG_V1[1], edited, FLG_V1[3]], at=later(2))
+
+    stored = await store.get_item(target.id)
+    assert stored is not None
+    assert (stored.id, stored.key, stored.text, stored.status) == (
+        target.id,
+        target.key,
+        edited.text,
+        ItemStatus.DONE,
+    )
+    assert (stored.changed_by, stored.changed_at) == ("aad:emma", later(1))
+    assert [a.action for a in await store.audit_log(target.key)] == [
+        "item.added",
+        "item.done",
+        "item.updated",
+    ]
+
+
+async def test_saving_the_same_minutes_again_writes_nothing(store: SqlStore) -> None:
+    _, first = await ingest(store, document(), FLG_V1)
+    audit, outbox, stored = (
+        await store.audit_log(),
+        await store.outbox_messages(),
+        await store.get_document(FLG_REF.key),
+    )
+
+    changes, again = await ingest(store, document(), FLG_V1, at=later(1))
+
+    assert not changes.changed and len(changes.unchanged) == len(FLG_V1)
+    assert again == first
+    assert await store.audit_log() == audit
+    assert await store.outbox_messages() == outbox
+    assert await store.get_document(FLG_REF.key) == stored
+
+
+async def test_a_new_version_with_the_same_items_updates_only_the_document(store: SqlStore) -> None:
+    await ingest(store, document(), FLG_V1)
+
+    await ingest(store, document(version="v2"), FLG_V1, at=later(1))
+
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None and stored.version == "v2"
+    assert actions([a for a in await store.audit_log() if a.at == later(1)]) == [
+        ("document.ingested", FLG_REF.key)
+    ]
+    assert len(await store.outbox_messages()) == 1
+
+
+async def test_a_failure_is_news_once_per_version_and_keeps_the_items(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    v2 = replace(FLG_REF, version="v2")
+
+    assert await store.record_failure(v2, "filen är lösenordsskyddad", at=later(1), origin=ORIGIN) is True
+    assert await store.record_failure(v2, "filen är lösenordsskyddad", at=later(2), origin=ORIGIN) is False
+
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None
+    assert (stored.status, stored.failure, stored.version) == ("failed", "filen är lösenordsskyddad", "v2")
+    assert await store.items_of_document(FLG_REF.key) == live
+    assert [a.action for a in await store.audit_log(FLG_REF.key)] == ["document.ingested", "document.failed"]
+    v3 = replace(FLG_REF, version="v3")
+    assert await store.record_failure(v3, "filen är skadad", at=later(3), origin=ORIGIN) is True
+    assert await store.list_items() == sorted(
+        live, key=lambda i: (i.due is None, i.due or date.max, i.id or 0)
+    )
+
+
+async def test_a_file_that_never_ingested_is_kept_as_failed(store: SqlStore) -> None:
+    ref = replace(FSG_REF, version="v1", web_url="https://intranet.example/fsg")
+
+    assert await store.record_failure(ref, "tom fil", at=MONDAY, origin=ORIGIN) is True
+
+    stored = await store.get_document(ref.key)
+    assert stored is not None
+    assert (stored.name, stored.status, stored.failure, stored.version, stored.web_url) == (
+        ref.name,
+        "failed",
+        "tom fil",
+        "v1",
+        ref.web_url,
+    )
+    assert await store.items_of_document(ref.key) == []
+    assert await store.outbox_messages() == []
+
+
+async def test_a_good_version_after_a_failure_clears_it(store: SqlStore) -> None:
+    await store.record_failure(replace(FLG_REF, version="v1"), "tom fil", at=MONDAY, origin=ORIGIN)
+
+    await ingest(store, document(version="v2"), FLG_V1, at=later(1))
+
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None and (stored.status, stored.failure, stored.version) == ("ok", None, "v2")
+    assert await store.record_failure(replace(FLG_REF, version="v2"), "tom fil", at=later(2), origin=ORIGIN)
+
+
+async def test_a_deleted_file_withdraws_its_open_and_done_items(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    await ingest(store, document(FSG_REF, group="FSG"), [item("t1.r1.c2.0", "Ta fram en plan.", ref=FSG_REF)])
+    assert live[1].id is not None
+    await store.set_status(live[1].id, ItemStatus.DONE, by="aad:anna", at=later(1), origin="teams:flg")
+
+    withdrawn = await store.mark_deleted(replace(FLG_REF, deleted=True), at=later(2), origin=ORIGIN)
+
+    assert [(i.id, i.status, i.changed_by, i.changed_at) for i in withdrawn] == [
+        (i.id, ItemStatus.WITHDRAWN, "minutesbot", later(2)) for i in live
+    ]
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None and stored.status == "deleted"
+    assert [i.document_key for i in await store.list_items()] == [FSG_REF.key]
+    assert actions([a for a in await store.audit_log() if a.at == later(2)]) == [
+        *(("item.withdrawn", i.key) for i in live),
+        ("document.deleted", FLG_REF.key),
+    ]
+    audit = await store.audit_log()
+    assert await store.mark_deleted(FLG_REF, at=later(3), origin=ORIGIN) == []
+    assert (
+        await store.mark_deleted(replace(FLG_REF, item_id="unknown.docx"), at=later(3), origin=ORIGIN) == []
+    )
+    assert await store.audit_log() == audit
+
+
+async def test_a_row_that_comes_back_gets_its_old_number(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    await ingest(store, document(version="v2"), [FLG_V1[0], FLG_V1[2], FLG_V1[3]], at=later(1))
+
+    changes, back = await ingest(store, document(version="v3"), FLG_V1, at=later(2))
+
+    assert len(changes.added) == 0
+    assert [(i.id, i.key, i.status) for i in back] == [(i.id, i.key, ItemStatus.OPEN) for i in live]
+    assert [a.action for a in await store.audit_log(live[1].key)] == [
+        "item.added",
+        "item.withdrawn",
+        "item.updated",
+    ]
+
+
+async def test_set_status_marks_done_and_reopens(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    item_id = live[0].id
+    assert item_id is not None
+
+    done = await store.set_status(item_id, ItemStatus.DONE, by="aad:anna", at=later(1), origin="teams:flg")
+    again = await store.set_status(item_id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="teams:flg")
+    reopened = await store.set_status(item_id, ItemStatus.OPEN, by="aad:bo", at=later(3), origin="cli")
+
+    assert done is not None and (done.status, done.changed_by, done.changed_at) == (
+        ItemStatus.DONE,
+        "aad:anna",
+        later(1),
+    )
+    assert again == done
+    assert reopened is not None and (reopened.status, reopened.changed_by) == (ItemStatus.OPEN, "aad:bo")
+    entries = await store.audit_log(live[0].key)
+    assert [(a.action, a.actor, a.origin) for a in entries] == [
+        ("item.added", "minutesbot", ORIGIN),
+        ("item.done", "aad:anna", "teams:flg"),
+        ("item.reopened", "aad:bo", "cli"),
+    ]
+    assert await store.set_status(999, ItemStatus.DONE, by="aad:anna", at=later(4), origin="cli") is None
+    with pytest.raises(ValueError):
+        await store.set_status(item_id, ItemStatus.WITHDRAWN, by="aad:anna", at=later(4), origin="cli")
+
+
+async def test_a_withdrawn_item_cannot_be_marked_done(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    await ingest(store, document(version="v2"), FLG_V1[1:], at=later(1))
+    assert live[0].id is not None
+
+    result = await store.set_status(live[0].id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="cli")
+
+    assert result is not None and result.status is ItemStatus.WITHDRAWN
+    assert [a.action for a in await store.audit_log(live[0].key)] == ["item.added", "item.withdrawn"]
+
+
+async def test_list_items_filters_by_status_owner_and_group_in_due_order(store: SqlStore) -> None:
+    flg = [
+        item("a", "Boka lokal.", owners=("AA", "klg"), due=date(2024, 10, 7)),
+        item("b", "Skriv rapport.", owners=("Åsa Öberg",)),
+        item("c", "Ring facket.", owners=("aa",), due=date(2024, 9, 9)),
+        item("d", "Stäng projektet.", owners=("RN",), due=date(2024, 9, 1)),
+    ]
+    fsg = [
+        item("a", "Planera APT.", ref=FSG_REF, owners=("ÅSA ÖBERG", "AA"), group="FSG", due=date(2024, 9, 9))
+    ]
+    _, flg_live = await ingest(store, document(), flg)
+    await ingest(store, document(FSG_REF, group="FSG"), fsg)
+    await ingest(store, document(version="v2"), flg[:3], at=later(1))  # d is withdrawn
+    assert flg_live[2].id is not None
+    await store.set_status(flg_live[2].id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="cli")
+
+    def texts(found: list[ItemRecord]) -> list[str]:
+        return [i.text for i in found]
+
+    assert texts(await store.list_items()) == [
+        "Ring facket.",
+        "Planera APT.",
+        "Boka lokal.",
+        "Skriv rapport.",
+    ]
+    assert texts(await store.list_items(open_only=True)) == ["Planera APT.", "Boka lokal.", "Skriv rapport."]
+    assert texts(await store.list_items(owner="aa")) == ["Ring facket.", "Planera APT.", "Boka lokal."]
+    assert texts(await store.list_items(owner="åsa öberg")) == ["Planera APT.", "Skriv rapport."]
+    assert texts(await store.list_items(owner="KLG", open_only=True)) == ["Boka lokal."]
+    assert texts(await store.list_items(group="FSG")) == ["Planera APT."]
+    assert texts(await store.list_items(owner="aa", group="FLG", open_only=True)) == ["Boka lokal."]
+    assert await store.list_items(owner="RN") == []
+    assert await store.list_items(owner="Åsa") == []
+
+
+async def test_search_decisions_finds_words_in_topic_or_text_newest_meeting_first(store: SqlStore) -> None:
+    def decision(source: str, topic: str, text: str, *, ref: DocumentRef, meeting: date) -> ItemRecord:
+        return item(
+            source, text, topic=topic, ref=ref, kind=ItemKind.DECISION, owners=(), meeting_date=meeting
+        )
+
+    august, september = date(2024, 8, 26), date(2024, 9, 2)
+    flg = [
+        decision("a", "Riktlinje distansarbete", "FLG fastställer riktlinjen.", ref=FLG_REF, meeting=august),
+        decision("b", "Budget", "Ramen ökar med 100% för ÖVERSYN av lokaler.", ref=FLG_REF, meeting=august),
+        item("c", "Översyn av lokaler: Emma återkommer.", owners=("RN",)),
+    ]
+    fsg = [
+        decision(
+            "a", "Översyn administrativa lokaler", "Arbetet fortsätter.", ref=FSG_REF, meeting=september
+        ),
+        decision("b", "Gammalt beslut", "Ersätts.", ref=FSG_REF, meeting=september),
+    ]
+    await ingest(store, document(), flg)
+    await ingest(store, document(FSG_REF, group="FSG", meeting_date=september), fsg)
+    await ingest(
+        store, document(FSG_REF, version="v2", group="FSG", meeting_date=september), fsg[:1], at=later(1)
+    )
+
+    def topics(found: list[ItemRecord]) -> list[str]:
+        return [i.topic for i in found]
+
+    assert topics(await store.search_decisions()) == [
+        "Översyn administrativa lokaler",
+        "Riktlinje distansarbete",
+        "Budget",
+    ]
+    assert topics(await store.search_decisions("översyn")) == ["Översyn administrativa lokaler", "Budget"]
+    assert topics(await store.search_decisions("  RIKTLINJEN ")) == ["Riktlinje distansarbete"]
+    assert topics(await store.search_decisions("100%")) == ["Budget"]
+    assert await store.search_decisions("10_%") == []
+    assert await store.search_decisions("ersätts") == []  # withdrawn
+    assert topics(await store.search_decisions("")) == topics(await store.search_decisions())
+
+
+async def test_cursors_round_trip(store: SqlStore) -> None:
+    assert await store.get_cursor("sharepoint:drive-1") is None
+
+    await store.save_cursor("sharepoint:drive-1", "https://graph.example/delta?token=1")
+    await store.save_cursor("sharepoint:drive-2", "token-a")
+    await store.save_cursor("sharepoint:drive-1", "https://graph.example/delta?token=2")
+
+    assert await store.get_cursor("sharepoint:drive-1") == "https://graph.example/delta?token=2"
+    assert await store.get_cursor("sharepoint:drive-2") == "token-a"
+
+
+async def test_roster_round_trip(store: SqlStore) -> None:
+    flg = [
+        RosterEntry(
+            "FLG", "AA", "Annika Andersson", ("sammankallande",), "00000000-aaaa", "annika@example.se"
+        ),
+        RosterEntry("FLG", None, "Örjan Åkesson", ("hr-chef", "sekreterare")),
+        RosterEntry("FLG", "EJ", "Emma Jonsson"),
+    ]
+    await store.save_roster("FLG", flg)
+    await store.save_roster("FSG", [RosterEntry("FSG", "TU", "Tove Unger")])
+
+    assert await store.roster("FLG") == flg
+    await store.save_roster("FLG", flg[1:])
+    assert await store.roster("FLG") == flg[1:]
+    assert await store.roster("FSG") == [RosterEntry("FSG", "TU", "Tove Unger")]
+    await store.save_roster("FLG", [])
+    assert await store.roster("FLG") == []
+    assert await store.roster("VSG") == []
+
+
+async def test_a_transaction_failing_half_way_leaves_nothing_behind(store: SqlStore) -> None:
+    # The second item breaks a NOT NULL constraint after the document, one item and its audit entry are in.
+    broken = replace(FLG_V1[1], topic=cast(str, None))
+
+    with pytest.raises(IntegrityError):
+        await ingest(store, document(), [FLG_V1[0], broken, FLG_V1[2]])
+
+    assert await store.get_document(FLG_REF.key) is None
+    assert await store.items_of_document(FLG_REF.key) == []
+    assert await store.audit_log() == []
+    assert await store.outbox_messages() == []
+    _, live = await ingest(store, document(), FLG_V1)  # the store is usable afterwards
+    assert len(live) == len(FLG_V1)
+
+
+async def test_a_failing_update_keeps_the_previous_version(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    audit = await store.audit_log()
+    edited = replace(FLG_V1[0], text=FLG_V1[0].text + " Alla förbereder sig.")
+    changes = reconcile(live, [edited, *FLG_V1[1:3], item("z", "Ny punkt.")])
+    assert changes.updated and changes.withdrawn and changes.added
+    # The update and the withdrawal are in when the added item breaks a NOT NULL constraint.
+    broken = replace(changes, added=(replace(changes.added[0], text=cast(str, None)),))
+
+    with pytest.raises(IntegrityError):
+        await store.save_ingest(document(version="v2"), broken, at=later(1), origin=ORIGIN)
+
+    assert await store.items_of_document(FLG_REF.key) == live
+    assert await store.audit_log() == audit
+    stored = await store.get_document(FLG_REF.key)
+    assert stored is not None and stored.version == "v1"
+
+
+async def test_a_stale_reconciliation_is_refused_and_writes_nothing(store: SqlStore) -> None:
+    await ingest(store, document(), FLG_V1)
+    before = await store.items_of_document(FLG_REF.key)
+    stale = reconcile(before, FLG_V1[:2])
+    await ingest(store, document(version="v2"), [*FLG_V1, item("n", "Ny punkt.")], at=later(1))
+    state = (
+        await store.items_of_document(FLG_REF.key),
+        await store.audit_log(),
+        await store.outbox_messages(),
+    )
+
+    with pytest.raises(StaleReconciliation):
+        await store.save_ingest(document(version="v3"), stale, at=later(2), origin=ORIGIN)
+    reused = Reconciliation(added=(item("n", "Ny punkt."),), unchanged=tuple(state[0]))
+    with pytest.raises(StaleReconciliation):
+        await store.save_ingest(document(version="v3"), reused, at=later(2), origin=ORIGIN)
+
+    assert (
+        await store.items_of_document(FLG_REF.key),
+        await store.audit_log(),
+        await store.outbox_messages(),
+    ) == state
+
+
+async def test_items_of_another_document_are_refused(store: SqlStore) -> None:
+    changes = Reconciliation(added=(item("a", "Planera APT.", ref=FSG_REF),))
+
+    with pytest.raises(ValueError):
+        await store.save_ingest(document(), changes, at=MONDAY, origin=ORIGIN)
+
+    assert await store.get_document(FLG_REF.key) is None
+
+
+async def test_naive_timestamps_are_refused(store: SqlStore) -> None:
+    naive = datetime(2024, 8, 26, 9, 30)
+
+    with pytest.raises(StatementError):
+        await ingest(store, document(), FLG_V1, at=naive)
+
+    assert await store.get_document(FLG_REF.key) is None
+    assert await store.audit_log() == []
+
+
+async def scenario(store: SqlStore) -> list[object]:
+    """Every operation once; what each returns and what the store holds afterwards."""
+    seen: list[object] = []
+    _, live = await ingest(store, document(), FLG_V1)
+    seen.append(live)
+    assert live[0].id is not None
+    seen.append(await store.set_status(live[0].id, ItemStatus.DONE, by="aad:anna", at=later(1), origin="cli"))
+    edited = replace(FLG_V1[1], owners=("KLG", "Åsa Öberg"))
+    seen.append((await ingest(store, document(version="v2"), [edited, *FLG_V1[2:]], at=later(2)))[1])
+    seen.append(await ingest(store, document(FSG_REF, group="FSG"), [item("a", "Planera APT.", ref=FSG_REF)]))
+    seen.append(
+        await store.record_failure(replace(FSG_REF, version="v2"), "tom fil", at=later(3), origin=ORIGIN)
+    )
+    seen.append(await store.mark_deleted(FSG_REF, at=later(4), origin=ORIGIN))
+    await store.save_cursor("local:/minutes", "cursor-1")
+    await store.save_roster("FLG", [RosterEntry("FLG", "AA", "Annika Andersson", ("sammankallande",))])
+    seen.extend(
+        [
+            await store.get_document(FLG_REF.key),
+            await store.get_document(FSG_REF.key),
+            await store.items_of_document(FLG_REF.key),
+            await store.list_items(),
+            await store.list_items(open_only=True, owner="åsa öberg"),
+            await store.search_decisions("distansarbete"),
+            await store.audit_log(),
+            await store.outbox_messages(),
+            await store.get_cursor("local:/minutes"),
+            await store.roster("FLG"),
+        ]
+    )
+    return seen
+
+
+async def test_both_backends_give_identical_results(tmp_path: Path, postgres_server: str) -> None:
+    await empty_postgres(postgres_server)
+    results = []
+    for url in (sqlite_url(tmp_path), postgres_server):
+        opened = await open_store(url)
+        try:
+            results.append(await scenario(opened))
+        finally:
+            await opened.close()
+
+    on_sqlite, on_postgres = results
+    assert on_sqlite == on_postgres
