@@ -30,10 +30,11 @@ lint: $(BIN)/minutesbot
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/minutesbot
-	$(BIN)/mypy minutes workflows
+	$(BIN)/mypy minutes workflows store graph bot
 
+# A throwaway PostgreSQL cluster on 127.0.0.1 for the store tests (Debian's package, installed when missing).
 unit: $(BIN)/minutesbot
-	$(BIN)/pytest -q
+	@eval "$$(scripts/postgres-test.sh start)" && trap 'scripts/postgres-test.sh stop' EXIT && $(BIN)/pytest -q
 
 # Extraction quality over all three formats; fails below the regression floor.
 score: $(BIN)/minutesbot

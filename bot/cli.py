@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from alembic.util import CommandError
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
@@ -26,7 +27,7 @@ from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
 from minutes.records import ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
-from store.engine import open_store
+from store.engine import UnsupportedDatabase, open_store
 from store.repository import SqlStore
 from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summarise
 from workflows.local_folder import LocalFolderSource
@@ -135,7 +136,9 @@ class StoreUnavailable(Exception):
 async def _open(settings: Settings) -> SqlStore:
     try:
         return await open_store(settings.database_url)
-    except (OSError, SQLAlchemyError) as error:
+    except UnsupportedDatabase as error:
+        raise StoreUnavailable(f"databasen stöds inte: {error}") from None
+    except (OSError, SQLAlchemyError, CommandError) as error:
         raise StoreUnavailable(f"databasen kan inte öppnas ({type(error).__name__})") from None
 
 

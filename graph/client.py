@@ -91,6 +91,19 @@ def http_client_of(graph: GraphServiceClient) -> httpx.AsyncClient:
     return client
 
 
+async def close_graph_client(graph: GraphServiceClient) -> None:
+    """Close the client's connections (at shutdown, after the credential). msgraph-core 1.5.2's
+    AsyncGraphTransport has no aclose(), so httpx.AsyncClient.aclose() alone leaves the wrapped
+    connection pool open (ResourceWarning: unclosed socket): close the wrapped transports too."""
+    client = http_client_of(graph)
+    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
+    await client.aclose()
+    for transport in transports:
+        inner = getattr(transport, "transport", None)
+        if isinstance(inner, httpx.AsyncBaseTransport):
+            await inner.aclose()
+
+
 def without_retries() -> RequestConfiguration[Any]:
     """Per-request configuration for non-idempotent POSTs: a 503 may already have created the resource, and
     the retry handler would POST it again."""

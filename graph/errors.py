@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import httpx
+from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 
 from minutes.records import DocumentTooLarge, SourceError
 
-__all__ = ["DocumentTooLarge", "GraphSourceError", "error_for_status", "too_large", "translate_error"]
+__all__ = [
+    "GRAPH_ERRORS",
+    "DocumentTooLarge",
+    "GraphSourceError",
+    "error_for_status",
+    "too_large",
+    "translate_error",
+]
+
+# What a Graph call can raise once the SDK has given up: an HTTP status, the network, or the token request.
+GRAPH_ERRORS = (APIError, httpx.HTTPError, ClientAuthenticationError)
 
 
 class GraphSourceError(SourceError):
@@ -31,6 +42,11 @@ def translate_error(error: Exception, *, service: str = "SharePoint") -> GraphSo
         return error
     if isinstance(error, APIError):
         return error_for_status(error.response_status_code, service=service)
+    if isinstance(error, ClientAuthenticationError):
+        return GraphSourceError(
+            "Boten kunde inte logga in mot Microsoft Entra ID; kontrollera appregistreringens hemlighet "
+            "eller certifikat"
+        )
     if isinstance(error, httpx.TimeoutException):
         return GraphSourceError(f"{service} svarade inte i tid, försöker igen senare", retryable=True)
     if isinstance(error, httpx.HTTPError):

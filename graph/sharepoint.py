@@ -6,11 +6,10 @@ import base64
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
-from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.drives.item.items.item.delta.delta_get_response import DeltaGetResponse
 from msgraph.generated.drives.item.items.item.delta.delta_request_builder import DeltaRequestBuilder
@@ -23,7 +22,7 @@ from msgraph.generated.shares.item.drive_item.drive_item_request_builder import 
 from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import http_client_of
-from graph.errors import GraphSourceError, error_for_status, too_large, translate_error
+from graph.errors import GRAPH_ERRORS, GraphSourceError, error_for_status, too_large, translate_error
 from minutes.records import DocumentRef
 
 logger = logging.getLogger(__name__)
@@ -48,6 +47,7 @@ ITEM_FIELDS = ["id", "name", "file", "folder", "root", "parentReference"]
 # A folder chain deeper than this is treated as outside the configured folder (guards against cycles).
 MAX_FOLDER_DEPTH = 64
 SOURCE_PREFIX = "sharepoint:"
+T = TypeVar("T")
 
 
 class CursorStore(Protocol):
@@ -117,7 +117,7 @@ class SharePointSource:
         if self._library is None:
             try:
                 self._library = await self._resolve_library()
-            except (APIError, httpx.HTTPError) as error:
+            except GRAPH_ERRORS as error:
                 raise translate_error(error) from error
             logger.info("resolved %s to drive %s", self.name, self._library.drive_id)
         return self._library
@@ -128,7 +128,7 @@ class SharePointSource:
         try:
             batch = await self._collect_delta(library.drive_id, cursor)
             refs = await self._documents_in(library, batch.items)
-        except (APIError, httpx.HTTPError) as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error) from error
         # Saved by commit(), once the caller has applied these: a crash in between replays them.
         self._pending_cursor = (library.cursor_key, batch.delta_link)
@@ -168,7 +168,7 @@ class SharePointSource:
                 return await read_limited(response, max_bytes)
             finally:
                 await response.aclose()
-        except httpx.HTTPError as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error) from error
 
     async def _resolve_library(self) -> Library:
@@ -196,9 +196,9 @@ class SharePointSource:
     async def _resolve_site_path(self) -> Library:
         host, site_path, path = split_library_url(self._library_url)
         site_key = f"{host}:{site_path}:" if site_path else host
-        site = await self._graph.sites.by_site_id(site_key).get()
+        site = await none_if_missing(self._graph.sites.by_site_id(site_key).get())
         if site is None or not site.id:
-            raise GraphSourceError(f"Hittar ingen SharePoint-webbplats på {host}{site_path}")
+            raise GraphSourceError(f"Hittar ingen SharePoint-webbplats på {host}{site_path}", status=404)
         drives = await self._graph.sites.by_site_id(site.id).drives.get()
         library_path, drive_id = "", ""
         for drive in (drives.value if drives else None) or []:
@@ -214,13 +214,14 @@ class SharePointSource:
         base = "root" if below is None or below.root is not None else f"{below.id}"
         item = await self._get_item(drive_id, f"{base}:/{folder}:")
         if item is None or not item.id or item.folder is None:
-            raise GraphSourceError(f"Hittar ingen mapp {folder} i biblioteket")
+            raise GraphSourceError(f"Hittar ingen mapp {folder} i biblioteket", status=404)
         return item.id
 
     async def _get_item(self, drive_id: str, item_id: str) -> DriveItem | None:
+        """The item, or None when Graph does not know it (404)."""
         builder = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id(item_id)
         query = DriveItemItemRequestBuilder.DriveItemItemRequestBuilderGetQueryParameters(select=ITEM_FIELDS)
-        return await builder.get(RequestConfiguration(query_parameters=query))
+        return await none_if_missing(builder.get(RequestConfiguration(query_parameters=query)))
 
     async def _collect_delta(self, drive_id: str, cursor: str | None) -> DeltaBatch:
         delta = self._graph.drives.by_drive_id(drive_id).items.by_drive_item_id("root").delta
@@ -335,6 +336,16 @@ class FolderScope:
             else:
                 self._parents[folder_id] = item.parent_reference.id
         return self._parents[folder_id]
+
+
+async def none_if_missing(request: Awaitable[T]) -> T | None:
+    """The answer, or None for 404 (a folder deleted since delta listed it, a mistyped site)."""
+    try:
+        return await request
+    except ODataError as error:
+        if error.response_status_code == 404:
+            return None
+        raise
 
 
 async def read_limited(response: httpx.Response, max_bytes: int) -> bytes:

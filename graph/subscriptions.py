@@ -12,13 +12,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from kiota_abstractions.api_error import APIError
 from msgraph.generated.models.subscription import Subscription
 from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import without_retries
-from graph.errors import GraphSourceError, translate_error
+from graph.errors import GRAPH_ERRORS, GraphSourceError, translate_error
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class DriveSubscriptions:
         try:
             # No automatic retry: a 503 may already have created it, and a second POST makes a twin.
             created = await self._graph.subscriptions.post(body, without_retries())
-        except (APIError, httpx.HTTPError) as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error, service=SERVICE) from error
         if created is None or not created.id:
             raise GraphSourceError("Microsoft Graph skapade ingen prenumeration", retryable=True)
@@ -93,7 +92,7 @@ class DriveSubscriptions:
                 subscription.drive_id,
             )
             return await self.create(subscription.drive_id, now=now)
-        except httpx.HTTPError as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error, service=SERVICE) from error
         expires = (
             renewed.expiration_date_time if renewed and renewed.expiration_date_time else body_expiry(body)
@@ -107,7 +106,7 @@ class DriveSubscriptions:
         except APIError as error:
             if error.response_status_code != 404:
                 raise translate_error(error, service=SERVICE) from error
-        except httpx.HTTPError as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error, service=SERVICE) from error
 
 

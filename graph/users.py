@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import httpx
-from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph.generated.models.user import User
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph.graph_service_client import GraphServiceClient
 
-from graph.errors import translate_error
+from graph.errors import GRAPH_ERRORS, translate_error
 
 USER_FIELDS = ["id", "displayName", "userPrincipalName", "mail"]
 # Enough to show a disambiguation card; more candidates than this means the name is too short anyway.
@@ -49,7 +47,7 @@ class EntraUserDirectory:
                 if exact:
                     return exact
             candidates = await self._users(f"startswith(displayName,{odata_string(text)})")
-        except (APIError, httpx.HTTPError) as error:
+        except GRAPH_ERRORS as error:
             raise translate_error(error, service=SERVICE) from error
         same_name = tuple(user for user in candidates if user.display_name.casefold() == text.casefold())
         return same_name or candidates

@@ -26,10 +26,10 @@ from store.rows import (
     document_from_row,
     document_values,
     failed_document_values,
-    fold,
     item_content_values,
     item_from_row,
     like_pattern,
+    owner_key,
     owner_keys,
     roster_from_row,
     roster_values,
@@ -174,7 +174,8 @@ class SqlStore:
 
     async def record_failure(self, ref: DocumentRef, reason: str, *, at: datetime, origin: str) -> bool:
         """Keep a failed file with its reason; True when this is news (first failure of this version).
-        The items of an earlier version and that version itself are left as they are."""
+        The document row now describes the failed version; the items, content hash, group and meeting date
+        of the last good version stay as they are."""
         async with self._write() as connection:
             stored = await _lock_document(connection, ref.key)
             if (
@@ -282,7 +283,9 @@ class SqlStore:
         )
         if owner is not None:
             query = query.where(
-                items.c.id.in_(select(item_owners.c.item_id).where(item_owners.c.owner_key == fold(owner)))
+                items.c.id.in_(
+                    select(item_owners.c.item_id).where(item_owners.c.owner_key == owner_key(owner))
+                )
             )
         if group is not None:
             query = query.where(items.c.group_name == group)

@@ -28,14 +28,10 @@ ITEM_CONTENT_FIELDS = (
 )
 
 
-def fold(text: str) -> str:
-    """Case-insensitive form for comparisons that must agree on SQLite and PostgreSQL, å/Ä/Ö included."""
-    return text.casefold()
-
-
 def search_needle(text: str) -> str:
-    """Casefolded with runs of whitespace made one space, so a line break in a cell still matches a space."""
-    return " ".join(fold(text).split())
+    """The form text is compared in, the same on SQLite and PostgreSQL: casefolded in Python (SQLite's
+    lower() and LIKE fold ASCII only, not å/Ä/Ö), with runs of whitespace made one space."""
+    return " ".join(text.casefold().split())
 
 
 def item_search_text(topic: str, text: str) -> str:
@@ -48,9 +44,14 @@ def like_pattern(needle: str) -> str:
     return f"%{escaped}%"
 
 
+def owner_key(owner: str) -> str:
+    """How an owner is matched: casefolded, whitespace collapsed ('Åsa  Öberg' finds 'åsa öberg')."""
+    return search_needle(owner)
+
+
 def owner_keys(owners: Iterable[str]) -> list[str]:
-    """The distinct casefolded owners of an item, in the order written (rows of item_owners)."""
-    return list(dict.fromkeys(fold(owner) for owner in owners if owner.strip()))
+    """The distinct owner keys of an item, in the order written (its rows of item_owners)."""
+    return list(dict.fromkeys(key for key in map(owner_key, owners) if key))
 
 
 def item_content_values(record: ItemRecord) -> dict[str, Any]:

@@ -45,21 +45,21 @@ class InMemoryStore:
     async def save_ingest(
         self, document: DocumentRecord, changes: Reconciliation, *, at: datetime, origin: str
     ) -> list[ItemRecord]:
-        self.documents[document.key] = document
+        # Like the SQL store: nothing at all is written when neither the document nor an item changed.
+        if self.documents.get(document.key) != document:
+            self.documents[document.key] = document
+            self._log(at, "document.ingested", document.key, origin)
         self.failures.pop(document.key, None)
         for item in changes.added:
-            self.items[item.key] = replace(item, id=self.next_id, changed_at=at)
+            self.items[item.key] = replace(item, id=self.next_id)
             self.next_id += 1
             self._log(at, "item.added", item.key, origin)
         for _, new in changes.updated:
-            self.items[new.key] = replace(new, changed_at=at)
+            self.items[new.key] = new
             self._log(at, "item.updated", new.key, origin)
         for old in changes.withdrawn:
-            self.items[old.key] = replace(
-                old, status=ItemStatus.WITHDRAWN, changed_at=at, changed_by="minutesbot"
-            )
+            self.items[old.key] = replace(old, status=ItemStatus.WITHDRAWN)
             self._log(at, "item.withdrawn", old.key, origin)
-        self._log(at, "document.ingested", document.key, origin)
         if changes.changed:
             self.outbox.append({"kind": "meeting_summary", "document_key": document.key})
         return [i for i in await self.items_of_document(document.key) if i.status is not ItemStatus.WITHDRAWN]
@@ -92,15 +92,18 @@ class InMemoryStore:
                 self._log(at, "item.withdrawn", item.key, origin)
         if ref.key in self.documents:
             self.documents[ref.key] = replace(self.documents[ref.key], status="deleted")
-        self._log(at, "document.deleted", ref.key, origin)
+            self._log(at, "document.deleted", ref.key, origin)
         return withdrawn
 
     async def set_status(
         self, item_id: int, status: ItemStatus, *, by: str, at: datetime, origin: str
-    ) -> None:
-        item = next(i for i in self.items.values() if i.id == item_id)
+    ) -> ItemRecord | None:
+        item = next((i for i in self.items.values() if i.id == item_id), None)
+        if item is None or item.status in (ItemStatus.WITHDRAWN, status):
+            return item
         self.items[item.key] = replace(item, status=status, changed_by=by, changed_at=at)
-        self._log(at, f"item.{status.value}", item.key, origin)
+        self._log(at, "item.done" if status is ItemStatus.DONE else "item.reopened", item.key, origin)
+        return self.items[item.key]
 
     async def list_items(
         self, *, open_only: bool = False, owner: str | None = None, group: str | None = None

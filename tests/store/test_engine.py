@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from store import UnsupportedDatabase, create_engine_for, open_store, store_context
 from store.engine import migration_config
 from store.tables import metadata
+from tests.conftest import sqlite_url
 from tests.store.builders import FLG_V1, document, ingest
-from tests.store.conftest import sqlite_url
 
 
 def schema_differences(connection: Connection) -> list[object]:

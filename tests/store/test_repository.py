@@ -15,6 +15,7 @@ from minutes.model import ItemKind
 from minutes.reconcile import Reconciliation, reconcile
 from minutes.records import DocumentRef, ItemRecord, ItemStatus, RosterEntry
 from store import OutboxKind, OutboxStatus, SqlStore, StaleReconciliation, open_store
+from tests.conftest import empty_postgres, sqlite_url
 from tests.store.builders import (
     FLG_REF,
     FLG_V1,
@@ -26,7 +27,6 @@ from tests.store.builders import (
     item,
     later,
 )
-from tests.store.conftest import empty_postgres, sqlite_url
 from workflows.ports import CursorStore, IngestStore, ItemQueries, RosterStore
 
 

@@ -1,4 +1,5 @@
-"""Ingestion end to end over a local folder: idempotent, edit-tolerant, failures recorded once."""
+"""Ingestion end to end over a local folder into the real store (SQLite and PostgreSQL): idempotent,
+edit-tolerant, failures recorded once."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from minutes.records import ItemStatus
-from tests.fakes import InMemoryStore, in_process_reader
+from minutes.records import ItemRecord, ItemStatus
+from store import SqlStore
+from tests.fakes import in_process_reader
 from workflows.ingest import Ingestor, Outcome, summarise
 from workflows.local_folder import LocalFolderSource
 
@@ -33,12 +35,26 @@ def folder(tmp_path: Path) -> Path:
     return target
 
 
-def ingestor(store: InMemoryStore) -> Ingestor:
+def ingestor(store: SqlStore) -> Ingestor:
     return Ingestor(store=store, clock=clock, reader=in_process_reader)
 
 
-def snapshot(store: InMemoryStore) -> list[tuple[object, ...]]:
-    return sorted((i.id, i.key, i.status, i.text, i.owners, i.due) for i in store.items.values())
+async def all_items(store: SqlStore, folder: Path) -> list[ItemRecord]:
+    """Every stored item of the folder's files, withdrawn ones included."""
+    source = LocalFolderSource(folder, store).name
+    found: list[ItemRecord] = []
+    for path in sorted(folder.iterdir()):
+        found += await store.items_of_document(f"{source}|{path.name}")
+    return found
+
+
+async def snapshot(store: SqlStore, folder: Path) -> list[tuple[object, ...]]:
+    return sorted((i.id, i.key, i.status, i.text, i.owners, i.due) for i in await all_items(store, folder))
+
+
+async def forget_cursor(store: SqlStore, folder: Path) -> None:
+    """As if the cursor were lost: the next run lists every file again."""
+    await store.save_cursor(LocalFolderSource(folder, store).name, "{}")
 
 
 def edit_docx(path: Path, old: str, new: str) -> None:
@@ -55,26 +71,26 @@ def edit_docx(path: Path, old: str, new: str) -> None:
     path.write_bytes(target.getvalue())
 
 
-async def test_ingesting_the_corpus_twice_leaves_the_same_rows(folder: Path) -> None:
-    store = InMemoryStore()
+async def test_ingesting_the_corpus_twice_leaves_the_same_rows(folder: Path, store: SqlStore) -> None:
     first = await ingestor(store).run(LocalFolderSource(folder, store))
-    rows = snapshot(store)
+    rows = await snapshot(store, folder)
     assert summarise(first)[Outcome.INGESTED] == 5 and len(rows) > 50
     assert await ingestor(store).run(LocalFolderSource(folder, store)) == []  # the cursor moved on
-    store.cursors.clear()  # a lost cursor re-lists every file, and the versions say nothing changed
+    await forget_cursor(store, folder)  # every file listed again: the versions say nothing changed
     again = await ingestor(store).run(LocalFolderSource(folder, store))
     assert summarise(again)[Outcome.UNCHANGED] == 5
-    assert snapshot(store) == rows
-    assert len(store.outbox) == 5
+    assert await snapshot(store, folder) == rows
+    assert len(await store.outbox_messages()) == 5
 
 
-async def test_editing_one_row_changes_exactly_that_item_and_keeps_its_done_status(folder: Path) -> None:
-    store = InMemoryStore()
+async def test_editing_one_row_changes_exactly_that_item_and_keeps_its_done_status(
+    folder: Path, store: SqlStore
+) -> None:
     await ingestor(store).run(LocalFolderSource(folder, store))
-    (target,) = [i for i in store.items.values() if "Samordnas av innovationsgänget" in i.text]
+    (target,) = [i for i in await all_items(store, folder) if "Samordnas av innovationsgänget" in i.text]
     assert target.id is not None
     await store.set_status(target.id, ItemStatus.DONE, by="aad-user-1", at=NOW, origin="test")
-    before = {i.key: i for i in store.items.values()}
+    before = {i.key: i for i in await all_items(store, folder)}
 
     edit_docx(
         next(folder.glob("000_*.docx")), "Samordnas av innovationsgänget", "Samordnas av innovationsgruppen"
@@ -82,13 +98,12 @@ async def test_editing_one_row_changes_exactly_that_item_and_keeps_its_done_stat
     (report,) = await ingestor(store).run(LocalFolderSource(folder, store))
 
     assert (report.outcome, report.added, report.updated, report.withdrawn) == (Outcome.INGESTED, 0, 1, 0)
-    after = {i.key: i for i in store.items.values()}
+    after = {i.key: i for i in await all_items(store, folder)}
     assert after.keys() == before.keys()
-    changed = [k for k in after if after[k] != before[k]]
-    assert changed == [target.key]
+    assert [k for k in after if after[k] != before[k]] == [target.key]
     assert after[target.key].status is ItemStatus.DONE and after[target.key].id == target.id
     assert "innovationsgruppen" in after[target.key].text
-    assert [a.action for a in store.audit if a.subject == target.key][-1] == "item.updated"
+    assert [a.action for a in await store.audit_log(target.key)][-1] == "item.updated"
 
 
 def minutes_docx(rows: list[tuple[str, str, str]]) -> bytes:
@@ -113,73 +128,67 @@ ROWS = [
 ]
 
 
-async def test_a_vanished_row_is_withdrawn_and_a_new_row_added(tmp_path: Path) -> None:
-    (tmp_path / "flg.docx").write_bytes(minutes_docx(ROWS))
-    store = InMemoryStore()
-    await ingestor(store).run(LocalFolderSource(tmp_path, store))
-    ids = {i.text: i.id for i in store.items.values()}
+async def test_a_vanished_row_is_withdrawn_and_a_new_row_added(tmp_path: Path, store: SqlStore) -> None:
+    folder = tmp_path / "flg"
+    folder.mkdir()
+    (folder / "flg.docx").write_bytes(minutes_docx(ROWS))
+    await ingestor(store).run(LocalFolderSource(folder, store))
+    ids = {i.text: i.id for i in await all_items(store, folder)}
 
-    (tmp_path / "flg.docx").write_bytes(minutes_docx([ROWS[0], ROWS[2], ("Nytt", "Kalla till möte.", "EK")]))
-    (report,) = await ingestor(store).run(LocalFolderSource(tmp_path, store))
+    (folder / "flg.docx").write_bytes(minutes_docx([ROWS[0], ROWS[2], ("Nytt", "Kalla till möte.", "EK")]))
+    (report,) = await ingestor(store).run(LocalFolderSource(folder, store))
 
     # The third row moved up: the same item at a new place (updated, same id), not a new one.
     assert (report.added, report.updated, report.withdrawn) == (1, 1, 1)
-    by_text = {i.text: i for i in store.items.values()}
+    by_text = {i.text: i for i in await all_items(store, folder)}
     assert by_text["Boka visning av lokalerna."].status is ItemStatus.WITHDRAWN
     assert by_text["Annonsera tjänsten senast fredag."].id == ids["Annonsera tjänsten senast fredag."]
     assert by_text["Kalla till möte."].id not in ids.values()
 
 
-async def test_a_deleted_file_withdraws_its_items(folder: Path) -> None:
-    store = InMemoryStore()
+async def test_a_deleted_file_withdraws_its_items(folder: Path, store: SqlStore) -> None:
     await ingestor(store).run(LocalFolderSource(folder, store))
     doomed = next(folder.glob("004_*.docx"))
+    key = f"{LocalFolderSource(folder, store).name}|{doomed.name}"
     doomed.unlink()
     (report,) = await ingestor(store).run(LocalFolderSource(folder, store))
     assert report.outcome is Outcome.DELETED and report.withdrawn > 0
-    assert all(
-        i.status is ItemStatus.WITHDRAWN for i in store.items.values() if doomed.name in i.document_key
-    )
+    assert {i.status for i in await store.items_of_document(key)} == {ItemStatus.WITHDRAWN}
 
 
-async def test_a_broken_file_is_recorded_once_and_blocks_nothing(folder: Path) -> None:
+async def test_a_broken_file_is_recorded_once_and_blocks_nothing(folder: Path, store: SqlStore) -> None:
     (folder / "trasig.docx").write_bytes(b"PK\x03\x04 inte en riktig fil")
-    store = InMemoryStore()
     reports = await ingestor(store).run(LocalFolderSource(folder, store))
     (failed,) = [r for r in reports if r.outcome is Outcome.FAILED]
     assert failed.reported and failed.failure and "skadad" in failed.failure
     assert summarise(reports)[Outcome.INGESTED] == 5
-    store.cursors.clear()  # offered again in the same version: not news
+    await forget_cursor(store, folder)  # offered again in the same version: not news
     (again,) = [
         r for r in await ingestor(store).run(LocalFolderSource(folder, store)) if r.outcome is Outcome.FAILED
     ]
     assert not again.reported
 
 
-async def test_a_file_over_the_size_limit_is_refused_without_reading(folder: Path) -> None:
-    store = InMemoryStore()
+async def test_a_file_over_the_size_limit_is_refused_without_reading(folder: Path, store: SqlStore) -> None:
     small = Ingestor(store=store, clock=clock, reader=in_process_reader, max_bytes=1_000)
     reports = await small.run(LocalFolderSource(folder, store))
     assert {r.outcome for r in reports} == {Outcome.FAILED}
     assert all("större än gränsen" in (r.failure or "") for r in reports)
-    assert store.items == {}
+    assert await store.list_items() == []
 
 
-async def test_a_failure_does_not_lose_what_was_stored(folder: Path) -> None:
-    store = InMemoryStore()
+async def test_a_failure_does_not_lose_what_was_stored(folder: Path, store: SqlStore) -> None:
     await ingestor(store).run(LocalFolderSource(folder, store))
-    rows = snapshot(store)
-    victim = next(folder.glob("001_*.docx"))
-    victim.write_bytes(b"PK\x03\x04 trasig")
+    rows = await snapshot(store, folder)
+    next(folder.glob("001_*.docx")).write_bytes(b"PK\x03\x04 trasig")
     (report,) = await ingestor(store).run(LocalFolderSource(folder, store))
     assert report.outcome is Outcome.FAILED
-    assert snapshot(store) == rows
+    assert await snapshot(store, folder) == rows
 
 
-async def test_the_sandboxed_reader_ingests_a_real_file(tmp_path: Path) -> None:
+async def test_the_sandboxed_reader_ingests_a_real_file(tmp_path: Path, store: SqlStore) -> None:
     folder = tmp_path / "one"
     folder.mkdir()
     shutil.copy(next(SAMPLES.glob("002_*.pdf")), folder)
-    store = InMemoryStore()
     (report,) = await Ingestor(store=store, clock=clock).run(LocalFolderSource(folder, store))
     assert report.outcome is Outcome.INGESTED and report.added >= 11

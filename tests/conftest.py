@@ -1,4 +1,4 @@
-"""Fixtures for the store tests: a migrated store on a SQLite file and on a throwaway PostgreSQL, per test."""
+"""Shared fixtures: a migrated store on a SQLite file and on a throwaway PostgreSQL, per test."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from store import SqlStore, open_store
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SCRIPT = ROOT / "scripts" / "postgres-test.sh"
 POSTGRES_URL_VARIABLE = "MINUTESBOT_TEST_POSTGRES_URL"
 POSTGRES_DIR_VARIABLE = "MINUTESBOT_TEST_POSTGRES_DIR"
