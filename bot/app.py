@@ -8,17 +8,19 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiohttp import web
 
 from bot.settings import Settings
 from bot.sources import sharepoint_source
 from minutes.records import SourceError
+from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
 from store.repository import SqlStore
 from workflows.ingest import Ingestor, IngestReport, Outcome
 from workflows.local_folder import LocalFolderSource
-from workflows.ports import DocumentSource
+from workflows.ports import DocumentSource, RosterStore
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +112,8 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
+    if settings.roster_dir is not None:
+        await load_rosters(settings.roster_dir, store)
     sources: dict[str, DocumentSource] = {}
     if settings.minutes_folder is not None:
         local = LocalFolderSource(settings.minutes_folder, store)
@@ -129,6 +133,33 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await poller
         await ingestion.stop()
+
+
+async def load_rosters(folder: Path, rosters: RosterStore) -> list[str]:
+    """Every *.toml roster in the folder into the store, at start-up; a broken file stops the start."""
+    groups: list[str] = []
+    for path, text in await asyncio.to_thread(_read_rosters, folder):
+        try:
+            if isinstance(text, Exception):
+                raise text
+            group, entries = parse_roster_toml(text)
+        except RosterError as error:
+            raise RosterError(f"{path.name}: {error.message}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise RosterError(f"{path.name} kan inte läsas ({type(error).__name__})") from None
+        await rosters.save_roster(group, entries)
+        groups.append(group)
+    return groups
+
+
+def _read_rosters(folder: Path) -> list[tuple[Path, str | Exception]]:
+    found: list[tuple[Path, str | Exception]] = []
+    for path in sorted(folder.glob("*.toml")):
+        try:
+            found.append((path, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            found.append((path, error))
+    return found
 
 
 async def _poll(ingestion: Ingestion, settings: Settings) -> None:

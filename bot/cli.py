@@ -113,7 +113,7 @@ def _run_service(settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
-    except (SourceError, StoreUnavailable) as error:
+    except (SourceError, StoreUnavailable, RosterError) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
     except OSError as error:

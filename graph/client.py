@@ -1,4 +1,4 @@
-"""Build the Graph client and its credential (retry, redirect and User-Agent middleware kept on). No I/O."""
+"""Build (and close) the Graph client and its credential, with retry, redirect and User-Agent middleware on."""
 
 from __future__ import annotations
 

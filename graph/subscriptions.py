@@ -1,6 +1,4 @@
-"""Graph change notifications for drives: subscribe, renew, check the webhook's requests, coalesce delta runs.
-
-`DriveSubscriptions` does I/O (Graph); `handle_notification` is pure; `DriveSyncCoordinator` runs tasks."""
+"""Drive change notifications: subscribe and renew (Graph I/O), check webhook requests (pure), coalesce syncs."""
 
 from __future__ import annotations
 

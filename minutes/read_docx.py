@@ -12,6 +12,7 @@ from lxml import etree
 
 from minutes.model import Block, Cell, Paragraph, ParsedDocument, Row, Table, UnreadableDocument
 from minutes.safety import DOCX_MAIN_PART, MSG_DOCX_CORRUPT, check_docx_container
+from minutes.text import clean_characters
 
 __all__ = ["read_docx"]
 
@@ -53,19 +54,6 @@ SKIPPED = frozenset(
     }
 )
 
-# Soft hyphens and zero-width characters go; non-breaking spaces become spaces.
-CHARACTER_FIXES = str.maketrans(
-    {
-        "\u00ad": None,
-        "\u200b": None,
-        "\ufeff": None,
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2007": " ",
-        "\u2011": "-",
-    }
-)
-NEEDS_FIXES = re.compile("[\u00ad\u200b\ufeff\u00a0\u202f\u2007\u2011]")  # translate() is slow; skip it
 HEADING_STYLE_NAME = re.compile(r"(heading|rubrik) ?\d|title|rubrik", re.IGNORECASE)
 NO_OUTLINE_LEVEL = 9  # w:outlineLvl 9 is body text
 OFF_VALUES = frozenset({"0", "false", "off"})
@@ -162,8 +150,7 @@ def _paragraph(p: etree._Element, styles: _Styles) -> Paragraph:
     parts: list[str] = []
     _collect_text(p, parts)
     text = "".join(parts)
-    if NEEDS_FIXES.search(text):
-        text = text.translate(CHARACTER_FIXES)
+    text = clean_characters(text)
     text = text.strip()
     numbered: bool | None = None
     outline: bool | None = None

@@ -25,6 +25,7 @@ from minutes.model import (
     UnreadableDocument,
 )
 from minutes.safety import MSG_PDF_CORRUPT, check_pdf_limits
+from minutes.text import clean_characters
 
 __all__ = ["read_pdf"]
 
@@ -35,18 +36,6 @@ BULLETS = "•\uf0b7\uf0a7▪●◦‣\u2043\uf0d8\uf076■"
 SPACED_BULLETS = "–-*"
 BULLET_LINE = re.compile(rf"^\s*(?:[{re.escape(BULLETS)}]\s*|[{re.escape(SPACED_BULLETS)}]\s+)(?=\S)")
 NUMBERED_LINE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")  # "1) Översyn …", "2. Ledarskap": typed numbering
-CHARACTER_FIXES = str.maketrans(
-    {
-        "\u00ad": None,
-        "\u200b": None,
-        "\ufeff": None,
-        "\u00a0": " ",
-        "\u202f": " ",
-        "\u2007": " ",
-        "\u2011": "-",
-    }
-)
-NEEDS_FIXES = re.compile("[\u00ad\u200b\ufeff\u00a0\u202f\u2007\u2011]")
 
 # Page furniture: "SID 1(3)", "Sida 2 av 5", "Page 3 of 4", "1 (3)", "- 2 -".
 PAGE_NUMBER = re.compile(
@@ -193,8 +182,7 @@ def _all_bold(chars: Iterable[dict[str, Any]], box: tuple[float, float, float, f
 
 def _cell_blocks(text: str) -> tuple[Block, ...]:
     """A cell's lines as paragraphs: a bullet or a typed number starts one, other lines continue it."""
-    if NEEDS_FIXES.search(text):
-        text = text.translate(CHARACTER_FIXES)
+    text = clean_characters(text)
     paragraphs: list[Paragraph] = []
     for raw_line in text.split("\n"):
         line = raw_line.strip()
@@ -218,8 +206,7 @@ def _lines(chars: list[dict[str, Any]]) -> list[_Line]:
     for cluster in cluster_objects(words, "top", LINE_TOLERANCE):
         cluster.sort(key=lambda word: word["x0"])
         text = " ".join(word["text"] for word in cluster)
-        if NEEDS_FIXES.search(text):
-            text = text.translate(CHARACTER_FIXES)
+        text = clean_characters(text)
         lines.append(
             _Line(
                 text=text.strip(),

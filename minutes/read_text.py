@@ -200,14 +200,7 @@ def _consume(
     if whole_owner or role_only:
         match = whole_owner or role_only
         assert match is not None
-        target = current if current.body else (rows[-1] if rows else current)
-        target.owners.append(match.group(1))
-        if match.group(2).strip():
-            target.dates.append(match.group(2).strip())
-        if current.body:
-            rows.append(current)
-            return _OpenRow()
-        return current
+        return _close_row(current, rows, match.group(1), match.group(2))
     last = block[-1]
     # 'inom ÄO', 'för HR': after a preposition the letters are the text's, not an owner cell.
     tail = re.search(
@@ -219,17 +212,23 @@ def _consume(
         body_lines = [*block[:-1], head] if head else block[:-1]
         if body_lines:
             current.body.append("\n".join(body_lines))
-        current.owners.append(tail.group(1))
-        if tail.group(2).strip():
-            current.dates.append(tail.group(2).strip())
-        if current.body:
-            rows.append(current)
-            return _OpenRow()
-        return current
+        return _close_row(current, rows, tail.group(1), tail.group(2))
     if _TIME_SLOT.match(block[0]) and current.body:
         rows.append(current)
         current = _OpenRow()
     current.body.append("\n".join(block))
+    return current
+
+
+def _close_row(current: _OpenRow, rows: list[_OpenRow], owners: str, dates: str) -> _OpenRow:
+    """An owner block ends the open row; with no open row it adds to the last one ('TU' then 'SR')."""
+    target = current if current.body or not rows else rows[-1]
+    target.owners.append(owners)
+    if dates.strip():
+        target.dates.append(dates.strip())
+    if current.body:
+        rows.append(current)
+        return _OpenRow()
     return current
 
 

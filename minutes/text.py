@@ -17,6 +17,26 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”“'(])")
 _ABBREVIATIONS = ("t.ex.", "bl.a.", "m.m.", "kl.", "ca.", "resp.", "t.o.m.", "fr.o.m.", "s.k.", "dvs.", "mm.")
 
 
+# Soft hyphens and zero-width characters go; non-breaking spaces become spaces; non-breaking hyphens hyphens.
+_CHARACTER_FIXES = str.maketrans(
+    {
+        "\u00ad": None,
+        "\u200b": None,
+        "\ufeff": None,
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2011": "-",
+    }
+)
+_NEEDS_FIXES = re.compile("[\u00ad\u200b\ufeff\u00a0\u202f\u2007\u2011]")
+
+
+def clean_characters(text: str) -> str:
+    """Readers' text as plain characters (translate() is slow: skipped when nothing needs it)."""
+    return text.translate(_CHARACTER_FIXES) if _NEEDS_FIXES.search(text) else text
+
+
 def repair_hyphens(text: str) -> str:
     """Join soft hyphens and line-end hyphenation; keep line breaks otherwise."""
     if "-" not in text and _SOFT_HYPHEN not in text:
