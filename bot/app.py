@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from bot.settings import Settings
-from bot.sources import sharepoint_source
+from bot.sources import sharepoint_connection
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
@@ -21,10 +22,17 @@ from store.repository import SqlStore
 from workflows.ingest import Ingestor, IngestReport, Outcome
 from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource, RosterStore
+from workflows.subscriptions import SubscriptionKeeper
+
+if TYPE_CHECKING:
+    from azure.core.credentials_async import AsyncTokenCredential
+
+    from graph.sharepoint import SharePointSource
 
 logger = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
+GRAPH_CREDENTIAL: web.AppKey[AsyncTokenCredential | None] = web.AppKey("graph_credential")
 STORE = web.AppKey("store", SqlStore)
 
 
@@ -83,6 +91,11 @@ class Ingestion:
 
 
 INGESTION = web.AppKey("ingestion", Ingestion)
+SUBSCRIBED = web.AppKey("subscribed", dict[str, str])  # subscription id → source name
+
+MAX_NOTIFICATION_BYTES = 1_000_000
+SUBSCRIBE_AFTER_START_SECONDS = 2.0
+SUBSCRIPTION_CHECK_SECONDS = 3600.0
 
 
 def _log_reports(name: str, reports: list[IngestReport]) -> None:
@@ -93,14 +106,19 @@ def _log_reports(name: str, reports: list[IngestReport]) -> None:
         logger.info("%s: %d files handled", name, len(reports))
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The whole service from its settings: routes, and every lifetime in cleanup_ctx (no globals)."""
+def create_app(
+    settings: Settings, *, graph_credential: AsyncTokenCredential | None = None
+) -> web.Application:
+    """The whole service from its settings: routes, and every lifetime in cleanup_ctx (no globals).
+    `graph_credential` replaces the app registration's credential (tests against a fake Graph)."""
     app = web.Application()
     app[SETTINGS] = settings
+    app[GRAPH_CREDENTIAL] = graph_credential
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_ingestion_lifetime)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_post("/api/graph/notifications", graph_notifications)
     return app
 
 
@@ -114,25 +132,86 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
     if settings.roster_dir is not None:
         await load_rosters(settings.roster_dir, store)
-    sources: dict[str, DocumentSource] = {}
-    if settings.minutes_folder is not None:
-        local = LocalFolderSource(settings.minutes_folder, store)
-        sources[local.name] = local
-    if settings.sharepoint_library_url:
-        remote = sharepoint_source(settings.sharepoint_library_url, settings, store)
-        sources[remote.name] = remote
-    ingestion = Ingestion(
-        Ingestor(store=store, clock=lambda: datetime.now(UTC), max_bytes=settings.max_document_bytes), sources
-    )
-    app[INGESTION] = ingestion
-    poller = asyncio.create_task(_poll(ingestion, settings), name="poll sources")
-    try:
-        yield
-    finally:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-        await ingestion.stop()
+    async with contextlib.AsyncExitStack() as stack:
+        sources: dict[str, DocumentSource] = {}
+        keepers: list[tuple[SubscriptionKeeper, SharePointSource]] = []
+        if settings.minutes_folder is not None:
+            local = LocalFolderSource(settings.minutes_folder, store)
+            sources[local.name] = local
+        if settings.sharepoint_library_url:
+            connection = await stack.enter_async_context(
+                sharepoint_connection(
+                    settings.sharepoint_library_url, settings, store, credential=app[GRAPH_CREDENTIAL]
+                )
+            )
+            sources[connection.source.name] = connection.source
+            if connection.subscriber is not None:
+                keeper = SubscriptionKeeper(connection.subscriber, store, connection.source.name, _now)
+                keepers.append((keeper, connection.source))
+        ingestion = Ingestion(
+            Ingestor(store=store, clock=_now, max_bytes=settings.max_document_bytes), sources
+        )
+        app[INGESTION] = ingestion
+        app[SUBSCRIBED] = {}
+        tasks = [asyncio.create_task(_poll(ingestion, settings), name="poll sources")]
+        if keepers:
+            tasks.append(asyncio.create_task(_keep_subscriptions(app, keepers), name="keep subscriptions"))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await ingestion.stop()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def _keep_subscriptions(
+    app: web.Application, keepers: list[tuple[SubscriptionKeeper, SharePointSource]]
+) -> None:
+    """Subscribe once the server answers Graph's validation call, then renew well before expiry; a new
+    subscription is followed by a delta run (nothing before it was notified)."""
+    await asyncio.sleep(SUBSCRIBE_AFTER_START_SECONDS)
+    while True:
+        for keeper, source in keepers:
+            try:
+                library = await source.resolve()
+            except SourceError as error:
+                logger.warning("library %s not reachable: %s", source.name, error.message)
+                continue
+            subscription, created = await keeper.ensure(library.drive_id)
+            if subscription is not None:
+                app[SUBSCRIBED][subscription.id] = source.name
+            if created:
+                app[INGESTION].nudge(source.name)
+        await asyncio.sleep(SUBSCRIPTION_CHECK_SECONDS)
+
+
+async def graph_notifications(request: web.Request) -> web.Response:
+    """Graph's webhook: echo the validation token, else acknowledge at once (202) and nudge one delta run
+    per library whose clientState matched; the run itself happens after the answer."""
+    settings = request.app[SETTINGS]
+    if settings.graph_client_state is None:
+        raise web.HTTPNotFound()
+    body = await request.content.read(MAX_NOTIFICATION_BYTES + 1)
+    if len(body) > MAX_NOTIFICATION_BYTES:
+        raise web.HTTPRequestEntityTooLarge(max_size=MAX_NOTIFICATION_BYTES, actual_size=len(body))
+    from graph.subscriptions import handle_notification  # msgraph is loaded only where Graph is configured
+
+    outcome = handle_notification(request.query, body, settings.graph_client_state.get_secret_value())
+    if outcome.validation_token is not None:
+        return web.Response(text=outcome.validation_token, content_type="text/plain")
+    if outcome.malformed:
+        raise web.HTTPBadRequest()
+    subscribed = request.app[SUBSCRIBED]
+    for subscription_id in outcome.subscription_ids:
+        name = subscribed.get(subscription_id)
+        if name is not None:
+            request.app[INGESTION].nudge(name)
+    return web.Response(status=202)
 
 
 async def load_rosters(folder: Path, rosters: RosterStore) -> list[str]:

@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import textwrap
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from bot.app import create_app
 from bot.settings import Settings
-from bot.sources import sharepoint_source
+from bot.sources import sharepoint_connection
 from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
 from minutes.records import ItemRecord, ItemStatus, SourceError
@@ -145,12 +145,12 @@ async def _open(settings: Settings) -> SqlStore:
 async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
     store = await _open(settings)
     try:
-        source = _source_for(args.target, settings, store)
-        ingestor = Ingestor(
-            store=store, clock=lambda: datetime.now(UTC), max_bytes=settings.max_document_bytes
-        )
-        with _progress_bar() as progress:
-            reports = await ingestor.run(source, progress=progress)
+        async with _source_for(args.target, settings, store) as source:
+            ingestor = Ingestor(
+                store=store, clock=lambda: datetime.now(UTC), max_bytes=settings.max_document_bytes
+            )
+            with _progress_bar() as progress:
+                reports = await ingestor.run(source, progress=progress)
     finally:
         await store.close()
     for report in reports:
@@ -160,15 +160,21 @@ async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_USAGE if any(r.outcome is Outcome.FAILED for r in reports) else 0
 
 
-def _source_for(target: str, settings: Settings, store: SqlStore) -> DocumentSource:
+@contextlib.asynccontextmanager
+async def _source_for(target: str, settings: Settings, store: SqlStore) -> AsyncIterator[DocumentSource]:
     if target.startswith(("https://", "http://")):
-        return sharepoint_source(target, settings, store)
-    path = Path(target)
+        async with sharepoint_connection(target, settings, store) as connection:
+            yield connection.source
+        return
+    yield _local_source(Path(target), store)
+
+
+def _local_source(path: Path, store: SqlStore) -> LocalFolderSource:
     if path.is_dir():
         return LocalFolderSource(path, store)
     if path.is_file():
         return LocalFolderSource(path.parent, store, only=frozenset({path.name}))
-    raise SourceError(f"{target} finns inte (ange en fil, en mapp eller en https-länk)")
+    raise SourceError(f"{path} finns inte (ange en fil, en mapp eller en https-länk)")
 
 
 @contextlib.contextmanager

@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from store import SqlStore, open_store
 
+# The fake Graph and the autouse guard that fails any connection off loopback, for every test.
+pytest_plugins = ["tests.graph_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_SCRIPT = ROOT / "scripts" / "postgres-test.sh"
 POSTGRES_URL_VARIABLE = "MINUTESBOT_TEST_POSTGRES_URL"

@@ -24,7 +24,7 @@ from graph.client import (
 from graph.errors import GraphSourceError, translate_error
 from graph.sharepoint import SharePointSource
 from tests.fake_graph import FakeDrive, FakeGraph, FakeSite, GraphState
-from tests.graph.conftest import FakeCredential, MemoryCursors
+from tests.graph_fixtures import FakeCredential, MemoryCursors
 
 
 async def test_requests_carry_our_user_agent_and_the_token(

@@ -10,7 +10,7 @@ from graph.errors import GraphSourceError
 from graph.sharepoint import SharePointSource, is_sharing_link, share_id, split_library_url
 from minutes.records import DocumentRef, DocumentTooLarge, SourceError
 from tests.fake_graph import FakeDrive, FakeGraph, FakeItem, GraphState
-from tests.graph.conftest import FLG_DOCX, FakeCredential, MemoryCursors
+from tests.graph_fixtures import FLG_DOCX, FakeCredential, MemoryCursors
 
 
 def names(refs: object) -> set[str]:

@@ -1,4 +1,4 @@
-"""Fixtures for the Graph adapters: the schema-checked fake Graph, the real SDK pointed at it, loopback only."""
+"""Fixtures for Graph tests (the schema-checked fake Graph, a real SDK client) and the loopback-only guard for all tests."""
 
 from __future__ import annotations
 
