@@ -1,0 +1,17 @@
+"""The Action.Execute verbs of every card: one enum shared by the card builders and the bot's handlers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Verb(StrEnum):
+    DONE = "item.done"  # the owner (or anyone allowed) checks the item off
+    UNDO = "item.undo"  # reopen an item checked off by mistake
+    MOVE = "item.move"  # a new due date, from the card's Input.Date named DUE_INPUT
+    NOT_MINE = "item.notMine"  # the named owner says the item is not theirs: the secretary is told
+    SHOW_ALL = "meeting.showAll"  # the full list of a long meeting's items
+
+
+# The Input.Date id on item cards whose value comes back with Verb.MOVE.
+DUE_INPUT = "nyttDatum"

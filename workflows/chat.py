@@ -1,0 +1,99 @@
+"""Chat in project terms: conversation references, messages in and out, card actions, and the sender port.
+
+The Teams gateway (bot/teams_gateway.py, the only module importing botbuilder) translates to and from these,
+so the rest of the project never sees an SDK type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class ConversationType(StrEnum):
+    CHANNEL = "channel"
+    PERSONAL = "personal"
+    GROUP_CHAT = "groupChat"
+
+
+@dataclass(frozen=True, slots=True)
+class ConvRef:
+    """Where to send proactively: everything a later message needs, stored as JSON (never pickled)."""
+
+    service_url: str
+    conversation_id: str
+    conversation_type: ConversationType
+    tenant_id: str
+    bot_id: str
+    channel_id: str = "msteams"
+    user_id: str | None = None  # the Teams user id (29:…) of a personal chat
+    user_aad_id: str | None = None
+    team_id: str | None = None  # the team of a channel conversation
+    group: str | None = None  # the minutes group (FLG, FSG …) this conversation follows, once set
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone who writes to or is mentioned by the bot."""
+
+    teams_id: str  # 29:… (or, for mentions of people resolved through Graph, the Entra object id or UPN)
+    name: str
+    aad_object_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A text and/or an Adaptive Card (a plain dict) with the people it @mentions."""
+
+    text: str | None = None
+    card: dict[str, Any] | None = None
+    mentions: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingMessage:
+    """A message to the bot, with the bot's own @mention already removed from `text`."""
+
+    text: str
+    sender: Person
+    conversation: ConvRef
+    tenant_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """A click on an Action.Execute button: the verb, the card's data, who clicked and on which message."""
+
+    verb: str
+    data: dict[str, Any]
+    sender: Person
+    conversation: ConvRef
+    tenant_id: str
+    reply_to_id: str | None = None  # the activity id of the card clicked
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    conversation_id: str
+    activity_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a handler answers: messages to post in the conversation, and for a card action the card that
+    replaces the clicked one (for everyone) and is returned in the invoke response."""
+
+    messages: tuple[OutboundMessage, ...] = ()
+    card: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ChatSender(Protocol):
+    """Proactive messages: post, replace a posted card, open a personal chat. Implemented by the gateway
+    (behind rate limits and retries)."""
+
+    async def send(self, conversation: ConvRef, message: OutboundMessage) -> SentMessage: ...
+
+    async def update(self, conversation: ConvRef, activity_id: str, message: OutboundMessage) -> None: ...
+
+    async def open_personal_chat(self, any_reference: ConvRef, user: Person) -> ConvRef: ...
