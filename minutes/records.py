@@ -112,3 +112,25 @@ class RosterEntry:
     roles: tuple[str, ...] = ()
     aad_object_id: str | None = None
     upn: str | None = None
+
+
+class ConversationType(StrEnum):
+    CHANNEL = "channel"
+    PERSONAL = "personal"
+    GROUP_CHAT = "groupChat"
+
+
+@dataclass(frozen=True, slots=True)
+class ConvRef:
+    """Where to send proactively: everything a later message needs, stored as JSON (never pickled)."""
+
+    service_url: str
+    conversation_id: str
+    conversation_type: ConversationType
+    tenant_id: str
+    bot_id: str
+    channel_id: str = "msteams"
+    user_id: str | None = None  # the Teams user id (29:…) of a personal chat
+    user_aad_id: str | None = None
+    team_id: str | None = None  # the team of a channel conversation
+    group: str | None = None  # the minutes group (FLG, FSG …) this conversation follows, once set

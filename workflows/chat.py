@@ -6,30 +6,11 @@ so the rest of the project never sees an SDK type."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
+from minutes.records import ConversationType, ConvRef
 
-class ConversationType(StrEnum):
-    CHANNEL = "channel"
-    PERSONAL = "personal"
-    GROUP_CHAT = "groupChat"
-
-
-@dataclass(frozen=True, slots=True)
-class ConvRef:
-    """Where to send proactively: everything a later message needs, stored as JSON (never pickled)."""
-
-    service_url: str
-    conversation_id: str
-    conversation_type: ConversationType
-    tenant_id: str
-    bot_id: str
-    channel_id: str = "msteams"
-    user_id: str | None = None  # the Teams user id (29:…) of a personal chat
-    user_aad_id: str | None = None
-    team_id: str | None = None  # the team of a channel conversation
-    group: str | None = None  # the minutes group (FLG, FSG …) this conversation follows, once set
+__all__ = ["ConvRef", "ConversationType"]  # stored by the store, so defined beside the other records
 
 
 @dataclass(frozen=True, slots=True)
