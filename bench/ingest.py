@@ -376,8 +376,17 @@ def _subprocess(kind: str, folder: Path, *, url: str = "", stride: int = 1) -> R
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT, env=environment)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
-        raise SystemExit(f"measurement {kind} failed (exit {result.returncode})")
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+        raise MeasurementFailed(f"measurement {kind} failed (exit {result.returncode})")
+    measured = dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    _say(
+        f"  {measured['files']} files in {measured['elapsed']:.1f} s = "
+        f"{measured['files'] / measured['elapsed']:.2f} files/s, peak RSS {measured['peak_rss_mib']:.1f} MiB"
+    )
+    return measured
+
+
+class MeasurementFailed(SystemExit):
+    """A measurement's process failed; its stderr has been passed on."""
 
 
 @contextlib.contextmanager
@@ -441,13 +450,16 @@ def _revision() -> str:
     dirty = git("status", "--porcelain", "--untracked-files=no").strip()
     if not dirty:
         return commit
-    return f"{commit} + uncommitted changes (minutes, workflows, store *.py sha256 {_source_digest()})"
+    return f"{commit} + uncommitted changes"
 
 
 def _source_digest() -> str:
+    """Fingerprint of the measured code (minutes, workflows, store and tests/fakes.py), taken before and after
+    the run: a run on a dirty tree can be matched to its source, and a tree edited mid-run is noticed."""
     digest = hashlib.sha256()
-    for package in ("minutes", "workflows", "store"):
-        for path in sorted((ROOT / package).rglob("*.py")):
+    paths = [path for package in ("minutes", "workflows", "store") for path in (ROOT / package).rglob("*.py")]
+    for path in sorted([*paths, ROOT / "tests" / "fakes.py"]):
+        with contextlib.suppress(OSError):
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -526,9 +538,10 @@ def main() -> None:
     # Taken before the run: the state that was measured.
     started = datetime.now().astimezone().isoformat(timespec="seconds")
     machine, revision, load_before = _machine(), _revision(), _load()
+    digest = _source_digest()
     work = Path(tempfile.mkdtemp(prefix="minutesbot-bench."))
     try:
-        section, table = _run(args, mix, work, started, machine, revision, load_before)
+        section, table = _run(args, mix, work, started, machine, revision, digest, load_before)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -551,6 +564,7 @@ def _run(
     started: str,
     machine: str,
     revision: str,
+    digest: str,
     load_before: str,
 ) -> tuple[str, list[str]]:
     folder = work / "minutes"
@@ -594,10 +608,18 @@ def _run(
     profile: Result | None = None
     if not met or args.profile:
         _say(f"profiling ingest → SQLite ({args.files // profile_stride} files) …")
-        profile = _subprocess(
-            "profile", folder, url=f"sqlite+aiosqlite:///{work / 'profile.db'}", stride=profile_stride
-        )
+        try:
+            profile = _subprocess(
+                "profile", folder, url=f"sqlite+aiosqlite:///{work / 'profile.db'}", stride=profile_stride
+            )
+        except MeasurementFailed as error:
+            _say(f"{error}; the results are reported without a profile")
     load_after = _load()
+    digest_after = _source_digest()
+    source_changed = []
+    if digest_after != digest:
+        source_changed = [f"**The measured code changed during the run** (sha256 {digest_after} after it)."]
+        _say(source_changed[0])
 
     pg_label = "ingest → PostgreSQL, in-process reader"
     if postgres_run is not None and postgres_run.get("server"):
@@ -651,7 +673,9 @@ def _run(
         [
             SECTION,
             "",
-            f"Date: {started}; revision {revision}.",
+            f"Date: {started}; revision {revision}; measured code (minutes/, workflows/, store/, "
+            f"tests/fakes.py) sha256 {digest}.",
+            *source_changed,
             f"Machine: {machine}; load average {load_before} before the run, {load_after} after.",
             f"Corpus: {args.files} files ({_mix_text(counts)}) built in a temporary folder from `samples/`, "
             "each a distinct copy (sha256 checked): .docx and .txt with every date moved (full dates by the "

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.app import create_app
+from bot.package import PackageError, build_package
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.extract import extract
@@ -72,6 +73,14 @@ def _parser() -> argparse.ArgumentParser:
     roster_cmd = commands.add_parser("roster", help="läs in en gruppförteckning (TOML)")
     roster_cmd.add_argument("file", type=Path)
     commands.add_parser("run", help="kör tjänsten: bevakar källorna och läser in nya protokoll")
+    package_cmd = commands.add_parser("package", help="bygg Teams-appens paket (zip) att ladda upp")
+    package_cmd.add_argument("--app-id", required=True, help="botens Microsoft App ID (ett GUID)")
+    package_cmd.add_argument("--out", type=Path, default=Path("minutesbot.zip"), help="zip-fil eller mapp")
+    package_cmd.add_argument("--version", default="1.0.0", help="appens version, MAJOR.MINOR.PATCH")
+    package_cmd.add_argument("--website", required=True, help="organisationens webbplats (https)")
+    package_cmd.add_argument("--privacy", help="integritetspolicy (https; standard: webbplatsen)")
+    package_cmd.add_argument("--terms", help="användarvillkor (https; standard: webbplatsen)")
+    package_cmd.add_argument("--developer", default="minutesbot", help="utvecklarens namn i Teams")
     for command in (ingest_cmd, items_cmd, decisions_cmd, roster_cmd):
         command.add_argument(
             "--database", help="databas-URL (standard: MINUTESBOT_DATABASE_URL eller SQLite-filen)"
@@ -94,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DocumentError as error:
             sys.stderr.write(f"fel: {args.file.name}: {error.message}\n")
             return EXIT_USAGE
+    if args.command == "package":
+        return _package_command(args)
     try:
         database = getattr(args, "database", None)
         settings = Settings() if database is None else Settings(database_url=database)
@@ -119,6 +130,24 @@ def _run_service(settings: Settings) -> int:
     except OSError as error:
         sys.stderr.write(f"fel: kan inte lyssna på {settings.host}:{settings.port} ({error.strerror})\n")
         return EXIT_USAGE
+    return 0
+
+
+def _package_command(args: argparse.Namespace) -> int:
+    try:
+        path = build_package(
+            app_id=args.app_id,
+            version=args.version,
+            out=args.out,
+            developer_name=args.developer,
+            website_url=args.website,
+            privacy_url=args.privacy or args.website,
+            terms_url=args.terms or args.website,
+        )
+    except PackageError as error:
+        sys.stderr.write(f"fel: {error.message}\n")
+        return EXIT_USAGE
+    sys.stdout.write(f"Teams-paketet är skrivet: {path}\n")
     return 0
 
 

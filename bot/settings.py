@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///minutesbot.db"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,13 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)
 
+    # The Teams bot (Azure Bot registration, single tenant: tenant_id above). Without bot_app_id the Teams
+    # endpoint is not mounted at all, unless dangerously_allow_unauthenticated (loopback only: the Agents
+    # Playground), which accepts activities WITHOUT any JWT validation.
+    bot_app_id: str = ""
+    bot_app_password: SecretStr | None = None
+    dangerously_allow_unauthenticated: bool = False
+
     log_level: str = "INFO"
 
     @field_validator("database_url")
@@ -50,6 +58,17 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("stöds: sqlite+aiosqlite:///FIL eller postgresql+asyncpg://…")
         return value
+
+    @model_validator(mode="after")
+    def _bot_authentication(self) -> Settings:
+        if self.dangerously_allow_unauthenticated and self.host not in LOOPBACK_HOSTS:
+            raise ValueError(
+                "dangerously_allow_unauthenticated stänger av autentiseringen och tillåts bara när host är "
+                "127.0.0.1, ::1 eller localhost"
+            )
+        if self.bot_app_id and not (self.bot_app_password and self.tenant_id):
+            raise ValueError("bot_app_id kräver bot_app_password och tenant_id (SingleTenant-registrering)")
+        return self
 
     @property
     def graph_configured(self) -> bool:

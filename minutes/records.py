@@ -134,3 +134,15 @@ class ConvRef:
     user_aad_id: str | None = None
     team_id: str | None = None  # the team of a channel conversation
     group: str | None = None  # the minutes group (FLG, FSG …) this conversation follows, once set
+
+
+@dataclass(frozen=True, slots=True)
+class PostedCard:
+    """A card the bot posted: what it shows (`kind` such as 'meeting_summary', 'item' or 'digest', and the
+    `subject` it is about, a document key or an item key), where, and the activity to update in place."""
+
+    kind: str
+    subject: str
+    conversation_id: str
+    activity_id: str
+    posted_at: datetime

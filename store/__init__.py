@@ -2,7 +2,7 @@
 
 from store.engine import UnsupportedDatabase, create_engine_for, migrate, open_store, store_context
 from store.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from store.repository import SqlStore, StaleReconciliation
+from store.repository import SqlStore, StaleReconciliation, UnknownConversation
 
 __all__ = [
     "OutboxKind",
@@ -10,6 +10,7 @@ __all__ = [
     "OutboxStatus",
     "SqlStore",
     "StaleReconciliation",
+    "UnknownConversation",
     "UnsupportedDatabase",
     "create_engine_for",
     "migrate",

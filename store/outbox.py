@@ -22,7 +22,9 @@ class OutboxKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """One message waiting to be sent (or sent, or parked). `conversation_key` is None when the sender
-    decides where it goes (the channel of the document's group)."""
+    decides where it goes (the channel of the document's group). `attempts` counts failed sends;
+    `claimed_by` is the worker holding it until `claimed_until`, and on a sent or parked message the last
+    worker that held it."""
 
     id: int
     created_at: datetime
@@ -36,19 +38,29 @@ class OutboxMessage:
     claimed_by: str | None = None
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
+    parked_at: datetime | None = None
 
 
-def meeting_summary_values(document_key: str, *, at: datetime) -> dict[str, Any]:
-    """The outbox row announcing that a document's items changed; due at once."""
+def message_values(
+    kind: str, payload: Mapping[str, Any], *, conversation_key: str | None, at: datetime
+) -> dict[str, Any]:
+    """A new outbox row: pending, never tried, due at once."""
     return {
         "created_at": at,
-        "kind": OutboxKind.MEETING_SUMMARY.value,
-        "payload": {"document_key": document_key},
-        "conversation_key": None,
+        "kind": kind,
+        "payload": dict(payload),
+        "conversation_key": conversation_key,
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": at,
     }
+
+
+def meeting_summary_values(document_key: str, *, at: datetime) -> dict[str, Any]:
+    """The outbox row announcing that a document's items changed; due at once."""
+    return message_values(
+        OutboxKind.MEETING_SUMMARY.value, {"document_key": document_key}, conversation_key=None, at=at
+    )
 
 
 def message_from_row(row: Mapping[Any, Any]) -> OutboxMessage:
@@ -65,4 +77,5 @@ def message_from_row(row: Mapping[Any, Any]) -> OutboxMessage:
         claimed_by=row["claimed_by"],
         claimed_until=row["claimed_until"],
         sent_at=row["sent_at"],
+        parked_at=row["parked_at"],
     )

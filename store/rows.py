@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from minutes.model import ItemKind, Relative
-from minutes.records import AuditEntry, DocumentRecord, DocumentRef, ItemRecord, ItemStatus, RosterEntry
+from minutes.records import (
+    AuditEntry,
+    ConversationType,
+    ConvRef,
+    DocumentRecord,
+    DocumentRef,
+    ItemRecord,
+    ItemStatus,
+    PostedCard,
+    RosterEntry,
+)
 
 # The audit actor for everything ingestion does (AuditEntry.actor).
 INGEST_ACTOR = "minutesbot"
@@ -189,4 +200,47 @@ def audit_from_row(row: Mapping[Any, Any]) -> AuditEntry:
         subject=row["subject"],
         origin=row["origin"],
         detail=row["detail"],
+    )
+
+
+# The ConvRef fields kept in conversation_references.reference: all but the group, which users change and
+# which is therefore the group_name column. Taken from the record, so a field added to ConvRef is kept too.
+REFERENCE_FIELDS = tuple(field.name for field in fields(ConvRef) if field.name != "group")
+
+
+def aad_key(aad_object_id: str) -> str:
+    """How an Entra object id is matched: a GUID whose case Teams and Graph do not agree on."""
+    return aad_object_id.strip().casefold()
+
+
+def conversation_values(ref: ConvRef, *, at: datetime) -> dict[str, Any]:
+    reference = {name: getattr(ref, name) for name in REFERENCE_FIELDS}
+    reference["conversation_type"] = ref.conversation_type.value
+    return {
+        "conversation_id": ref.conversation_id,
+        "service_url": ref.service_url,
+        "tenant_id": ref.tenant_id,
+        "conversation_type": ref.conversation_type.value,
+        "group_name": ref.group,
+        "user_aad_id": aad_key(ref.user_aad_id) if ref.user_aad_id else None,
+        "reference": reference,
+        "updated_at": at,
+    }
+
+
+def conversation_from_row(row: Mapping[Any, Any]) -> ConvRef:
+    # Keys the record no longer has are dropped, so that a row written by an older version still reads.
+    reference = {name: value for name, value in row["reference"].items() if name in REFERENCE_FIELDS}
+    reference["conversation_id"] = row["conversation_id"]
+    reference["conversation_type"] = ConversationType(row["conversation_type"])
+    return ConvRef(**reference, group=row["group_name"])
+
+
+def posted_card_from_row(row: Mapping[Any, Any]) -> PostedCard:
+    return PostedCard(
+        kind=row["kind"],
+        subject=row["subject"],
+        conversation_id=row["conversation_id"],
+        activity_id=row["activity_id"],
+        posted_at=row["posted_at"],
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -79,6 +80,8 @@ documents = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("status IN ('ok', 'failed', 'deleted')", name="status"),
+    # Revision 0002: the chat commands' "latest minutes of my group" and "the minutes of that meeting".
+    Index("ix_documents_group_name_meeting_date", "group_name", "meeting_date"),
 )
 
 # Action items, decisions and follow-ups alike: a decision is an item of kind 'decision' (no separate table
@@ -142,7 +145,9 @@ roster = Table(
     Index("ix_roster_group_name", "group_name"),
 )
 
-# Where the bot can post proactively: one row per Teams conversation, the Bot Framework reference as JSON.
+# Where the bot can post proactively: one row per Teams conversation, the reference as JSON (ConvRef without
+# its group, which is the group_name column because users change it). The other columns are copies to query
+# by; user_aad_id is casefolded, as Teams and Graph do not agree on the case of an object id.
 conversation_references = Table(
     "conversation_references",
     metadata,
@@ -176,9 +181,27 @@ outbox = Table(
     Column("claimed_by", String(200)),
     Column("claimed_until", UtcDateTime),
     Column("sent_at", UtcDateTime),
+    Column("parked_at", UtcDateTime),  # revision 0002
     CheckConstraint("status IN ('pending', 'sent', 'parked')", name="status"),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
+)
+
+# Cards the bot posted (revision 0002), so that a change updates them where they are instead of posting
+# anew: one row per card shown (kind and subject, e.g. 'meeting_summary' and a document key) and
+# conversation. An activity shows one card at a time, hence the second unique constraint.
+posted_cards = Table(
+    "posted_cards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(50), nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("conversation_id", String(500), nullable=False),
+    Column("activity_id", String(200), nullable=False),
+    Column("posted_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("kind", "subject", "conversation_id"),
+    UniqueConstraint("conversation_id", "activity_id"),
 )
 
 # Append-only: the initial migration adds triggers that refuse UPDATE and DELETE on both backends.

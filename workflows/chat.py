@@ -69,6 +69,16 @@ class Reply:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+class ChatSendError(Exception):
+    """The chat service refused or failed a send after the sender's own retries. `status` is the HTTP status
+    when there was one; `retry_after` the seconds the service asked to wait (429)."""
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
 class ChatSender(Protocol):
     """Proactive messages: post, replace a posted card, open a personal chat. Implemented by the gateway
     (behind rate limits and retries)."""

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from minutes.records import RosterEntry
+from minutes.records import ItemRecord, RosterEntry
 from minutes.roster import ResolvedOwner, ResolvedVia, resolve_in_roster
+from workflows.chat import Person
 from workflows.ports import RosterStore
 
 
@@ -53,3 +54,34 @@ def _looks_like_a_name(owner: str) -> bool:
     """Only full names go to the directory: a role ('hr-chef') or initials would match by chance."""
     words = owner.split()
     return len(words) >= 2 and all(w[:1].isupper() for w in words)
+
+
+def person_of(entry: RosterEntry) -> Person | None:
+    """A roster entry as someone to @mention: Teams accepts the Entra object id or the UPN as the id."""
+    teams_id = entry.aad_object_id or entry.upn
+    return Person(teams_id=teams_id, name=entry.name, aad_object_id=entry.aad_object_id) if teams_id else None
+
+
+async def people_of(
+    items: Sequence[ItemRecord], rosters: RosterStore, directory: UserDirectory | None = None
+) -> dict[str, tuple[Person, ...]]:
+    """Owner as written → the people to @mention, for every owner of the items (unresolved: absent)."""
+    found: dict[str, tuple[Person, ...]] = {}
+    for group in {item.group for item in items}:
+        owners = sorted({o for item in items if item.group == group for o in item.owners})
+        for resolved in await resolve_owners(owners, group, rosters, directory):
+            people = tuple(p for p in (person_of(e) for e in resolved.people) if p is not None)
+            if people:
+                found[resolved.written] = people
+    return found
+
+
+async def owners_for_user(user_aad_id: str | None, group: str | None, rosters: RosterStore) -> set[str]:
+    """How the minutes may name this user: their initials, name and roles in the group's roster."""
+    if not user_aad_id or not group:
+        return set()
+    names: set[str] = set()
+    for entry in await rosters.roster(group):
+        if entry.aad_object_id == user_aad_id:
+            names |= {n for n in (entry.initials, entry.name) if n} | set(entry.roles)
+    return names

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
 from minutes.reconcile import Reconciliation
+from store.outbox import OutboxMessage
 from minutes.records import (
     AuditEntry,
+    ConversationType,
+    ConvRef,
+    ItemStatus,
+    PostedCard,
     DocumentRecord,
     DocumentRef,
     DocumentTooLarge,
@@ -91,3 +96,69 @@ class RosterStore(Protocol):
     async def save_roster(self, group: str, entries: Sequence[RosterEntry]) -> None: ...
 
     async def roster(self, group: str) -> list[RosterEntry]: ...
+
+
+class ChatStore(ItemQueries, RosterStore, Protocol):
+    """What the chat use cases ask of the store: items by number, their changes, meetings, conversations."""
+
+    async def get_item(self, item_id: int) -> ItemRecord | None: ...
+
+    async def get_document(self, key: str) -> DocumentRecord | None: ...
+
+    async def items_of_document(self, document_key: str) -> list[ItemRecord]: ...
+
+    async def set_status(
+        self, item_id: int, status: ItemStatus, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def set_due(self, item_id: int, due: date, *, by: str, at: datetime, origin: str) -> ItemRecord | None: ...
+
+    async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
+
+    async def document_for_meeting(self, group: str | None, meeting_date: date) -> DocumentRecord | None: ...
+
+    async def follow_up_items(self, group: str | None) -> list[ItemRecord]: ...
+
+    async def items_due_between(
+        self, start: date, end: date, *, group: str | None = None, open_only: bool = True
+    ) -> list[ItemRecord]: ...
+
+    async def overdue_items(self, today: date, *, group: str | None = None) -> list[ItemRecord]: ...
+
+    async def save_conversation(self, ref: ConvRef, *, at: datetime) -> None: ...
+
+    async def conversation(self, conversation_id: str) -> ConvRef | None: ...
+
+    async def conversations(
+        self, *, group: str | None = None, conversation_type: ConversationType | None = None
+    ) -> list[ConvRef]: ...
+
+    async def set_conversation_group(
+        self, conversation_id: str, group: str | None, *, by: str, at: datetime, origin: str
+    ) -> None: ...
+
+    async def record_posted_card(
+        self, kind: str, subject: str, conversation_id: str, activity_id: str, *, at: datetime
+    ) -> None: ...
+
+    async def posted_cards(self, kind: str, subject: str) -> list[PostedCard]: ...
+
+    async def posted_card_by_activity(self, conversation_id: str, activity_id: str) -> PostedCard | None: ...
+
+    async def enqueue(
+        self, kind: str, payload: dict[str, Any], *, conversation_key: str | None, at: datetime
+    ) -> int: ...
+
+
+class OutboxStore(ChatStore, Protocol):
+    """The sender's view: claim pending messages, then mark each sent, retry later or park it."""
+
+    async def claim_outbox(
+        self, worker: str, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[OutboxMessage]: ...
+
+    async def mark_sent(self, message_id: int, *, at: datetime) -> None: ...
+
+    async def mark_retry(self, message_id: int, *, error: str, next_attempt_at: datetime) -> None: ...
+
+    async def park(self, message_id: int, *, error: str, at: datetime) -> None: ...

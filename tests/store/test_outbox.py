@@ -30,6 +30,7 @@ def test_a_message_is_read_from_its_row() -> None:
         "claimed_by": None,
         "claimed_until": None,
         "sent_at": None,
+        "parked_at": None,
         **meeting_summary_values("k", at=AT),
     }
 

@@ -1,0 +1,203 @@
+"""Turn handlers: translate a message or a card click into one workflow call and its reply. Thin by design."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.commands import (
+    COMMANDS,
+    Command,
+    Decisions,
+    DigestNow,
+    FollowUps,
+    Help,
+    IngestNow,
+    MarkDone,
+    MeetingItems,
+    Move,
+    MyItems,
+    OpenItems,
+    Undo,
+    parse_command,
+)
+from cards.messages import error_card, help_card, notice_card
+from cards.verbs import DUE_INPUT, Verb
+from minutes.records import ConvRef
+from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply
+from workflows.deliver import SECRETARY_NOTICE
+from workflows.item_actions import SECRETARY_ROLE, ActionOutcome, ItemActions
+from workflows.ports import ChatStore
+from workflows.queries import Queries
+
+# Asks the service to read a library now; answers in Swedish what it did.
+IngestNowFn = Callable[[str], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Handlers:
+    store: ChatStore
+    queries: Queries
+    actions: ItemActions
+    clock: Callable[[], datetime]
+    ingest_now: IngestNowFn
+
+    async def on_message(self, message: IncomingMessage) -> Reply:
+        await self.store.save_conversation(message.conversation, at=self.clock())
+        command = parse_command(message.text)
+        handler = COMMAND_HANDLERS.get(type(command)) if command is not None else None
+        if command is None or handler is None:
+            return _card(help_card([(c.usage, c.description) for c in COMMANDS]))
+        return await handler(self, command, message)
+
+    async def on_card_action(self, action: CardAction) -> Reply:
+        await self.store.save_conversation(action.conversation, at=self.clock())
+        handler = VERB_HANDLERS.get(action.verb)
+        if handler is None:
+            return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
+        outcome = await handler(self, action)
+        if outcome.notify_secretary and outcome.item is not None:
+            await self.store.enqueue(
+                SECRETARY_NOTICE,
+                {"group": outcome.item.group, "text": outcome.notify_secretary},
+                conversation_key=None,
+                at=self.clock(),
+            )
+        return Reply(card=outcome.card)
+
+    async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
+        if not installed:
+            return Reply()
+        await self.store.save_conversation(conversation, at=self.clock())
+        welcome = (
+            "Hej! Jag läser gruppens protokoll och håller ordning på åtgärder, beslut och uppföljningar. "
+            "Skriv 'hjälp' för att se vad jag kan."
+        )
+        return Reply(messages=(OutboundMessage(text=welcome),))
+
+
+def _card(card: dict[str, Any]) -> Reply:
+    return Reply(messages=(OutboundMessage(card=card),))
+
+
+def _outcome_reply(outcome: ActionOutcome) -> Reply:
+    return Reply(messages=(OutboundMessage(text=outcome.text, card=outcome.card),))
+
+
+async def _help(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    return _card(help_card([(c.usage, c.description) for c in COMMANDS]))
+
+
+async def _my_items(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    return _card(await h.queries.my_items(message.sender, message.conversation))
+
+
+async def _open_items(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, OpenItems)
+    return _card(await h.queries.open_items(command.person, message.conversation))
+
+
+async def _mark_done(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, MarkDone)
+    return _outcome_reply(await h.actions.mark_done(command.item, message.sender, message.conversation))
+
+
+async def _undo(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, Undo)
+    return _outcome_reply(await h.actions.undo(command.item, message.sender, message.conversation))
+
+
+async def _move(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, Move)
+    return _outcome_reply(await h.actions.move(command.item, command.when, message.sender, message.conversation))
+
+
+async def _decisions(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, Decisions)
+    return _card(await h.queries.decisions(command.search, message.conversation))
+
+
+async def _meeting(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, MeetingItems)
+    return _card(await h.queries.meeting(command.when, message.conversation))
+
+
+async def _follow_ups(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    return _card(await h.queries.follow_ups(message.conversation))
+
+
+async def _digest(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    return _card(await h.queries.this_week(message.conversation))
+
+
+async def _ingest(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, IngestNow)
+    if not await _is_secretary(h, message.sender, message.conversation):
+        return _card(notice_card("Läs in", "Bara gruppens sekreterare kan läsa in ett protokoll på begäran."))
+    return _card(notice_card("Läs in", await h.ingest_now(command.link)))
+
+
+async def _is_secretary(h: Handlers, person: Person, where: ConvRef) -> bool:
+    conversation = await h.store.conversation(where.conversation_id)
+    groups = [conversation.group] if conversation and conversation.group else []
+    for group in groups or [d.group for d in [await h.store.latest_document(None)] if d and d.group]:
+        for entry in await h.store.roster(group):
+            if entry.aad_object_id and entry.aad_object_id == person.aad_object_id and SECRETARY_ROLE in entry.roles:
+                return True
+    return False
+
+
+CommandHandler = Callable[[Handlers, Command, IncomingMessage], Awaitable[Reply]]
+
+COMMAND_HANDLERS: Mapping[type[Command], CommandHandler] = {
+    Help: _help,
+    MyItems: _my_items,
+    OpenItems: _open_items,
+    MarkDone: _mark_done,
+    Undo: _undo,
+    Move: _move,
+    Decisions: _decisions,
+    MeetingItems: _meeting,
+    FollowUps: _follow_ups,
+    IngestNow: _ingest,
+    DigestNow: _digest,
+}
+
+
+async def _verb_done(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.mark_done(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_undo(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.undo(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_move(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.move(action.data.get("itemId"), action.data.get(DUE_INPUT), action.sender, action.conversation)
+
+
+async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.not_mine(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
+    key = action.data.get("documentKey")
+    document = await h.store.get_document(key) if isinstance(key, str) else None
+    if document is None:
+        return ActionOutcome(error_card("Protokollet finns inte längre."), "")
+    when = document.meeting_date.isoformat() if document.meeting_date else None
+    card = await h.queries.meeting(when, action.conversation)
+    return ActionOutcome(card, "")
+
+
+VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]
+
+VERB_HANDLERS: Mapping[str, VerbHandler] = {
+    Verb.DONE: _verb_done,
+    Verb.UNDO: _verb_undo,
+    Verb.MOVE: _verb_move,
+    Verb.NOT_MINE: _verb_not_mine,
+    Verb.SHOW_ALL: _verb_show_all,
+}

@@ -1,0 +1,151 @@
+"""Cards for one item (with its buttons) and for lists of items answering chat commands. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from cards.elements import (
+    Card,
+    Element,
+    Mentionable,
+    adaptive_card,
+    container,
+    execute_action,
+    fact_set,
+    format_due,
+    format_owners,
+    plain_text_block,
+    shorten,
+    text_block,
+)
+from cards.rows import (
+    KIND_NAMES,
+    OVERDUE_MARK,
+    fit_rows,
+    is_checkable,
+    is_overdue,
+    is_visible,
+    item_number,
+    item_row,
+    meeting_label,
+)
+from cards.verbs import DUE_INPUT, Verb
+from minutes.records import ItemRecord, ItemStatus
+
+# One item may show its whole text, but a runaway paragraph must not push the card past Teams' limit.
+ITEM_TEXT_LIMIT = 3_000
+TOPIC_LIMIT = 200
+STATUS_NAMES = {
+    ItemStatus.OPEN: "Öppen",
+    ItemStatus.DONE: "Klar",
+    ItemStatus.WITHDRAWN: "Borttagen ur protokollet",
+}
+
+
+def item_card(
+    item: ItemRecord,
+    *,
+    people: Mapping[str, Sequence[Mentionable]],
+    today: date,
+    can_act: bool = True,
+) -> Card:
+    """One item with its facts and, when `can_act`, the buttons its state allows: Klar, Flytta and
+    Inte min while open; Ångra when done; none once withdrawn or for decisions."""
+    done = item.status is ItemStatus.DONE
+    overdue = is_overdue(item, today)
+    body: list[Element] = [
+        text_block(
+            f"{KIND_NAMES[item.kind]} {item_number(item)}", heading=True, size="large", weight="bolder"
+        )
+    ]
+    if overdue:
+        body.append(
+            text_block(f"⚠ {OVERDUE_MARK.capitalize()}", color="attention", weight="bolder", spacing="none")
+        )
+    if item.topic.strip() and item.topic.strip() != item.text.strip():
+        body.append(text_block(shorten(item.topic, TOPIC_LIMIT), subtle=True, spacing="none"))
+    body.append(plain_text_block(shorten(item.text, ITEM_TEXT_LIMIT), strikethrough=done))
+
+    owners = format_owners(item.owners, people)
+    # Mentions render only in TextBlock text, so the owners stand above the FactSet rather than in it.
+    if owners.text:
+        body.append(text_block(f"**Ansvarig:** {owners.text}"))
+    facts: list[tuple[str, str]] = []
+    due = format_due(item.due, item.due_relative, item.due_raw)
+    if due:
+        facts.append(("Klart senast", due))
+    status = STATUS_NAMES[item.status]
+    facts.append(("Status", f"{status}, {OVERDUE_MARK}" if overdue else status))
+    if meeting := meeting_label(item.group, item.meeting_date):
+        facts.append(("Möte", meeting))
+    body.append(fact_set(facts))
+    if item.status is ItemStatus.WITHDRAWN:
+        body.append(text_block("Punkten finns inte längre i protokollet.", subtle=True))
+
+    actions: list[Element] = []
+    if can_act and item.id is not None and is_checkable(item):
+        data = {"itemId": item.id}
+        if item.status is ItemStatus.OPEN:
+            actions.append(execute_action(Verb.DONE, "Klar", data, style="positive"))
+            actions.append(move_action(item, data, today=today))
+            actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
+        elif done:
+            actions.append(execute_action(Verb.UNDO, "Ångra klar", data))
+    return adaptive_card(body, actions=actions, entities=owners.entities)
+
+
+def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> Element:
+    """'Flytta…' opens a date picker; its own button sends Verb.MOVE with the date under DUE_INPUT.
+    The picker sits in a ShowCard so that its required date never blocks the card's other buttons."""
+    picker: Element = {
+        "type": "Input.Date",
+        "id": DUE_INPUT,
+        "label": "Nytt datum",
+        "min": today.isoformat(),
+        "isRequired": True,
+        "errorMessage": "Välj ett datum, i dag eller senare.",
+    }
+    if item.due is not None and item.due >= today:
+        picker["value"] = item.due.isoformat()
+    return {
+        "type": "Action.ShowCard",
+        "title": "Flytta…",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [picker],
+            "actions": [execute_action(Verb.MOVE, "Spara nytt datum", data)],
+        },
+    }
+
+
+def items_list_card(
+    title: str,
+    items: Sequence[ItemRecord],
+    *,
+    people: Mapping[str, Sequence[Mentionable]],
+    today: date,
+    empty_text: str,
+    max_items: int = 15,
+) -> Card:
+    """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): items in the order given, each
+    with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many."""
+    visible = [item for item in items if is_visible(item)]
+    rows = fit_rows(
+        (item_row(item, people=people, today=today, show_meeting=True) for item in visible),
+        max_items=max_items,
+    )
+    body: list[Element] = [text_block(shorten(title, 200), heading=True, size="large", weight="bolder")]
+    if not visible:
+        body.append(text_block(empty_text))
+        return adaptive_card(body)
+
+    overdue = sum(1 for item in visible if is_overdue(item, today))
+    summary = f"{len(visible)} {'punkt' if len(visible) == 1 else 'punkter'}"
+    if overdue:
+        summary += f", varav {overdue} {'försenad' if overdue == 1 else 'försenade'}"
+    body.append(text_block(summary, subtle=True, spacing="none"))
+    body.append(container([row.element for row in rows], spacing="medium"))
+    if len(rows) < len(visible):
+        body.append(text_block(f"Visar {len(rows)} av {len(visible)} punkter.", subtle=True, size="small"))
+    return adaptive_card(body, entities=[e for row in rows for e in row.entities])

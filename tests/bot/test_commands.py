@@ -1,0 +1,73 @@
+"""parse_command: the Swedish vocabulary and its English aliases, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import (
+    COMMANDS,
+    Decisions,
+    DigestNow,
+    FollowUps,
+    Help,
+    IngestNow,
+    MarkDone,
+    MeetingItems,
+    Move,
+    MyItems,
+    OpenItems,
+    Undo,
+    parse_command,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hjälp", Help()),
+        ("help", Help()),
+        ("?", Help()),
+        ("mina", MyItems()),
+        ("Mina", MyItems()),
+        ("mine", MyItems()),
+        ("öppna", OpenItems()),
+        ("öppna RN", OpenItems("RN")),
+        ("open Annika Andersson", OpenItems("Annika Andersson")),
+        ("klar 12", MarkDone(12)),
+        ("klar #12", MarkDone(12)),
+        ("done 3", MarkDone(3)),
+        ("ångra 4", Undo(4)),
+        ("undo 4", Undo(4)),
+        ("flytta 5 30/4", Move(5, "30/4")),
+        ("flytta 5 nästa vecka", Move(5, "nästa vecka")),
+        ("move 5 2025-04-30", Move(5, "2025-04-30")),
+        ("beslut", Decisions()),
+        ("beslut budget 2025", Decisions("budget 2025")),
+        ("möte", MeetingItems()),
+        ("möte 2024-08-26", MeetingItems("2024-08-26")),
+        ("uppföljning", FollowUps()),
+        ("followup", FollowUps()),
+        ("läs in https://kommun.sharepoint.com/sites/FLG", IngestNow("https://kommun.sharepoint.com/sites/FLG")),
+        ("läs  in  https://x", IngestNow("https://x")),
+        ("sammanfattning", DigestNow()),
+        ("digest", DigestNow()),
+        ("  mina  ", MyItems()),
+        ("mina.", MyItems()),
+    ],
+)
+def test_commands(text: str, expected: object) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "hej", "klar", "klar abc", "klar 1 2", "flytta 5", "flytta x 30/4", "läs in", "mina saker", "hjälp mig"]
+)
+def test_not_a_command(text: str) -> None:
+    assert parse_command(text) is None
+
+
+def test_every_command_and_alias_parses() -> None:
+    for spec in COMMANDS:
+        argument = {"klar": " 1", "ångra": " 1", "flytta": " 1 30/4", "läs in": " https://x"}.get(spec.name, "")
+        for word in (spec.name, *spec.aliases):
+            assert parse_command(word + argument) is not None, word

@@ -1,0 +1,417 @@
+"""POST /api/messages through the real botbuilder stack: JWT validation against local signing keys, the tenant
+check, each kind of turn in project types, replies and card updates on a fake Bot Connector.
+
+HTTP-level on purpose: botbuilder's TestAdapter skips CloudAdapter's HTTP path, so it would not catch the
+invoke bug (an adaptiveCard/action answered with HTTP 500) that these tests pin."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr, ValidationError
+
+from bot.settings import Settings
+from bot.teams_gateway import ERROR_TEXT, GatewayConfigError, TeamsGateway, teams_enabled
+from minutes.records import ConversationType, ConvRef
+from tests.bot.auth_keys import OpenIdServer, SigningKey, mint_token, trust_openid_server
+from tests.fake_connector import FakeConnector
+from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply
+
+APP_ID = "00000000-0000-0000-0000-00000000b075"
+TENANT = "00000000-0000-0000-0000-000000000001"
+BOT_ID = f"28:{APP_ID}"
+CONNECTOR_TOKEN = "connector-test-token"
+ANNIKA = {"id": "29:aa", "name": "Annika Andersson", "aadObjectId": "00000000-0000-0000-0000-0000000000aa"}
+CHANNEL = "19:protokoll@thread.tacv2"
+CARD = {
+    "type": "AdaptiveCard",
+    "version": "1.5",
+    "body": [{"type": "TextBlock", "text": "Punkt 3: <at>Annika Andersson</at>", "wrap": True}],
+    "actions": [{"type": "Action.Execute", "title": "Klar", "verb": "item.done", "data": {"item": 3}}],
+}
+DONE_CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Klar ✓"}]}
+
+
+@dataclass
+class RecordingHandlers:
+    """TurnHandlers that remember what they were given and answer what the test set up."""
+
+    reply: Reply = field(default_factory=Reply)
+    fail: bool = False
+    messages: list[IncomingMessage] = field(default_factory=list)
+    actions: list[CardAction] = field(default_factory=list)
+    conversations: list[tuple[ConvRef, bool]] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return len(self.messages) + len(self.actions) + len(self.conversations)
+
+    async def on_message(self, message: IncomingMessage) -> Reply:
+        self.messages.append(message)
+        return self._answer()
+
+    async def on_card_action(self, action: CardAction) -> Reply:
+        self.actions.append(action)
+        return self._answer()
+
+    async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
+        self.conversations.append((conversation, installed))
+        return self._answer()
+
+    def _answer(self) -> Reply:
+        if self.fail:
+            raise RuntimeError("database is locked: secret detail")
+        return self.reply
+
+
+def bot_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_app_id": APP_ID,
+        "bot_app_password": SecretStr("not-used-with-a-connector-token"),
+        "tenant_id": TENANT,
+        "minutes_folder": None,
+    }
+    return Settings(**{**values, **overrides})
+
+
+@pytest.fixture(scope="module")
+def signing_key() -> SigningKey:
+    return SigningKey()
+
+
+@pytest.fixture(scope="module")
+def openid(signing_key: SigningKey) -> Iterator[OpenIdServer]:
+    with OpenIdServer(signing_key) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def trusted(monkeypatch: pytest.MonkeyPatch, openid: OpenIdServer) -> None:
+    trust_openid_server(monkeypatch, openid)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector(token=CONNECTOR_TOKEN) as fake:
+        yield fake
+    assert not fake.problems, "the fake connector saw problems:\n" + "\n".join(fake.problems)
+
+
+@pytest.fixture
+def handlers() -> RecordingHandlers:
+    return RecordingHandlers()
+
+
+async def serve(gateway: TeamsGateway) -> TestClient[web.Request, web.Application]:
+    app = web.Application()
+    app.router.add_post("/api/messages", gateway.process)
+    client: TestClient[web.Request, web.Application] = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    return client
+
+
+@pytest.fixture
+async def client(handlers: RecordingHandlers) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+    test_client = await serve(TeamsGateway(bot_settings(), handlers, connector_token=CONNECTOR_TOKEN))
+    yield test_client
+    await test_client.close()
+
+
+def activity(connector: FakeConnector, kind: str = "message", **fields: Any) -> dict[str, Any]:
+    """An activity as Teams posts it from a channel thread of the FLG team."""
+    base: dict[str, Any] = {
+        "type": kind,
+        "id": "1700000000001",
+        "channelId": "msteams",
+        "serviceUrl": connector.service_url,
+        "from": ANNIKA,
+        "recipient": {"id": BOT_ID, "name": "minutesbot"},
+        "conversation": {
+            "id": f"{CHANNEL};messageid=1700000000000",
+            "conversationType": "channel",
+            "tenantId": TENANT,
+            "isGroup": True,
+        },
+        "channelData": {
+            "tenant": {"id": TENANT},
+            "team": {"id": "19:flg@thread.tacv2"},
+            "channel": {"id": CHANNEL},
+        },
+    }
+    return {**base, **fields}
+
+
+def mention_of_bot(text: str, connector: FakeConnector, **fields: Any) -> dict[str, Any]:
+    return activity(
+        connector,
+        text=text,
+        entities=[
+            {"type": "mention", "text": "<at>minutesbot</at>", "mentioned": {"id": BOT_ID, "name": "minutesbot"}}
+        ],
+        **fields,
+    )
+
+
+def invoke(connector: FakeConnector, verb: str = "item.done", data: Any = None) -> dict[str, Any]:
+    return activity(
+        connector,
+        "invoke",
+        name="adaptiveCard/action",
+        replyToId="1700000000042",
+        value={"action": {"type": "Action.Execute", "verb": verb, "data": data or {"item": 3}}, "trigger": "manual"},
+    )
+
+
+async def post(
+    client: TestClient[web.Request, web.Application],
+    body: dict[str, Any],
+    key: SigningKey | None,
+    **claims: Any,
+) -> Any:
+    headers = {}
+    if key is not None:
+        token_claims = {"app_id": APP_ID, "service_url": body["serviceUrl"], **claims}
+        headers["Authorization"] = f"Bearer {mint_token(key, **token_claims)}"
+    return await client.post("/api/messages", json=body, headers=headers)
+
+
+# ---- authentication and tenant --------------------------------------------------------------------------------
+
+
+async def test_an_unsigned_request_is_refused(client, connector, handlers) -> None:  # type: ignore[no-untyped-def]
+    response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), None)
+    assert response.status == 401 and handlers.calls == 0 and not connector.calls
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"app_id": "11111111-2222-3333-4444-555555555555"},  # a token for another bot
+        {"lifetime": 600, "issued_ago": 3600},  # expired 50 minutes ago (beyond the 5 minutes of leeway)
+        {"issuer": "https://sts.windows.net/f8cdef31-a31e-4b4a-93e4-5f571e91255a/"},  # not the channel's issuer
+        {"service_url": "http://127.0.0.1:9/elsewhere/"},  # signed for another service URL
+    ],
+    ids=["other-app", "expired", "other-issuer", "other-service-url"],
+)
+async def test_a_token_that_is_not_for_us_is_refused(client, connector, handlers, signing_key, claims) -> None:  # type: ignore[no-untyped-def]
+    response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key, **claims)
+    assert response.status == 401 and handlers.calls == 0 and not connector.calls
+
+
+async def test_a_token_signed_by_an_unknown_key_is_refused(client, connector, handlers) -> None:  # type: ignore[no-untyped-def]
+    response = await post(client, mention_of_bot("mina", connector), SigningKey())
+    assert response.status == 401 and handlers.calls == 0
+
+
+@pytest.mark.parametrize(
+    "tenants",
+    [
+        ("00000000-0000-0000-0000-00000000dead", "00000000-0000-0000-0000-00000000dead"),
+        (TENANT, "00000000-0000-0000-0000-00000000dead"),  # the two places disagree
+        (None, None),  # no tenant at all
+    ],
+    ids=["other-tenant", "mixed", "none"],
+)
+async def test_another_tenant_is_forbidden_and_nothing_is_handled(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key, tenants
+) -> None:
+    body = mention_of_bot("<at>minutesbot</at> mina", connector)
+    conversation_tenant, channel_tenant = tenants
+    body["conversation"] = {**body["conversation"], "tenantId": conversation_tenant}
+    body["channelData"] = {**body["channelData"], "tenant": {"id": channel_tenant} if channel_tenant else None}
+    response = await post(client, body, signing_key)
+    assert response.status == 403 and handlers.calls == 0 and not connector.calls
+
+
+async def test_what_is_no_activity_is_refused_before_authentication(client, connector) -> None:  # type: ignore[no-untyped-def]
+    assert (await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})).status == 415
+    assert (await client.post("/api/messages", data="{", headers={"Content-Type": "application/json"})).status == 400
+    assert (await client.post("/api/messages", json={"text": "no type"})).status == 400
+    assert (await client.post("/api/messages", json=["a list"])).status == 400
+
+
+# ---- turns ----------------------------------------------------------------------------------------------------
+
+
+async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_is_posted(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key
+) -> None:
+    annika = Person("29:aa", "Annika Andersson", ANNIKA["aadObjectId"])
+    handlers.reply = Reply(
+        messages=(OutboundMessage(text="Dina punkter, <at>Annika Andersson</at>:", card=CARD, mentions=(annika,)),)
+    )
+    response = await post(client, mention_of_bot("<at>minutesbot</at>&nbsp;mina  punkter", connector), signing_key)
+
+    assert response.status == 201
+    [message] = handlers.messages
+    assert message.text == "mina punkter"
+    assert message.sender == annika and message.tenant_id == TENANT
+    assert message.conversation == ConvRef(
+        service_url=connector.service_url,
+        conversation_id=f"{CHANNEL};messageid=1700000000000",
+        conversation_type=ConversationType.CHANNEL,
+        tenant_id=TENANT,
+        bot_id=BOT_ID,
+        user_id="29:aa",
+        user_aad_id=ANNIKA["aadObjectId"],
+        team_id="19:flg@thread.tacv2",
+    )
+    [reply] = connector.accepted()
+    assert reply.operation == "reply" and reply.reply_to_id == "1700000000001"
+    assert reply.conversation_id == f"{CHANNEL};messageid=1700000000000"
+    assert reply.authorization == f"Bearer {CONNECTOR_TOKEN}"
+    sent = reply.body or {}
+    mention = {"type": "mention", "text": "<at>Annika Andersson</at>", "mentioned": {"id": "29:aa", "name": "Annika Andersson"}}
+    assert sent["text"] == "Dina punkter, <at>Annika Andersson</at>:" and sent["entities"] == [mention]
+    [attachment] = sent["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["content"]["body"] == CARD["body"] and attachment["content"]["msteams"] == {"entities": [mention]}
+    assert "msteams" not in CARD  # the handler's card is not modified in place
+
+
+async def test_a_personal_message_without_a_mention(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+    body = activity(
+        connector,
+        text="hjälp",
+        conversation={"id": "a:personal-1", "conversationType": "personal", "tenantId": TENANT},
+        channelData={"tenant": {"id": TENANT}},
+    )
+    assert (await post(client, body, signing_key)).status == 201
+    [message] = handlers.messages
+    assert message.text == "hjälp"
+    assert message.conversation.conversation_type is ConversationType.PERSONAL
+    assert message.conversation.team_id is None and message.conversation.user_id == "29:aa"
+
+
+async def test_a_handler_failure_gives_a_short_swedish_answer_and_no_details(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key, caplog
+) -> None:
+    handlers.fail = True
+    response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key)
+    assert response.status == 201
+    [reply] = connector.accepted()
+    assert (reply.body or {})["text"] == ERROR_TEXT
+    assert "secret detail" not in str(reply.body) and "Traceback" not in str(reply.body)
+    assert any(record.exc_info for record in caplog.records)  # the traceback is in the log
+
+
+async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyone(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key
+) -> None:
+    handlers.reply = Reply(card=DONE_CARD)
+    response = await post(client, invoke(connector, data={"item": 3, "note": "å"}), signing_key)
+
+    assert response.status == 200  # CloudAdapter's double serialization would make this a 500
+    assert await response.json() == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.card.adaptive",
+        "value": DONE_CARD,
+    }
+    [action] = handlers.actions
+    assert (action.verb, action.data, action.reply_to_id) == ("item.done", {"item": 3, "note": "å"}, "1700000000042")
+    assert action.sender.teams_id == "29:aa" and action.tenant_id == TENANT
+    [update] = connector.accepted()
+    assert (update.operation, update.activity_id) == ("update", "1700000000042")
+    assert update.conversation_id == f"{CHANNEL};messageid=1700000000000"
+    assert (update.body or {})["attachments"][0]["content"] == DONE_CARD
+
+
+async def test_a_card_click_whose_handler_fails_shows_the_swedish_line(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key
+) -> None:
+    handlers.fail = True
+    response = await post(client, invoke(connector), signing_key)
+    assert response.status == 200
+    assert await response.json() == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": ERROR_TEXT,
+    }
+    assert not connector.calls
+
+
+async def test_a_click_that_is_no_action_execute_is_a_bad_request(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+    body = invoke(connector)
+    body["value"] = {"action": {"type": "Action.Submit", "data": {}}}
+    response = await post(client, body, signing_key)
+    assert (await response.json())["statusCode"] == 400 and handlers.calls == 0
+
+
+async def test_installation_and_removal_reach_the_handler_once_each(  # type: ignore[no-untyped-def]
+    client, connector, handlers, signing_key
+) -> None:
+    handlers.reply = Reply(messages=(OutboundMessage(text="Hej! Skriv 'hjälp'."),))
+    conversation = {"id": CHANNEL, "conversationType": "channel", "tenantId": TENANT, "isGroup": True}
+    installed = activity(connector, "installationUpdate", action="add", conversation=conversation)
+    bot_added = activity(connector, "conversationUpdate", membersAdded=[{"id": BOT_ID}], conversation=conversation)
+
+    answers = await asyncio.gather(post(client, installed, signing_key), post(client, bot_added, signing_key))
+    assert [answer.status for answer in answers] == [201, 201]
+    [(reference, is_installed)] = handlers.conversations
+    assert is_installed and reference.conversation_id == CHANNEL and reference.team_id == "19:flg@thread.tacv2"
+    assert reference.service_url == connector.service_url and reference.bot_id == BOT_ID
+    [welcome] = connector.accepted()
+    assert (welcome.body or {})["text"] == "Hej! Skriv 'hjälp'."
+
+    removed = activity(connector, "conversationUpdate", membersRemoved=[{"id": BOT_ID}], conversation=conversation)
+    assert (await post(client, removed, signing_key)).status == 201
+    assert [installed for _, installed in handlers.conversations] == [True, False]
+    assert len(connector.accepted()) == 1  # nothing is posted where the bot was removed
+
+
+async def test_other_members_joining_is_not_an_installation(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+    joined = activity(connector, "conversationUpdate", membersAdded=[{"id": "29:ee"}])
+    assert (await post(client, joined, signing_key)).status == 201
+    assert handlers.calls == 0
+
+
+# ---- configuration ----------------------------------------------------------------------------------------------
+
+
+def test_without_a_bot_registration_the_gateway_refuses_to_start() -> None:
+    settings = Settings(minutes_folder=None)
+    assert not teams_enabled(settings)
+    with pytest.raises(GatewayConfigError):
+        TeamsGateway(settings, RecordingHandlers())
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "minutesbot.example.se"])
+def test_dangerously_allow_unauthenticated_is_refused_off_loopback(host: str) -> None:
+    with pytest.raises(ValidationError, match="dangerously_allow_unauthenticated"):
+        Settings(dangerously_allow_unauthenticated=True, host=host, minutes_folder=None)
+
+
+def test_a_bot_registration_needs_its_password_and_tenant() -> None:
+    with pytest.raises(ValidationError):
+        Settings(bot_app_id=APP_ID, tenant_id=TENANT, minutes_folder=None)
+    with pytest.raises(ValidationError):
+        Settings(bot_app_id=APP_ID, bot_app_password=SecretStr("x"), minutes_folder=None)
+
+
+async def test_the_playground_mode_accepts_unsigned_activities_on_loopback(connector, handlers) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
+    assert teams_enabled(settings)
+    test_client = await serve(TeamsGateway(settings, handlers))
+    try:
+        body = activity(connector, text="mina", conversation={"id": "a:1", "conversationType": "personal"})
+        body["channelData"] = {"tenant": {"id": "00000000-0000-0000-0000-0000000000ff"}}
+        connector.token = None  # no credentials outbound either
+        assert (await post(test_client, body, None)).status == 201
+        assert [m.text for m in handlers.messages] == ["mina"]
+    finally:
+        await test_client.close()
+
+
+async def test_with_dangerous_mode_but_an_app_id_tokens_are_still_required(connector, handlers) -> None:  # type: ignore[no-untyped-def]
+    settings = bot_settings(dangerously_allow_unauthenticated=True)
+    test_client = await serve(TeamsGateway(settings, handlers, connector_token=CONNECTOR_TOKEN))
+    try:
+        assert (await post(test_client, mention_of_bot("mina", connector), None)).status == 401
+    finally:
+        await test_client.close()

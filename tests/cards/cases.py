@@ -1,0 +1,64 @@
+"""Every card builder on the fixed samples, by golden-file name; shared by the golden and schema tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.commands import COMMANDS
+from cards.item import item_card, items_list_card
+from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
+from cards.summary import meeting_summary_card
+from tests.cards.samples import (
+    DECISION,
+    DOCUMENT,
+    DONE,
+    ITEMS,
+    LONG,
+    MENTIONED,
+    NEXT_MEETING,
+    OVERDUE,
+    PEOPLE,
+    TODAY,
+    UNRESOLVED,
+    WITHDRAWN,
+    many_items,
+)
+
+Card = dict[str, Any]
+
+CASES: dict[str, Callable[[], Card]] = {
+    "summary": lambda: meeting_summary_card(DOCUMENT, ITEMS, people=PEOPLE, today=TODAY),
+    "summary_overflow": lambda: meeting_summary_card(DOCUMENT, many_items(20), people=PEOPLE, today=TODAY),
+    "summary_empty": lambda: meeting_summary_card(DOCUMENT, [WITHDRAWN], people=PEOPLE, today=TODAY),
+    "item_open_overdue": lambda: item_card(OVERDUE, people=PEOPLE, today=TODAY),
+    "item_open_mention": lambda: item_card(MENTIONED, people=PEOPLE, today=TODAY),
+    "item_done": lambda: item_card(DONE, people=PEOPLE, today=TODAY),
+    "item_next_meeting_read_only": lambda: item_card(NEXT_MEETING, people=PEOPLE, today=TODAY, can_act=False),
+    "item_long_unresolved": lambda: item_card(LONG, people=PEOPLE, today=TODAY),
+    "item_decision": lambda: item_card(DECISION, people=PEOPLE, today=TODAY),
+    "item_withdrawn": lambda: item_card(WITHDRAWN, people=PEOPLE, today=TODAY),
+    "list_mine": lambda: items_list_card(
+        "Dina öppna punkter",
+        [MENTIONED, OVERDUE, LONG, UNRESOLVED],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Du har inga öppna punkter.",
+    ),
+    "list_follow_ups": lambda: items_list_card(
+        "Uppföljning till nästa möte",
+        [NEXT_MEETING, UNRESOLVED],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Inget återkommer till nästa möte.",
+    ),
+    "list_overflow": lambda: items_list_card(
+        "Öppna punkter för RN", many_items(20), people=PEOPLE, today=TODAY, empty_text="Inga öppna punkter."
+    ),
+    "list_empty": lambda: items_list_card(
+        "Beslut om 'budget'", [], people=PEOPLE, today=TODAY, empty_text="Inga beslut om 'budget' hittades."
+    ),
+    "error_stale": lambda: error_card(STALE_ITEM_MESSAGE),
+    "help": lambda: help_card([(command.usage, command.description) for command in COMMANDS]),
+    "notice": lambda: notice_card("Inte min punkt", "Anna Åberg säger att punkt #3 inte är hennes."),
+}

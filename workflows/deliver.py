@@ -1,0 +1,110 @@
+"""Deliver the outbox: meeting summaries to their group's channels (updating a posted card in place) and
+notices to people. A message is marked sent only after it was sent; failures retry, then park."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cards.messages import notice_card
+from cards.summary import meeting_summary_card
+from minutes.records import ConversationType, ConvRef, ItemStatus
+from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
+from workflows.owners import people_of
+from workflows.ports import OutboxStore
+
+logger = logging.getLogger(__name__)
+
+MEETING_SUMMARY = "meeting_summary"
+SECRETARY_NOTICE = "secretary_notice"
+SUMMARY_CARD = "meeting_summary"
+LEASE = timedelta(minutes=5)
+SECRETARY_ROLE = "sekreterare"
+
+
+class Undeliverable(Exception):
+    """A message that can never be sent as it is (its document is gone, nobody to send to)."""
+
+
+@dataclass(frozen=True)
+class Deliverer:
+    store: OutboxStore
+    sender: ChatSender
+    clock: Callable[[], datetime]
+    worker: str
+    max_attempts: int = 8
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Claim and deliver up to `limit` messages; returns how many were sent."""
+        sent = 0
+        for message in await self.store.claim_outbox(self.worker, now=self.clock(), lease=LEASE, limit=limit):
+            try:
+                if message.kind == MEETING_SUMMARY:
+                    await self._meeting_summary(str(message.payload["document_key"]))
+                elif message.kind == SECRETARY_NOTICE:
+                    await self._secretary_notice(message.payload.get("group"), str(message.payload["text"]))
+                else:
+                    raise Undeliverable(f"okänd meddelandetyp {message.kind}")
+            except Undeliverable as error:
+                await self.store.park(message.id, error=str(error), at=self.clock())
+                continue
+            except ChatSendError as error:
+                attempts = message.attempts + 1
+                if attempts >= self.max_attempts:
+                    await self.store.park(message.id, error=f"gav upp efter {attempts} försök: {error}", at=self.clock())
+                else:
+                    wait = error.retry_after or min(3600.0, 30.0 * 2**attempts * random.uniform(0.8, 1.2))
+                    await self.store.mark_retry(
+                        message.id, error=str(error), next_attempt_at=self.clock() + timedelta(seconds=wait)
+                    )
+                continue
+            await self.store.mark_sent(message.id, at=self.clock())
+            sent += 1
+        return sent
+
+    async def _meeting_summary(self, document_key: str) -> None:
+        document = await self.store.get_document(document_key)
+        if document is None:
+            raise Undeliverable("protokollet finns inte längre")
+        items = [i for i in await self.store.items_of_document(document_key) if i.status is not ItemStatus.WITHDRAWN]
+        card = meeting_summary_card(document, items, people=await people_of(items, self.store), today=self.clock().date())
+        channels = [
+            c
+            for c in await self.store.conversations(conversation_type=ConversationType.CHANNEL)
+            if c.group is None or c.group == document.group
+        ]
+        posted = {p.conversation_id: p.activity_id for p in await self.store.posted_cards(SUMMARY_CARD, document_key)}
+        for channel in channels:
+            message = OutboundMessage(card=card)
+            if channel.conversation_id in posted:
+                await self.sender.update(channel, posted[channel.conversation_id], message)
+                continue
+            sent = await self.sender.send(channel, message)
+            await self.store.record_posted_card(
+                SUMMARY_CARD, document_key, channel.conversation_id, sent.activity_id, at=self.clock()
+            )
+        logger.info("meeting summary %s delivered to %d channels", document_key, len(channels))
+
+    async def _secretary_notice(self, group: object, text: str) -> None:
+        roster = await self.store.roster(str(group)) if group else []
+        secretaries = [e for e in roster if SECRETARY_ROLE in e.roles and e.aad_object_id]
+        if not secretaries:
+            raise Undeliverable("gruppen har ingen sekreterare med Entra-id i förteckningen")
+        for secretary in secretaries:
+            assert secretary.aad_object_id is not None
+            conversation = await self._personal_chat(secretary.aad_object_id, secretary.name)
+            await self.sender.send(conversation, OutboundMessage(card=notice_card("Inte min punkt", text)))
+
+    async def _personal_chat(self, aad_object_id: str, name: str) -> ConvRef:
+        for conversation in await self.store.conversations(conversation_type=ConversationType.PERSONAL):
+            if conversation.user_aad_id == aad_object_id:
+                return conversation
+        known = await self.store.conversations()
+        if not known:
+            raise Undeliverable("boten är inte installerad någonstans ännu")
+        created = await self.sender.open_personal_chat(known[0], Person(aad_object_id, name, aad_object_id))
+        await self.store.save_conversation(created, at=self.clock())
+        return created

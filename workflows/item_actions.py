@@ -1,0 +1,149 @@
+"""Item actions from cards and commands: check off, reopen, move, 'not mine' — authorised, idempotent, audited."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from cards.item import item_card
+from cards.messages import error_card, notice_card
+from minutes.dates import resolve_due
+from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus
+from workflows.chat import Person
+from workflows.owners import owners_for_user, people_of
+from workflows.ports import ChatStore
+
+logger = logging.getLogger(__name__)
+
+STALE = "Den här punkten finns inte längre eller hör till en annan grupp. Inget har ändrats."
+NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
+SECRETARY_ROLE = "sekreterare"
+
+
+class ActionPolicy(StrEnum):
+    """Who may change an item: any member of the group, or only its owner and the group's secretary."""
+
+    MEMBERS = "members"
+    OWNER_OR_SECRETARY = "owner_or_secretary"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """The card that replaces the clicked one (for everyone), a short text for the actor, and whether the
+    item changed. `notify` carries a notice for the group's secretary (a 'not mine')."""
+
+    card: dict[str, Any]
+    text: str
+    changed: bool = False
+    item: ItemRecord | None = None
+    notify_secretary: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemActions:
+    store: ChatStore
+    clock: Callable[[], datetime]
+    policy: ActionPolicy = ActionPolicy.MEMBERS
+
+    async def mark_done(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        return await self._set_status(item_id, actor, where, ItemStatus.DONE, "Punkt #{id} är klar. Tack!")
+
+    async def undo(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        return await self._set_status(item_id, actor, where, ItemStatus.OPEN, "Punkt #{id} är öppen igen.")
+
+    async def move(self, item_id: object, when: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        item, refusal = await self._authorised(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        today = self.clock().date()
+        due = _new_due(when, today)
+        if due is None:
+            return await self._outcome(item, "Ange ett datum, till exempel 2025-04-30, 30/4 eller v. 18.")
+        if due < today:
+            return await self._outcome(item, "Datumet har redan passerat; välj ett kommande datum.")
+        moved = await self.store.set_due(item.id, due, by=_who(actor), at=self.clock(), origin=_origin(where))
+        changed = moved is not None and moved.due == due and item.due != due
+        return await self._outcome(moved or item, f"Punkt #{item.id} flyttad till {due.isoformat()}.", changed)
+
+    async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
+        if item is None:
+            return refusal
+        notice = f"{actor.name} säger att punkt #{item.id} inte är deras: {item.text[:200]}"
+        outcome = await self._outcome(item, "Tack, gruppens sekreterare får veta det.")
+        return ActionOutcome(outcome.card, outcome.text, False, item, notify_secretary=notice)
+
+    async def _set_status(
+        self, item_id: object, actor: Person, where: ConvRef, status: ItemStatus, done_text: str
+    ) -> ActionOutcome:
+        item, refusal = await self._authorised(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        if item.status is status:  # a double click, or two people at once: the same answer, no change
+            return await self._outcome(item, done_text.format(id=item.id))
+        updated = await self.store.set_status(item.id, status, by=_who(actor), at=self.clock(), origin=_origin(where))
+        return await self._outcome(updated or item, done_text.format(id=item.id), changed=updated is not None)
+
+    async def _authorised(
+        self, item_id: object, actor: Person, where: ConvRef, *, owner_check: bool = True
+    ) -> tuple[ItemRecord | None, ActionOutcome]:
+        """The item, if it exists, is live, belongs to the conversation's group and the actor may change it;
+        else None and the polite refusal to show (a forged, stale or tampered action changes nothing)."""
+        refusal = ActionOutcome(error_card(STALE), STALE)
+        if isinstance(item_id, bool) or not isinstance(item_id, int | str) or not str(item_id).isdigit():
+            logger.info("refused card action: malformed item id from %s", _who(actor))
+            return None, refusal
+        item = await self.store.get_item(int(item_id))
+        if item is None or item.status is ItemStatus.WITHDRAWN:
+            return None, refusal
+        conversation = await self.store.conversation(where.conversation_id)
+        group = conversation.group if conversation else where.group
+        if group is not None and item.group is not None and group != item.group:
+            logger.info("refused card action: item %s is not of the conversation's group", item.id)
+            return None, refusal
+        if not await self._may_change(item, actor, where, owner_check=owner_check):
+            text = NOT_ALLOWED.format(extra="s ansvariga och sekreteraren" if self.policy is ActionPolicy.OWNER_OR_SECRETARY else "")
+            return None, ActionOutcome(error_card(text), text)
+        return item, refusal
+
+    async def _may_change(self, item: ItemRecord, actor: Person, where: ConvRef, *, owner_check: bool) -> bool:
+        roster = await self.store.roster(item.group) if item.group else []
+        in_roster = [e for e in roster if actor.aad_object_id and e.aad_object_id == actor.aad_object_id]
+        if self.policy is ActionPolicy.MEMBERS:
+            # The group's channel only shows to its team's members; elsewhere the roster must know the person.
+            return where.conversation_type is ConversationType.CHANNEL or bool(in_roster) or not roster
+        names = await owners_for_user(actor.aad_object_id, item.group, self.store)
+        is_owner = bool(names & set(item.owners)) or "ALLA" in item.owners
+        is_secretary = any(SECRETARY_ROLE in e.roles for e in in_roster)
+        return is_secretary or is_owner or not owner_check
+
+    async def _outcome(self, item: ItemRecord, text: str, changed: bool = False) -> ActionOutcome:
+        people = await people_of([item], self.store)
+        card = item_card(item, people=people, today=self.clock().date())
+        return ActionOutcome(card, text, changed, item)
+
+
+def secretary_notice_card(text: str) -> dict[str, Any]:
+    return notice_card("Inte min punkt", text)
+
+
+def _new_due(when: object, today: date) -> date | None:
+    if not isinstance(when, str) or not when.strip():
+        return None
+    try:
+        return date.fromisoformat(when.strip()[:10])
+    except ValueError:
+        resolved = resolve_due(when, today)
+        return resolved.date if resolved else None
+
+
+def _who(actor: Person) -> str:
+    return actor.aad_object_id or actor.teams_id
+
+
+def _origin(where: ConvRef) -> str:
+    return f"teams:{where.conversation_id}"

@@ -1,0 +1,98 @@
+"""Answers to chat commands that read: my items, open items, decisions, a meeting, follow-ups, this week."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from cards.item import items_list_card
+from cards.messages import notice_card
+from cards.summary import meeting_summary_card
+from minutes.dates import resolve_due
+from minutes.records import ConvRef, ItemRecord, ItemStatus
+from workflows.chat import Person
+from workflows.owners import owners_for_user, people_of
+from workflows.ports import ChatStore
+
+
+@dataclass(frozen=True)
+class Queries:
+    store: ChatStore
+    clock: Callable[[], datetime]
+
+    async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
+        groups = await self._groups(where)
+        names: set[str] = set()
+        for group in groups:
+            names |= await owners_for_user(user.aad_object_id, group, self.store)
+        if not names:
+            return notice_card(
+                "Dina punkter",
+                "Jag hittar dig inte i gruppens förteckning, så jag vet inte vilka punkter som är dina. "
+                "Be sekreteraren lägga till dig (initialer och namn).",
+            )
+        items = [
+            i
+            for i in await self.store.list_items(open_only=True)
+            if set(i.owners) & (names | {"ALLA"}) and (not groups or i.group in groups)
+        ]
+        return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!")
+
+    async def open_items(self, person: str | None, where: ConvRef) -> dict[str, Any]:
+        groups = await self._groups(where)
+        items = await self.store.list_items(open_only=True, owner=person)
+        items = [i for i in items if not groups or i.group in groups]
+        title = f"Öppna punkter för {person}" if person else "Öppna punkter"
+        return await self._list(title, items, "Inga öppna punkter.")
+
+    async def decisions(self, search: str | None, where: ConvRef) -> dict[str, Any]:
+        groups = await self._groups(where)
+        found = [d for d in await self.store.search_decisions(search) if not groups or d.group in groups]
+        title = f"Beslut om '{search}'" if search else "Beslut"
+        return await self._list(title, found[:50], "Inga beslut hittades.")
+
+    async def meeting(self, when: str | None, where: ConvRef) -> dict[str, Any]:
+        group = where.group
+        today = self.clock().date()
+        if when:
+            day = _day(when, today)
+            if day is None:
+                return notice_card("Möte", "Ange mötets datum, till exempel 2024-08-26 eller 26/8.")
+            document = await self.store.document_for_meeting(group, day)
+        else:
+            document = await self.store.latest_document(group)
+        if document is None:
+            return notice_card("Möte", "Jag hittar inget protokoll för det mötet.")
+        items = [i for i in await self.store.items_of_document(document.key) if i.status is not ItemStatus.WITHDRAWN]
+        return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
+
+    async def follow_ups(self, where: ConvRef) -> dict[str, Any]:
+        items = await self.store.follow_up_items(where.group)
+        return await self._list("Uppföljning till nästa möte", items, "Inget återkommer till nästa möte.")
+
+    async def this_week(self, where: ConvRef) -> dict[str, Any]:
+        today = self.clock().date()
+        monday = today - timedelta(days=today.weekday())
+        due = await self.store.items_due_between(monday, monday + timedelta(days=6), group=where.group)
+        overdue = await self.store.overdue_items(today, group=where.group)
+        items = [*overdue, *(i for i in due if i not in overdue)]
+        return await self._list("Veckans punkter: försenade och med datum denna vecka", items, "Inget förfaller denna vecka.")
+
+    async def _groups(self, where: ConvRef) -> set[str]:
+        conversation = await self.store.conversation(where.conversation_id)
+        group = conversation.group if conversation else where.group
+        return {group} if group else set()
+
+    async def _list(self, title: str, items: Sequence[ItemRecord], empty: str) -> dict[str, Any]:
+        people = await people_of(items, self.store)
+        return items_list_card(title, items, people=people, today=self.clock().date(), empty_text=empty)
+
+
+def _day(text: str, today: date) -> date | None:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        due = resolve_due(text, today - timedelta(days=366))  # a past meeting: resolve from a year back
+        return due.date if due else None
