@@ -111,7 +111,9 @@ async def _undo(h: Handlers, command: Command, message: IncomingMessage) -> Repl
 
 async def _move(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
     assert isinstance(command, Move)
-    return _outcome_reply(await h.actions.move(command.item, command.when, message.sender, message.conversation))
+    return _outcome_reply(
+        await h.actions.move(command.item, command.when, message.sender, message.conversation)
+    )
 
 
 async def _decisions(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
@@ -144,7 +146,11 @@ async def _is_secretary(h: Handlers, person: Person, where: ConvRef) -> bool:
     groups = [conversation.group] if conversation and conversation.group else []
     for group in groups or [d.group for d in [await h.store.latest_document(None)] if d and d.group]:
         for entry in await h.store.roster(group):
-            if entry.aad_object_id and entry.aad_object_id == person.aad_object_id and SECRETARY_ROLE in entry.roles:
+            if (
+                entry.aad_object_id
+                and entry.aad_object_id == person.aad_object_id
+                and SECRETARY_ROLE in entry.roles
+            ):
                 return True
     return False
 
@@ -175,7 +181,9 @@ async def _verb_undo(h: Handlers, action: CardAction) -> ActionOutcome:
 
 
 async def _verb_move(h: Handlers, action: CardAction) -> ActionOutcome:
-    return await h.actions.move(action.data.get("itemId"), action.data.get(DUE_INPUT), action.sender, action.conversation)
+    return await h.actions.move(
+        action.data.get("itemId"), action.data.get(DUE_INPUT), action.sender, action.conversation
+    )
 
 
 async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:

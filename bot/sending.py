@@ -11,10 +11,10 @@ the last ChatSendError is raised so that the caller (the outbox) can park the me
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import random
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -68,7 +68,11 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
 
 class SlidingWindows:
     """Several sliding windows over one series of timestamps: an operation at `now` is allowed when, for each
-    (count, seconds), fewer than `count` operations happened in (now - seconds, now]."""
+    (count, seconds), fewer than `count` operations are stamped in (now - seconds, now].
+
+    An operation is stamped when it starts and re-stamped when its answer arrives (`settle`). The service
+    sees the request somewhere in between, so spacing the next start from the *answer* keeps the service's
+    view within the limit too, whatever the network delay (spacing from the start alone does not)."""
 
     def __init__(self, windows: Sequence[Window]) -> None:
         if not windows or any(count < 1 or seconds <= 0 for count, seconds in windows):
@@ -76,29 +80,35 @@ class SlidingWindows:
         self._windows = tuple(windows)
         self._span = max(seconds for _, seconds in windows)
         self._most = max(count for count, _ in windows)
-        self._stamps: deque[float] = deque()
+        self._stamps: list[float] = []  # sorted
 
     def wait(self, now: float) -> float:
         """Seconds until one more operation is allowed (0 when it is allowed now)."""
         self._forget(now)
-        longest = 0.0
+        stamps, longest = self._stamps, 0.0
         for count, seconds in self._windows:
-            if len(self._stamps) >= count:
-                longest = max(longest, self._stamps[-count] + seconds - now)
+            if len(stamps) >= count:
+                longest = max(longest, stamps[len(stamps) - count] + seconds - now)
         return longest
 
     def record(self, now: float) -> None:
-        self._stamps.append(now)
-        while len(self._stamps) > self._most:
-            self._stamps.popleft()
+        bisect.insort(self._stamps, now)
+        if len(self._stamps) > self._most:  # only the `count` latest matter to any window
+            del self._stamps[: len(self._stamps) - self._most]
+
+    def settle(self, stamp: float, answered_at: float) -> None:
+        """Move an operation's stamp from its start to the time its answer came."""
+        index = bisect.bisect_left(self._stamps, stamp)
+        if index < len(self._stamps) and self._stamps[index] == stamp:
+            del self._stamps[index]
+            bisect.insort(self._stamps, max(stamp, answered_at))
 
     def idle(self, now: float) -> bool:
         self._forget(now)
         return not self._stamps
 
     def _forget(self, now: float) -> None:
-        while self._stamps and self._stamps[0] <= now - self._span:
-            self._stamps.popleft()
+        del self._stamps[: bisect.bisect_right(self._stamps, now - self._span)]
 
 
 class RateLimitedSender:
@@ -160,24 +170,27 @@ class RateLimitedSender:
         attempt = 0
         while True:
             attempt += 1
-            await self._acquire(key)
+            stamp = await self._acquire(key)
             try:
                 return await operation()
             except ChatSendError as error:
-                if error.status not in self._retryable or attempt >= self._max_attempts:
-                    raise
-                delay = self._retry_delay(error, attempt)
-                if delay is None:
-                    raise  # the service asks for a longer pause than a worker should hold a message
-                self._pause(key, delay, everyone=error.status == 429 and error.retry_after is None)
-                logger.info(
-                    "send to %s failed (HTTP %s), attempt %d of %d; again in %.1f s",
-                    key,
-                    error.status,
-                    attempt,
-                    self._max_attempts,
-                    delay,
-                )
+                failure = error
+            finally:
+                self._settle(key, stamp)
+            if failure.status not in self._retryable or attempt >= self._max_attempts:
+                raise failure
+            delay = self._retry_delay(failure, attempt)
+            if delay is None:
+                raise failure  # the service asks for a longer pause than a worker should hold a message
+            self._pause(key, delay, everyone=failure.status == 429 and failure.retry_after is None)
+            logger.info(
+                "send to %s failed (HTTP %s), attempt %d of %d; again in %.1f s",
+                key,
+                failure.status,
+                attempt,
+                self._max_attempts,
+                delay,
+            )
 
     def _retry_delay(self, error: ChatSendError, attempt: int) -> float | None:
         if error.status == 429 and error.retry_after is not None:
@@ -191,9 +204,9 @@ class RateLimitedSender:
         if everyone:  # a 429 without Retry-After: the whole app is over its budget, not one conversation
             self._app_paused_until = max(self._app_paused_until, until)
 
-    async def _acquire(self, key: str) -> None:
+    async def _acquire(self, key: str) -> float:
         """Wait until this conversation and the app both have a free slot, then take both at once (no await
-        between the check and the record, so concurrent senders cannot overbook a window)."""
+        between the check and the record, so concurrent senders cannot overbook a window). Returns the stamp."""
         while True:
             now = self._clock()
             windows = self._conversations.get(key)
@@ -210,8 +223,15 @@ class RateLimitedSender:
                 self._app.record(now)
                 self._paused_until.pop(key, None)
                 self._sweep(now)
-                return
+                return now
             await self._sleep(max(wait, MIN_SLEEP))
+
+    def _settle(self, key: str, stamp: float) -> None:
+        answered_at = self._clock()
+        windows = self._conversations.get(key)
+        if windows is not None:
+            windows.settle(stamp, answered_at)
+        self._app.settle(stamp, answered_at)
 
     def _sweep(self, now: float) -> None:
         self._acquired += 1

@@ -11,6 +11,7 @@ limits and retries are bot/sending.py's job, so they survive an SDK swap."""
 
 from __future__ import annotations
 
+import base64
 import copy
 import ipaddress
 import json
@@ -80,6 +81,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 ERROR_TEXT = "Något gick fel, försök igen om en stund."
+CHANNEL_TOKEN_ISSUER = (
+    "https://api.botframework.com"  # AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+)
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 INVOKE_ERROR = "application/vnd.microsoft.error"
@@ -163,17 +167,23 @@ class TeamsGateway:
             activity = None
         if activity is None or not activity.type:
             return web.Response(status=400)
+        authorization = request.headers.get("Authorization", "")
+        if authorization and _token_issuer(authorization) != CHANNEL_TOKEN_ISSUER:
+            # Only the Bot Connector talks to a Teams bot. botbuilder would also try emulator and skill
+            # tokens (another trust path, which fetches other signing keys, blocking the event loop).
+            logger.info("refused an activity: not a channel token")
+            return web.Response(status=401)
         try:
-            authenticated = await self._authentication.authenticate_request(
-                activity, request.headers.get("Authorization", "")
-            )
+            authenticated = await self._authentication.authenticate_request(activity, authorization)
         except PermissionError as error:  # (an OSError too, so first)
-            logger.info("refused an activity: %s", error)
+            logger.info("refused an activity: %r", str(error)[:200])  # repr: claims are the caller's text
             return web.Response(status=401)
         except OSError:  # the OpenID metadata could not be fetched: our problem, not the caller's
             logger.exception("Bot Framework signing keys unavailable")
             return web.Response(status=503)
-        except Exception as error:  # PyJWT's errors (expired, bad signature), an unknown key id (IndexError) …
+        except (
+            Exception
+        ) as error:  # PyJWT's errors (expired, bad signature), an unknown key id (IndexError) …
             logger.info("refused an activity: %s", type(error).__name__)
             return web.Response(status=401)
         if not self._serves_tenant(activity):
@@ -289,6 +299,11 @@ class TeamsGateway:
         results: list[T] = []
 
         async def callback(context: TurnContext) -> None:
+            # botbuilder gives the continuation a random id, which would make every send a reply to a
+            # message that does not exist; and TeamsInfo needs channel data (none: the conversation's APIs).
+            context.activity.id = None
+            if context.activity.channel_data is None:
+                context.activity.channel_data = {}
             results.append(await work(context))
 
         try:
@@ -712,6 +727,20 @@ def _header(response: Any, name: str) -> str | None:
     except (AttributeError, TypeError):
         return None
     return str(value) if value is not None else None
+
+
+def _token_issuer(authorization: str) -> str | None:
+    """The unverified `iss` of a bearer JWT, only to choose the validation path; botbuilder verifies it."""
+    scheme, _, token = authorization.partition(" ")
+    parts = token.split(".")
+    if scheme != "Bearer" or len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors; so is bad UTF-8
+        return None
+    issuer = payload.get("iss") if isinstance(payload, dict) else None
+    return issuer if isinstance(issuer, str) else None
 
 
 def _is_loopback(remote: str | None) -> bool:

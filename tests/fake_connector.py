@@ -123,7 +123,9 @@ class FakeConnector:
     async def _reply(self, request: web.Request) -> web.Response:
         return await self._post_activity(request, "reply", reply_to=request.match_info["activity"])
 
-    async def _post_activity(self, request: web.Request, operation: str, reply_to: str | None) -> web.Response:
+    async def _post_activity(
+        self, request: web.Request, operation: str, reply_to: str | None
+    ) -> web.Response:
         conversation = request.match_info["conversation"]
         body = await self._json(request)
         refused = self._refuse(request, conversation)
@@ -148,7 +150,7 @@ class FakeConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await self._json(request)
-        tenant = body.get("tenantId") or (body.get("channelData") or {}).get("tenant", {}).get("id")
+        tenant = body.get("tenantID") or (body.get("channelData") or {}).get("tenant", {}).get("id")
         refused = self._refuse(request, f"create:{tenant}")
         if refused is not None:
             return self._record(request, "create", None, None, body, refused)

@@ -54,7 +54,9 @@ class Deliverer:
             except ChatSendError as error:
                 attempts = message.attempts + 1
                 if attempts >= self.max_attempts:
-                    await self.store.park(message.id, error=f"gav upp efter {attempts} försök: {error}", at=self.clock())
+                    await self.store.park(
+                        message.id, error=f"gav upp efter {attempts} försök: {error}", at=self.clock()
+                    )
                 else:
                     wait = error.retry_after or min(3600.0, 30.0 * 2**attempts * random.uniform(0.8, 1.2))
                     await self.store.mark_retry(
@@ -69,14 +71,23 @@ class Deliverer:
         document = await self.store.get_document(document_key)
         if document is None:
             raise Undeliverable("protokollet finns inte längre")
-        items = [i for i in await self.store.items_of_document(document_key) if i.status is not ItemStatus.WITHDRAWN]
-        card = meeting_summary_card(document, items, people=await people_of(items, self.store), today=self.clock().date())
+        items = [
+            i
+            for i in await self.store.items_of_document(document_key)
+            if i.status is not ItemStatus.WITHDRAWN
+        ]
+        card = meeting_summary_card(
+            document, items, people=await people_of(items, self.store), today=self.clock().date()
+        )
         channels = [
             c
             for c in await self.store.conversations(conversation_type=ConversationType.CHANNEL)
             if c.group is None or c.group == document.group
         ]
-        posted = {p.conversation_id: p.activity_id for p in await self.store.posted_cards(SUMMARY_CARD, document_key)}
+        posted = {
+            p.conversation_id: p.activity_id
+            for p in await self.store.posted_cards(SUMMARY_CARD, document_key)
+        }
         for channel in channels:
             message = OutboundMessage(card=card)
             if channel.conversation_id in posted:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from cards.item import item_card
-from cards.messages import error_card, notice_card
+from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
 from minutes.dates import resolve_due
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus
 from workflows.chat import Person
@@ -19,7 +19,7 @@ from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
 
-STALE = "Den här punkten finns inte längre eller hör till en annan grupp. Inget har ändrats."
+STALE = STALE_ITEM_MESSAGE
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 
@@ -67,7 +67,9 @@ class ItemActions:
             return await self._outcome(item, "Datumet har redan passerat; välj ett kommande datum.")
         moved = await self.store.set_due(item.id, due, by=_who(actor), at=self.clock(), origin=_origin(where))
         changed = moved is not None and moved.due == due and item.due != due
-        return await self._outcome(moved or item, f"Punkt #{item.id} flyttad till {due.isoformat()}.", changed)
+        return await self._outcome(
+            moved or item, f"Punkt #{item.id} flyttad till {due.isoformat()}.", changed
+        )
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
         item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
@@ -85,7 +87,9 @@ class ItemActions:
             return refusal
         if item.status is status:  # a double click, or two people at once: the same answer, no change
             return await self._outcome(item, done_text.format(id=item.id))
-        updated = await self.store.set_status(item.id, status, by=_who(actor), at=self.clock(), origin=_origin(where))
+        updated = await self.store.set_status(
+            item.id, status, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
         return await self._outcome(updated or item, done_text.format(id=item.id), changed=updated is not None)
 
     async def _authorised(
@@ -106,11 +110,15 @@ class ItemActions:
             logger.info("refused card action: item %s is not of the conversation's group", item.id)
             return None, refusal
         if not await self._may_change(item, actor, where, owner_check=owner_check):
-            text = NOT_ALLOWED.format(extra="s ansvariga och sekreteraren" if self.policy is ActionPolicy.OWNER_OR_SECRETARY else "")
+            text = NOT_ALLOWED.format(
+                extra="s ansvariga och sekreteraren" if self.policy is ActionPolicy.OWNER_OR_SECRETARY else ""
+            )
             return None, ActionOutcome(error_card(text), text)
         return item, refusal
 
-    async def _may_change(self, item: ItemRecord, actor: Person, where: ConvRef, *, owner_check: bool) -> bool:
+    async def _may_change(
+        self, item: ItemRecord, actor: Person, where: ConvRef, *, owner_check: bool
+    ) -> bool:
         roster = await self.store.roster(item.group) if item.group else []
         in_roster = [e for e in roster if actor.aad_object_id and e.aad_object_id == actor.aad_object_id]
         if self.policy is ActionPolicy.MEMBERS:

@@ -7,20 +7,20 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from minutes.reconcile import Reconciliation
-from store.outbox import OutboxMessage
 from minutes.records import (
     AuditEntry,
     ConversationType,
     ConvRef,
-    ItemStatus,
-    PostedCard,
     DocumentRecord,
     DocumentRef,
     DocumentTooLarge,
     ItemRecord,
+    ItemStatus,
+    PostedCard,
     RosterEntry,
     SourceError,
 )
+from store.outbox import OutboxMessage
 
 __all__ = [
     "DocumentTooLarge",
@@ -111,7 +111,9 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
         self, item_id: int, status: ItemStatus, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
-    async def set_due(self, item_id: int, due: date, *, by: str, at: datetime, origin: str) -> ItemRecord | None: ...
+    async def set_due(
+        self, item_id: int, due: date, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
 

@@ -24,8 +24,10 @@ class Queries:
 
     async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
         groups = await self._groups(where)
+        open_items = await self.store.list_items(open_only=True)
+        # In a personal chat no group is implied: look the user up in every group that has open items.
         names: set[str] = set()
-        for group in groups:
+        for group in groups or {i.group for i in open_items if i.group}:
             names |= await owners_for_user(user.aad_object_id, group, self.store)
         if not names:
             return notice_card(
@@ -34,9 +36,7 @@ class Queries:
                 "Be sekreteraren lägga till dig (initialer och namn).",
             )
         items = [
-            i
-            for i in await self.store.list_items(open_only=True)
-            if set(i.owners) & (names | {"ALLA"}) and (not groups or i.group in groups)
+            i for i in open_items if set(i.owners) & (names | {"ALLA"}) and (not groups or i.group in groups)
         ]
         return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!")
 
@@ -65,7 +65,11 @@ class Queries:
             document = await self.store.latest_document(group)
         if document is None:
             return notice_card("Möte", "Jag hittar inget protokoll för det mötet.")
-        items = [i for i in await self.store.items_of_document(document.key) if i.status is not ItemStatus.WITHDRAWN]
+        items = [
+            i
+            for i in await self.store.items_of_document(document.key)
+            if i.status is not ItemStatus.WITHDRAWN
+        ]
         return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
 
     async def follow_ups(self, where: ConvRef) -> dict[str, Any]:
@@ -78,7 +82,9 @@ class Queries:
         due = await self.store.items_due_between(monday, monday + timedelta(days=6), group=where.group)
         overdue = await self.store.overdue_items(today, group=where.group)
         items = [*overdue, *(i for i in due if i not in overdue)]
-        return await self._list("Veckans punkter: försenade och med datum denna vecka", items, "Inget förfaller denna vecka.")
+        return await self._list(
+            "Veckans punkter: försenade och med datum denna vecka", items, "Inget förfaller denna vecka."
+        )
 
     async def _groups(self, where: ConvRef) -> set[str]:
         conversation = await self.store.conversation(where.conversation_id)

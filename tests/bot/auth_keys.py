@@ -90,7 +90,9 @@ class OpenIdServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.metadata_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1/.well-known/openidconfiguration"
+        self.metadata_url = (
+            f"http://127.0.0.1:{self._server.server_address[1]}/v1/.well-known/openidconfiguration"
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="openid", daemon=True)
 
     def __enter__(self) -> OpenIdServer:

@@ -132,11 +132,21 @@ def test_the_installed_command_prints_no_traceback(tmp_path: Path) -> None:
 
 def test_package_writes_the_teams_app(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "minutesbot.zip"
-    argv = ["package", "--app-id", "0b6f5d3e-2c1a-4e8f-9d7b-1a2b3c4d5e6f", "--out", str(out), "--website", "https://kommun.example"]
+    argv = [
+        "package",
+        "--app-id",
+        "0b6f5d3e-2c1a-4e8f-9d7b-1a2b3c4d5e6f",
+        "--out",
+        str(out),
+        "--website",
+        "https://kommun.example",
+    ]
     code, stdout, _ = run(argv, capsys)
     assert code == 0 and out.is_file() and str(out) in stdout
 
 
 def test_package_refuses_a_bad_app_id(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["package", "--app-id", "abc", "--out", str(tmp_path), "--website", "https://kommun.example"], capsys)
+    code, _, err = run(
+        ["package", "--app-id", "abc", "--out", str(tmp_path), "--website", "https://kommun.example"], capsys
+    )
     assert code == 2 and err.startswith("fel: app-id måste vara ett GUID") and err.count("\n") == 1

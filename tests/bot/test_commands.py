@@ -47,7 +47,10 @@ from bot.commands import (
         ("möte 2024-08-26", MeetingItems("2024-08-26")),
         ("uppföljning", FollowUps()),
         ("followup", FollowUps()),
-        ("läs in https://kommun.sharepoint.com/sites/FLG", IngestNow("https://kommun.sharepoint.com/sites/FLG")),
+        (
+            "läs in https://kommun.sharepoint.com/sites/FLG",
+            IngestNow("https://kommun.sharepoint.com/sites/FLG"),
+        ),
         ("läs  in  https://x", IngestNow("https://x")),
         ("sammanfattning", DigestNow()),
         ("digest", DigestNow()),
@@ -60,7 +63,19 @@ def test_commands(text: str, expected: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "hej", "klar", "klar abc", "klar 1 2", "flytta 5", "flytta x 30/4", "läs in", "mina saker", "hjälp mig"]
+    "text",
+    [
+        "",
+        "hej",
+        "klar",
+        "klar abc",
+        "klar 1 2",
+        "flytta 5",
+        "flytta x 30/4",
+        "läs in",
+        "mina saker",
+        "hjälp mig",
+    ],
 )
 def test_not_a_command(text: str) -> None:
     assert parse_command(text) is None
@@ -68,6 +83,8 @@ def test_not_a_command(text: str) -> None:
 
 def test_every_command_and_alias_parses() -> None:
     for spec in COMMANDS:
-        argument = {"klar": " 1", "ångra": " 1", "flytta": " 1 30/4", "läs in": " https://x"}.get(spec.name, "")
+        argument = {"klar": " 1", "ångra": " 1", "flytta": " 1 30/4", "läs in": " https://x"}.get(
+            spec.name, ""
+        )
         for word in (spec.name, *spec.aliases):
             assert parse_command(word + argument) is not None, word

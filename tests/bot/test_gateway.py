@@ -152,7 +152,11 @@ def mention_of_bot(text: str, connector: FakeConnector, **fields: Any) -> dict[s
         connector,
         text=text,
         entities=[
-            {"type": "mention", "text": "<at>minutesbot</at>", "mentioned": {"id": BOT_ID, "name": "minutesbot"}}
+            {
+                "type": "mention",
+                "text": "<at>minutesbot</at>",
+                "mentioned": {"id": BOT_ID, "name": "minutesbot"},
+            }
         ],
         **fields,
     )
@@ -164,7 +168,10 @@ def invoke(connector: FakeConnector, verb: str = "item.done", data: Any = None) 
         "invoke",
         name="adaptiveCard/action",
         replyToId="1700000000042",
-        value={"action": {"type": "Action.Execute", "verb": verb, "data": data or {"item": 3}}, "trigger": "manual"},
+        value={
+            "action": {"type": "Action.Execute", "verb": verb, "data": data or {"item": 3}},
+            "trigger": "manual",
+        },
     )
 
 
@@ -194,18 +201,31 @@ async def test_an_unsigned_request_is_refused(client, connector, handlers) -> No
     [
         {"app_id": "11111111-2222-3333-4444-555555555555"},  # a token for another bot
         {"lifetime": 600, "issued_ago": 3600},  # expired 50 minutes ago (beyond the 5 minutes of leeway)
-        {"issuer": "https://sts.windows.net/f8cdef31-a31e-4b4a-93e4-5f571e91255a/"},  # not the channel's issuer
+        {
+            "issuer": "https://sts.windows.net/f8cdef31-a31e-4b4a-93e4-5f571e91255a/"
+        },  # not the channel's issuer
         {"service_url": "http://127.0.0.1:9/elsewhere/"},  # signed for another service URL
     ],
     ids=["other-app", "expired", "other-issuer", "other-service-url"],
 )
-async def test_a_token_that_is_not_for_us_is_refused(client, connector, handlers, signing_key, claims) -> None:  # type: ignore[no-untyped-def]
-    response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key, **claims)
+async def test_a_token_that_is_not_for_us_is_refused(
+    client, connector, handlers, signing_key, claims
+) -> None:  # type: ignore[no-untyped-def]
+    response = await post(
+        client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key, **claims
+    )
     assert response.status == 401 and handlers.calls == 0 and not connector.calls
 
 
 async def test_a_token_signed_by_an_unknown_key_is_refused(client, connector, handlers) -> None:  # type: ignore[no-untyped-def]
     response = await post(client, mention_of_bot("mina", connector), SigningKey())
+    assert response.status == 401 and handlers.calls == 0
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Basic dXNlcjpwYXNz"])
+async def test_a_malformed_authorization_is_refused(client, connector, handlers, header) -> None:  # type: ignore[no-untyped-def]
+    body = mention_of_bot("mina", connector)
+    response = await client.post("/api/messages", json=body, headers={"Authorization": header})
     assert response.status == 401 and handlers.calls == 0
 
 
@@ -224,14 +244,21 @@ async def test_another_tenant_is_forbidden_and_nothing_is_handled(  # type: igno
     body = mention_of_bot("<at>minutesbot</at> mina", connector)
     conversation_tenant, channel_tenant = tenants
     body["conversation"] = {**body["conversation"], "tenantId": conversation_tenant}
-    body["channelData"] = {**body["channelData"], "tenant": {"id": channel_tenant} if channel_tenant else None}
+    body["channelData"] = {
+        **body["channelData"],
+        "tenant": {"id": channel_tenant} if channel_tenant else None,
+    }
     response = await post(client, body, signing_key)
     assert response.status == 403 and handlers.calls == 0 and not connector.calls
 
 
 async def test_what_is_no_activity_is_refused_before_authentication(client, connector) -> None:  # type: ignore[no-untyped-def]
-    assert (await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})).status == 415
-    assert (await client.post("/api/messages", data="{", headers={"Content-Type": "application/json"})).status == 400
+    assert (
+        await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})
+    ).status == 415
+    assert (
+        await client.post("/api/messages", data="{", headers={"Content-Type": "application/json"})
+    ).status == 400
     assert (await client.post("/api/messages", json={"text": "no type"})).status == 400
     assert (await client.post("/api/messages", json=["a list"])).status == 400
 
@@ -244,9 +271,13 @@ async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_i
 ) -> None:
     annika = Person("29:aa", "Annika Andersson", ANNIKA["aadObjectId"])
     handlers.reply = Reply(
-        messages=(OutboundMessage(text="Dina punkter, <at>Annika Andersson</at>:", card=CARD, mentions=(annika,)),)
+        messages=(
+            OutboundMessage(text="Dina punkter, <at>Annika Andersson</at>:", card=CARD, mentions=(annika,)),
+        )
     )
-    response = await post(client, mention_of_bot("<at>minutesbot</at>&nbsp;mina  punkter", connector), signing_key)
+    response = await post(
+        client, mention_of_bot("<at>minutesbot</at>&nbsp;mina  punkter", connector), signing_key
+    )
 
     assert response.status == 201
     [message] = handlers.messages
@@ -267,11 +298,17 @@ async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_i
     assert reply.conversation_id == f"{CHANNEL};messageid=1700000000000"
     assert reply.authorization == f"Bearer {CONNECTOR_TOKEN}"
     sent = reply.body or {}
-    mention = {"type": "mention", "text": "<at>Annika Andersson</at>", "mentioned": {"id": "29:aa", "name": "Annika Andersson"}}
+    mention = {
+        "type": "mention",
+        "text": "<at>Annika Andersson</at>",
+        "mentioned": {"id": "29:aa", "name": "Annika Andersson"},
+    }
     assert sent["text"] == "Dina punkter, <at>Annika Andersson</at>:" and sent["entities"] == [mention]
     [attachment] = sent["attachments"]
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    assert attachment["content"]["body"] == CARD["body"] and attachment["content"]["msteams"] == {"entities": [mention]}
+    assert attachment["content"]["body"] == CARD["body"] and attachment["content"]["msteams"] == {
+        "entities": [mention]
+    }
     assert "msteams" not in CARD  # the handler's card is not modified in place
 
 
@@ -314,7 +351,11 @@ async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyo
         "value": DONE_CARD,
     }
     [action] = handlers.actions
-    assert (action.verb, action.data, action.reply_to_id) == ("item.done", {"item": 3, "note": "å"}, "1700000000042")
+    assert (action.verb, action.data, action.reply_to_id) == (
+        "item.done",
+        {"item": 3, "note": "å"},
+        "1700000000042",
+    )
     assert action.sender.teams_id == "29:aa" and action.tenant_id == TENANT
     [update] = connector.accepted()
     assert (update.operation, update.activity_id) == ("update", "1700000000042")
@@ -336,7 +377,9 @@ async def test_a_card_click_whose_handler_fails_shows_the_swedish_line(  # type:
     assert not connector.calls
 
 
-async def test_a_click_that_is_no_action_execute_is_a_bad_request(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+async def test_a_click_that_is_no_action_execute_is_a_bad_request(
+    client, connector, handlers, signing_key
+) -> None:  # type: ignore[no-untyped-def]
     body = invoke(connector)
     body["value"] = {"action": {"type": "Action.Submit", "data": {}}}
     response = await post(client, body, signing_key)
@@ -349,17 +392,23 @@ async def test_installation_and_removal_reach_the_handler_once_each(  # type: ig
     handlers.reply = Reply(messages=(OutboundMessage(text="Hej! Skriv 'hjälp'."),))
     conversation = {"id": CHANNEL, "conversationType": "channel", "tenantId": TENANT, "isGroup": True}
     installed = activity(connector, "installationUpdate", action="add", conversation=conversation)
-    bot_added = activity(connector, "conversationUpdate", membersAdded=[{"id": BOT_ID}], conversation=conversation)
+    bot_added = activity(
+        connector, "conversationUpdate", membersAdded=[{"id": BOT_ID}], conversation=conversation
+    )
 
     answers = await asyncio.gather(post(client, installed, signing_key), post(client, bot_added, signing_key))
     assert [answer.status for answer in answers] == [201, 201]
     [(reference, is_installed)] = handlers.conversations
-    assert is_installed and reference.conversation_id == CHANNEL and reference.team_id == "19:flg@thread.tacv2"
+    assert (
+        is_installed and reference.conversation_id == CHANNEL and reference.team_id == "19:flg@thread.tacv2"
+    )
     assert reference.service_url == connector.service_url and reference.bot_id == BOT_ID
     [welcome] = connector.accepted()
     assert (welcome.body or {})["text"] == "Hej! Skriv 'hjälp'."
 
-    removed = activity(connector, "conversationUpdate", membersRemoved=[{"id": BOT_ID}], conversation=conversation)
+    removed = activity(
+        connector, "conversationUpdate", membersRemoved=[{"id": BOT_ID}], conversation=conversation
+    )
     assert (await post(client, removed, signing_key)).status == 201
     assert [installed for _, installed in handlers.conversations] == [True, False]
     assert len(connector.accepted()) == 1  # nothing is posted where the bot was removed

@@ -224,7 +224,9 @@ async def chat_scenario(store: SqlStore) -> list[object]:
     seen: list[object] = []
     _, live = await ingest(store, document(), FLG_V1)
     await ingest(
-        store, document(FSG_REF, group="FSG", meeting_date=SEPTEMBER_2), [for_next_meeting("a", "Å.")]
+        store,
+        document(FSG_REF, group="FSG", meeting_date=SEPTEMBER_2),
+        [for_next_meeting("a", "Å.", ref=FSG_REF, group="FSG")],
     )
     assert live[2].id is not None
     seen.append(await store.set_due(live[2].id, date(2024, 9, 16), by="aad:emma", at=later(1), origin="cli"))

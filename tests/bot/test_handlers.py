@@ -1,0 +1,99 @@
+"""Turn handlers through their dispatch tables: commands, card verbs, installation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import get_args
+
+from bot.commands import COMMANDS, Command
+from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
+from cards.verbs import DUE_INPUT, Verb
+from minutes.records import ItemStatus
+from store import SqlStore
+from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
+from workflows.chat import CardAction, IncomingMessage
+from workflows.item_actions import ItemActions
+from workflows.queries import Queries
+
+
+def handlers(store: SqlStore, ingested: list[str] | None = None) -> Handlers:
+    async def ingest_now(link: str) -> str:
+        (ingested if ingested is not None else []).append(link)
+        return "Jag läser in protokollet nu."
+
+    return Handlers(store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now)
+
+
+def said(reply: object) -> str:
+    return json.dumps(
+        reply, default=lambda o: o.__dict__ if hasattr(o, "__dict__") else str(o), ensure_ascii=False
+    )
+
+
+def message(text: str, sender: object = ANNIKA, where: object = CHANNEL) -> IncomingMessage:
+    return IncomingMessage(text=text, sender=sender, conversation=where, tenant_id="tenant")  # type: ignore[arg-type]
+
+
+def test_every_command_and_verb_has_a_handler() -> None:
+    assert set(COMMAND_HANDLERS) == set(get_args(Command)) and len(COMMAND_HANDLERS) == len(COMMANDS)
+    assert set(VERB_HANDLERS) == set(Verb)
+
+
+async def test_unknown_text_gets_the_help_card(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message("vad gör du?"))
+    assert "hjälp" in said(reply) and "flytta N DATUM" in said(reply)
+
+
+async def test_mina_and_klar(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    assert "Dina öppna punkter" in said(await bot.on_message(message("mina", where=PERSONAL)))
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    reply = await bot.on_message(message(f"klar {item.id}"))
+    assert f"Punkt #{item.id} är klar" in said(reply)
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
+
+
+async def test_card_verbs(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    click = CardAction(Verb.DONE, {"itemId": item.id}, ANNIKA, CHANNEL, "tenant", "activity-1")
+    reply = await bot.on_card_action(click)
+    assert reply.card is not None and (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
+    moved = await bot.on_card_action(
+        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-12-01"}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert moved.card is not None and (await store.get_item(item.id or 0)).due.isoformat() == "2024-12-01"  # type: ignore[union-attr]
+    forged = await bot.on_card_action(
+        CardAction("item.delete", {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert "känner jag inte igen" in said(forged)
+
+
+async def test_not_mine_queues_a_notice_for_the_secretary(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    await handlers(store).on_card_action(
+        CardAction(Verb.NOT_MINE, {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
+    )
+    kinds = [m.kind for m in await store.outbox_messages()]
+    assert "secretary_notice" in kinds
+
+
+async def test_read_in_is_for_the_secretary(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    ingested: list[str] = []
+    bot = handlers(store, ingested)
+    refused = await bot.on_message(message("läs in https://kommun.sharepoint.com/sites/FLG"))
+    assert "Bara gruppens sekreterare" in said(refused) and ingested == []
+    await bot.on_message(message("läs in https://kommun.sharepoint.com/sites/FLG", sender=YVONNE))
+    assert ingested == ["https://kommun.sharepoint.com/sites/FLG"]
+
+
+async def test_installation_stores_the_conversation(store: SqlStore) -> None:
+    reply = await handlers(store).on_conversation(CHANNEL, installed=True)
+    assert "hjälp" in said(reply)
+    assert await store.conversation(CHANNEL.conversation_id) is not None

@@ -1,0 +1,113 @@
+"""Check-offs and other item actions: idempotent, authorised, audited; forged or stale actions change nothing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from minutes.records import ItemRecord, ItemStatus
+from store import SqlStore
+from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
+from workflows.item_actions import ActionPolicy, ItemActions
+
+
+async def first_item(store: SqlStore, owner: str) -> ItemRecord:
+    return next(i for i in await store.list_items(open_only=True) if owner in i.owners)
+
+
+async def test_done_is_idempotent_and_audited(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    actions = ItemActions(store, clock)
+    first = await actions.mark_done(item.id, ANNIKA, CHANNEL)
+    second = await actions.mark_done(str(item.id), ANNIKA, CHANNEL)  # a double click
+    assert first.changed and not second.changed
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
+    audit = [a for a in await store.audit_log(item.key) if a.action == "item.done"]
+    assert (
+        len(audit) == 1
+        and audit[0].actor == "aad-aa"
+        and audit[0].origin == f"teams:{CHANNEL.conversation_id}"
+    )
+    assert first.card["type"] == "AdaptiveCard"
+
+
+async def test_undo_reopens(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    actions = ItemActions(store, clock)
+    await actions.mark_done(item.id, ANNIKA, CHANNEL)
+    outcome = await actions.undo(item.id, ANNIKA, CHANNEL)
+    assert outcome.changed and outcome.item is not None and outcome.item.status is ItemStatus.OPEN
+
+
+@pytest.mark.parametrize("forged", [None, "abc", -1, True, 10**9, {"id": 1}, "1; DROP TABLE items"])
+async def test_forged_item_ids_get_an_error_card_and_change_nothing(
+    store: SqlStore, tmp_path: Path, forged: object
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    before = await store.list_items()
+    outcome = await ItemActions(store, clock).mark_done(forged, ANNIKA, CHANNEL)
+    assert not outcome.changed and outcome.item is None
+    assert "Inget har ändrats" in str(outcome.card)
+    assert await store.list_items() == before
+
+
+async def test_an_item_of_another_group_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    fsg_channel = replace(CHANNEL, conversation_id="19:fsg@thread.tacv2", team_id=None, group="FSG")
+    await store.save_conversation(fsg_channel, at=NOW)
+    outcome = await ItemActions(store, clock).mark_done(item.id, ANNIKA, fsg_channel)
+    assert not outcome.changed and (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_owner_or_secretary_policy(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    strict = ItemActions(store, clock, ActionPolicy.OWNER_OR_SECRETARY)
+    refused = await strict.mark_done(item.id, STRANGER, PERSONAL)
+    assert not refused.changed and "bara gruppens medlemmar" in refused.text
+    by_secretary = await strict.mark_done(item.id, YVONNE, PERSONAL)
+    assert by_secretary.changed
+
+
+async def test_members_policy_refuses_a_stranger_in_a_personal_chat(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(store, clock).mark_done(item.id, STRANGER, PERSONAL)
+    assert not outcome.changed
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("2024-10-15", date(2024, 10, 15)),
+        ("15/10", date(2024, 10, 15)),
+        ("v. 42", date(2024, 10, 18)),
+        ("nästa vecka", date(2024, 9, 13)),
+    ],
+)
+async def test_move_to_a_new_date(store: SqlStore, tmp_path: Path, when: str, expected: date) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(store, clock).move(item.id, when, ANNIKA, CHANNEL)
+    assert outcome.changed and outcome.item is not None and outcome.item.due == expected
+
+
+@pytest.mark.parametrize("when", ["", "någon gång", "2024-01-01", None])
+async def test_move_refuses_bad_or_past_dates(store: SqlStore, tmp_path: Path, when: object) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(store, clock).move(item.id, when, ANNIKA, CHANNEL)
+    assert not outcome.changed
+
+
+async def test_not_mine_tells_the_secretary(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(store, clock).not_mine(item.id, ANNIKA, CHANNEL)
+    assert not outcome.changed and outcome.notify_secretary and "Annika Andersson" in outcome.notify_secretary
