@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,20 +15,25 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.handlers import Handlers
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
 from store.repository import SqlStore
+from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor, IngestReport, Outcome
+from workflows.item_actions import ItemActions
 from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource, RosterStore
+from workflows.queries import Queries
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
+    from bot.teams_gateway import TeamsGateway
     from graph.sharepoint import SharePointSource
 
 logger = logging.getLogger(__name__)
@@ -92,6 +99,10 @@ class Ingestion:
 
 INGESTION = web.AppKey("ingestion", Ingestion)
 SUBSCRIBED = web.AppKey("subscribed", dict[str, str])  # subscription id → source name
+CONNECTOR_TOKEN: web.AppKey[str | None] = web.AppKey("connector_token")
+TEAMS: web.AppKey[TeamsGateway] = web.AppKey("teams")
+DELIVERER = web.AppKey("deliverer", Deliverer)
+DELIVERY_INTERVAL_SECONDS = 2.0
 
 MAX_NOTIFICATION_BYTES = 1_000_000
 SUBSCRIBE_AFTER_START_SECONDS = 2.0
@@ -107,19 +118,72 @@ def _log_reports(name: str, reports: list[IngestReport]) -> None:
 
 
 def create_app(
-    settings: Settings, *, graph_credential: AsyncTokenCredential | None = None
+    settings: Settings,
+    *,
+    graph_credential: AsyncTokenCredential | None = None,
+    connector_token: str | None = None,
 ) -> web.Application:
     """The whole service from its settings: routes, and every lifetime in cleanup_ctx (no globals).
-    `graph_credential` replaces the app registration's credential (tests against a fake Graph)."""
+    `graph_credential` and `connector_token` replace the app registration's credentials in tests (a fake
+    Graph, a fake Bot Connector); production leaves them None."""
     app = web.Application()
     app[SETTINGS] = settings
     app[GRAPH_CREDENTIAL] = graph_credential
+    app[CONNECTOR_TOKEN] = connector_token
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_ingestion_lifetime)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/api/graph/notifications", graph_notifications)
+    if settings.teams_enabled:
+        app.cleanup_ctx.append(_teams_lifetime)
+        app.router.add_post("/api/messages", teams_messages)
+    else:
+        logger.info("Teams endpoint off: MINUTESBOT_BOT_APP_ID is not set")
     return app
+
+
+async def teams_messages(request: web.Request) -> web.Response:
+    return await request.app[TEAMS].process(request)
+
+
+async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """The Teams side: handlers over the workflows, the gateway (botbuilder, imported only here: it costs a
+    second at start), a rate-limited sender, and the outbox delivery loop."""
+    from bot.sending import RateLimitedSender
+    from bot.teams_gateway import TeamsGateway
+
+    settings, store, ingestion = app[SETTINGS], app[STORE], app[INGESTION]
+
+    async def ingest_now(link: str) -> str:
+        ingestion.nudge_all()
+        return "Jag läser in nya och ändrade protokoll nu; kortet kommer i kanalen när det är klart."
+
+    handlers = Handlers(
+        store, Queries(store, _now), ItemActions(store, _now, settings.item_action_policy), _now, ingest_now
+    )
+    gateway = TeamsGateway(settings, handlers, connector_token=app[CONNECTOR_TOKEN])
+    app[TEAMS] = gateway
+    deliverer = Deliverer(
+        store, RateLimitedSender(gateway), _now, worker=f"{socket.gethostname()}-{os.getpid()}"
+    )
+    app[DELIVERER] = deliverer
+    loop = asyncio.create_task(_deliver(deliverer), name="deliver outbox")
+    try:
+        yield
+    finally:
+        loop.cancel()
+        await asyncio.gather(loop, return_exceptions=True)
+
+
+async def _deliver(deliverer: Deliverer) -> None:
+    """Send what the outbox holds, every few seconds; a failure is logged and retried on the next round."""
+    while True:
+        try:
+            await deliverer.run_once()
+        except Exception:  # the loop must outlive any one bad round; the message stays in the outbox
+            logger.exception("outbox delivery round failed")
+        await asyncio.sleep(DELIVERY_INTERVAL_SECONDS)
 
 
 async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:

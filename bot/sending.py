@@ -30,6 +30,7 @@ __all__ = [
     "RateLimitedSender",
     "SlidingWindows",
     "Window",
+    "conversation_key",
     "parse_retry_after",
 ]
 
@@ -67,12 +68,13 @@ def parse_retry_after(value: str | None, *, now: datetime) -> float | None:
 
 
 class SlidingWindows:
-    """Several sliding windows over one series of timestamps: an operation at `now` is allowed when, for each
-    (count, seconds), fewer than `count` operations are stamped in (now - seconds, now].
+    """Several sliding windows (count, seconds) over the operations of one conversation, or of the app.
 
-    An operation is stamped when it starts and re-stamped when its answer arrives (`settle`). The service
-    sees the request somewhere in between, so spacing the next start from the *answer* keeps the service's
-    view within the limit too, whatever the network delay (spacing from the start alone does not)."""
+    The service sees a request at some moment between its start and its answer, and only the answer's time
+    is known. So an operation holds its slot from its start, and counts in each window until `seconds` after
+    its answer: a new operation starts only when, for every window, those in flight plus those answered in
+    (now - seconds, now] are fewer than `count`. Then the service never sees more than `count` requests in
+    any interval of `seconds`, whatever the network delay (spacing the starts alone does not ensure that)."""
 
     def __init__(self, windows: Sequence[Window]) -> None:
         if not windows or any(count < 1 or seconds <= 0 for count, seconds in windows):
@@ -80,35 +82,38 @@ class SlidingWindows:
         self._windows = tuple(windows)
         self._span = max(seconds for _, seconds in windows)
         self._most = max(count for count, _ in windows)
-        self._stamps: list[float] = []  # sorted
+        self._answered: list[float] = []  # sorted
+        self.in_flight = 0
+
+    def full(self) -> bool:
+        """Whether only an answer to an operation in flight can free a slot."""
+        return any(self.in_flight >= count for count, _ in self._windows)
 
     def wait(self, now: float) -> float:
-        """Seconds until one more operation is allowed (0 when it is allowed now)."""
+        """Seconds until one more operation may start, given the answers so far (0: now), when not `full`."""
         self._forget(now)
-        stamps, longest = self._stamps, 0.0
+        answered, longest = self._answered, 0.0
         for count, seconds in self._windows:
-            if len(stamps) >= count:
-                longest = max(longest, stamps[len(stamps) - count] + seconds - now)
+            room = count - self.in_flight
+            if 0 < room <= len(answered):
+                longest = max(longest, answered[len(answered) - room] + seconds - now)
         return longest
 
-    def record(self, now: float) -> None:
-        bisect.insort(self._stamps, now)
-        if len(self._stamps) > self._most:  # only the `count` latest matter to any window
-            del self._stamps[: len(self._stamps) - self._most]
+    def start(self) -> None:
+        self.in_flight += 1
 
-    def settle(self, stamp: float, answered_at: float) -> None:
-        """Move an operation's stamp from its start to the time its answer came."""
-        index = bisect.bisect_left(self._stamps, stamp)
-        if index < len(self._stamps) and self._stamps[index] == stamp:
-            del self._stamps[index]
-            bisect.insort(self._stamps, max(stamp, answered_at))
+    def finish(self, answered_at: float) -> None:
+        self.in_flight -= 1
+        bisect.insort(self._answered, answered_at)
+        if len(self._answered) > self._most:  # only the `count` latest matter to any window
+            del self._answered[: len(self._answered) - self._most]
 
     def idle(self, now: float) -> bool:
         self._forget(now)
-        return not self._stamps
+        return not self._answered and not self.in_flight
 
     def _forget(self, now: float) -> None:
-        del self._stamps[: bisect.bisect_right(self._stamps, now - self._span)]
+        del self._answered[: bisect.bisect_right(self._answered, now - self._span)]
 
 
 class RateLimitedSender:
@@ -147,6 +152,7 @@ class RateLimitedSender:
         self._sleep = sleep
         self._jitter = jitter
         self._acquired = 0
+        self._answered = asyncio.Event()  # replaced after each answer: set once, wakes that moment's waiters
         SlidingWindows(self._conversation_limits)  # refuse bad limits now rather than at the first send
 
     async def send(self, conversation: ConvRef, message: OutboundMessage) -> SentMessage:
@@ -170,13 +176,13 @@ class RateLimitedSender:
         attempt = 0
         while True:
             attempt += 1
-            stamp = await self._acquire(key)
+            windows = await self._acquire(key)
             try:
                 return await operation()
             except ChatSendError as error:
                 failure = error
             finally:
-                self._settle(key, stamp)
+                self._finish(windows)
             if failure.status not in self._retryable or attempt >= self._max_attempts:
                 raise failure
             delay = self._retry_delay(failure, attempt)
@@ -204,14 +210,18 @@ class RateLimitedSender:
         if everyone:  # a 429 without Retry-After: the whole app is over its budget, not one conversation
             self._app_paused_until = max(self._app_paused_until, until)
 
-    async def _acquire(self, key: str) -> float:
+    async def _acquire(self, key: str) -> SlidingWindows:
         """Wait until this conversation and the app both have a free slot, then take both at once (no await
-        between the check and the record, so concurrent senders cannot overbook a window). Returns the stamp."""
+        between the check and the taking, so concurrent senders cannot overbook a window)."""
         while True:
             now = self._clock()
             windows = self._conversations.get(key)
             if windows is None:
                 windows = self._conversations[key] = SlidingWindows(self._conversation_limits)
+            if windows.full() or self._app.full():
+                answered = self._answered
+                await answered.wait()
+                continue
             wait = max(
                 windows.wait(now),
                 self._app.wait(now),
@@ -219,19 +229,19 @@ class RateLimitedSender:
                 self._app_paused_until - now,
             )
             if wait <= 0:
-                windows.record(now)
-                self._app.record(now)
+                windows.start()
+                self._app.start()
                 self._paused_until.pop(key, None)
                 self._sweep(now)
-                return now
+                return windows
             await self._sleep(max(wait, MIN_SLEEP))
 
-    def _settle(self, key: str, stamp: float) -> None:
+    def _finish(self, windows: SlidingWindows) -> None:
         answered_at = self._clock()
-        windows = self._conversations.get(key)
-        if windows is not None:
-            windows.settle(stamp, answered_at)
-        self._app.settle(stamp, answered_at)
+        windows.finish(answered_at)
+        self._app.finish(answered_at)
+        answered, self._answered = self._answered, asyncio.Event()
+        answered.set()  # wake those waiting for a slot held in flight
 
     def _sweep(self, now: float) -> None:
         self._acquired += 1

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.item_actions import ActionPolicy
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///minutesbot.db"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
     bot_app_id: str = ""
     bot_app_password: SecretStr | None = None
     dangerously_allow_unauthenticated: bool = False
+    # Who may check off, move or disown an item: any member of the group, or its owner and the secretary.
+    item_action_policy: ActionPolicy = ActionPolicy.MEMBERS
 
     log_level: str = "INFO"
 
@@ -69,6 +73,11 @@ class Settings(BaseSettings):
         if self.bot_app_id and not (self.bot_app_password and self.tenant_id):
             raise ValueError("bot_app_id kräver bot_app_password och tenant_id (SingleTenant-registrering)")
         return self
+
+    @property
+    def teams_enabled(self) -> bool:
+        """Whether POST /api/messages is mounted: with a bot registration, or for the Playground."""
+        return bool(self.bot_app_id) or self.dangerously_allow_unauthenticated
 
     @property
     def graph_configured(self) -> bool:

@@ -108,7 +108,7 @@ class TurnHandlers(Protocol):
 
 def teams_enabled(settings: Settings) -> bool:
     """Whether create_app should mount POST /api/messages: with a bot registration, or for the Playground."""
-    return bool(settings.bot_app_id) or settings.dangerously_allow_unauthenticated
+    return settings.teams_enabled
 
 
 class TeamsGateway:
@@ -181,9 +181,8 @@ class TeamsGateway:
         except OSError:  # the OpenID metadata could not be fetched: our problem, not the caller's
             logger.exception("Bot Framework signing keys unavailable")
             return web.Response(status=503)
-        except (
-            Exception
-        ) as error:  # PyJWT's errors (expired, bad signature), an unknown key id (IndexError) …
+        except Exception as error:
+            # PyJWT's errors (expired, bad signature …), an unknown key id (botbuilder's IndexError) …
             logger.info("refused an activity: %s", type(error).__name__)
             return web.Response(status=401)
         if not self._serves_tenant(activity):
@@ -214,7 +213,7 @@ class TeamsGateway:
             response = await context.send_activity(activity)
             return str(response.id) if response is not None and response.id else ""
 
-        activity_id = await self._continue(conversation, post, "senda meddelande")
+        activity_id = await self._continue(conversation, post, "skicka meddelande")
         return SentMessage(conversation_id=conversation.conversation_id, activity_id=activity_id)
 
     async def update(self, conversation: ConvRef, activity_id: str, message: OutboundMessage) -> None:
@@ -358,8 +357,14 @@ class _MinutesBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no
             try:
                 await turn_context.update_activity(replacement)
             except (HttpOperationError, ClientRequestError, PermissionError) as error:
-                logger.warning("could not update the clicked card for everyone: %s", _send_error(error, ""))
-        await _send_all(turn_context, reply)
+                logger.warning(
+                    "could not update the clicked card for everyone: %s", _send_error(error, "kort")
+                )
+        try:
+            await _send_all(turn_context, reply)
+        except (HttpOperationError, ClientRequestError, PermissionError) as error:
+            # The action is done; failing the invoke would tell the user it was not.
+            logger.warning("could not post the messages of a card action: %s", _send_error(error, "svar"))
         if reply.card is None:
             return _invoke_response(200, INVOKE_MESSAGE, "")
         # Unserialized model: process() serializes it exactly once (the CloudAdapter double-serialization bug).

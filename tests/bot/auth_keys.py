@@ -12,8 +12,6 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -64,13 +62,12 @@ class OpenIdServer:
     """OpenID metadata and a JWKS for the given keys on 127.0.0.1, in a thread."""
 
     def __init__(self, *keys: SigningKey, endorsements: tuple[str, ...] = ("msteams",)) -> None:
-        self.requests = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                server.requests += 1
-                base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            def do_GET(self) -> None:  # http.server's naming
+                base = f"http://127.0.0.1:{server.port}"
+                body: dict[str, Any]
                 if self.path == "/v1/.well-known/openidconfiguration":
                     body = {"issuer": ISSUER, "jwks_uri": f"{base}/v1/.well-known/keys"}
                 elif self.path == "/v1/.well-known/keys":
@@ -85,14 +82,13 @@ class OpenIdServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (signature of the base)
+            def log_message(self, format: str, *args: Any) -> None:  # quiet; the base's signature
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self.metadata_url = (
-            f"http://127.0.0.1:{self._server.server_address[1]}/v1/.well-known/openidconfiguration"
-        )
+        self.port = int(self._server.server_address[1])
+        self.metadata_url = f"http://127.0.0.1:{self.port}/v1/.well-known/openidconfiguration"
         self._thread = threading.Thread(target=self._server.serve_forever, name="openid", daemon=True)
 
     def __enter__(self) -> OpenIdServer:
@@ -103,12 +99,6 @@ class OpenIdServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-
-@contextmanager
-def serving_signing_keys(*keys: SigningKey) -> Iterator[OpenIdServer]:
-    with OpenIdServer(*keys) as server:
-        yield server
 
 
 def trust_openid_server(monkeypatch: pytest.MonkeyPatch, server: OpenIdServer) -> None:

@@ -70,6 +70,9 @@ class RecordingHandlers:
         return self.reply
 
 
+Client = TestClient[web.Request, web.Application]
+
+
 def bot_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "bot_app_id": APP_ID,
@@ -108,16 +111,16 @@ def handlers() -> RecordingHandlers:
     return RecordingHandlers()
 
 
-async def serve(gateway: TeamsGateway) -> TestClient[web.Request, web.Application]:
+async def serve(gateway: TeamsGateway) -> Client:
     app = web.Application()
     app.router.add_post("/api/messages", gateway.process)
-    client: TestClient[web.Request, web.Application] = TestClient(TestServer(app, host="127.0.0.1"))
+    client: Client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     return client
 
 
 @pytest.fixture
-async def client(handlers: RecordingHandlers) -> AsyncIterator[TestClient[web.Request, web.Application]]:
+async def client(handlers: RecordingHandlers) -> AsyncIterator[Client]:
     test_client = await serve(TeamsGateway(bot_settings(), handlers, connector_token=CONNECTOR_TOKEN))
     yield test_client
     await test_client.close()
@@ -176,7 +179,7 @@ def invoke(connector: FakeConnector, verb: str = "item.done", data: Any = None) 
 
 
 async def post(
-    client: TestClient[web.Request, web.Application],
+    client: Client,
     body: dict[str, Any],
     key: SigningKey | None,
     **claims: Any,
@@ -191,7 +194,9 @@ async def post(
 # ---- authentication and tenant --------------------------------------------------------------------------------
 
 
-async def test_an_unsigned_request_is_refused(client, connector, handlers) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unsigned_request_is_refused(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers
+) -> None:
     response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), None)
     assert response.status == 401 and handlers.calls == 0 and not connector.calls
 
@@ -209,21 +214,29 @@ async def test_an_unsigned_request_is_refused(client, connector, handlers) -> No
     ids=["other-app", "expired", "other-issuer", "other-service-url"],
 )
 async def test_a_token_that_is_not_for_us_is_refused(
-    client, connector, handlers, signing_key, claims
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client,
+    connector: FakeConnector,
+    handlers: RecordingHandlers,
+    signing_key: SigningKey,
+    claims: dict[str, Any],
+) -> None:
     response = await post(
         client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key, **claims
     )
     assert response.status == 401 and handlers.calls == 0 and not connector.calls
 
 
-async def test_a_token_signed_by_an_unknown_key_is_refused(client, connector, handlers) -> None:  # type: ignore[no-untyped-def]
+async def test_a_token_signed_by_an_unknown_key_is_refused(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers
+) -> None:
     response = await post(client, mention_of_bot("mina", connector), SigningKey())
     assert response.status == 401 and handlers.calls == 0
 
 
 @pytest.mark.parametrize("header", ["Bearer", "Bearer not-a-jwt", "Bearer a.b.c", "Basic dXNlcjpwYXNz"])
-async def test_a_malformed_authorization_is_refused(client, connector, handlers, header) -> None:  # type: ignore[no-untyped-def]
+async def test_a_malformed_authorization_is_refused(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, header: str
+) -> None:
     body = mention_of_bot("mina", connector)
     response = await client.post("/api/messages", json=body, headers={"Authorization": header})
     assert response.status == 401 and handlers.calls == 0
@@ -238,8 +251,12 @@ async def test_a_malformed_authorization_is_refused(client, connector, handlers,
     ],
     ids=["other-tenant", "mixed", "none"],
 )
-async def test_another_tenant_is_forbidden_and_nothing_is_handled(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key, tenants
+async def test_another_tenant_is_forbidden_and_nothing_is_handled(
+    client: Client,
+    connector: FakeConnector,
+    handlers: RecordingHandlers,
+    signing_key: SigningKey,
+    tenants: tuple[str | None, str | None],
 ) -> None:
     body = mention_of_bot("<at>minutesbot</at> mina", connector)
     conversation_tenant, channel_tenant = tenants
@@ -252,7 +269,9 @@ async def test_another_tenant_is_forbidden_and_nothing_is_handled(  # type: igno
     assert response.status == 403 and handlers.calls == 0 and not connector.calls
 
 
-async def test_what_is_no_activity_is_refused_before_authentication(client, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_what_is_no_activity_is_refused_before_authentication(
+    client: Client, connector: FakeConnector
+) -> None:
     assert (
         await client.post("/api/messages", data="x", headers={"Content-Type": "text/plain"})
     ).status == 415
@@ -266,8 +285,8 @@ async def test_what_is_no_activity_is_refused_before_authentication(client, conn
 # ---- turns ----------------------------------------------------------------------------------------------------
 
 
-async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_is_posted(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key
+async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_is_posted(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:
     annika = Person("29:aa", "Annika Andersson", ANNIKA["aadObjectId"])
     handlers.reply = Reply(
@@ -312,7 +331,9 @@ async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_i
     assert "msteams" not in CARD  # the handler's card is not modified in place
 
 
-async def test_a_personal_message_without_a_mention(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+async def test_a_personal_message_without_a_mention(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
     body = activity(
         connector,
         text="hjälp",
@@ -326,8 +347,12 @@ async def test_a_personal_message_without_a_mention(client, connector, handlers,
     assert message.conversation.team_id is None and message.conversation.user_id == "29:aa"
 
 
-async def test_a_handler_failure_gives_a_short_swedish_answer_and_no_details(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key, caplog
+async def test_a_handler_failure_gives_a_short_swedish_answer_and_no_details(
+    client: Client,
+    connector: FakeConnector,
+    handlers: RecordingHandlers,
+    signing_key: SigningKey,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     handlers.fail = True
     response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key)
@@ -338,8 +363,8 @@ async def test_a_handler_failure_gives_a_short_swedish_answer_and_no_details(  #
     assert any(record.exc_info for record in caplog.records)  # the traceback is in the log
 
 
-async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyone(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key
+async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyone(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:
     handlers.reply = Reply(card=DONE_CARD)
     response = await post(client, invoke(connector, data={"item": 3, "note": "å"}), signing_key)
@@ -363,8 +388,18 @@ async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyo
     assert (update.body or {})["attachments"][0]["content"] == DONE_CARD
 
 
-async def test_a_card_click_whose_handler_fails_shows_the_swedish_line(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key
+async def test_a_card_click_still_answers_when_posting_for_everyone_fails(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
+    handlers.reply = Reply(card=DONE_CARD, messages=(OutboundMessage(text="Sekreteraren har fått besked."),))
+    connector.fail_next(404, times=2)  # the card is gone, and the channel refuses the message
+    response = await post(client, invoke(connector), signing_key)
+    assert response.status == 200 and (await response.json())["value"] == DONE_CARD
+    assert [call.status for call in connector.calls] == [404, 404]
+
+
+async def test_a_card_click_whose_handler_fails_shows_the_swedish_line(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:
     handlers.fail = True
     response = await post(client, invoke(connector), signing_key)
@@ -378,16 +413,16 @@ async def test_a_card_click_whose_handler_fails_shows_the_swedish_line(  # type:
 
 
 async def test_a_click_that_is_no_action_execute_is_a_bad_request(
-    client, connector, handlers, signing_key
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
     body = invoke(connector)
     body["value"] = {"action": {"type": "Action.Submit", "data": {}}}
     response = await post(client, body, signing_key)
     assert (await response.json())["statusCode"] == 400 and handlers.calls == 0
 
 
-async def test_installation_and_removal_reach_the_handler_once_each(  # type: ignore[no-untyped-def]
-    client, connector, handlers, signing_key
+async def test_installation_and_removal_reach_the_handler_once_each(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:
     handlers.reply = Reply(messages=(OutboundMessage(text="Hej! Skriv 'hjälp'."),))
     conversation = {"id": CHANNEL, "conversationType": "channel", "tenantId": TENANT, "isGroup": True}
@@ -414,7 +449,9 @@ async def test_installation_and_removal_reach_the_handler_once_each(  # type: ig
     assert len(connector.accepted()) == 1  # nothing is posted where the bot was removed
 
 
-async def test_other_members_joining_is_not_an_installation(client, connector, handlers, signing_key) -> None:  # type: ignore[no-untyped-def]
+async def test_other_members_joining_is_not_an_installation(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
     joined = activity(connector, "conversationUpdate", membersAdded=[{"id": "29:ee"}])
     assert (await post(client, joined, signing_key)).status == 201
     assert handlers.calls == 0
@@ -443,7 +480,9 @@ def test_a_bot_registration_needs_its_password_and_tenant() -> None:
         Settings(bot_app_id=APP_ID, bot_app_password=SecretStr("x"), minutes_folder=None)
 
 
-async def test_the_playground_mode_accepts_unsigned_activities_on_loopback(connector, handlers) -> None:  # type: ignore[no-untyped-def]
+async def test_the_playground_mode_accepts_unsigned_activities_on_loopback(
+    connector: FakeConnector, handlers: RecordingHandlers
+) -> None:
     settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
     assert teams_enabled(settings)
     test_client = await serve(TeamsGateway(settings, handlers))
@@ -457,7 +496,9 @@ async def test_the_playground_mode_accepts_unsigned_activities_on_loopback(conne
         await test_client.close()
 
 
-async def test_with_dangerous_mode_but_an_app_id_tokens_are_still_required(connector, handlers) -> None:  # type: ignore[no-untyped-def]
+async def test_with_dangerous_mode_but_an_app_id_tokens_are_still_required(
+    connector: FakeConnector, handlers: RecordingHandlers
+) -> None:
     settings = bot_settings(dangerously_allow_unauthenticated=True)
     test_client = await serve(TeamsGateway(settings, handlers, connector_token=CONNECTOR_TOKEN))
     try:

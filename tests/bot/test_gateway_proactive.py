@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.sending import RateLimitedSender
 from bot.settings import Settings
-from bot.teams_gateway import TeamsGateway
+from bot.teams_gateway import TeamsGateway, _ReusedCredentials  # the one private piece tested directly
 from minutes.records import ConversationType, ConvRef
 from tests.fake_connector import FakeConnector
 from workflows.chat import (
@@ -76,7 +76,9 @@ def channel(connector: FakeConnector, conversation_id: str = CHANNEL) -> ConvRef
     )
 
 
-async def test_send_posts_to_the_conversation_and_returns_the_activity_id(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_send_posts_to_the_conversation_and_returns_the_activity_id(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     annika = Person("29:aa", "Annika Andersson")
     message = OutboundMessage(text="Påminnelse till <at>Annika Andersson</at>", card=CARD, mentions=(annika,))
     sent = await gateway.send(channel(connector), message)
@@ -91,21 +93,23 @@ async def test_send_posts_to_the_conversation_and_returns_the_activity_id(gatewa
     assert [entity["mentioned"]["id"] for entity in body["entities"]] == ["29:aa"]
 
 
-async def test_send_into_a_channel_thread(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_send_into_a_channel_thread(gateway: TeamsGateway, connector: FakeConnector) -> None:
     thread = f"{CHANNEL};messageid=1700000000000"
     await gateway.send(channel(connector, thread), OutboundMessage(text="I tråden"))
     [call] = connector.accepted()
     assert call.conversation_id == thread
 
 
-async def test_update_replaces_the_posted_activity(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_update_replaces_the_posted_activity(gateway: TeamsGateway, connector: FakeConnector) -> None:
     await gateway.update(channel(connector), "1234", OutboundMessage(card=CARD))
     [call] = connector.accepted()
     assert (call.method, call.operation, call.activity_id) == ("PUT", "update", "1234")
     assert (call.body or {})["attachments"][0]["content"] == CARD
 
 
-async def test_open_personal_chat_creates_a_conversation_with_the_user(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_open_personal_chat_creates_a_conversation_with_the_user(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     edit = Person("29:ee", "Edit E", "00000000-0000-0000-0000-0000000000ee")
     personal = await gateway.open_personal_chat(channel(connector), edit)
 
@@ -127,7 +131,7 @@ async def test_open_personal_chat_creates_a_conversation_with_the_user(gateway, 
     assert connector.accepted("send")[0].conversation_id == personal.conversation_id
 
 
-async def test_members_one_and_all(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_members_one_and_all(gateway: TeamsGateway, connector: FakeConnector) -> None:
     thread = channel(connector, f"{CHANNEL};messageid=1")
     assert await gateway.get_member(thread, "29:3") == Person(
         "29:3", "Person 3", "00000000-0000-0000-0000-000000000003"
@@ -139,14 +143,18 @@ async def test_members_one_and_all(gateway, connector) -> None:  # type: ignore[
     assert len(connector.accepted("members")) == 3  # 2 + 2 + 1
 
 
-async def test_a_throttled_send_raises_with_the_retry_after(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_a_throttled_send_raises_with_the_retry_after(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     connector.fail_next(429, retry_after="7")
     with pytest.raises(ChatSendError) as raised:
         await gateway.send(channel(connector), OutboundMessage(text="x"))
     assert (raised.value.status, raised.value.retry_after) == (429, 7.0)
 
 
-async def test_the_connectors_own_rate_limit_is_reported_as_429(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_the_connectors_own_rate_limit_is_reported_as_429(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     conversation = channel(connector)
     for _ in range(7):
         await gateway.send(conversation, OutboundMessage(text="x"))
@@ -155,7 +163,7 @@ async def test_the_connectors_own_rate_limit_is_reported_as_429(gateway, connect
     assert raised.value.status == 429 and raised.value.retry_after == 1.0
 
 
-async def test_retry_after_as_an_http_date(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_retry_after_as_an_http_date(gateway: TeamsGateway, connector: FakeConnector) -> None:
     connector.fail_next(
         429, retry_after=format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     )
@@ -165,7 +173,9 @@ async def test_retry_after_as_an_http_date(gateway, connector) -> None:  # type:
 
 
 @pytest.mark.parametrize("status", [412, 500, 502, 503, 504])
-async def test_a_failure_is_one_attempt_and_one_error(gateway, connector, status) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failure_is_one_attempt_and_one_error(
+    gateway: TeamsGateway, connector: FakeConnector, status: int
+) -> None:
     connector.fail_next(status, times=5, retry_after="1")
     started = time.monotonic()
     with pytest.raises(ChatSendError) as raised:
@@ -174,7 +184,7 @@ async def test_a_failure_is_one_attempt_and_one_error(gateway, connector, status
     assert len(connector.calls) == 1 and time.monotonic() - started < 2  # msrest's own retries are off
 
 
-async def test_an_unreachable_connector_is_an_error_without_status(gateway) -> None:  # type: ignore[no-untyped-def]
+async def test_an_unreachable_connector_is_an_error_without_status(gateway: TeamsGateway) -> None:
     async with FakeConnector(token=TOKEN) as closed:
         gone = channel(closed)
     with pytest.raises(ChatSendError) as raised:
@@ -182,14 +192,18 @@ async def test_an_unreachable_connector_is_an_error_without_status(gateway) -> N
     assert raised.value.status is None
 
 
-async def test_open_personal_chat_failure_is_a_chat_send_error(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_open_personal_chat_failure_is_a_chat_send_error(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     connector.fail_next(403)
     with pytest.raises(ChatSendError) as raised:
         await gateway.open_personal_chat(channel(connector), Person("29:ee", "Edit E"))
     assert raised.value.status == 403
 
 
-async def test_behind_the_rate_limiter_the_connector_never_throttles(gateway, connector) -> None:  # type: ignore[no-untyped-def]
+async def test_behind_the_rate_limiter_the_connector_never_throttles(
+    gateway: TeamsGateway, connector: FakeConnector
+) -> None:
     """Nine sends to one conversation (Teams allows 8 in 2 s) plus a 503 storm: all delivered, no 429."""
     sender = RateLimitedSender(gateway, base_delay=0.05)
     connector.fail_next(503, times=2)
@@ -200,3 +214,30 @@ async def test_behind_the_rate_limiter_the_connector_never_throttles(gateway, co
     assert len({message.activity_id for message in sent}) == 9
     assert [call.status for call in connector.calls].count(429) == 0
     assert 2.0 <= time.monotonic() - started < 6
+
+
+class CountingCredentials:
+    """Stands in for botbuilder's credential factory, which makes new credentials (and MSAL cache) per call."""
+
+    def __init__(self) -> None:
+        self.created = 0
+
+    async def is_valid_app_id(self, app_id: str) -> bool:
+        return app_id == APP_ID
+
+    async def is_authentication_disabled(self) -> bool:
+        return False
+
+    async def create_credentials(self, app_id: str, scope: str, login: str, validate: bool) -> object:
+        self.created += 1
+        return object()
+
+
+async def test_production_credentials_are_reused_so_tokens_are_cached() -> None:
+    inner = CountingCredentials()
+    reused = _ReusedCredentials(inner)
+    first = await reused.create_credentials(APP_ID, "https://api.botframework.com", "https://login/", True)
+    again = await reused.create_credentials(APP_ID, "https://api.botframework.com", "https://login/", True)
+    other = await reused.create_credentials(APP_ID, "https://graph.example", "https://login/", True)
+    assert first is again and other is not first and inner.created == 2
+    assert await reused.is_valid_app_id(APP_ID) and not await reused.is_authentication_disabled()

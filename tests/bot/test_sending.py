@@ -4,12 +4,15 @@ requests too; 429 waits its Retry-After; other transient failures back off; it g
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any, TypeVar
 
 import pytest
 
@@ -25,22 +28,38 @@ from minutes.records import ConversationType, ConvRef
 from workflows.chat import ChatSendError, OutboundMessage, Person, SentMessage
 
 MESSAGE = OutboundMessage(text="påminnelse")
+T = TypeVar("T")
 
 
 class VirtualClock:
-    """Monotonic virtual time: sleeping moves time forward at once (never backward), so nothing really waits."""
+    """Discrete-event virtual time: `run` lets every task go as far as it can, then jumps to the earliest
+    sleeper's wake-up. Concurrency is as in real time, but nothing really waits."""
 
     def __init__(self) -> None:
         self.now = 0.0
-        self.sleeps: list[float] = []
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now = max(self.now, self.now + seconds)
-        await asyncio.sleep(0)
+        wake_up: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), next(self._order), wake_up))
+        await wake_up
+
+    async def run(self, scenario: Awaitable[T]) -> T:
+        task = asyncio.ensure_future(scenario)
+        while True:
+            for _ in range(50):  # let every ready task run until all of them sleep or wait
+                await asyncio.sleep(0)
+            if task.done():
+                return task.result()
+            if not self._sleepers:
+                raise AssertionError("deadlock: every task waits and none sleeps")
+            wake, _, wake_up = heapq.heappop(self._sleepers)
+            self.now = max(self.now, wake)
+            wake_up.set_result(None)
 
 
 @dataclass
@@ -48,7 +67,7 @@ class ScriptedSender:
     """A ChatSender that notes when each request reaches the 'service' and fails as scripted."""
 
     clock: VirtualClock
-    failures: list[ChatSendError] = field(default_factory=list)
+    failures: list[Exception] = field(default_factory=list)
     latency: tuple[float, float] = (0.0, 0.0)  # (to the service, back), each drawn uniformly up to this
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     arrivals: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -93,8 +112,8 @@ def assert_within(stamps: Sequence[float], windows: Sequence[Window]) -> None:
             assert last - first >= seconds - 1e-9, f"more than {count} in {seconds} s: {first} … {last}"
 
 
-def sender_for(inner: ScriptedSender, **options: object) -> RateLimitedSender:
-    return RateLimitedSender(inner, clock=inner.clock, sleep=inner.clock.sleep, **options)  # type: ignore[arg-type]
+def sender_for(inner: ScriptedSender, **options: Any) -> RateLimitedSender:
+    return RateLimitedSender(inner, clock=inner.clock, sleep=inner.clock.sleep, **options)
 
 
 @pytest.fixture
@@ -108,19 +127,23 @@ def clock() -> VirtualClock:
 async def test_one_conversation_gets_exactly_what_teams_allows(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock)
     sender = sender_for(inner)
-    for _ in range(200):
-        await sender.send(conversation(), MESSAGE)
+
+    async def scenario() -> None:
+        for _ in range(200):
+            await sender.send(conversation(), MESSAGE)
+
+    await clock.run(scenario())
     times = inner.arrivals["19:flg@thread.tacv2"]
     assert_within(times, CONVERSATION_LIMITS)
     assert times[:9] == [0.0] * 7 + [1.0, 2.0]  # as fast as allowed, no slower
-    assert times[60] >= 30.0 and times[-1] < 200
+    assert times[60] >= 30.0 and times[-1] < 100
 
 
 async def test_many_conversations_at_once_stay_within_the_app_limit(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock)
     sender = sender_for(inner)
     conversations = [conversation(f"19:c{n}@thread.tacv2") for n in range(60)]
-    await asyncio.gather(*(sender.send(c, MESSAGE) for c in conversations for _ in range(5)))
+    await clock.run(asyncio.gather(*(sender.send(c, MESSAGE) for c in conversations for _ in range(5))))
     everything = [t for times in inner.arrivals.values() for t in times]
     assert len(everything) == 300
     assert_within(everything, APP_LIMITS)
@@ -129,33 +152,43 @@ async def test_many_conversations_at_once_stay_within_the_app_limit(clock: Virtu
     assert max(everything) < 300 / 25 + 1  # the app limit is the bottleneck, and it is used
 
 
-async def test_the_windows_hold_where_the_service_sees_the_requests(clock: VirtualClock) -> None:
-    """Requests reach the service some time after they start; spacing from the answers keeps the service's
-    view within the limits too (spacing from the starts would let 8 arrive within a second)."""
-    inner = ScriptedSender(clock, latency=(0.4, 0.4))
+@pytest.mark.parametrize("seed", range(5))
+async def test_the_windows_hold_where_the_service_sees_the_requests(clock: VirtualClock, seed: int) -> None:
+    """Requests reach the service some time after they start and answer later still: the service never
+    sees more than the limits allow (spacing the starts alone lets 8 arrive within a second)."""
+    inner = ScriptedSender(clock, latency=(0.4, 0.6), rng=random.Random(seed))
     sender = sender_for(inner)
-    await asyncio.gather(*(sender.send(conversation(), MESSAGE) for _ in range(40)))
+    others = [conversation(f"19:c{n}") for n in range(12)]
+    await clock.run(
+        asyncio.gather(
+            *(sender.send(conversation(), MESSAGE) for _ in range(40)),
+            *(sender.send(c, MESSAGE) for c in others for _ in range(4)),
+        )
+    )
     assert_within(inner.arrivals["19:flg@thread.tacv2"], CONVERSATION_LIMITS)
+    assert_within([t for times in inner.arrivals.values() for t in times], APP_LIMITS)
 
 
 async def test_a_channels_threads_share_its_limits(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock)
     sender = sender_for(inner)
-    for n in range(8):
-        await sender.send(conversation(f"19:flg@thread.tacv2;messageid={n}"), MESSAGE)
-    assert [t for _, t in inner.attempts] == [0.0] * 7 + [1.0]
+    threads = [conversation(f"19:flg@thread.tacv2;messageid={n}") for n in range(8)]
+    await clock.run(asyncio.gather(*(sender.send(thread, MESSAGE) for thread in threads)))
+    assert sorted(t for _, t in inner.attempts) == [0.0] * 7 + [1.0]
 
 
 async def test_updates_and_new_chats_are_limited_too(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock)
     sender = sender_for(inner)
-    for _ in range(8):
-        await sender.update(conversation(), "1", MESSAGE)
-    for n in range(8):
-        await sender.open_personal_chat(conversation(), Person(f"29:{n}", "N"))
-    assert [t for key, t in inner.attempts if key != "create"] == [0.0] * 7 + [1.0]
-    creates = [t for key, t in inner.attempts if key == "create"]
-    assert creates[7] - creates[0] >= 1.0
+    people = [Person(f"29:{n}", "N") for n in range(8)]
+    await clock.run(
+        asyncio.gather(
+            *(sender.update(conversation(), "1", MESSAGE) for _ in range(8)),
+            *(sender.open_personal_chat(conversation(), person) for person in people),
+        )
+    )
+    assert sorted(t for key, t in inner.attempts if key != "create") == [0.0] * 7 + [1.0]
+    assert sorted(t for key, t in inner.attempts if key == "create") == [0.0] * 7 + [1.0]
 
 
 def test_bad_windows_are_refused() -> None:
@@ -169,33 +202,57 @@ def test_bad_windows_are_refused() -> None:
 
 async def test_429_waits_as_long_as_retry_after_says(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("throttled", status=429, retry_after=7.0)])
-    sent = await sender_for(inner).send(conversation(), MESSAGE)
+    sent = await clock.run(sender_for(inner).send(conversation(), MESSAGE))
     assert sent.activity_id == "2"
-    [(_, first), (_, second)] = inner.attempts
-    assert second - first == pytest.approx(7.0)
+    assert [t for _, t in inner.attempts] == [0.0, 7.0]
+
+
+async def test_429_with_retry_after_pauses_only_its_conversation(clock: VirtualClock) -> None:
+    inner = ScriptedSender(
+        clock, latency=(0.0, 0.1), failures=[ChatSendError("throttled", status=429, retry_after=30.0)]
+    )
+    sender = sender_for(inner)
+
+    async def scenario() -> None:
+        throttled = asyncio.ensure_future(sender.send(conversation("19:a"), MESSAGE))
+        await clock.sleep(1.0)  # after the 429
+        await sender.send(conversation("19:a"), MESSAGE)  # waits with its conversation
+        await sender.send(conversation("19:b"), MESSAGE)
+        await throttled
+
+    await clock.run(scenario())
+    a_times = [t for key, t in inner.attempts if key == "19:a"]
+    assert a_times[0] == 0.0 and all(t >= 30.0 for t in a_times[1:])  # 30 s from the 429
+    [b_time] = [t for key, t in inner.attempts if key == "19:b"]
+    assert b_time >= 30.0  # it came after the second send to a, which had to wait
+
+
+async def test_a_paused_conversation_does_not_hold_up_others(clock: VirtualClock) -> None:
+    inner = ScriptedSender(clock, failures=[ChatSendError("throttled", status=429, retry_after=30.0)])
+    sender = sender_for(inner)
+
+    async def scenario() -> None:
+        throttled = asyncio.ensure_future(sender.send(conversation("19:a"), MESSAGE))
+        await clock.sleep(1.0)
+        await sender.send(conversation("19:b"), MESSAGE)
+        await throttled
+
+    await clock.run(scenario())
+    assert inner.attempts == [("19:a", 0.0), ("19:b", 1.0), ("19:a", 30.0)]
 
 
 async def test_429_without_retry_after_pauses_every_conversation(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("throttled", status=429)])
-    sender = sender_for(inner, jitter=lambda: 1.0)
-    await asyncio.gather(
-        sender.send(conversation("19:a"), MESSAGE), sender.send(conversation("19:b"), MESSAGE)
-    )
-    retried = [t for key, t in inner.attempts if key == "19:a"][1]
-    other = [t for key, t in inner.attempts if key == "19:b"][0]
-    assert retried == pytest.approx(1.0)  # base_delay with full jitter
-    assert other in (0.0, pytest.approx(1.0))  # before the 429, or after the app-wide pause
+    sender = sender_for(inner, base_delay=4.0, jitter=lambda: 1.0)
 
+    async def scenario() -> None:
+        throttled = asyncio.ensure_future(sender.send(conversation("19:a"), MESSAGE))
+        await clock.sleep(1.0)
+        await sender.send(conversation("19:b"), MESSAGE)
+        await throttled
 
-async def test_429_with_retry_after_pauses_only_its_conversation(clock: VirtualClock) -> None:
-    inner = ScriptedSender(clock, failures=[ChatSendError("throttled", status=429, retry_after=30.0)])
-    sender = sender_for(inner)
-    await sender.send(conversation("19:a"), MESSAGE)
-    await sender.send(conversation("19:b"), MESSAGE)
-    assert inner.attempts[-1] == ("19:b", pytest.approx(30.0)) or clock.now == pytest.approx(30.0)
-    start = clock.now
-    await sender.send(conversation("19:c"), MESSAGE)
-    assert inner.attempts[-1][1] == start  # no pause for others
+    await clock.run(scenario())
+    assert sorted(inner.attempts, key=lambda a: (a[1], a[0])) == [("19:a", 0.0), ("19:a", 4.0), ("19:b", 4.0)]
 
 
 @pytest.mark.parametrize("status", [412, 502, 503, 504, None])
@@ -204,40 +261,49 @@ async def test_transient_failures_back_off_exponentially_with_jitter(
 ) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("x", status=status) for _ in range(3)])
     jitters = iter([1.0, 0.0, 0.5])
-    await sender_for(inner, base_delay=2.0, jitter=lambda: next(jitters)).send(conversation(), MESSAGE)
-    times = [t for _, t in inner.attempts]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    await clock.run(
+        sender_for(inner, base_delay=2.0, jitter=lambda: next(jitters)).send(conversation(), MESSAGE)
+    )
     # 2·2⁰·(0.5+0.5·1), 2·2¹·(0.5+0), 2·2²·(0.5+0.25): exponential, each at least half its step
-    assert gaps == [pytest.approx(2.0), pytest.approx(2.0), pytest.approx(6.0)]
+    assert [t for _, t in inner.attempts] == [0.0, 2.0, 4.0, 10.0]
 
 
 async def test_backoff_is_capped(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("x", status=503) for _ in range(6)])
     sender = sender_for(inner, max_attempts=7, base_delay=1.0, max_delay=5.0, jitter=lambda: 1.0)
-    await sender.send(conversation(), MESSAGE)
-    times = [t for _, t in inner.attempts]
-    assert max(b - a for a, b in zip(times, times[1:], strict=False)) == pytest.approx(5.0)
+    await clock.run(sender.send(conversation(), MESSAGE))
+    assert [t for _, t in inner.attempts] == [0.0, 1.0, 3.0, 7.0, 12.0, 17.0, 22.0]
 
 
 async def test_gives_up_after_max_attempts_with_the_last_error(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError(f"n{n}", status=503) for n in range(10)])
     with pytest.raises(ChatSendError) as raised:
-        await sender_for(inner, max_attempts=4).send(conversation(), MESSAGE)
+        await clock.run(sender_for(inner, max_attempts=4).send(conversation(), MESSAGE))
     assert len(inner.attempts) == 4 and str(raised.value) == "n3" and raised.value.status == 503
 
 
 async def test_a_refusal_is_not_retried(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("forbidden", status=403)])
     with pytest.raises(ChatSendError):
-        await sender_for(inner).send(conversation(), MESSAGE)
+        await clock.run(sender_for(inner).send(conversation(), MESSAGE))
     assert len(inner.attempts) == 1 and clock.now == 0.0
 
 
 async def test_a_retry_after_beyond_the_cap_is_handed_to_the_caller(clock: VirtualClock) -> None:
     inner = ScriptedSender(clock, failures=[ChatSendError("throttled", status=429, retry_after=900.0)])
     with pytest.raises(ChatSendError) as raised:
-        await sender_for(inner, max_retry_after=300.0).send(conversation(), MESSAGE)
+        await clock.run(sender_for(inner, max_retry_after=300.0).send(conversation(), MESSAGE))
     assert len(inner.attempts) == 1 and raised.value.retry_after == 900.0 and clock.now == 0.0
+
+
+async def test_a_failed_attempt_frees_its_slot(clock: VirtualClock) -> None:
+    """An exception that is no ChatSendError (a bug) still gives the slot back: nothing stays in flight."""
+    inner = ScriptedSender(clock, failures=[RuntimeError("bug")])
+    sender = sender_for(inner, conversation_limits=[(1, 1.0)])
+    with pytest.raises(RuntimeError):
+        await clock.run(sender.send(conversation(), MESSAGE))
+    await clock.run(sender.send(conversation(), MESSAGE))
+    assert [t for _, t in inner.attempts] == [0.0, 1.0]
 
 
 # ---- Retry-After --------------------------------------------------------------------------------------------------

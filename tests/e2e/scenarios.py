@@ -1,0 +1,392 @@
+"""The driver: runs one scenario INSIDE the test's network namespace and writes <workdir>/result.json.
+
+    ip netns exec NS .venv/bin/python -m tests.e2e.scenarios {echo|minutesbot} --workdir DIR [--deadline S]
+
+`echo` drives tests/e2e/echo_bot.py (proves namespace + Playground + driver); `minutesbot` drives
+`minutesbot run` through install, ingestion (summary card in the team), "mina" and a `done` click.
+Exit code 0 only when every step passed; result.json says which step failed and what was observed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from cards.verbs import Verb
+from tests.e2e.harness import (
+    CARD_TYPE,
+    E2E_DIR,
+    ROOT,
+    Child,
+    Playground,
+    Run,
+    StepFailed,
+    answer_status,
+    card_of,
+    card_text,
+    execute_actions,
+    free_port,
+    from_bot,
+    in_conversation,
+    initials,
+    playground_argv,
+    playground_config,
+    playground_env,
+    sent_activity,
+    summarise_events,
+    wait_for_port,
+)
+
+MINUTES_SAMPLE = ROOT / "samples" / "000_9fb95432c85b271b.docx"
+ECHO_VERB = "echo.click"
+Scenario = Callable[[Run, aiohttp.ClientSession, dict[str, Any]], Awaitable[None]]
+
+
+async def start_playground(run: Run, session: aiohttp.ClientSession, bot_port: int) -> Playground:
+    async with run.step("playground starts", 20) as observed:
+        port = free_port()
+        child = await run.start(
+            "playground", playground_argv(bot_port, port), env=playground_env(run.workdir), cwd=run.workdir
+        )
+        playground = Playground(session, port)
+        while True:
+            run.check_alive(child)
+            try:
+                if await playground.ping() == "pong":
+                    break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+        observed["port"] = port
+    return playground
+
+
+async def check_config(run: Run, playground: Playground) -> dict[str, Any]:
+    """The Playground serves the ids of tests/e2e/.m365agentsplayground.yml (it refuses a bad file)."""
+    expected = playground_config()
+    async with run.step("config", 20) as observed:
+        config = await playground.config()
+        team = config["teams"][0]
+        observed.update(
+            tenant=config["tenantId"],
+            bot=config["bot"]["id"],
+            user=config["currentUser"]["id"],
+            personal_chat=config["personalChat"]["id"],
+            team=team["id"],
+            channels=[channel["id"] for channel in team["channels"]],
+        )
+        run.check(config["tenantId"] == expected["tenantId"], f"tenant {config['tenantId']}")
+        run.check(config["bot"] == expected["bot"], f"bot {config['bot']}")
+        run.check(config["currentUser"] == expected["currentUser"], f"current user {config['currentUser']}")
+        run.check(len(config["users"]) == 5, f"{len(config['users'])} users")
+        run.check(config["personalChat"]["id"] == expected["personalChat"]["id"], "personal chat id")
+        run.check(
+            (team["id"], team["name"]) == (expected["team"]["id"], expected["team"]["name"]), f"team {team}"
+        )
+        general = [channel for channel in team["channels"] if channel["id"] == team["id"]]
+        run.check(general, "no General channel with the team's id")
+        return config
+
+
+async def echo(run: Run, session: aiohttp.ClientSession, extra: dict[str, Any]) -> None:
+    record = run.workdir / "echo-activities.jsonl"
+    record.touch()
+    async with run.step("echo bot starts", 15):
+        bot_port = free_port()
+        bot = await run.start(
+            "echo-bot",
+            [sys.executable, str(E2E_DIR / "echo_bot.py"), "--port", str(bot_port), "--record", str(record)],
+            env=os.environ,
+            cwd=run.workdir,
+        )
+        await wait_for_port(run, bot, bot_port)
+    playground = await start_playground(run, session, bot_port)
+    extra["playground"] = playground
+    config = await check_config(run, playground)
+    bot_id, user = config["bot"]["id"], config["currentUser"]
+    personal, team = config["personalChat"]["id"], config["teams"][0]["id"]
+    await playground.connect_streams()
+
+    async with run.step("install in team", 10) as observed:
+        status = await playground.install(team)
+        run.check(status == 200, f"installation answered {status}")
+        while True:  # the echo bot records what it was sent
+            received = [line for line in record.read_text(encoding="utf-8").splitlines() if team in line]
+            kinds = sorted({_activity_type(line) for line in received})
+            if {"installationUpdate", "conversationUpdate"} <= set(kinds):
+                break
+            await asyncio.sleep(0.05)
+        observed["bot_received"] = kinds
+
+    async with run.step("message in personal chat", 10) as observed:
+        text = "hej från e2e"
+        sent = await playground.send(personal, user["id"], text)
+        _, echoed = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, personal)
+                and e["message"].get("text") == text
+            )
+        )
+        _, carded = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, personal)
+                and text in card_text(card_of(e["message"]))
+            )
+        )
+        card_id = carded["message"]["messageId"]
+        actions = execute_actions(card_of(carded["message"]))
+        run.check([a.get("verb") for a in actions] == [ECHO_VERB], f"card actions {actions}")
+        observed.update(sent=sent["messageId"], echoed=echoed["message"]["messageId"], card=card_id)
+
+    async with run.step("mention in team channel", 10) as observed:
+        name = config["bot"]["name"]
+        await playground.send(team, user["id"], "hej kanalen", mention=(bot_id, name))
+        _, echoed = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, team)
+                and "hej kanalen" in (e["message"].get("text") or "")
+            )
+        )
+        observed.update(conversation=echoed["actionConversationId"], text=echoed["message"]["text"])
+
+    async with run.step("click Action.Execute", 10) as observed:
+        status, answer = await playground.invoke(personal, user["id"], card_id, ECHO_VERB, {"n": 1})
+        observed.update(status=status, answer=answer)
+        run.check(status == 200, f"invoke answered {status}: {answer}")
+        run.check(isinstance(answer, dict) and answer.get("type") == CARD_TYPE, f"invoke body {answer}")
+        shown = card_text(answer["value"])
+        run.check(ECHO_VERB in shown and user["name"] in shown, f"invoke card says {shown!r}")
+        _, updated = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "updateMessage"
+                and in_conversation(e, personal)
+                and e["message"].get("messageId") == card_id
+            )
+        )
+        observed["updated_card"] = card_text(card_of(updated["message"]))
+        run.check(observed["updated_card"] == shown, "the updated card differs from the invoke answer")
+
+
+def _activity_type(line: str) -> str:
+    kind: str = json.loads(line).get("type", "?")
+    return kind
+
+
+def roster_toml(config: dict[str, Any], group: str) -> str:
+    """A roster of the group from the Playground's users: initials from given name and surname, the
+    Entra object id and UPN the Playground puts on every activity."""
+    lines = [f'group = "{group}"', ""]
+    for user in [config["currentUser"], *config["users"]]:
+        lines += [
+            "[[person]]",
+            f'initials = "{initials(user)}"',
+            f'name = "{user["name"]}"',
+            f'aad_object_id = "{user["aadObjectId"]}"',
+            f'upn = "{user["userPrincipleName"]}"',
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def minutesbot_env(port: int, database_url: str, folder: Path, rosters: Path) -> dict[str, str]:
+    config = playground_config()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MINUTESBOT_")}
+    env.update(
+        MINUTESBOT_DANGEROUSLY_ALLOW_UNAUTHENTICATED="true",
+        MINUTESBOT_HOST="127.0.0.1",
+        MINUTESBOT_PORT=str(port),
+        MINUTESBOT_DATABASE_URL=database_url,
+        MINUTESBOT_MINUTES_FOLDER=str(folder),
+        MINUTESBOT_ROSTER_DIR=str(rosters),
+        MINUTESBOT_TENANT_ID=config["tenantId"],
+        MINUTESBOT_LOCAL_POLL_SECONDS="1",
+    )
+    return env
+
+
+async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, Any]) -> None:
+    yml = playground_config()
+    group = yml["team"]["name"]  # "FLG": the team carries the group's name, as in the minutes
+    folder, rosters = run.workdir / "protokoll", run.workdir / "rosters"
+    folder.mkdir()
+    rosters.mkdir()
+    (rosters / "flg.toml").write_text(roster_toml(yml, group), encoding="utf-8")
+    database_url = f"sqlite+aiosqlite:///{run.workdir / 'bot.db'}"
+    binary = Path(sys.executable).parent / "minutesbot"
+
+    async with run.step("minutesbot starts", 20) as observed:
+        bot_port = free_port()
+        env = minutesbot_env(bot_port, database_url, folder, rosters)
+        bot = await run.start("minutesbot", [str(binary), "run"], env=env, cwd=run.workdir)
+        await _wait_healthy(run, session, bot, bot_port)
+        async with session.post(
+            f"http://127.0.0.1:{bot_port}/api/messages", json={}, headers={"Content-Type": "application/json"}
+        ) as probe:
+            observed["empty_post_to_api_messages"] = probe.status
+        run.check(
+            probe.status not in (404, 405),
+            f"POST /api/messages answers {probe.status}: the Teams endpoint is not mounted",
+        )
+    playground = await start_playground(run, session, bot_port)
+    extra["playground"] = playground
+    config = await check_config(run, playground)
+    bot_id, user = config["bot"]["id"], config["currentUser"]
+    personal, team = config["personalChat"]["id"], config["teams"][0]["id"]
+    await playground.connect_streams()
+
+    async with run.step("install in team", 15) as observed:
+        logs_before = len(playground.logs)
+        status = await playground.install(team)
+        run.check(status == 200, f"installation answered {status}")
+        # The Playground logs the bot's answer to each activity it sends; wait for both install activities.
+        for kind in ("installationUpdate", "conversationUpdate"):
+            log = await playground.wait_for_log(
+                lambda entry, k=kind: (
+                    (sent_activity(entry) or {}).get("type") == k
+                    and (sent_activity(entry) or {}).get("conversation", {}).get("id") == team
+                    and "response" in entry
+                ),
+                after=logs_before,
+            )
+            observed[kind] = answer_status(log)
+            run.check(
+                observed[kind] in (200, 201, 202), f"the bot answered {kind} with {log.get('response')}"
+            )
+
+    async with run.step("summary card in the team", 25) as observed:
+        shutil.copy2(MINUTES_SAMPLE, folder / MINUTES_SAMPLE.name)
+        _, summary = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, team)
+                and card_of(e["message"]) is not None
+                and group in card_text(card_of(e["message"]))
+            )
+        )
+        observed.update(
+            conversation=summary["actionConversationId"],
+            messageId=summary["message"]["messageId"],
+            card=card_text(card_of(summary["message"]))[:1500],
+        )
+
+    async with run.step("mina in personal chat", 15) as observed:
+        after = len(playground.events)
+        await playground.send(personal, user["id"], "mina")
+        _, listing = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, personal)
+                and any(a.get("verb") == Verb.DONE for a in execute_actions(card_of(e["message"])))
+            ),
+            after=after,
+        )
+        card = card_of(listing["message"])
+        done = [a for a in execute_actions(card) if a.get("verb") == Verb.DONE]
+        item_ids = [(a.get("data") or {}).get("itemId") for a in done]
+        observed.update(
+            messageId=listing["message"]["messageId"], card=card_text(card)[:1500], items=item_ids
+        )
+        run.check(all(isinstance(i, int) for i in item_ids), f"itemId not an integer: {item_ids}")
+        card_id = listing["message"]["messageId"]
+
+    async with run.step("click done", 15) as observed:
+        data = done[0].get("data") or {}
+        item = data["itemId"]
+        status, answer = await playground.invoke(personal, user["id"], card_id, Verb.DONE, data)
+        observed.update(item=item, status=status)
+        run.check(status == 200, f"invoke answered {status}: {answer}")
+        run.check(isinstance(answer, dict) and answer.get("type") == CARD_TYPE, f"invoke body {answer}")
+        observed["answer_card"] = card_text(answer.get("value"))[:1500]
+        _, updated = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "updateMessage"
+                and in_conversation(e, personal)
+                and e["message"].get("messageId") == card_id
+            )
+        )
+        observed["updated_card"] = card_text(card_of(updated["message"]))[:1500]
+
+    async with run.step("item closed in the store", 15) as observed:
+        listed = await asyncio.create_subprocess_exec(
+            str(binary), "items", "--database", database_url,
+            env=env, cwd=run.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await listed.communicate())[0].decode("utf-8", errors="replace")
+        row = [line for line in output.splitlines() if line.split()[:1] == [str(item)]]
+        observed["row"] = row
+        run.check(listed.returncode == 0, f"minutesbot items failed: {output}")
+        run.check(len(row) == 1, f"item {item} not listed:\n{output}")
+        run.check("öppen" not in row[0], f"item {item} is still open: {row[0]}")
+
+
+async def _wait_healthy(run: Run, session: aiohttp.ClientSession, bot: Child, port: int) -> None:
+    while True:
+        run.check_alive(bot)
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+
+
+SCENARIOS: dict[str, Scenario] = {"echo": echo, "minutesbot": minutesbot}
+
+
+async def drive(scenario: str, workdir: Path, deadline: float) -> int:
+    workdir.mkdir(parents=True, exist_ok=True)
+    run = Run(workdir, scenario)
+    extra: dict[str, Any] = {}
+    failure: StepFailed | None = None
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            try:
+                async with asyncio.timeout(deadline):
+                    await SCENARIOS[scenario](run, session, extra)
+            except StepFailed as error:
+                failure = error
+            except TimeoutError:
+                failure = StepFailed(run.steps[-1]["step"] if run.steps else "start", f"deadline {deadline}s")
+            except Exception:
+                failure = StepFailed(run.steps[-1]["step"] if run.steps else "start", traceback.format_exc())
+            finally:
+                playground: Playground | None = extra.pop("playground", None)
+                if playground is not None:
+                    await playground.close()
+                    extra["events"] = summarise_events(playground.events)
+                    extra["playground_log"] = playground.log_lines()
+    finally:
+        await run.stop_children()
+    return 0 if run.write_result(failure, extra) else 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--deadline", type=float, default=50.0)
+    args = parser.parse_args()
+    sys.exit(asyncio.run(drive(args.scenario, args.workdir, args.deadline)))
+
+
+if __name__ == "__main__":
+    main()
