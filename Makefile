@@ -32,8 +32,14 @@ lint: $(BIN)/minutesbot
 typecheck: $(BIN)/minutesbot
 	$(BIN)/mypy minutes workflows store graph bot
 
+# The Microsoft 365 Agents Playground for the end-to-end test (pinned in tests/e2e/package-lock.json).
+E2E_PLAYGROUND := tests/e2e/node_modules/.bin/agentsplayground
+$(E2E_PLAYGROUND): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error; \
+	else echo "npm saknas: end-to-end-testet med Agents Playground hoppas över"; fi
+
 # A throwaway PostgreSQL cluster on 127.0.0.1 for the store tests (Debian's package, installed when missing).
-unit: $(BIN)/minutesbot
+unit: $(BIN)/minutesbot $(E2E_PLAYGROUND)
 	@eval "$$(scripts/postgres-test.sh start)" && trap 'scripts/postgres-test.sh stop' EXIT && $(BIN)/pytest -q
 
 # Extraction quality over all three formats; fails below the regression floor.

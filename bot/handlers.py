@@ -24,6 +24,7 @@ from bot.commands import (
     parse_command,
 )
 from cards.messages import error_card, help_card, notice_card
+from cards.summary import SUMMARY_VIEW
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef
 from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply
@@ -58,14 +59,37 @@ class Handlers:
         if handler is None:
             return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
         outcome = await handler(self, action)
-        if outcome.notify_secretary and outcome.item is not None:
+        if outcome.item is None:
+            # Refused (forged, stale, not allowed) or only shown ('Visa alla'): answer the one who clicked;
+            # the posted card stays as it is for everyone else.
+            return Reply(card=outcome.card, replace_for_everyone=False)
+        if outcome.notify_secretary:
             await self.store.enqueue(
                 SECRETARY_NOTICE,
                 {"group": outcome.item.group, "text": outcome.notify_secretary},
                 conversation_key=None,
                 at=self.clock(),
             )
-        return Reply(card=outcome.card)
+        return Reply(card=await self._refreshed(action, outcome))
+
+    async def _refreshed(self, action: CardAction, outcome: ActionOutcome) -> dict[str, Any]:
+        """The clicked card as it is now: the meeting summary, a command's list re-run, or the item card."""
+        view, key = action.data.get("view"), action.data.get("documentKey")
+        if view == SUMMARY_VIEW and isinstance(key, str):
+            return await self.queries.summary(key) or outcome.card
+        command = parse_command(view) if isinstance(view, str) else None
+        handler = COMMAND_HANDLERS.get(type(command)) if command is not None else None
+        if (
+            command is not None
+            and handler is not None
+            and not isinstance(command, (MarkDone, Undo, Move, IngestNow))
+        ):
+            message = IncomingMessage(str(view), action.sender, action.conversation, action.tenant_id)
+            reply = await handler(self, command, message)
+            cards = [m.card for m in reply.messages if m.card is not None]
+            if cards:
+                return cards[0]
+        return outcome.card
 
     async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
         if not installed:
@@ -192,12 +216,11 @@ async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
 
 async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     key = action.data.get("documentKey")
-    document = await h.store.get_document(key) if isinstance(key, str) else None
-    if document is None:
+    card = await h.queries.summary(key, full=True) if isinstance(key, str) else None
+    if card is None:
         return ActionOutcome(error_card("Protokollet finns inte längre."), "")
-    when = document.meeting_date.isoformat() if document.meeting_date else None
-    card = await h.queries.meeting(when, action.conversation)
-    return ActionOutcome(card, "")
+    # Showing everything changes nothing: answer the one who asked, and keep the posted card short.
+    return ActionOutcome(card, "", item=None)
 
 
 VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]

@@ -350,7 +350,7 @@ class _MinutesBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no
         except Exception:
             logger.exception("on_card_action failed (%s)", action.verb)
             return _invoke_response(200, INVOKE_MESSAGE, ERROR_TEXT)
-        if reply.card is not None and activity.reply_to_id:
+        if reply.card is not None and activity.reply_to_id and reply.replace_for_everyone:
             # The invoke response replaces the card for the one who clicked; this replaces it for everyone.
             replacement = _message_activity(OutboundMessage(card=reply.card))
             replacement.id = activity.reply_to_id

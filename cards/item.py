@@ -127,12 +127,23 @@ def items_list_card(
     today: date,
     empty_text: str,
     max_items: int = 15,
+    refresh: str | None = None,
 ) -> Card:
     """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): items in the order given, each
-    with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many."""
+    with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many.
+    `refresh` (the command that produced the list) rides on each Klar button, so a click re-runs it."""
     visible = [item for item in items if is_visible(item)]
     rows = fit_rows(
-        (item_row(item, people=people, today=today, show_meeting=True) for item in visible),
+        (
+            item_row(
+                item,
+                people=people,
+                today=today,
+                show_meeting=True,
+                context={"view": refresh} if refresh else None,
+            )
+            for item in visible
+        ),
         max_items=max_items,
     )
     body: list[Element] = [text_block(shorten(title, 200), heading=True, size="large", weight="bolder")]

@@ -106,8 +106,12 @@ def item_row(
     people: Mapping[str, Sequence[Mentionable]],
     today: date,
     show_meeting: bool = False,
+    context: Mapping[str, str] | None = None,
 ) -> ItemRow:
-    """Number | text with owners, due date and state | a Klar button while the item is open."""
+    """Number | text with owners, due date and state | a Klar button while the item is open.
+
+    `context` goes into the button's data so that the click can refresh the very card it came from (the
+    meeting summary, a command's list) instead of replacing it with the single item."""
     done = item.status is ItemStatus.DONE
     owners = format_owners(item.owners, people)
     details: list[str] = []
@@ -144,7 +148,7 @@ def item_row(
         {"type": "Column", "width": "stretch", "items": text_items},
     ]
     if item.status is ItemStatus.OPEN and item.id is not None and is_checkable(item):
-        done_button = execute_action(Verb.DONE, "Klar", {"itemId": item.id})
+        done_button = execute_action(Verb.DONE, "Klar", {**(context or {}), "itemId": item.id})
         columns.append(
             {
                 "type": "Column",

@@ -32,6 +32,10 @@ from minutes.records import DocumentRecord, ItemRecord
 DOCUMENT_NAME_LIMIT = 120
 
 
+# The view a click on the summary refreshes: the same summary, with the item checked off.
+SUMMARY_VIEW = "summary"
+
+
 def meeting_summary_card(
     document: DocumentRecord,
     items: Sequence[ItemRecord],
@@ -44,7 +48,10 @@ def meeting_summary_card(
     'Visa alla' button asks the bot for the rest. `people` maps an owner as written to who it means."""
     visible = [item for item in items if is_visible(item)]
     ordered = [item for kind in SECTION_ORDER for item in visible if item.kind is kind]
-    rows = fit_rows((item_row(item, people=people, today=today) for item in ordered), max_items=max_items)
+    context = {"view": SUMMARY_VIEW, "documentKey": document.key}
+    rows = fit_rows(
+        (item_row(item, people=people, today=today, context=context) for item in ordered), max_items=max_items
+    )
 
     meeting = meeting_label(document.group, document.meeting_date)
     body: list[Element] = [

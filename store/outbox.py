@@ -8,6 +8,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+# Claims after which a message still pending is parked instead of claimed again: one whose send kills its
+# worker (a crash, an OOM kill) is never settled, so only its claims count. Above the Deliverer's 8 attempts,
+# so ordinary retries run their course first; Company Communicator dead-letters after 10 deliveries too.
+MAX_CLAIMS = 10
+
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
@@ -17,6 +22,7 @@ class OutboxStatus(StrEnum):
 
 class OutboxKind(StrEnum):
     MEETING_SUMMARY = "meeting_summary"  # payload {"document_key": …}: post the meeting's card
+    NOTICE = "notice"  # payload {"conversation_id": …, "text": …}: a plain text to a saved conversation
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +30,7 @@ class OutboxMessage:
     """One message waiting to be sent (or sent, or parked). `conversation_key` is None when the sender
     decides where it goes (the channel of the document's group). `attempts` counts failed sends;
     `claimed_by` is the worker holding it until `claimed_until`, and on a sent or parked message the last
-    worker that held it."""
+    worker that held it; `claims` counts every claim (settled or not)."""
 
     id: int
     created_at: datetime
@@ -39,6 +45,7 @@ class OutboxMessage:
     claimed_until: datetime | None = None
     sent_at: datetime | None = None
     parked_at: datetime | None = None
+    claims: int = 0
 
 
 def message_values(
@@ -78,4 +85,5 @@ def message_from_row(row: Mapping[Any, Any]) -> OutboxMessage:
         claimed_until=row["claimed_until"],
         sent_at=row["sent_at"],
         parked_at=row["parked_at"],
+        claims=row.get("claims", 0),  # a row made without the column (before revision 0003): no claims
     )

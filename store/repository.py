@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -29,6 +29,7 @@ from minutes.records import (
     RosterEntry,
 )
 from store.outbox import (
+    MAX_CLAIMS,
     OutboxMessage,
     OutboxStatus,
     meeting_summary_values,
@@ -63,9 +64,11 @@ from store.tables import (
     documents,
     item_owners,
     items,
+    job_leases,
     outbox,
     posted_cards,
     roster,
+    sent_reminders,
     source_cursors,
 )
 
@@ -96,7 +99,7 @@ def _utc_now() -> datetime:
 
 class SqlStore:
     """The store of ingested minutes. Satisfies the Protocols of workflows.ports (IngestStore, ItemQueries,
-    RosterStore, ChatStore, OutboxStore).
+    RosterStore, ChatStore, OutboxStore), the reminder ledger and the scheduler's job leases.
 
     Every write is one transaction behind one asyncio.Lock: SQLite allows a single writer anyway, and
     PostgreSQL runs the same code (rows are also locked, so several instances serialise per document)."""
@@ -132,16 +135,13 @@ class SqlStore:
 
     async def get_document(self, key: str) -> DocumentRecord | None:
         async with self._read() as connection:
-            row = (
-                (await connection.execute(select(documents).where(documents.c.key == key))).mappings().first()
-            )
+            row = (await connection.execute(_SELECT_DOCUMENT, {"b_key": key})).mappings().first()
         return document_from_row(row) if row else None
 
     async def items_of_document(self, document_key: str) -> list[ItemRecord]:
         """Every item of the document, withdrawn ones included, in the order they were added."""
-        return await self._select_items(
-            select(items).where(items.c.document_key == document_key).order_by(items.c.id)
-        )
+        async with self._read() as connection:
+            return await _fetch_items(connection, _ITEMS_OF_DOCUMENT, {"b_document_key": document_key})
 
     async def get_item(self, item_id: int) -> ItemRecord | None:
         found = await self._select_items(select(items).where(items.c.id == item_id))
@@ -163,45 +163,55 @@ class SqlStore:
             await _check_current(connection, document.key, changes)
             values = document_values(document)
             document_changed = stored is None or document_differs(stored, values)
-            if document_changed or changes.changed:
+            writing = document_changed or changes.changed
+            # Batched: a handful of statements per document however many items change (tests/store count
+            # them). The audit entries keep the order of one change at a time: updated, withdrawn, added.
+            owners: dict[int, Sequence[str]] = {}
+            entries: list[dict[str, Any]] = []
+            if writing:
                 if stored is None:
                     await connection.execute(
-                        insert(documents).values(key=document.key, created_at=at, updated_at=at, **values)
+                        _INSERT_DOCUMENT, {"key": document.key, "created_at": at, "updated_at": at, **values}
                     )
                 elif document_changed:
                     await connection.execute(
-                        update(documents)
-                        .where(documents.c.key == document.key)
-                        .values(updated_at=at, **values)
+                        _UPDATE_DOCUMENT, {"b_key": document.key, "updated_at": at, **values}
                     )
-                for old, new in changes.updated:
-                    await _update_item(connection, old, new, at=at, origin=origin)
-                for record in changes.withdrawn:
-                    await _withdraw_item(connection, record.key, at=at, origin=origin)
-                for record in changes.added:
-                    await _add_item(connection, record, at=at, origin=origin)
-                await _audit(
-                    connection,
-                    at=at,
-                    actor=INGEST_ACTOR,
-                    action="document.ingested",
-                    subject=document.key,
-                    origin=origin,
-                    detail=(
-                        f"version={document.version} added={len(changes.added)} "
-                        f"updated={len(changes.updated)} withdrawn={len(changes.withdrawn)}"
-                    ),
+                entries += await _update_items(connection, changes.updated, owners, at=at, origin=origin)
+                entries += await _withdraw_items(
+                    connection, [record.key for record in changes.withdrawn], at=at, origin=origin
                 )
-                if changes.changed:
+                if changes.added:
+                    # Executed row after row in this order (no RETURNING, so no multi-row VALUES whose ids
+                    # the database may hand out in another order): ids follow the order of `added`.
                     await connection.execute(
-                        insert(outbox).values(meeting_summary_values(document.key, at=at))
+                        _INSERT_ITEM, [_new_item_values(record, at=at) for record in changes.added]
                     )
-            live = await _fetch_items(
-                connection,
-                select(items)
-                .where(items.c.document_key == document.key, items.c.status != _WITHDRAWN)
-                .order_by(items.c.id),
-            )
+            live = await _fetch_items(connection, _LIVE_ITEMS, {"b_document_key": document.key})
+            if writing:
+                # The added items are live items of this document: their ids are in `live`.
+                ids = {stored_item.key: stored_item.id for stored_item in live}
+                for record in changes.added:
+                    item_id = ids[record.key]
+                    assert item_id is not None
+                    owners[item_id] = record.owners
+                    entries.append(
+                        _ingest_audit("item.added", record.key, f"#{item_id}", at=at, origin=origin)
+                    )
+                entries.append(
+                    _ingest_audit(
+                        "document.ingested",
+                        document.key,
+                        f"version={document.version} added={len(changes.added)} "
+                        f"updated={len(changes.updated)} withdrawn={len(changes.withdrawn)}",
+                        at=at,
+                        origin=origin,
+                    )
+                )
+                await _insert_owners(connection, owners)
+                await connection.execute(_INSERT_AUDIT, entries)
+                if changes.changed:
+                    await connection.execute(_INSERT_OUTBOX, meeting_summary_values(document.key, at=at))
         logger.debug(
             "saved %s: %d added, %d updated, %d withdrawn",
             document.key,
@@ -226,20 +236,15 @@ class SqlStore:
             values = failed_document_values(ref, reason)
             if stored is None:
                 await connection.execute(
-                    insert(documents).values(key=ref.key, created_at=at, updated_at=at, **values)
+                    _INSERT_DOCUMENT, {"key": ref.key, "created_at": at, "updated_at": at, **values}
                 )
             else:
-                await connection.execute(
-                    update(documents).where(documents.c.key == ref.key).values(updated_at=at, **values)
-                )
-            await _audit(
-                connection,
-                at=at,
-                actor=INGEST_ACTOR,
-                action="document.failed",
-                subject=ref.key,
-                origin=origin,
-                detail=f"version={ref.version} reason={reason}",
+                await connection.execute(_UPDATE_DOCUMENT, {"b_key": ref.key, "updated_at": at, **values})
+            await connection.execute(
+                _INSERT_AUDIT,
+                _ingest_audit(
+                    "document.failed", ref.key, f"version={ref.version} reason={reason}", at=at, origin=origin
+                ),
             )
         return True
 
@@ -252,28 +257,19 @@ class SqlStore:
             if stored is None or stored["status"] == "deleted":
                 return []
             await connection.execute(
-                update(documents).where(documents.c.key == ref.key).values(status="deleted", updated_at=at)
+                _UPDATE_DOCUMENT, {"b_key": ref.key, "status": "deleted", "updated_at": at}
             )
-            live_keys = (
-                await connection.scalars(
-                    select(items.c.key)
-                    .where(items.c.document_key == ref.key, items.c.status != _WITHDRAWN)
-                    .order_by(items.c.id)
-                )
-            ).all()
-            for key in live_keys:
-                await _withdraw_item(connection, key, at=at, origin=origin, detail="document deleted")
-            await _audit(
-                connection,
-                at=at,
-                actor=INGEST_ACTOR,
-                action="document.deleted",
-                subject=ref.key,
-                origin=origin,
+            live_keys = list(
+                (await connection.scalars(_LIVE_KEYS_IN_ORDER, {"b_document_key": ref.key})).all()
             )
-            return await _fetch_items(
-                connection, select(items).where(items.c.key.in_(live_keys)).order_by(items.c.id)
+            entries = await _withdraw_items(
+                connection, live_keys, at=at, origin=origin, detail="document deleted"
             )
+            entries.append(_ingest_audit("document.deleted", ref.key, "", at=at, origin=origin))
+            await connection.execute(_INSERT_AUDIT, entries)
+            if not live_keys:
+                return []
+            return await _fetch_items(connection, _ITEMS_BY_KEY, {"b_keys": live_keys})
 
     async def set_status(
         self, item_id: int, status: ItemStatus, *, by: str, at: datetime, origin: str
@@ -601,20 +597,24 @@ class SqlStore:
         return message_id
 
     async def claim_outbox(
-        self, worker: str, *, now: datetime, lease: timedelta, limit: int
+        self, worker: str, *, now: datetime, lease: timedelta, limit: int, max_claims: int = MAX_CLAIMS
     ) -> list[OutboxMessage]:
         """Claim up to `limit` pending messages due by `now` that no live lease holds, for `worker` until
         now + lease; oldest due first. Several workers never get the same message while a lease lasts: on
         PostgreSQL the rows are selected FOR UPDATE SKIP LOCKED (a concurrent claim passes them over, and
         one that waited re-reads the claim), on SQLite the write lock taken at BEGIN makes the claim one
-        step. A worker that dies loses its messages to the next claim once the lease runs out."""
+        step. A worker that dies loses its messages to the next claim once the lease runs out.
+
+        Every claim counts (`claims`). A message claimed `max_claims` times already and still pending is
+        parked instead: its sends keep killing their workers, or it would have been settled by now. So a
+        claim may return fewer than `limit` messages although more were due."""
         if lease <= timedelta(0):
             raise ValueError("the lease must be positive")
         if limit <= 0:
             return []
         async with self._write() as connection:
             claimable = (
-                select(outbox.c.id)
+                select(outbox.c.id, outbox.c.claims)
                 .where(
                     outbox.c.status == _PENDING,
                     outbox.c.next_attempt_at <= now,
@@ -624,14 +624,32 @@ class SqlStore:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
-            ids = (await connection.scalars(claimable)).all()
+            candidates = (await connection.execute(claimable)).all()
+            exhausted = [row.id for row in candidates if row.claims >= max_claims]
+            ids = [row.id for row in candidates if row.claims < max_claims]
+            if exhausted:
+                await connection.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_(exhausted))
+                    .values(
+                        status=OutboxStatus.PARKED.value,
+                        parked_at=now,
+                        last_error=f"parkerat efter {max_claims} hämtningar utan besked: sändningen "
+                        "verkar krascha sändaren",
+                        claimed_until=None,
+                    )
+                )
+                for message_id in exhausted:
+                    logger.warning(
+                        "outbox message %d parked: claimed %d times, never settled", message_id, max_claims
+                    )
             if not ids:
                 return []
             rows = (
                 await connection.execute(
                     update(outbox)
                     .where(outbox.c.id.in_(ids))
-                    .values(claimed_by=worker, claimed_until=now + lease)
+                    .values(claimed_by=worker, claimed_until=now + lease, claims=outbox.c.claims + 1)
                     .returning(*outbox.c)
                 )
             ).mappings()
@@ -706,6 +724,56 @@ class SqlStore:
             # Another worker got there after this one's lease ran out, or the id is wrong: nothing to undo.
             logger.warning("outbox message %d not %s: unknown, or not in a state for it", message_id, outcome)
 
+    # -- job leases and sent reminders ------------------------------------------------------------------
+
+    async def acquire_job_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease `name` for `holder` until now + ttl; True when `holder` holds it now.
+        One holder at a time: another holder's lease is taken over only once it ran out (until <= now).
+        One statement (INSERT … ON CONFLICT DO UPDATE … WHERE), so concurrent acquirers on PostgreSQL
+        serialise on the row and exactly one of them wins; SQLite's write lock does the same."""
+        if ttl <= timedelta(0):
+            raise ValueError("the lease must be positive")
+        async with self._write() as connection:
+            statement = _dialect_insert(connection)(job_leases).values(
+                name=name, holder=holder, until=now + ttl
+            )
+            taken = await connection.scalar(
+                statement.on_conflict_do_update(
+                    index_elements=["name"],
+                    set_={"holder": statement.excluded.holder, "until": statement.excluded.until},
+                    where=or_(job_leases.c.holder == holder, job_leases.c.until <= now),
+                ).returning(job_leases.c.name)
+            )
+        return taken is not None
+
+    async def release_job_lease(self, name: str, holder: str) -> None:
+        """Give the lease up, if `holder` holds it; anyone may take it at once then. Another holder's lease
+        is left alone."""
+        async with self._write() as connection:
+            await connection.execute(
+                delete(job_leases).where(job_leases.c.name == name, job_leases.c.holder == holder)
+            )
+
+    async def job_lease_holder(self, name: str, *, now: datetime) -> str | None:
+        """Who holds the lease `name` at `now`; None when no one does (never taken, released, or run out)."""
+        async with self._read() as connection:
+            holder: str | None = await connection.scalar(
+                select(job_leases.c.holder).where(job_leases.c.name == name, job_leases.c.until > now)
+            )
+        return holder
+
+    async def claim_reminder(self, key: str, *, at: datetime) -> bool:
+        """Record that the reminder `key` is being sent at `at`: True for the first claimer ever, False for
+        every later one (another instance, a restart, a second tick). INSERT … ON CONFLICT DO NOTHING."""
+        async with self._write() as connection:
+            inserted = await connection.scalar(
+                _dialect_insert(connection)(sent_reminders)
+                .values(key=key, at=at)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(sent_reminders.c.key)
+            )
+        return inserted is not None
+
     # -- roster ---------------------------------------------------------------------------------------------
 
     async def save_roster(self, group: str, entries: Sequence[RosterEntry]) -> None:
@@ -760,14 +828,58 @@ class SqlStore:
         return [posted_card_from_row(row) for row in rows]
 
 
-async def _fetch_items(connection: AsyncConnection, query: Select[Any]) -> list[ItemRecord]:
-    return [item_from_row(row) for row in (await connection.execute(query)).mappings().all()]
+# The statements of ingestion, built once: SQLAlchemy caches a statement's compiled form under its structure,
+# and one built anew for every call pays for working out that structure each time. Parameters are named b_…
+# so that no name is also a column that an UPDATE's SET takes from the parameters.
+_SELECT_DOCUMENT = select(documents).where(documents.c.key == bindparam("b_key"))
+_LOCK_DOCUMENT = _SELECT_DOCUMENT.with_for_update()
+_INSERT_DOCUMENT = insert(documents)
+_UPDATE_DOCUMENT = update(documents).where(documents.c.key == bindparam("b_key"))
+_ITEMS_OF_DOCUMENT = (
+    select(items).where(items.c.document_key == bindparam("b_document_key")).order_by(items.c.id)
+)
+_LIVE_ITEMS = (
+    select(items)
+    .where(items.c.document_key == bindparam("b_document_key"), items.c.status != _WITHDRAWN)
+    .order_by(items.c.id)
+)
+_LIVE_KEYS = select(items.c.key).where(
+    items.c.document_key == bindparam("b_document_key"), items.c.status != _WITHDRAWN
+)
+_LIVE_KEYS_IN_ORDER = _LIVE_KEYS.order_by(items.c.id)
+_TAKEN_KEYS = select(items.c.key).where(items.c.key.in_(bindparam("b_keys", expanding=True)))
+_ITEMS_BY_KEY = select(items).where(items.c.key.in_(bindparam("b_keys", expanding=True))).order_by(items.c.id)
+# The rows that updated items name, locked (FOR UPDATE) until the transaction ends.
+_LOCK_ITEM_STATES = (
+    select(items.c.key, items.c.id, items.c.status)
+    .where(items.c.key.in_(bindparam("b_keys", expanding=True)))
+    .with_for_update()
+)
+_INSERT_ITEM = insert(items)
+_UPDATE_ITEM = update(items).where(items.c.id == bindparam("b_id"))
+_WITHDRAW_ITEMS = (
+    update(items)
+    .where(items.c.key.in_(bindparam("b_keys", expanding=True)), items.c.status != _WITHDRAWN)
+    .values(
+        status=_WITHDRAWN, changed_by=INGEST_ACTOR, changed_at=bindparam("b_at"), updated_at=bindparam("b_at")
+    )
+    .returning(items.c.id, items.c.key)
+)
+_DELETE_OWNERS = delete(item_owners).where(item_owners.c.item_id.in_(bindparam("b_ids", expanding=True)))
+_INSERT_OWNERS = insert(item_owners)
+_INSERT_AUDIT = insert(audit_log)
+_INSERT_OUTBOX = insert(outbox)
+
+
+async def _fetch_items(
+    connection: AsyncConnection, query: Select[Any], parameters: Mapping[str, Any] | None = None
+) -> list[ItemRecord]:
+    return [item_from_row(row) for row in (await connection.execute(query, parameters)).mappings().all()]
 
 
 async def _lock_document(connection: AsyncConnection, key: str) -> RowMapping | None:
     """The document's row, locked until the transaction ends (FOR UPDATE; SQLite's write lock covers it)."""
-    query = select(documents).where(documents.c.key == key).with_for_update()
-    return (await connection.execute(query)).mappings().first()
+    return (await connection.execute(_LOCK_DOCUMENT, {"b_key": key})).mappings().first()
 
 
 def _check_items_belong(document_key: str, changes: Reconciliation) -> None:
@@ -785,13 +897,7 @@ def _check_items_belong(document_key: str, changes: Reconciliation) -> None:
 async def _check_current(connection: AsyncConnection, document_key: str, changes: Reconciliation) -> None:
     """`changes` must have been made from the document's items as stored now: the same live items, the
     revived ones still withdrawn (checked as they are updated) and no added key taken."""
-    stored_live = set(
-        (
-            await connection.scalars(
-                select(items.c.key).where(items.c.document_key == document_key, items.c.status != _WITHDRAWN)
-            )
-        ).all()
-    )
+    stored_live = set((await connection.scalars(_LIVE_KEYS, {"b_document_key": document_key})).all())
     reconciled_live = {old.key for old, _ in changes.updated if old.status is not ItemStatus.WITHDRAWN}
     reconciled_live.update(record.key for record in (*changes.unchanged, *changes.withdrawn))
     if stored_live != reconciled_live:
@@ -801,7 +907,7 @@ async def _check_current(connection: AsyncConnection, document_key: str, changes
         )
     added_keys = [record.key for record in changes.added]
     if added_keys:
-        taken = (await connection.scalars(select(items.c.key).where(items.c.key.in_(added_keys)))).all()
+        taken = (await connection.scalars(_TAKEN_KEYS, {"b_keys": added_keys})).all()
         if taken:
             raise StaleReconciliation(f"{document_key}: {len(taken)} added items exist already")
 
@@ -813,93 +919,106 @@ def _due_label(item: ItemRecord) -> str:
     return item.due_relative.value if item.due_relative is not None else "-"
 
 
-async def _add_item(connection: AsyncConnection, record: ItemRecord, *, at: datetime, origin: str) -> None:
-    item_id: int = (
-        await connection.execute(
-            insert(items)
-            .values(
-                key=record.key,
-                document_key=record.document_key,
-                status=ItemStatus.OPEN.value,
-                created_at=at,
-                updated_at=at,
-                **item_content_values(record),
+def _new_item_values(record: ItemRecord, *, at: datetime) -> dict[str, Any]:
+    return {
+        "key": record.key,
+        "document_key": record.document_key,
+        "status": _OPEN,
+        "created_at": at,
+        "updated_at": at,
+        **item_content_values(record),
+    }
+
+
+def _ingest_audit(action: str, subject: str, detail: str, *, at: datetime, origin: str) -> dict[str, Any]:
+    return audit_values(
+        at=at, actor=INGEST_ACTOR, action=action, subject=subject, origin=origin, detail=detail
+    )
+
+
+async def _update_items(
+    connection: AsyncConnection,
+    pairs: Sequence[tuple[ItemRecord, ItemRecord]],
+    owners: dict[int, Sequence[str]],
+    *,
+    at: datetime,
+    origin: str,
+) -> list[dict[str, Any]]:
+    """New content for live items, their status kept; withdrawn items whose rows came back, reopened. Their
+    owner rows are deleted and their new owners put in `owners` (by id) for the caller to insert. Returns
+    the audit entries, one per pair in order.
+
+    Written as if each pair were one `UPDATE … WHERE key = … AND status …` in turn: StaleReconciliation
+    when a pair's item is not (or no longer) in the state it was reconciled from, and an item named twice
+    ends up as the last pair says (reopened if any pair revived it)."""
+    if not pairs:
+        return []
+    keys = list(dict.fromkeys(old.key for old, _ in pairs))
+    current = {
+        row.key: (row.id, row.status) for row in await connection.execute(_LOCK_ITEM_STATES, {"b_keys": keys})
+    }
+    final: dict[int, dict[str, Any]] = {}
+    revived: set[int] = set()
+    entries: list[dict[str, Any]] = []
+    for old, new in pairs:
+        reviving = old.status is ItemStatus.WITHDRAWN
+        found = current.get(old.key)
+        if found is None or (found[1] == _WITHDRAWN) != reviving:
+            state = "live" if reviving else "withdrawn"
+            raise StaleReconciliation(f"{old.document_key}: an updated item is {state} by now")
+        item_id: int = found[0]
+        if reviving:
+            current[old.key] = (item_id, _OPEN)
+            revived.add(item_id)
+        final[item_id] = {"b_id": item_id, "updated_at": at, **item_content_values(new)}
+        owners[item_id] = new.owners
+        fields = ", ".join(changed_item_fields(old, new))
+        detail = f"#{item_id} restored" if reviving else f"#{item_id}"
+        entries.append(
+            _ingest_audit(
+                "item.updated", old.key, f"{detail}: {fields}" if fields else detail, at=at, origin=origin
             )
-            .returning(items.c.id)
         )
-    ).scalar_one()
-    await _replace_owners(connection, item_id, record.owners)
-    await _audit(
-        connection,
-        at=at,
-        actor=INGEST_ACTOR,
-        action="item.added",
-        subject=record.key,
-        origin=origin,
-        detail=f"#{item_id}",
-    )
+    kept = [values for item_id, values in final.items() if item_id not in revived]
+    reopened = [
+        {**values, "status": _OPEN, "changed_by": INGEST_ACTOR, "changed_at": at}
+        for item_id, values in final.items()
+        if item_id in revived
+    ]
+    for parameters in (kept, reopened):
+        if parameters:
+            await connection.execute(_UPDATE_ITEM, parameters)
+    await connection.execute(_DELETE_OWNERS, {"b_ids": list(final)})
+    return entries
 
 
-async def _update_item(
-    connection: AsyncConnection, old: ItemRecord, new: ItemRecord, *, at: datetime, origin: str
-) -> None:
-    """New content for a live item, its status kept; or a withdrawn item whose row came back, reopened."""
-    reviving = old.status is ItemStatus.WITHDRAWN
-    statement = update(items).where(items.c.key == old.key).values(updated_at=at, **item_content_values(new))
-    if reviving:
-        statement = statement.where(items.c.status == _WITHDRAWN).values(
-            status=ItemStatus.OPEN.value, changed_by=INGEST_ACTOR, changed_at=at
-        )
-    else:
-        statement = statement.where(items.c.status != _WITHDRAWN)
-    item_id = (await connection.execute(statement.returning(items.c.id))).scalar_one_or_none()
-    if item_id is None:
-        state = "live" if reviving else "withdrawn"
-        raise StaleReconciliation(f"{old.document_key}: an updated item is {state} by now")
-    await _replace_owners(connection, item_id, new.owners)
-    fields = ", ".join(changed_item_fields(old, new))
-    detail = f"#{item_id} restored" if reviving else f"#{item_id}"
-    await _audit(
-        connection,
-        at=at,
-        actor=INGEST_ACTOR,
-        action="item.updated",
-        subject=old.key,
-        origin=origin,
-        detail=f"{detail}: {fields}" if fields else detail,
-    )
+async def _withdraw_items(
+    connection: AsyncConnection, keys: Sequence[str], *, at: datetime, origin: str, detail: str = ""
+) -> list[dict[str, Any]]:
+    """Withdraw the items of `keys` that are live; the audit entries of those withdrawn, in `keys` order."""
+    if not keys:
+        return []
+    rows = await connection.execute(_WITHDRAW_ITEMS, {"b_keys": list(dict.fromkeys(keys)), "b_at": at})
+    withdrawn: dict[str, int] = {row.key: row.id for row in rows}
+    entries: list[dict[str, Any]] = []
+    for key in keys:
+        item_id = withdrawn.pop(key, None)
+        if item_id is not None:
+            entries.append(
+                _ingest_audit("item.withdrawn", key, f"#{item_id} {detail}".strip(), at=at, origin=origin)
+            )
+    return entries
 
 
-async def _withdraw_item(
-    connection: AsyncConnection, key: str, *, at: datetime, origin: str, detail: str = ""
-) -> None:
-    item_id = (
-        await connection.execute(
-            update(items)
-            .where(items.c.key == key, items.c.status != _WITHDRAWN)
-            .values(status=_WITHDRAWN, changed_by=INGEST_ACTOR, changed_at=at, updated_at=at)
-            .returning(items.c.id)
-        )
-    ).scalar_one_or_none()
-    if item_id is not None:
-        await _audit(
-            connection,
-            at=at,
-            actor=INGEST_ACTOR,
-            action="item.withdrawn",
-            subject=key,
-            origin=origin,
-            detail=f"#{item_id} {detail}".strip(),
-        )
-
-
-async def _replace_owners(connection: AsyncConnection, item_id: int, owners: Sequence[str]) -> None:
-    await connection.execute(delete(item_owners).where(item_owners.c.item_id == item_id))
-    keys = owner_keys(owners)
-    if keys:
-        await connection.execute(
-            insert(item_owners), [{"item_id": item_id, "owner_key": key} for key in keys]
-        )
+async def _insert_owners(connection: AsyncConnection, owners: Mapping[int, Sequence[str]]) -> None:
+    """The item_owners rows of items that have none now (added, or theirs deleted)."""
+    rows = [
+        {"item_id": item_id, "owner_key": key}
+        for item_id, names in owners.items()
+        for key in owner_keys(names)
+    ]
+    if rows:
+        await connection.execute(_INSERT_OWNERS, rows)
 
 
 async def _audit(
@@ -913,9 +1032,8 @@ async def _audit(
     detail: str = "",
 ) -> None:
     await connection.execute(
-        insert(audit_log).values(
-            audit_values(at=at, actor=actor, action=action, subject=subject, origin=origin, detail=detail)
-        )
+        _INSERT_AUDIT,
+        audit_values(at=at, actor=actor, action=action, subject=subject, origin=origin, detail=detail),
     )
 
 

@@ -182,6 +182,9 @@ outbox = Table(
     Column("claimed_until", UtcDateTime),
     Column("sent_at", UtcDateTime),
     Column("parked_at", UtcDateTime),  # revision 0002
+    # Revision 0003: how often the message was claimed. A message whose send kills its worker is never
+    # settled, so its attempts stay put while its claims grow; claim_outbox parks it past a limit.
+    Column("claims", Integer, nullable=False, server_default="0"),
     CheckConstraint("status IN ('pending', 'sent', 'parked')", name="status"),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
     sqlite_autoincrement=True,
@@ -217,6 +220,25 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Index("ix_audit_log_subject", "subject"),
     sqlite_autoincrement=True,
+)
+
+# Revision 0003: who runs a scheduled job's slot ('digest.weekly:2024-W36:FLG'). One holder at a time; a
+# lease past `until` may be taken over. A slot's lease is kept after the run, so no other instance runs it too.
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(300), primary_key=True),
+    Column("holder", String(200), nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+)
+
+# Revision 0003: reminders sent, by the reminder workflow's key: the first claimer of a key sends it, and no
+# one ever again (a restart, or a second instance, finds the key taken).
+sent_reminders = Table(
+    "sent_reminders",
+    metadata,
+    Column("key", String(500), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
 )
 
 source_cursors = Table(

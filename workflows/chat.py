@@ -66,6 +66,8 @@ class Reply:
 
     messages: tuple[OutboundMessage, ...] = ()
     card: dict[str, Any] | None = None
+    # False when the card answers only the one who clicked (a refusal, an error): the posted card stays.
+    replace_for_everyone: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 

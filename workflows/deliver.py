@@ -1,25 +1,30 @@
-"""Deliver the outbox: meeting summaries to their group's channels (updating a posted card in place) and
-notices to people. A message is marked sent only after it was sent; failures retry, then park."""
+"""Deliver the outbox: meeting summaries to their group's channels (updating a posted card in place), notices
+to people and to saved conversations. Marked sent only once sent; failures retry, then park. Does I/O."""
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
 from minutes.records import ConversationType, ConvRef, ItemStatus
+from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
+from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
+from workflows.remind import REMINDER, ReminderMessage, reminder_card_for
 
 logger = logging.getLogger(__name__)
 
 MEETING_SUMMARY = "meeting_summary"
 SECRETARY_NOTICE = "secretary_notice"
+NOTICE = "notice"
 SUMMARY_CARD = "meeting_summary"
 LEASE = timedelta(minutes=5)
 SECRETARY_ROLE = "sekreterare"
@@ -46,6 +51,12 @@ class Deliverer:
                     await self._meeting_summary(str(message.payload["document_key"]))
                 elif message.kind == SECRETARY_NOTICE:
                     await self._secretary_notice(message.payload.get("group"), str(message.payload["text"]))
+                elif message.kind == REMINDER:
+                    await self._reminder(message.payload)
+                elif message.kind == NOTICE:
+                    await self._notice(str(message.payload["conversation_id"]), str(message.payload["text"]))
+                elif message.kind in (DIGEST, AGENDA):
+                    await self._group_card(message.kind, message.payload)
                 else:
                     raise Undeliverable(f"okänd meddelandetyp {message.kind}")
             except Undeliverable as error:
@@ -99,6 +110,12 @@ class Deliverer:
             )
         logger.info("meeting summary %s delivered to %d channels", document_key, len(channels))
 
+    async def _notice(self, conversation_id: str, text: str) -> None:
+        conversation = await self.store.conversation(conversation_id)
+        if conversation is None:
+            raise Undeliverable("konversationen är okänd för boten")
+        await self.sender.send(conversation, OutboundMessage(text=text))
+
     async def _secretary_notice(self, group: object, text: str) -> None:
         roster = await self.store.roster(str(group)) if group else []
         secretaries = [e for e in roster if SECRETARY_ROLE in e.roles and e.aad_object_id]
@@ -108,6 +125,48 @@ class Deliverer:
             assert secretary.aad_object_id is not None
             conversation = await self._personal_chat(secretary.aad_object_id, secretary.name)
             await self.sender.send(conversation, OutboundMessage(card=notice_card("Inte min punkt", text)))
+
+    async def _reminder(self, payload: Mapping[str, Any]) -> None:
+        """A person's reminder (workflows/remind.py), to their personal chat; nothing once all is done."""
+        reminder = ReminderMessage.from_payload(payload)
+        if reminder is None:
+            raise Undeliverable("påminnelsen saknar mottagare eller punkter")
+        card = await reminder_card_for(self.store, reminder, now=self.clock())
+        if card is not None:
+            conversation = await self._personal_chat(reminder.user_aad_id, reminder.name)
+            await self.sender.send(conversation, OutboundMessage(card=card))
+
+    # -- the weekly digest and the follow-up agenda (workflows/digest.py, workflows/agenda.py) --------------
+
+    async def _group_card(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """A group's digest or agenda card to its channels and, for a personal digest, each owner's card to
+        their own chat; a card of the same (kind, subject) posted there already is updated in place. Parked
+        when it can go nowhere, which also keeps its enqueue_once from queuing it again."""
+        build = digest_post if kind == DIGEST else agenda_post
+        try:
+            post = await build(self.store, payload, today=self.clock().date())
+        except Unpostable as error:
+            raise Undeliverable(error.message) from error
+        targets = [
+            (channel, post.card)
+            for channel in await self.store.conversations(conversation_type=ConversationType.CHANNEL)
+            if post.reaches(channel.group)
+        ]
+        for person in post.personal:
+            targets.append((await self._personal_chat(person.aad_object_id, person.name), person.card))
+        if not targets:
+            raise Undeliverable("ingen kanal för gruppen och ingen att skicka till")
+        posted = {p.conversation_id: p.activity_id for p in await self.store.posted_cards(kind, post.subject)}
+        for conversation, card in targets:
+            message = OutboundMessage(card=card)
+            if conversation.conversation_id in posted:
+                await self.sender.update(conversation, posted[conversation.conversation_id], message)
+                continue
+            sent = await self.sender.send(conversation, message)
+            await self.store.record_posted_card(
+                kind, post.subject, conversation.conversation_id, sent.activity_id, at=self.clock()
+            )
+        logger.info("%s %s delivered to %d conversations", kind, post.subject, len(targets))
 
     async def _personal_chat(self, aad_object_id: str, name: str) -> ConvRef:
         for conversation in await self.store.conversations(conversation_type=ConversationType.PERSONAL):

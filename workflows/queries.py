@@ -38,14 +38,14 @@ class Queries:
         items = [
             i for i in open_items if set(i.owners) & (names | {"ALLA"}) and (not groups or i.group in groups)
         ]
-        return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!")
+        return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!", "mina")
 
     async def open_items(self, person: str | None, where: ConvRef) -> dict[str, Any]:
         groups = await self._groups(where)
         items = await self.store.list_items(open_only=True, owner=person)
         items = [i for i in items if not groups or i.group in groups]
         title = f"Öppna punkter för {person}" if person else "Öppna punkter"
-        return await self._list(title, items, "Inga öppna punkter.")
+        return await self._list(title, items, "Inga öppna punkter.", f"öppna {person}" if person else "öppna")
 
     async def decisions(self, search: str | None, where: ConvRef) -> dict[str, Any]:
         groups = await self._groups(where)
@@ -74,7 +74,9 @@ class Queries:
 
     async def follow_ups(self, where: ConvRef) -> dict[str, Any]:
         items = await self.store.follow_up_items(where.group)
-        return await self._list("Uppföljning till nästa möte", items, "Inget återkommer till nästa möte.")
+        return await self._list(
+            "Uppföljning till nästa möte", items, "Inget återkommer till nästa möte.", "uppföljning"
+        )
 
     async def this_week(self, where: ConvRef) -> dict[str, Any]:
         today = self.clock().date()
@@ -91,9 +93,28 @@ class Queries:
         group = conversation.group if conversation else where.group
         return {group} if group else set()
 
-    async def _list(self, title: str, items: Sequence[ItemRecord], empty: str) -> dict[str, Any]:
+    async def summary(self, document_key: str, *, full: bool = False) -> dict[str, Any] | None:
+        """A meeting's card as posted (or in full, for 'Visa alla'); None when the document is gone."""
+        document = await self.store.get_document(document_key)
+        if document is None:
+            return None
+        items = [
+            i
+            for i in await self.store.items_of_document(document.key)
+            if i.status is not ItemStatus.WITHDRAWN
+        ]
         people = await people_of(items, self.store)
-        return items_list_card(title, items, people=people, today=self.clock().date(), empty_text=empty)
+        today = self.clock().date()
+        if full:
+            return meeting_summary_card(document, items, people=people, today=today, max_items=len(items))
+        return meeting_summary_card(document, items, people=people, today=today)
+
+    async def _list(
+        self, title: str, items: Sequence[ItemRecord], empty: str, refresh: str | None = None
+    ) -> dict[str, Any]:
+        people = await people_of(items, self.store)
+        today = self.clock().date()
+        return items_list_card(title, items, people=people, today=today, empty_text=empty, refresh=refresh)
 
 
 def _day(text: str, today: date) -> date | None:

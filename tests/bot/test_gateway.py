@@ -388,6 +388,15 @@ async def test_a_card_click_answers_with_the_new_card_and_replaces_it_for_everyo
     assert (update.body or {})["attachments"][0]["content"] == DONE_CARD
 
 
+async def test_a_refused_click_answers_only_the_clicker(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
+    handlers.reply = Reply(card=DONE_CARD, replace_for_everyone=False)
+    response = await post(client, invoke(connector), signing_key)
+    assert response.status == 200 and (await response.json())["value"] == DONE_CARD
+    assert not connector.accepted("update")  # the posted card stays as it is for everyone else
+
+
 async def test_a_card_click_still_answers_when_posting_for_everyone_fails(
     client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:

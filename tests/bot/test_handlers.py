@@ -97,3 +97,31 @@ async def test_installation_stores_the_conversation(store: SqlStore) -> None:
     reply = await handlers(store).on_conversation(CHANNEL, installed=True)
     assert "hjälp" in said(reply)
     assert await store.conversation(CHANNEL.conversation_id) is not None
+
+
+async def test_a_click_on_the_summary_refreshes_the_summary(store: SqlStore, tmp_path: Path) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    data = {"itemId": item.id, "view": "summary", "documentKey": key}
+    reply = await handlers(store).on_card_action(
+        CardAction(Verb.DONE, data, ANNIKA, CHANNEL, "tenant", "a-1")
+    )
+    assert reply.replace_for_everyone and "Protokoll FLG" in said(reply.card)
+
+
+async def test_a_click_on_a_list_re_runs_its_command(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    data = {"itemId": item.id, "view": "mina"}
+    reply = await handlers(store).on_card_action(
+        CardAction(Verb.DONE, data, ANNIKA, PERSONAL, "tenant", "a-1")
+    )
+    assert "Dina öppna punkter" in said(reply.card) and f'"itemId": {item.id}' not in said(reply.card)
+
+
+async def test_a_refused_click_answers_only_the_clicker(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_card_action(
+        CardAction(Verb.DONE, {"itemId": 999999}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert not reply.replace_for_everyone and "Inget har ändrats" in said(reply.card)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cards.item import item_card, items_list_card
-from cards.summary import meeting_summary_card
+from cards.summary import SUMMARY_VIEW, meeting_summary_card
 from cards.verbs import DUE_INPUT, Verb
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus
@@ -29,7 +29,11 @@ def test_every_button_uses_a_verb_and_names_its_subject(
     for action in execute_actions(build()):
         verb = Verb(action["verb"])  # raises for a verb the handlers do not know
         if verb in ITEM_VERBS:
-            assert set(action["data"]) == {"itemId"} and action["data"]["itemId"] in KNOWN_IDS, action
+            # Besides the item, a button may name the view it refreshes (the summary of its document, a command).
+            assert action["data"]["itemId"] in KNOWN_IDS, action
+            assert set(action["data"]) <= {"itemId", "view", "documentKey"}, action
+            if action["data"].get("view") == SUMMARY_VIEW:
+                assert action["data"]["documentKey"] == DOCUMENT_KEY, action
         else:
             assert action["data"] == {"documentKey": DOCUMENT_KEY}, action
 

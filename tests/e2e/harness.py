@@ -35,7 +35,11 @@ ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = ROOT / "tests" / "e2e"
 PLAYGROUND_BIN = E2E_DIR / "node_modules" / ".bin" / "agentsplayground"
 PLAYGROUND_CONFIG = E2E_DIR / ".m365agentsplayground.yml"
-PLAYGROUND_VERSION = "0.2.28"
+PLAYGROUND_PACKAGE_NAME = "@microsoft/m365agentsplayground"
+# The pinned version: tests/e2e/package.json (exact, with package-lock.json) is the only place it is written.
+PLAYGROUND_VERSION: str = json.loads((E2E_DIR / "package.json").read_text(encoding="utf-8"))[
+    "devDependencies"
+][PLAYGROUND_PACKAGE_NAME]
 INSTALL_COMMAND = "npm ci --prefix tests/e2e --no-audit --no-fund"
 NAMESPACE_PREFIX = "mb-e2e-"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -312,7 +316,7 @@ class Run:
         result = {
             "scenario": self.scenario,
             "ok": ok,
-            "failure": None if ok else {"step": failure.step, "message": failure.message},
+            "failure": None if failure is None else {"step": failure.step, "message": failure.message},
             "steps": self.steps,
             **extra,
         }
@@ -479,7 +483,10 @@ class Playground:
                 line = f"[{log['level']}] {line}"
             activity = sent_activity(log)
             if activity is not None:
-                line += f" -> bot: {activity.get('type')} {activity.get('name') or ''} in {activity.get('conversation', {}).get('id')}"
+                by_bot = str((activity.get("from") or {}).get("id", "")).startswith("28:")
+                where = (activity.get("conversation") or {}).get("id")
+                kind = f"{activity.get('type')} {activity.get('name') or ''}".strip()
+                line += f" [{'bot posts' if by_bot else 'to bot'}: {kind} in {where}]"
             if "response" in log:
                 line += f" answered {json.dumps(log['response'], ensure_ascii=False)[:400]}"
             lines.append(line.strip())
@@ -540,7 +547,9 @@ class Playground:
     async def invoke(
         self, conversation_id: str, user_id: str, reply_to_id: str, verb: str, data: Mapping[str, Any]
     ) -> tuple[int, Any]:
-        """A click on an Action.Execute button of the card `reply_to_id`; the bot's invoke answer."""
+        """A click on an Action.Execute button of the card `reply_to_id`; the bot's invoke answer. For a card
+        posted to a channel the conversation is its thread, `<channel id>;messageid=<root message id>` (the
+        Playground answers 400 otherwise)."""
         body = {
             "name": "adaptiveCard/action",
             "value": {

@@ -17,6 +17,7 @@ import shutil
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -256,14 +257,7 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
         run.check(status == 200, f"installation answered {status}")
         # The Playground logs the bot's answer to each activity it sends; wait for both install activities.
         for kind in ("installationUpdate", "conversationUpdate"):
-            log = await playground.wait_for_log(
-                lambda entry, k=kind: (
-                    (sent_activity(entry) or {}).get("type") == k
-                    and (sent_activity(entry) or {}).get("conversation", {}).get("id") == team
-                    and "response" in entry
-                ),
-                after=logs_before,
-            )
+            log = await playground.wait_for_log(partial(_answer_to, kind, team), after=logs_before)
             observed[kind] = answer_status(log)
             run.check(
                 observed[kind] in (200, 201, 202), f"the bot answered {kind} with {log.get('response')}"
@@ -306,9 +300,18 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
         )
         run.check(all(isinstance(i, int) for i in item_ids), f"itemId not an integer: {item_ids}")
         card_id = listing["message"]["messageId"]
+        # Hers: what the store says AA (her initials in the minutes) and ALLA (everyone) own, and nothing else.
+        mine, everyone = await asyncio.gather(
+            stored_items(run, binary, env, "--open", "--owner", initials(user)),
+            stored_items(run, binary, env, "--open", "--owner", "ALLA"),
+        )
+        observed.update(store_aa=sorted(mine), store_alla=sorted(everyone))
+        run.check(set(item_ids) <= set(mine) | set(everyone), f"items of others listed: {item_ids}")
+        own = [a for a in done if (a.get("data") or {}).get("itemId") in mine]
+        run.check(own, f"none of AA's open items {sorted(mine)} listed: {item_ids}")
 
     async with run.step("click done", 15) as observed:
-        data = done[0].get("data") or {}
+        data = own[0].get("data") or {}
         item = data["itemId"]
         status, answer = await playground.invoke(personal, user["id"], card_id, Verb.DONE, data)
         observed.update(item=item, status=status)
@@ -323,18 +326,38 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
             )
         )
         observed["updated_card"] = card_text(card_of(updated["message"]))[:1500]
+        run.check(f"#{item}" in observed["updated_card"], f"the replacing card does not show #{item}")
 
     async with run.step("item closed in the store", 15) as observed:
-        listed = await asyncio.create_subprocess_exec(
-            str(binary), "items", "--database", database_url,
-            env=env, cwd=run.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )  # fmt: skip
-        output = (await listed.communicate())[0].decode("utf-8", errors="replace")
-        row = [line for line in output.splitlines() if line.split()[:1] == [str(item)]]
+        row = (await stored_items(run, binary, env))[item]
         observed["row"] = row
-        run.check(listed.returncode == 0, f"minutesbot items failed: {output}")
-        run.check(len(row) == 1, f"item {item} not listed:\n{output}")
-        run.check("öppen" not in row[0], f"item {item} is still open: {row[0]}")
+        run.check("öppen" not in row.split(), f"item {item} is still open: {row}")
+
+
+def _answer_to(kind: str, conversation_id: str, log: dict[str, Any]) -> bool:
+    """A log entry with the bot's answer to an activity of `kind` the Playground sent to the conversation."""
+    activity = sent_activity(log) or {}
+    return bool(
+        activity.get("type") == kind
+        and (activity.get("conversation") or {}).get("id") == conversation_id
+        and "response" in log
+    )
+
+
+async def stored_items(run: Run, binary: Path, env: dict[str, str], *options: str) -> dict[int, str]:
+    """`minutesbot items [options]` against the bot's database: item number → its row."""
+    listed = await asyncio.create_subprocess_exec(
+        str(binary), "items", *options,
+        env=env, cwd=run.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output = (await listed.communicate())[0].decode("utf-8", errors="replace")
+    run.check(listed.returncode == 0, f"minutesbot items {' '.join(options)} failed: {output}")
+    rows = {}
+    for line in output.splitlines():
+        first = line.split()[:1]
+        if first and first[0].isdigit():
+            rows[int(first[0])] = line.strip()
+    return rows
 
 
 async def _wait_healthy(run: Run, session: aiohttp.ClientSession, bot: Child, port: int) -> None:

@@ -1,0 +1,205 @@
+"""The 'Uppföljning från tidigare möten' card: what returns to a meeting, by earlier meeting. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from cards.elements import (
+    Card,
+    Element,
+    Mentionable,
+    action_set,
+    adaptive_card,
+    container,
+    execute_action,
+    format_date,
+    format_owners,
+    is_web_url,
+    open_url_action,
+    plain_text_block,
+    shorten,
+    text_block,
+)
+from cards.rows import (
+    OVERDUE_MARK,
+    ROW_TEXT_LIMIT,
+    ItemRow,
+    fit_rows,
+    is_checkable,
+    is_overdue,
+    item_number,
+    meeting_label,
+)
+from cards.verbs import Verb
+from minutes.records import ItemRecord, ItemStatus
+
+# The records live here rather than in workflows/agenda.py because cards/ may not import workflows/;
+# workflows.agenda builds them and re-exports them, workflows.agenda_docx writes them to Word.
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaLine:
+    """An item that returns to the meeting, and the follow-up date the invitation states for it: its own
+    due date, or the meeting's date for 'till nästa möte' and an undated follow-up."""
+
+    item: ItemRecord
+    follow_up: date
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaSection:
+    """The returning items of one earlier meeting (one minutes document), in the minutes' order."""
+
+    document_key: str
+    group: str | None
+    meeting_date: date | None
+    document_name: str | None
+    web_url: str | None
+    lines: tuple[AgendaLine, ...]
+
+    @property
+    def label(self) -> str:
+        """'FLG 26 aug 2024'; for minutes that print no date, their file name says which meeting it was."""
+        if self.meeting_date is not None:
+            return meeting_label(self.group, self.meeting_date) or format_date(self.meeting_date)
+        return self.document_name or meeting_label(self.group, None) or "Okänt möte"
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """What returns to the group's meeting on `meeting_date`, by earlier meeting, oldest first, as the items
+    stood on `made_on`. Empty when nothing returns: a valid answer, not an error."""
+
+    group: str
+    meeting_date: date
+    sections: tuple[AgendaSection, ...] = ()
+    made_on: date | None = None
+
+    @property
+    def lines(self) -> tuple[AgendaLine, ...]:
+        return tuple(line for section in self.sections for line in section.lines)
+
+    @property
+    def items(self) -> tuple[ItemRecord, ...]:
+        return tuple(line.item for line in self.lines)
+
+
+TITLE = "Uppföljning från tidigare möten"
+# The view a Klar click on the agenda names, with the group and the meeting date, so that the click can
+# refresh this card rather than replace it with the single item.
+AGENDA_VIEW = "agenda"
+EMPTY_TEXT = "Inga punkter från tidigare möten återkommer till det här mötet."
+MAX_ROWS = 25
+MORE_TEXT = "Sekreteraren kan ta ut hela listan som Word-dokument till kallelsen."
+AGENDA_BYTE_BUDGET = 18_000
+
+
+def follow_up_agenda_card(
+    agenda: Agenda,
+    *,
+    people: Mapping[str, Sequence[Mentionable]],
+    today: date,
+    max_rows: int = MAX_ROWS,
+) -> Card:
+    """Heading with the meeting; then per earlier meeting its returning items with owners and follow-up
+    date, and a link to those minutes. Beyond `max_rows` (or the size budget) a note says how many."""
+    meeting = meeting_label(agenda.group, agenda.meeting_date)
+    lines = agenda.lines
+    count = len(lines)
+    body: list[Element] = [
+        text_block(TITLE, heading=True, size="large", weight="bolder"),
+        text_block(
+            f"Inför {meeting} · läget {format_date(agenda.made_on)}"
+            if agenda.made_on
+            else f"Inför {meeting}",
+            subtle=True,
+            spacing="none",
+        ),
+    ]
+    if not lines:
+        body.append(text_block(EMPTY_TEXT))
+        return adaptive_card(body)
+    body.append(
+        text_block(
+            f"{count} {'punkt återkommer' if count == 1 else 'punkter återkommer'} från "
+            f"{len(agenda.sections)} {'möte' if len(agenda.sections) == 1 else 'möten'}.",
+            spacing="small",
+        )
+    )
+
+    rows = fit_rows(
+        (agenda_row(line, people=people, today=today, context=agenda_context(agenda)) for line in lines),
+        max_items=max_rows,
+        budget=AGENDA_BYTE_BUDGET,
+    )
+    shown = {row.item.key: row for row in rows}
+    for section in agenda.sections:
+        section_rows = [shown[line.item.key] for line in section.lines if line.item.key in shown]
+        if not section_rows:
+            break  # rows are fitted in order: every later section is cut too
+        items: list[Element] = [
+            text_block(f"Från {section.label}", weight="bolder", size="medium"),
+            *(row.element for row in section_rows),
+        ]
+        if is_web_url(section.web_url):
+            items.append(action_set([open_url_action("Öppna protokollet", section.web_url)], spacing="small"))
+        body.append(container(items, separator=True, spacing="medium"))
+    if len(rows) < count:
+        body.append(text_block(f"Visar {len(rows)} av {count} punkter.", subtle=True, size="small"))
+        body.append(text_block(MORE_TEXT, subtle=True, size="small", spacing="none"))
+    return adaptive_card(body, entities=[e for row in rows for e in row.entities])
+
+
+def agenda_context(agenda: Agenda) -> dict[str, str]:
+    """What a Klar button on the agenda carries besides the item: which agenda to show again."""
+    return {"view": AGENDA_VIEW, "group": agenda.group, "meetingDate": agenda.meeting_date.isoformat()}
+
+
+def agenda_row(
+    line: AgendaLine,
+    *,
+    people: Mapping[str, Sequence[Mentionable]],
+    today: date,
+    context: Mapping[str, str] | None = None,
+) -> ItemRow:
+    """Number | text, owners and follow-up date (late ones marked) | a Klar button carrying `context`: like
+    cards.rows.item_row, but the date is the follow-up date written out, never 'nästa möte'."""
+    item = line.item
+    owners = format_owners(item.owners, people)
+    details = [f"Ansvarig: {owners.text}" if owners.text else "Ansvarig saknas"]
+    details.append(f"Uppföljning: {format_date(line.follow_up)}")
+    overdue = is_overdue(item, today)
+    if overdue:
+        details.append(f"**{OVERDUE_MARK}**")
+    columns: list[Element] = [
+        {"type": "Column", "width": "auto", "items": [text_block(item_number(item), weight="bolder")]},
+        {
+            "type": "Column",
+            "width": "stretch",
+            "items": [
+                plain_text_block(shorten(item.text, ROW_TEXT_LIMIT)),
+                text_block(
+                    " · ".join(details),
+                    size="small",
+                    spacing="none",
+                    color="attention" if overdue else None,
+                    subtle=not overdue,
+                ),
+            ],
+        },
+    ]
+    if item.status is ItemStatus.OPEN and item.id is not None and is_checkable(item):
+        columns.append(
+            {
+                "type": "Column",
+                "width": "auto",
+                "verticalContentAlignment": "center",
+                "items": [
+                    action_set([execute_action(Verb.DONE, "Klar", {**(context or {}), "itemId": item.id})])
+                ],
+            }
+        )
+    element: Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
+    return ItemRow(item, element, owners.entities)

@@ -1,0 +1,171 @@
+"""start_scheduler: the jobs on an AsyncIOScheduler in Stockholm time, with stable ids. Decides when, never what."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from scheduler.jobs import (
+    INTERVAL_ANCHOR,
+    STOCKHOLM,
+    JobLeases,
+    LeasedJob,
+    SchedulerJobs,
+    WorkflowCall,
+    day_slot,
+    interval_slot,
+    week_slot,
+)
+
+__all__ = [
+    "AGENDA_CRON",
+    "DIGEST_CRON",
+    "REMINDER_CRON",
+    "ScheduledJob",
+    "SchedulerConfig",
+    "scheduled_jobs",
+    "start_scheduler",
+]
+
+CronFields = Mapping[str, int | str]
+
+REMINDER_CRON: CronFields = {"minute": "*/15"}
+DIGEST_CRON: CronFields = {"day_of_week": "mon", "hour": 8, "minute": 0}
+AGENDA_CRON: CronFields = {"hour": 7, "minute": 0}
+CRON_FIELDS = frozenset({"year", "month", "day", "week", "day_of_week", "hour", "minute", "second"})
+
+REMINDER_SLOT = timedelta(minutes=15)
+# How late a run may still start (an instance busy, paused or just started); beyond it the run is skipped and
+# the next slot catches up. Each is shorter than its slot, so a late run still lands in its own slot.
+REMINDER_GRACE = timedelta(minutes=10)
+DIGEST_GRACE = timedelta(hours=6)
+AGENDA_GRACE = timedelta(hours=3)
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerConfig:
+    """When the jobs run. `holder` names this instance in the job leases (unique per process)."""
+
+    holder: str
+    poll_interval: timedelta = timedelta(minutes=10)
+    subscription_check_interval: timedelta = timedelta(hours=1)
+    # Group → cron fields over DIGEST_CRON ({"FSG": {"day_of_week": "fri", "hour": 14}}): one job per group,
+    # 'digest.weekly:FSG'. Empty: one job, 'digest.weekly', at DIGEST_CRON for every group.
+    digest_schedules: Mapping[str, CronFields] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A leased job and when it fires: an APScheduler trigger ('cron' or 'interval') and its fields."""
+
+    job: LeasedJob
+    trigger: str
+    trigger_fields: Mapping[str, object]
+    misfire_grace: timedelta
+
+
+def scheduled_jobs(
+    jobs: SchedulerJobs, config: SchedulerConfig, *, leases: JobLeases, clock: Callable[[], datetime]
+) -> list[ScheduledJob]:
+    """Every job with its trigger. A lease lasts its slot plus the grace: no instance fires later than that."""
+
+    def leased(
+        name: str,
+        call: WorkflowCall,
+        slot_of: Callable[[datetime], str],
+        slot: timedelta,
+        grace: timedelta,
+        subject: str | None = None,
+    ) -> LeasedJob:
+        return LeasedJob(name, call, slot_of, slot + grace, leases, config.holder, clock, subject)
+
+    def every(name: str, call: WorkflowCall, interval: timedelta) -> ScheduledJob:
+        grace = interval / 2
+        job = leased(name, call, interval_slot(interval), interval, grace)
+        return ScheduledJob(
+            job, "interval", {"seconds": interval.total_seconds(), "start_date": INTERVAL_ANCHOR}, grace
+        )
+
+    def cron(job: LeasedJob, fields: CronFields, grace: timedelta) -> ScheduledJob:
+        return ScheduledJob(job, "cron", fields, grace)
+
+    week, day = timedelta(weeks=1), timedelta(days=1)
+    digest_groups: list[tuple[str | None, CronFields]] = list(config.digest_schedules.items()) or [(None, {})]
+    return [
+        every("sources.poll", jobs.poll_sources, config.poll_interval),
+        cron(
+            leased(
+                "reminders.tick",
+                jobs.send_due_reminders,
+                interval_slot(REMINDER_SLOT),
+                REMINDER_SLOT,
+                REMINDER_GRACE,
+            ),
+            REMINDER_CRON,
+            REMINDER_GRACE,
+        ),
+        *(
+            cron(
+                leased(
+                    "digest.weekly", _digest_of(jobs, group), week_slot, week, DIGEST_GRACE, subject=group
+                ),
+                _cron(DIGEST_CRON, overrides),
+                DIGEST_GRACE,
+            )
+            for group, overrides in digest_groups
+        ),
+        cron(
+            leased("agenda.before_meeting", jobs.prepare_agenda, day_slot, day, AGENDA_GRACE),
+            AGENDA_CRON,
+            AGENDA_GRACE,
+        ),
+        every("graph.subscriptions.renew", jobs.renew_subscriptions, config.subscription_check_interval),
+    ]
+
+
+def start_scheduler(
+    jobs: SchedulerJobs,
+    config: SchedulerConfig,
+    *,
+    leases: JobLeases,
+    clock: Callable[[], datetime] | None = None,
+) -> AsyncIOScheduler:
+    """Add every job (stable ids, replace_existing, coalesce, one run at a time, Stockholm time) and start the
+    scheduler on the running event loop. `scheduler.shutdown(wait=False)` when done."""
+    scheduler = AsyncIOScheduler(timezone=STOCKHOLM)
+    for scheduled in scheduled_jobs(jobs, config, leases=leases, clock=clock or _utc_now):
+        scheduler.add_job(
+            scheduled.job.run_now,
+            scheduled.trigger,
+            id=scheduled.job.job_id,
+            name=scheduled.job.job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=int(scheduled.misfire_grace.total_seconds()),
+            timezone=STOCKHOLM,
+            **scheduled.trigger_fields,
+        )
+    scheduler.start()
+    return scheduler
+
+
+def _digest_of(jobs: SchedulerJobs, group: str | None) -> WorkflowCall:
+    async def send_weekly_digest(at: datetime) -> object:
+        return await jobs.send_weekly_digest(group, at)
+
+    return send_weekly_digest
+
+
+def _cron(defaults: CronFields, overrides: CronFields) -> CronFields:
+    unknown = set(overrides) - CRON_FIELDS
+    if unknown:
+        raise ValueError(f"unknown cron fields {sorted(unknown)}: use {sorted(CRON_FIELDS)}")
+    return {**defaults, **overrides}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
