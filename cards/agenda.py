@@ -91,7 +91,7 @@ TITLE = "Uppföljning från tidigare möten"
 # refresh this card rather than replace it with the single item.
 AGENDA_VIEW = "agenda"
 EMPTY_TEXT = "Inga punkter från tidigare möten återkommer till det här mötet."
-MAX_ROWS = 25
+MAX_ROWS = 20
 MORE_TEXT = "Sekreteraren kan ta ut hela listan som Word-dokument till kallelsen."
 AGENDA_BYTE_BUDGET = 18_000
 
@@ -134,11 +134,13 @@ def follow_up_agenda_card(
         max_items=max_rows,
         budget=AGENDA_BYTE_BUDGET,
     )
-    shown = {row.item.key: row for row in rows}
+    # The rows fitted are the first of the agenda's lines, so each section takes its share in order.
+    start = 0
     for section in agenda.sections:
-        section_rows = [shown[line.item.key] for line in section.lines if line.item.key in shown]
+        section_rows = rows[start : start + len(section.lines)]
+        start += len(section.lines)
         if not section_rows:
-            break  # rows are fitted in order: every later section is cut too
+            break
         items: list[Element] = [
             text_block(f"Från {section.label}", weight="bolder", size="medium"),
             *(row.element for row in section_rows),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,8 +40,8 @@ class JobLeases(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SchedulerJobs:
-    """The workflow calls the scheduler makes. Each is given the moment its run started (aware, from the
-    scheduler's clock) and decides everything else itself."""
+    """The workflow calls the scheduler makes. Each is given the moment its run started (aware, in UTC) and
+    decides everything else itself."""
 
     poll_sources: WorkflowCall  # the safety net behind change notifications
     send_due_reminders: WorkflowCall
@@ -54,14 +55,17 @@ class LeasedJob:
     """A job as the scheduler runs it: acquire the slot's lease ('digest.weekly:2024-W36:FLG'), then make the
     one workflow call. Instances sharing a database fire alike; the first to lease the slot runs it, the
     others skip it. The lease is kept after the run, failed or not, for `ttl` (longer than any instance can
-    be late for the slot), so no instance runs a slot a second time. Failures are logged, never raised."""
+    be late for the slot), so no instance runs a slot a second time. Failures are logged, never raised.
+
+    Each run leases as '<holder>/<random>': a lease's own holder would renew it, and a second fire of the slot
+    on this instance (a cron that fires twice in a week-long slot) must be refused like any other."""
 
     name: str  # the stable job id: 'reminders.tick'
     call: WorkflowCall
     slot_of: Callable[[datetime], str]  # the slot a moment falls in: '2024-08-26T07:15Z', '2024-W36'
     ttl: timedelta
     leases: JobLeases
-    holder: str  # this instance
+    holder: str  # this instance: host and process
     clock: Callable[[], datetime]
     subject: str | None = None  # what the job is for, when one job runs per subject (a digest's group)
 
@@ -80,9 +84,12 @@ class LeasedJob:
     async def run(self, at: datetime) -> bool:
         """Run the slot `at` falls in, unless another instance has leased it. True when this one ran it and
         the call succeeded."""
+        # In UTC: adding the ttl to a Stockholm time would add wall-clock time, an hour off across a DST change.
+        at = at.astimezone(UTC)
         lease = self.lease_name(at)
+        run_holder = f"{self.holder}/{secrets.token_hex(4)}"
         try:
-            if not await self.leases.acquire_job_lease(lease, self.holder, now=at, ttl=self.ttl):
+            if not await self.leases.acquire_job_lease(lease, run_holder, now=at, ttl=self.ttl):
                 logger.debug("job %s: another instance has it", lease)
                 return False
             await self.call(at)

@@ -734,9 +734,9 @@ class SqlStore:
         if ttl <= timedelta(0):
             raise ValueError("the lease must be positive")
         async with self._write() as connection:
-            statement = _dialect_insert(connection)(job_leases).values(
-                name=name, holder=holder, until=now + ttl
-            )
+            # In UTC: aware arithmetic in a local zone adds wall-clock time, an hour off across a DST change.
+            until = now.astimezone(UTC) + ttl
+            statement = _dialect_insert(connection)(job_leases).values(name=name, holder=holder, until=until)
             taken = await connection.scalar(
                 statement.on_conflict_do_update(
                     index_elements=["name"],

@@ -68,10 +68,13 @@ class GroupPolicies:
         return self.groups.get(group, self.default) if group is not None else self.default
 
     @property
+    def all(self) -> tuple[ReminderPolicy, ...]:
+        return (self.default, *self.groups.values())
+
+    @property
     def horizon_days(self) -> int:
         """How far ahead any group is reminded: the items due within it are the ones to look at."""
-        policies = (self.default, *self.groups.values())
-        return max((days for policy in policies for days in policy.days_before), default=0)
+        return max((days for policy in self.all for days in policy.days_before), default=0)
 
 
 # -- who ----------------------------------------------------------------------------------------------------
@@ -316,6 +319,8 @@ class Reminders:
         """Queue one outbox message per person with the reminders due at `now` that this tick claimed first;
         returns them. A reminder is claimed before its message is queued, so a crash in between loses it
         rather than sending it twice (the ledger and the outbox in one transaction would close that gap)."""
+        if all(is_quiet(now, policy.quiet) for policy in self.policies.all):
+            return []  # nights, weekends and holidays: most ticks read nothing
         items = await self._open_items(now)
         calendars = await self._calendars(items)
         due = due_reminders(items, now=now, policies=self.policies, calendars=calendars)
