@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import json
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -328,7 +328,9 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
         )
         observed["updated_card"] = card_text(card_of(updated["message"]))[:1500]
         # The list is refreshed in place: still 'Dina öppna punkter', and the item checked off is gone from it.
-        run.check("Dina öppna punkter" in observed["updated_card"], "the replacing card is not the refreshed list")
+        run.check(
+            "Dina öppna punkter" in observed["updated_card"], "the replacing card is not the refreshed list"
+        )
         run.check(not re.search(rf"#{item}\b", observed["updated_card"]), f"#{item} is still listed as open")
 
     async with run.step("item closed in the store", 15) as observed:
