@@ -126,7 +126,8 @@ def _item_row(
         ),
     ]
     if item.id is not None:
-        data = {"itemId": item.id}
+        # A click refreshes the reminder into the person's list of open items ('mina'), not a lone item card.
+        data = {"view": "mina", "itemId": item.id}
         buttons = [
             execute_action(Verb.DONE, "Klar", data, style="positive"),
             move_action(item, data, today=today),

@@ -1,4 +1,4 @@
-"""Scheduled jobs: each one workflow call, run once per time slot by whichever instance leases it. Does I/O."""
+"""Scheduled jobs: one workflow call each, run once per slot by whichever instance leases it. Does I/O."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ class LeasedJob:
     async def run(self, at: datetime) -> bool:
         """Run the slot `at` falls in, unless another instance has leased it. True when this one ran it and
         the call succeeded."""
-        # In UTC: adding the ttl to a Stockholm time would add wall-clock time, an hour off across a DST change.
+        # In UTC: a ttl added to a Stockholm time adds wall-clock time, an hour off across a DST change.
         at = at.astimezone(UTC)
         lease = self.lease_name(at)
         run_holder = f"{self.holder}/{secrets.token_hex(4)}"

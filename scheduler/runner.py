@@ -1,4 +1,4 @@
-"""start_scheduler: the jobs on an AsyncIOScheduler in Stockholm time, with stable ids. Decides when, never what."""
+"""start_scheduler: every job on an AsyncIOScheduler in Stockholm time, stable ids. Decides when, not what."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ DIGEST_CRON: CronFields = {"day_of_week": "mon", "hour": 8, "minute": 0}
 AGENDA_CRON: CronFields = {"hour": 7, "minute": 0}
 CRON_FIELDS = frozenset({"year", "month", "day", "week", "day_of_week", "hour", "minute", "second"})
 
-REMINDER_SLOT = timedelta(minutes=15)
+QUARTER, DAY, WEEK = timedelta(minutes=15), timedelta(days=1), timedelta(weeks=1)  # the jobs' slots
 # How late a run may still start (an instance busy, paused or just started); beyond it the run is skipped and
 # the next slot catches up. Each is shorter than its slot, so a late run still lands in its own slot.
 REMINDER_GRACE = timedelta(minutes=10)
@@ -70,58 +70,50 @@ class ScheduledJob:
 def scheduled_jobs(
     jobs: SchedulerJobs, config: SchedulerConfig, *, leases: JobLeases, clock: Callable[[], datetime]
 ) -> list[ScheduledJob]:
-    """Every job with its trigger. A lease lasts its slot plus the grace: no instance fires later than that."""
+    """Every job with its trigger. A slot's lease lasts the slot plus the grace: no instance fires later."""
 
-    def leased(
+    def cron(
         name: str,
         call: WorkflowCall,
+        fields: CronFields,
         slot_of: Callable[[datetime], str],
         slot: timedelta,
         grace: timedelta,
         subject: str | None = None,
-    ) -> LeasedJob:
-        return LeasedJob(name, call, slot_of, slot + grace, leases, config.holder, clock, subject)
+    ) -> ScheduledJob:
+        job = LeasedJob(name, call, slot_of, slot + grace, leases, config.holder, clock, subject)
+        return ScheduledJob(job, "cron", fields, grace)
 
     def every(name: str, call: WorkflowCall, interval: timedelta) -> ScheduledJob:
         grace = interval / 2
-        job = leased(name, call, interval_slot(interval), interval, grace)
-        return ScheduledJob(
-            job, "interval", {"seconds": interval.total_seconds(), "start_date": INTERVAL_ANCHOR}, grace
-        )
+        job = LeasedJob(name, call, interval_slot(interval), interval + grace, leases, config.holder, clock)
+        fields = {"seconds": interval.total_seconds(), "start_date": INTERVAL_ANCHOR}
+        return ScheduledJob(job, "interval", fields, grace)
 
-    def cron(job: LeasedJob, fields: CronFields, grace: timedelta) -> ScheduledJob:
-        return ScheduledJob(job, "cron", fields, grace)
-
-    week, day = timedelta(weeks=1), timedelta(days=1)
     digest_groups: list[tuple[str | None, CronFields]] = list(config.digest_schedules.items()) or [(None, {})]
     return [
         every("sources.poll", jobs.poll_sources, config.poll_interval),
         cron(
-            leased(
-                "reminders.tick",
-                jobs.send_due_reminders,
-                interval_slot(REMINDER_SLOT),
-                REMINDER_SLOT,
-                REMINDER_GRACE,
-            ),
+            "reminders.tick",
+            jobs.send_due_reminders,
             REMINDER_CRON,
+            interval_slot(QUARTER),
+            QUARTER,
             REMINDER_GRACE,
         ),
         *(
             cron(
-                leased(
-                    "digest.weekly", _digest_of(jobs, group), week_slot, week, DIGEST_GRACE, subject=group
-                ),
+                "digest.weekly",
+                _digest_of(jobs, group),
                 _cron(DIGEST_CRON, overrides),
+                week_slot,
+                WEEK,
                 DIGEST_GRACE,
+                subject=group,
             )
             for group, overrides in digest_groups
         ),
-        cron(
-            leased("agenda.before_meeting", jobs.prepare_agenda, day_slot, day, AGENDA_GRACE),
-            AGENDA_CRON,
-            AGENDA_GRACE,
-        ),
+        cron("agenda.before_meeting", jobs.prepare_agenda, AGENDA_CRON, day_slot, DAY, AGENDA_GRACE),
         every("graph.subscriptions.renew", jobs.renew_subscriptions, config.subscription_check_interval),
     ]
 

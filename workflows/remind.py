@@ -92,6 +92,9 @@ class Recipient:
         object.__setattr__(self, "aad_object_id", self.aad_object_id.strip().casefold())
 
 
+NOBODY = Recipient("-", "ingen")  # in the ledger key of a reminder nobody could be sent
+
+
 @dataclass(frozen=True, slots=True)
 class Addressbook:
     """Who is reminded of an item: the people its owners resolve to, keyed (group, owner as written). An
@@ -332,10 +335,13 @@ class Reminders:
             due_items, now=now, policies=self.policies, calendars=calendars, owners_to_people=addressbook
         )
         reached = {line.item.id for plan in plans for line in plan.items}
-        for item in due_items:
-            if item.id not in reached:
+        for reminder in due:
+            # Claimed for nobody too, so the warning comes once per reminder, not at every tick of the day.
+            nobody = ItemReminder(reminder.item, reminder.kind, reminder.due).key(NOBODY)
+            if reminder.item.id not in reached and await self.ledger.claim_reminder(nobody, at=now):
                 logger.warning(
-                    "reminder of item %s reaches nobody: no owner or secretary with an Entra id", item.id
+                    "reminder of item %s reaches nobody: no owner or secretary with an Entra id",
+                    reminder.item.id,
                 )
         queued: list[PlannedReminder] = []
         for plan in plans:

@@ -121,7 +121,7 @@ async def test_concurrent_reminder_claims_on_separate_stores_have_one_winner(dat
     assert per_key == [1] * len(keys)
 
 
-# -- outbox claims --------------------------------------------------------------------------------------------
+# -- outbox claims ------------------------------------------------------------------------------------------
 
 
 async def test_every_claim_counts(store: SqlStore) -> None:

@@ -185,6 +185,13 @@ def ingest(meeting: date, *items: ItemRecord) -> Event:
     return apply
 
 
+def edited(*items: ItemRecord) -> Event:
+    def apply(store: QuarterStore) -> None:
+        store.items.update({i.id or 0: i for i in items})
+
+    return apply
+
+
 def done(number: int) -> Event:
     def apply(store: QuarterStore) -> None:
         store.items[number] = replace(store.items[number], status=ItemStatus.DONE)
@@ -243,6 +250,9 @@ TIMELINE: list[tuple[datetime, Event]] = [
         ),
     ),
     (at("2025-06-19 14:00"), done(10)),
+    # The secretary adds a forgotten item to the minutes of 16/6 in the evening: its before-7 day is today,
+    # but at night nothing goes out, and by morning that day has passed.
+    (at("2025-06-24 19:00"), edited(item(13, D(2025, 6, 16), ("AA",), D(2025, 7, 1)))),
     (at("2025-06-30 16:00"), ingest(D(2025, 6, 30))),
     (at("2025-07-01 10:00"), moved(11, D(2025, 7, 4))),
 ]
@@ -289,6 +299,8 @@ EXPECTED: list[tuple[int, str, str, datetime]] = [
     (11, "AA", "day", at("2025-07-01 07:30")),
     (11, "AA", "before-1", at("2025-07-03 07:30")),  # moved to 4/7 at 10:00 on 1/7
     (11, "AA", "day", at("2025-07-04 07:30")),
+    (13, "AA", "before-1", at("2025-06-30 07:30")),  # with 11, in one message
+    (13, "AA", "day", at("2025-07-01 07:30")),
     (12, "YK", "before-7", at("2025-06-03 07:30")),  # no owner: the secretary
     (12, "YK", "before-1", at("2025-06-09 07:30")),
     (12, "YK", "day", at("2025-06-10 07:30")),
@@ -385,6 +397,7 @@ POLICY = ReminderPolicy()
         (D(2025, 4, 25), None, at("2025-04-22 07:29"), None),  # not yet morning
         (D(2025, 4, 25), None, at("2025-04-22 07:30"), ("before-7", at("2025-04-22 07:30"))),
         (D(2025, 4, 25), None, at("2025-04-22 17:59"), ("before-7", at("2025-04-22 07:30"))),
+        (D(2025, 4, 25), None, at("2025-04-22 18:00"), None),  # evening: quiet
         (D(2025, 4, 25), None, at("2025-04-23 10:00"), None),  # before-7's day has passed
         (D(2025, 4, 25), None, at("2025-04-24 09:00"), ("before-1", at("2025-04-24 07:30"))),
         (D(2025, 4, 25), None, at("2025-04-25 12:00"), ("day", at("2025-04-25 07:30"))),
@@ -527,6 +540,15 @@ def test_nobody_to_remind_plans_nothing() -> None:
     assert plans == []
 
 
+async def test_a_tick_with_nobody_to_reach_queues_nothing() -> None:
+    lonely = replace(item(1, D(2025, 4, 14), ("Okänd",), D(2025, 4, 29)), group="FSG")  # no roster at all
+    store = QuarterStore(items={1: lonely})
+    reminders = Reminders(store, MemoryLedger())
+    assert await reminders.tick(TODAY_MORNING) == []
+    assert await reminders.tick(TODAY_MORNING + timedelta(minutes=15)) == []
+    assert store.outbox == []
+
+
 # -- the real store and the outbox --------------------------------------------------------------------------
 
 MONDAY_MORNING = NOW  # 2024-09-02 08:00 UTC: 10:00 in Stockholm, a week before FLG's next meeting on 9/9
@@ -596,7 +618,7 @@ async def test_two_ticks_at_once_queue_each_reminder_once(store: SqlStore, tmp_p
     first, second = await asyncio.gather(
         flg_reminders(store, ledger).tick(MONDAY_MORNING), flg_reminders(store, ledger).tick(MONDAY_MORNING)
     )
-    lines = [(p.person.name, line.item.id) for p in [*first, *second] for line in p.items]
+    lines = [(p.person.name, line.item.id or 0) for p in [*first, *second] for line in p.items]
     assert len(lines) == len(set(lines)) == 4
     payloads = [m.payload for m in await store.outbox_messages() if m.kind == REMINDER]
     assert sorted(i for p in payloads for i in p["item_ids"]) == sorted(i for _, i in lines)
