@@ -30,6 +30,8 @@ from minutes.records import ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import UnsupportedDatabase, open_store
 from store.repository import SqlStore
+from workflows.agenda import AgendaError, build_agenda
+from workflows.agenda_docx import write_agenda_docx
 from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summarise
 from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
@@ -72,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     decisions_cmd.add_argument("search", nargs="?", help="sökord")
     roster_cmd = commands.add_parser("roster", help="läs in en gruppförteckning (TOML)")
     roster_cmd.add_argument("file", type=Path)
+    agenda_cmd = commands.add_parser("agenda", help="uppföljningspunkter till ett möte, som Word-avsnitt")
+    agenda_cmd.add_argument("--group", required=True, help="gruppen, t.ex. FLG")
+    agenda_cmd.add_argument("--date", required=True, type=_iso_date, help="mötets datum, ÅÅÅÅ-MM-DD")
+    agenda_cmd.add_argument("--docx", required=True, type=Path, help="Word-fil att skriva")
     commands.add_parser("run", help="kör tjänsten: bevakar källorna och läser in nya protokoll")
     package_cmd = commands.add_parser("package", help="bygg Teams-appens paket (zip) att ladda upp")
     package_cmd.add_argument("--app-id", required=True, help="botens Microsoft App ID (ett GUID)")
@@ -81,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     package_cmd.add_argument("--privacy", help="integritetspolicy (https; standard: webbplatsen)")
     package_cmd.add_argument("--terms", help="användarvillkor (https; standard: webbplatsen)")
     package_cmd.add_argument("--developer", default="minutesbot", help="utvecklarens namn i Teams")
-    for command in (ingest_cmd, items_cmd, decisions_cmd, roster_cmd):
+    for command in (ingest_cmd, items_cmd, decisions_cmd, roster_cmd, agenda_cmd):
         command.add_argument(
             "--database", help="databas-URL (standard: MINUTESBOT_DATABASE_URL eller SQLite-filen)"
         )
@@ -115,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_service(settings)
     try:
         return asyncio.run(STORE_COMMANDS[args.command](args, settings))
-    except (SourceError, RosterError, StoreUnavailable) as error:
+    except (SourceError, RosterError, StoreUnavailable, AgendaError) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
 
@@ -266,7 +272,21 @@ async def _roster_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _agenda_command(args: argparse.Namespace, settings: Settings) -> int:
+    store = await _open(settings)
+    try:
+        agenda = await build_agenda(store, args.group, args.date, today=datetime.now(UTC).date())
+    finally:
+        await store.close()
+    path = write_agenda_docx(agenda, args.docx)
+    sys.stdout.write(
+        f"{len(agenda.lines)} uppföljningspunkter till {args.group} {args.date.isoformat()}: {path}\n"
+    )
+    return 0
+
+
 STORE_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]] = {
+    "agenda": _agenda_command,
     "ingest": _ingest_command,
     "items": _items_command,
     "decisions": _decisions_command,

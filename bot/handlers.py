@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.commands import (
@@ -23,12 +24,14 @@ from bot.commands import (
     Undo,
     parse_command,
 )
+from cards.agenda import AGENDA_VIEW
 from cards.messages import error_card, help_card, notice_card
 from cards.summary import SUMMARY_VIEW
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef
 from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply
 from workflows.deliver import SECRETARY_NOTICE
+from workflows.digest import Unpostable
 from workflows.item_actions import SECRETARY_ROLE, ActionOutcome, ItemActions
 from workflows.ports import ChatStore
 from workflows.queries import Queries
@@ -77,6 +80,11 @@ class Handlers:
         view, key = action.data.get("view"), action.data.get("documentKey")
         if view == SUMMARY_VIEW and isinstance(key, str):
             return await self.queries.summary(key) or outcome.card
+        if view == AGENDA_VIEW:
+            group, day = action.data.get("group"), action.data.get("meetingDate")
+            with contextlib.suppress(TypeError, ValueError, Unpostable):
+                return await self.queries.agenda(str(group), date.fromisoformat(str(day)))
+            return outcome.card
         command = parse_command(view) if isinstance(view, str) else None
         handler = COMMAND_HANDLERS.get(type(command)) if command is not None else None
         if (

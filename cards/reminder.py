@@ -127,10 +127,10 @@ def _item_row(
     ]
     if item.id is not None:
         # A click refreshes the reminder into the person's list of open items ('mina'), not a lone item card.
-        data = {"view": "mina", "itemId": item.id}
+        data: dict[str, str | int] = {"view": "mina", "itemId": item.id}
         buttons = [
             execute_action(Verb.DONE, "Klar", data, style="positive"),
-            move_action(item, data, today=today),
+            move_action(item, {"itemId": item.id}, today=today),
         ]
         if not secretary:
             buttons.append(execute_action(Verb.NOT_MINE, "Inte min", data))

@@ -843,11 +843,18 @@ _LIVE_ITEMS = (
     .where(items.c.document_key == bindparam("b_document_key"), items.c.status != _WITHDRAWN)
     .order_by(items.c.id)
 )
-_LIVE_KEYS = select(items.c.key).where(
-    items.c.document_key == bindparam("b_document_key"), items.c.status != _WITHDRAWN
+_LIVE_KEYS_IN_ORDER = (
+    select(items.c.key)
+    .where(items.c.document_key == bindparam("b_document_key"), items.c.status != _WITHDRAWN)
+    .order_by(items.c.id)
 )
-_LIVE_KEYS_IN_ORDER = _LIVE_KEYS.order_by(items.c.id)
-_TAKEN_KEYS = select(items.c.key).where(items.c.key.in_(bindparam("b_keys", expanding=True)))
+# The document's items, and those of any document that hold one of the keys b_keys.
+_CURRENT_ITEMS = select(items.c.key, items.c.document_key, items.c.status).where(
+    or_(
+        items.c.document_key == bindparam("b_document_key"),
+        items.c.key.in_(bindparam("b_keys", expanding=True)),
+    )
+)
 _ITEMS_BY_KEY = select(items).where(items.c.key.in_(bindparam("b_keys", expanding=True))).order_by(items.c.id)
 # The rows that updated items name, locked (FOR UPDATE) until the transaction ends.
 _LOCK_ITEM_STATES = (
@@ -896,8 +903,15 @@ def _check_items_belong(document_key: str, changes: Reconciliation) -> None:
 
 async def _check_current(connection: AsyncConnection, document_key: str, changes: Reconciliation) -> None:
     """`changes` must have been made from the document's items as stored now: the same live items, the
-    revived ones still withdrawn (checked as they are updated) and no added key taken."""
-    stored_live = set((await connection.scalars(_LIVE_KEYS, {"b_document_key": document_key})).all())
+    revived ones still withdrawn (checked as they are updated) and no added key taken. One query reads both
+    the document's items and any item holding an added key."""
+    added_keys = {record.key for record in changes.added}
+    rows = (
+        await connection.execute(
+            _CURRENT_ITEMS, {"b_document_key": document_key, "b_keys": sorted(added_keys)}
+        )
+    ).all()
+    stored_live = {row.key for row in rows if row.document_key == document_key and row.status != _WITHDRAWN}
     reconciled_live = {old.key for old, _ in changes.updated if old.status is not ItemStatus.WITHDRAWN}
     reconciled_live.update(record.key for record in (*changes.unchanged, *changes.withdrawn))
     if stored_live != reconciled_live:
@@ -905,11 +919,9 @@ async def _check_current(connection: AsyncConnection, document_key: str, changes
             f"{document_key}: {len(stored_live - reconciled_live)} live items not reconciled, "
             f"{len(reconciled_live - stored_live)} reconciled items no longer live"
         )
-    added_keys = [record.key for record in changes.added]
-    if added_keys:
-        taken = (await connection.scalars(_TAKEN_KEYS, {"b_keys": added_keys})).all()
-        if taken:
-            raise StaleReconciliation(f"{document_key}: {len(taken)} added items exist already")
+    taken = {row.key for row in rows if row.key in added_keys}
+    if taken:
+        raise StaleReconciliation(f"{document_key}: {len(taken)} added items exist already")
 
 
 def _due_label(item: ItemRecord) -> str:

@@ -101,7 +101,8 @@ def agenda_subject(group: str, meeting_date: date) -> str:
 
 
 async def build_agenda(store: ChatStore, group: str, meeting_date: date, *, today: date) -> Agenda:
-    """What returns to `group`'s meeting on `meeting_date`, as the items stand on `today`.
+    """What returns to `group`'s meeting on `meeting_date`, read from the items as they stand; `today` is
+    recorded as the day the agenda was made (the card shows it: items may be checked off before the meeting).
 
     AgendaError for a group the store knows nothing of (no minutes read and no roster). A meeting to which
     nothing returns gets an empty agenda, not an error: the card and the Word section then say so, which

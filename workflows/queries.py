@@ -12,7 +12,9 @@ from cards.messages import notice_card
 from cards.summary import meeting_summary_card
 from minutes.dates import resolve_due
 from minutes.records import ConvRef, ItemRecord, ItemStatus
+from workflows.agenda import agenda_post
 from workflows.chat import Person
+from workflows.digest import digest_post, week_label
 from workflows.owners import owners_for_user, people_of
 from workflows.ports import ChatStore
 
@@ -79,14 +81,16 @@ class Queries:
         )
 
     async def this_week(self, where: ConvRef) -> dict[str, Any]:
+        """The weekly digest as it stands now, for the conversation's group (or every group)."""
+        group = next(iter(await self._groups(where)), None)
         today = self.clock().date()
-        monday = today - timedelta(days=today.weekday())
-        due = await self.store.items_due_between(monday, monday + timedelta(days=6), group=where.group)
-        overdue = await self.store.overdue_items(today, group=where.group)
-        items = [*overdue, *(i for i in due if i not in overdue)]
-        return await self._list(
-            "Veckans punkter: försenade och med datum denna vecka", items, "Inget förfaller denna vecka."
-        )
+        post = await digest_post(self.store, {"group": group, "week": week_label(today)}, today=today)
+        return post.card
+
+    async def agenda(self, group: str, meeting_date: date) -> dict[str, Any]:
+        """The follow-up agenda of a coming meeting as it stands now."""
+        payload = {"group": group, "meeting_date": meeting_date.isoformat()}
+        return (await agenda_post(self.store, payload, today=self.clock().date())).card
 
     async def _groups(self, where: ConvRef) -> set[str]:
         conversation = await self.store.conversation(where.conversation_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import docx
 import pytest
 
 from bot.cli import main
@@ -107,3 +108,33 @@ def test_a_failed_file_is_reported_and_the_rest_ingested(
     code, out, err = run(capsys, "ingest", str(folder), database)
     assert code == 2 and "2 inlästa" in out and "1 misslyckade" in out
     assert err.startswith("fel: trasig.docx: ")
+
+
+def test_agenda_writes_a_word_section(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str, tmp_path: Path
+) -> None:
+    run(capsys, "ingest", str(folder / "000_9fb95432c85b271b.docx"), database)
+    out_file = tmp_path / "uppfoljning.docx"
+    code, out, _ = run(
+        capsys, "agenda", "--group", "FLG", "--date", "2024-09-09", "--docx", str(out_file), database
+    )
+    assert code == 0 and out_file.is_file() and "uppföljningspunkter till FLG 2024-09-09" in out
+    text = "\n".join(p.text for p in docx.Document(str(out_file)).paragraphs)
+    assert "Uppföljning från tidigare möten" in text
+
+
+def test_agenda_for_an_unknown_group_is_one_line(
+    capsys: pytest.CaptureFixture[str], database: str, tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys,
+        "agenda",
+        "--group",
+        "XYZ",
+        "--date",
+        "2024-09-09",
+        "--docx",
+        str(tmp_path / "a.docx"),
+        database,
+    )
+    assert code == 2 and err.startswith("fel: Gruppen 'XYZ' är okänd") and err.count("\n") == 1
