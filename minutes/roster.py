@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 import unicodedata
 from collections.abc import Sequence
@@ -102,6 +103,7 @@ def resolve_in_roster(owner: str, roster: Sequence[RosterEntry]) -> ResolvedOwne
     return ResolvedOwner(owner)
 
 
+@functools.lru_cache(maxsize=4096)  # the same roster names are folded for every owner of every item
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -26,10 +26,9 @@ class Queries:
 
     async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
         groups = await self._groups(where)
-        open_items = await self.store.list_items(open_only=True)
-        # In a personal chat no group is implied: look the user up in every group that has open items.
+        # In a personal chat no group is implied: look the user up in every group that has minutes.
         names: set[str] = set()
-        for group in groups or {i.group for i in open_items if i.group}:
+        for group in groups or {d.group for d in await self.store.documents() if d.group}:
             names |= await owners_for_user(user.aad_object_id, group, self.store)
         if not names:
             return notice_card(
@@ -37,9 +36,13 @@ class Queries:
                 "Jag hittar dig inte i gruppens förteckning, så jag vet inte vilka punkter som är dina. "
                 "Be sekreteraren lägga till dig (initialer och namn).",
             )
-        items = [
-            i for i in open_items if set(i.owners) & (names | {"ALLA"}) and (not groups or i.group in groups)
-        ]
+        # One indexed query per name the user goes by, never a scan of every item.
+        found: dict[int | None, ItemRecord] = {}
+        for name in sorted(names | {"ALLA"}):
+            for item in await self.store.list_items(open_only=True, owner=name):
+                if not groups or item.group in groups:
+                    found[item.id] = item
+        items = sorted(found.values(), key=lambda i: (i.due is None, i.due or date.max, i.id or 0))
         return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!", "mina")
 
     async def open_items(self, person: str | None, where: ConvRef) -> dict[str, Any]:

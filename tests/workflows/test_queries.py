@@ -50,4 +50,4 @@ async def test_follow_ups_and_this_week(store: SqlStore, tmp_path: Path) -> None
     await ingest_flg(store, tmp_path / "m")
     queries = Queries(store, clock)
     assert "Uppföljning kommande FLG" in text_of(await queries.follow_ups(CHANNEL))
-    assert "Veckans punkter" in text_of(await queries.this_week(CHANNEL))
+    assert "Veckosammanfattning" in text_of(await queries.this_week(CHANNEL))
