@@ -235,8 +235,9 @@ def section(
             "",
             "`+ msrest fix` = the same stack with `msrest.universal_http.requests.ClientRetryPolicy.safe_codes` "
             "made a frozenset (`--fast-msrest-retry-policy`): botbuilder builds two msrest configurations per "
-            "proactive send, each testing 999 status codes against a 502-item list (~10 ms of CPU apiece), which "
-            "caps one process at roughly 20-30 sends/s on this machine before any limit applies.",
+            "proactive send, each testing 999 status codes against a 502-item list (~10 ms of CPU apiece). That "
+            "CPU is spent inside the send, while the limiter holds its slot (a window slot frees one second "
+            "after the answer), so every window cycle lasts 1 s plus the slowest answer; the fix takes it out.",
             "",
         ]
     )
@@ -259,8 +260,9 @@ async def run(arguments: argparse.Namespace) -> list[Outcome]:
         Case("TeamsGateway as is", arguments.app_per_second, fast_msrest=False),
         Case("TeamsGateway + msrest fix", arguments.app_per_second, fast_msrest=True),
     ]
-    if arguments.edge:
-        cases.append(Case("TeamsGateway + msrest fix, at the connector's own limit", 50, fast_msrest=True))
+    if arguments.edge:  # 50/s: the fake connector's own app limit (Teams' documented one), no margin left
+        cases.append(Case("TeamsGateway as is", 50, fast_msrest=False))
+        cases.append(Case("TeamsGateway + msrest fix", 50, fast_msrest=True))
     outcomes = []
     for case in cases:
         outcome = await run_case(case, deliverers=arguments.deliverers, batch=arguments.batch)

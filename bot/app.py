@@ -18,16 +18,20 @@ from aiohttp import web
 from bot.handlers import Handlers
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
+from minutes.calendar import MeetingCalendar
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
 from store.repository import SqlStore
+from workflows.agenda import prepare_agendas
 from workflows.deliver import Deliverer
+from workflows.digest import enqueue_weekly_digest
 from workflows.ingest import Ingestor, IngestReport, Outcome
 from workflows.item_actions import ItemActions
 from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource, RosterStore
 from workflows.queries import Queries
+from workflows.remind import Reminders
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
@@ -103,10 +107,11 @@ CONNECTOR_TOKEN: web.AppKey[str | None] = web.AppKey("connector_token")
 TEAMS: web.AppKey[TeamsGateway] = web.AppKey("teams")
 DELIVERER = web.AppKey("deliverer", Deliverer)
 DELIVERY_INTERVAL_SECONDS = 2.0
+DELIVERY_BATCH = 50
+KEEPERS: web.AppKey[list[tuple[SubscriptionKeeper, SharePointSource]]] = web.AppKey("keepers")
 
 MAX_NOTIFICATION_BYTES = 1_000_000
 SUBSCRIBE_AFTER_START_SECONDS = 2.0
-SUBSCRIPTION_CHECK_SECONDS = 3600.0
 
 
 def _log_reports(name: str, reports: list[IngestReport]) -> None:
@@ -135,6 +140,7 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_post("/api/graph/notifications", graph_notifications)
+    app.cleanup_ctx.append(_scheduler_lifetime)
     if settings.teams_enabled:
         app.cleanup_ctx.append(_teams_lifetime)
         app.router.add_post("/api/messages", teams_messages)
@@ -177,13 +183,51 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _deliver(deliverer: Deliverer) -> None:
-    """Send what the outbox holds, every few seconds; a failure is logged and retried on the next round."""
+    """Send what the outbox holds: at once while batches come back full, else every few seconds; a failure
+    is logged and retried on the next round (the message stays in the outbox)."""
     while True:
+        sent = 0
         try:
-            await deliverer.run_once()
-        except Exception:  # the loop must outlive any one bad round; the message stays in the outbox
+            sent = await deliverer.run_once(limit=DELIVERY_BATCH)
+        except Exception:  # the loop must outlive any one bad round
             logger.exception("outbox delivery round failed")
-        await asyncio.sleep(DELIVERY_INTERVAL_SECONDS)
+        if sent < DELIVERY_BATCH:
+            await asyncio.sleep(DELIVERY_INTERVAL_SECONDS)
+
+
+async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """When things happen: polling, reminders, the weekly digest, agendas, subscriptions (APScheduler, leased
+    in the store so several instances run each slot once). Each job is one call into a workflow."""
+    from scheduler.jobs import SchedulerJobs
+    from scheduler.runner import SchedulerConfig, start_scheduler
+
+    settings, store, ingestion = app[SETTINGS], app[STORE], app[INGESTION]
+    calendars = {
+        group: MeetingCalendar.configured(rules=[rule]) for group, rule in settings.meeting_rules.items()
+    }
+    reminders = Reminders(store, store, calendars=calendars)
+
+    async def poll_sources(at: datetime) -> None:
+        ingestion.nudge_all()
+
+    async def send_weekly_digest(group: str | None, at: datetime) -> int:
+        return await enqueue_weekly_digest(store, group, now=at)
+
+    async def prepare_agenda(at: datetime) -> int:
+        return await prepare_agendas(store, calendars, now=at)
+
+    async def renew_subscriptions(at: datetime) -> None:
+        await _ensure_subscriptions(app)
+
+    jobs = SchedulerJobs(
+        poll_sources, reminders.tick, send_weekly_digest, prepare_agenda, renew_subscriptions
+    )
+    holder = f"{socket.gethostname()}-{os.getpid()}"
+    scheduler = start_scheduler(jobs, SchedulerConfig(holder=holder), leases=store)
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
@@ -218,8 +262,9 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
         app[INGESTION] = ingestion
         app[SUBSCRIBED] = {}
         tasks = [asyncio.create_task(_poll(ingestion, settings), name="poll sources")]
+        app[KEEPERS] = keepers
         if keepers:
-            tasks.append(asyncio.create_task(_keep_subscriptions(app, keepers), name="keep subscriptions"))
+            tasks.append(asyncio.create_task(_keep_subscriptions(app), name="subscribe"))
         try:
             yield
         finally:
@@ -233,25 +278,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def _keep_subscriptions(
-    app: web.Application, keepers: list[tuple[SubscriptionKeeper, SharePointSource]]
-) -> None:
-    """Subscribe once the server answers Graph's validation call, then renew well before expiry; a new
-    subscription is followed by a delta run (nothing before it was notified)."""
+async def _keep_subscriptions(app: web.Application) -> None:
+    """Subscribe once the server answers Graph's validation call; the scheduler renews every hour after."""
     await asyncio.sleep(SUBSCRIBE_AFTER_START_SECONDS)
-    while True:
-        for keeper, source in keepers:
-            try:
-                library = await source.resolve()
-            except SourceError as error:
-                logger.warning("library %s not reachable: %s", source.name, error.message)
-                continue
-            subscription, created = await keeper.ensure(library.drive_id)
-            if subscription is not None:
-                app[SUBSCRIBED][subscription.id] = source.name
-            if created:
-                app[INGESTION].nudge(source.name)
-        await asyncio.sleep(SUBSCRIPTION_CHECK_SECONDS)
+    await _ensure_subscriptions(app)
+
+
+async def _ensure_subscriptions(app: web.Application) -> None:
+    """Create or renew each library's subscription; a new one is followed by a delta run (nothing before it
+    was notified)."""
+    for keeper, source in app[KEEPERS]:
+        try:
+            library = await source.resolve()
+        except SourceError as error:
+            logger.warning("library %s not reachable: %s", source.name, error.message)
+            continue
+        subscription, created = await keeper.ensure(library.drive_id)
+        if subscription is not None:
+            app[SUBSCRIBED][subscription.id] = source.name
+        if created:
+            app[INGESTION].nudge(source.name)
 
 
 async def graph_notifications(request: web.Request) -> web.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ class Handlers:
     ingest_now: IngestNowFn
 
     async def on_message(self, message: IncomingMessage) -> Reply:
-        await self.store.save_conversation(message.conversation, at=self.clock())
+        await self._remember(message.conversation)
         command = parse_command(message.text)
         handler = COMMAND_HANDLERS.get(type(command)) if command is not None else None
         if command is None or handler is None:
@@ -57,7 +57,7 @@ class Handlers:
         return await handler(self, command, message)
 
     async def on_card_action(self, action: CardAction) -> Reply:
-        await self.store.save_conversation(action.conversation, at=self.clock())
+        await self._remember(action.conversation)
         handler = VERB_HANDLERS.get(action.verb)
         if handler is None:
             return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
@@ -98,6 +98,15 @@ class Handlers:
             if cards:
                 return cards[0]
         return outcome.card
+
+    async def _remember(self, conversation: ConvRef) -> None:
+        """Keep the conversation's reference for proactive messages; a write only when it changed (every
+        turn would otherwise queue behind the store's single writer)."""
+        stored = await self.store.conversation(conversation.conversation_id)
+        if stored is None or replace(stored, group=conversation.group or stored.group) != replace(
+            conversation, group=conversation.group or stored.group
+        ):
+            await self.store.save_conversation(conversation, at=self.clock())
 
     async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
         if not installed:

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     graph_notification_url: str | None = None
     graph_client_state: SecretStr | None = None
 
+    # Each group's meetings, for follow-up agendas and 'kommande FLG' reminders: a Swedish rule per group,
+    # e.g. {"FLG": "varannan måndag från 2024-08-26"} (JSON in the environment). Dates in minutes add to it.
+    meeting_rules: dict[str, str] = {}
+
     # The HTTP listener (health, Graph notifications; the Teams endpoint comes with the bot).
     host: str = "127.0.0.1"
     port: int = Field(default=3978, ge=1, le=65535)

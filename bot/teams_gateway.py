@@ -54,6 +54,7 @@ from botframework.connector.auth import (
 )
 from msrest.exceptions import ClientRequestError, HttpOperationError
 from msrest.serialization import Model
+from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.sending import parse_retry_after
 from bot.settings import LOOPBACK_HOSTS, Settings
@@ -77,6 +78,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# msrest builds a retry policy per client and scans 999 status codes against this 502-item list each time
+# (~6 ms of CPU per proactive send, measured in bench/fanout.py); a frozenset makes the scan cheap.
+ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)  # type: ignore[assignment]
 
 T = TypeVar("T")
 

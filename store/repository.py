@@ -13,7 +13,7 @@ from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from minutes.model import ItemKind, Relative
 from minutes.reconcile import Reconciliation
@@ -641,7 +641,9 @@ class SqlStore:
                 )
                 for message_id in exhausted:
                     logger.warning(
-                        "outbox message %d parked: claimed %d times, never settled", message_id, max_claims
+                        "outbox message %d parked: claimed %d times and still not sent",
+                        message_id,
+                        max_claims,
                     )
             if not ids:
                 return []
@@ -828,6 +830,14 @@ class SqlStore:
         return [posted_card_from_row(row) for row in rows]
 
 
+def _listed(name: str) -> BindParameter[Any]:
+    """A list of keys or ids for IN, written into the SQL as literals (quoted by SQLAlchemy) rather than
+    bound. asyncpg prepares a statement once per connection, and after five runs PostgreSQL may keep a generic
+    plan for it: one made while the table was small is a sequential scan, kept as the table grows (a first
+    import into an empty database got slower with every file). A list written out is planned for itself."""
+    return bindparam(name, expanding=True, literal_execute=True)
+
+
 # The statements of ingestion, built once: SQLAlchemy caches a statement's compiled form under its structure,
 # and one built anew for every call pays for working out that structure each time. Parameters are named b_…
 # so that no name is also a column that an UPDATE's SET takes from the parameters.
@@ -850,29 +860,26 @@ _LIVE_KEYS_IN_ORDER = (
 )
 # The document's items, and those of any document that hold one of the keys b_keys.
 _CURRENT_ITEMS = select(items.c.key, items.c.document_key, items.c.status).where(
-    or_(
-        items.c.document_key == bindparam("b_document_key"),
-        items.c.key.in_(bindparam("b_keys", expanding=True)),
-    )
+    or_(items.c.document_key == bindparam("b_document_key"), items.c.key.in_(_listed("b_keys")))
 )
-_ITEMS_BY_KEY = select(items).where(items.c.key.in_(bindparam("b_keys", expanding=True))).order_by(items.c.id)
+_ITEMS_BY_KEY = select(items).where(items.c.key.in_(_listed("b_keys"))).order_by(items.c.id)
 # The rows that updated items name, locked (FOR UPDATE) until the transaction ends.
 _LOCK_ITEM_STATES = (
     select(items.c.key, items.c.id, items.c.status)
-    .where(items.c.key.in_(bindparam("b_keys", expanding=True)))
+    .where(items.c.key.in_(_listed("b_keys")))
     .with_for_update()
 )
 _INSERT_ITEM = insert(items)
 _UPDATE_ITEM = update(items).where(items.c.id == bindparam("b_id"))
 _WITHDRAW_ITEMS = (
     update(items)
-    .where(items.c.key.in_(bindparam("b_keys", expanding=True)), items.c.status != _WITHDRAWN)
+    .where(items.c.key.in_(_listed("b_keys")), items.c.status != _WITHDRAWN)
     .values(
         status=_WITHDRAWN, changed_by=INGEST_ACTOR, changed_at=bindparam("b_at"), updated_at=bindparam("b_at")
     )
     .returning(items.c.id, items.c.key)
 )
-_DELETE_OWNERS = delete(item_owners).where(item_owners.c.item_id.in_(bindparam("b_ids", expanding=True)))
+_DELETE_OWNERS = delete(item_owners).where(item_owners.c.item_id.in_(_listed("b_ids")))
 _INSERT_OWNERS = insert(item_owners)
 _INSERT_AUDIT = insert(audit_log)
 _INSERT_OUTBOX = insert(outbox)

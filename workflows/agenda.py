@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cards.agenda import Agenda, AgendaLine, AgendaSection, follow_up_agenda_card
+from minutes.calendar import MeetingCalendar, next_working_day
 from minutes.model import ItemKind, Relative
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus
 from workflows.digest import GroupPost, QueueStore, Unpostable, enqueue_once
@@ -27,6 +28,10 @@ __all__ = [
 
 # The outbox kind and the posted card kind of the agenda: one card per (group, meeting date) and channel.
 AGENDA = "agenda"
+
+
+# The agenda is queued this many working days before a meeting: when the invitation is sent.
+AGENDA_WORKING_DAYS_BEFORE = 3
 
 
 class AgendaError(Exception):
@@ -155,3 +160,26 @@ async def enqueue_agenda(store: QueueStore, group: str, meeting_date: date, *, n
         subject=agenda_subject(group, meeting_date),
         now=now,
     )
+
+
+async def prepare_agendas(
+    store: QueueStore,
+    calendars: Mapping[str, MeetingCalendar],
+    *,
+    now: datetime,
+    working_days_before: int = AGENDA_WORKING_DAYS_BEFORE,
+) -> int:
+    """Queue the follow-up agenda of every group whose next meeting is `working_days_before` working days
+    ahead (the invitation goes out then). Idempotent per meeting; returns how many were queued."""
+    today = now.date()
+    queued = 0
+    for group, calendar in calendars.items():
+        meeting = calendar.next_meeting_after(today)
+        if meeting is None:
+            continue
+        day = today
+        for _ in range(working_days_before):
+            day = next_working_day(day + timedelta(days=1))
+        if day == meeting:
+            queued += await enqueue_agenda(store, group, meeting, now=now)
+    return queued

@@ -10,12 +10,13 @@ from pathlib import Path
 import docx
 import pytest
 
+from minutes.calendar import MeetingCalendar
 from minutes.records import ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.fakes import in_process_reader
 from tests.workflows.chat_fixtures import CHANNEL, SAMPLES, RecordingSender, ingest_flg
-from workflows.agenda import AGENDA, Agenda, AgendaError, build_agenda, enqueue_agenda
+from workflows.agenda import AGENDA, Agenda, AgendaError, build_agenda, enqueue_agenda, prepare_agendas
 from workflows.agenda_docx import write_agenda_docx
 from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor
@@ -235,3 +236,16 @@ async def test_an_agenda_that_cannot_be_made_is_parked(
     await Deliverer(store, RecordingSender(), lambda: now, worker="w1").run_once()
     [parked] = [m for m in await store.outbox_messages(OutboxStatus.PARKED) if m.kind == AGENDA]
     assert (parked.last_error or "").startswith(error)
+
+
+async def test_agendas_are_queued_three_working_days_before_a_meeting(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    calendars = {"FLG": MeetingCalendar.configured(dates=[date(2024, 9, 9)])}  # a Monday
+    early = await prepare_agendas(
+        store, calendars, now=datetime(2024, 9, 3, 7, tzinfo=UTC)
+    )  # Tuesday: 4 days
+    on_time = await prepare_agendas(store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC))  # Wednesday: 3
+    again = await prepare_agendas(store, calendars, now=datetime(2024, 9, 4, 7, 5, tzinfo=UTC))
+    assert (early, on_time, again) == (0, 1, 0)
