@@ -51,9 +51,15 @@ def modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
+# The composition root wires everything, the scheduler included (house style: bot/app.py imports it all).
+COMPOSITION_ROOT = "bot/app.py"
+
+
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_project_imports_point_one_way(package: str) -> None:
     for path in modules(package):
+        if path.relative_to(ROOT).as_posix() == COMPOSITION_ROOT:
+            continue
         forbidden = (imported_roots(path) & PROJECT) - ALLOWED[package] - {package}
         assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"
 
@@ -71,6 +77,16 @@ def test_only_the_gateway_imports_botbuilder() -> None:
                 assert "botbuilder" not in imported_roots(path), (
                     f"{path.relative_to(ROOT)} imports botbuilder"
                 )
+
+
+def test_only_the_composition_root_wires_the_scheduler() -> None:
+    importers = [
+        path.relative_to(ROOT).as_posix()
+        for package in PROJECT - {"scheduler"}
+        for path in modules(package)
+        if "scheduler" in imported_roots(path)
+    ]
+    assert importers in ([], [COMPOSITION_ROOT])
 
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
