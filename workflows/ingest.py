@@ -97,7 +97,9 @@ class Ingestor:
             to_record(item, document_key=ref.key, group=meeting.body, meeting_date=meeting.date)
             for item in result.items
         ]
-        changes = reconcile(await self.store.items_of_document(ref.key), records)
+        # A document seen for the first time has no stored items: skip the read (most files of a bulk ingest).
+        existing = await self.store.items_of_document(ref.key) if stored is not None else []
+        changes = reconcile(existing, records)
         record = DocumentRecord(
             key=ref.key,
             name=ref.name,
