@@ -9,7 +9,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -223,7 +223,8 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         poll_sources, reminders.tick, send_weekly_digest, prepare_agenda, renew_subscriptions
     )
     holder = f"{socket.gethostname()}-{os.getpid()}"
-    scheduler = start_scheduler(jobs, SchedulerConfig(holder=holder), leases=store)
+    config = SchedulerConfig(holder=holder, poll_interval=timedelta(minutes=settings.poll_interval_minutes))
+    scheduler = start_scheduler(jobs, config, leases=store)
     try:
         yield
     finally:
@@ -352,17 +353,14 @@ def _read_rosters(folder: Path) -> list[tuple[Path, str | Exception]]:
 
 
 async def _poll(ingestion: Ingestion, settings: Settings) -> None:
-    """The safety net and the only trigger without change notifications: every source on an interval
-    (the local folder more often, since listing it costs nothing)."""
-    local_every = max(1, settings.local_poll_seconds)
-    remote_every = settings.poll_interval_minutes * 60
-    elapsed = 0
+    """Watch the local folder (listing it costs nothing); SharePoint is polled by the scheduler's
+    'sources.poll' job and triggered by change notifications. Every source is read once at start."""
+    ingestion.nudge_all()
     while True:
+        await asyncio.sleep(settings.local_poll_seconds)
         for name, source in ingestion.sources.items():
-            if isinstance(source, LocalFolderSource) or elapsed % remote_every == 0:
+            if isinstance(source, LocalFolderSource):
                 ingestion.nudge(name)
-        await asyncio.sleep(local_every)
-        elapsed += local_every
 
 
 async def healthz(request: web.Request) -> web.Response:

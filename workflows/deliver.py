@@ -16,6 +16,7 @@ from minutes.records import ConversationType, ConvRef, ItemStatus
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
+from workflows.item_actions import SECRETARY_ROLE
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, ReminderMessage, reminder_card_for
@@ -27,7 +28,6 @@ SECRETARY_NOTICE = "secretary_notice"
 NOTICE = "notice"
 SUMMARY_CARD = "meeting_summary"
 LEASE = timedelta(minutes=5)
-SECRETARY_ROLE = "sekreterare"
 
 
 class Undeliverable(Exception):
@@ -169,9 +169,9 @@ class Deliverer:
         logger.info("%s %s delivered to %d conversations", kind, post.subject, len(targets))
 
     async def _personal_chat(self, aad_object_id: str, name: str) -> ConvRef:
-        for conversation in await self.store.conversations(conversation_type=ConversationType.PERSONAL):
-            if conversation.user_aad_id == aad_object_id:
-                return conversation
+        existing = await self.store.personal_conversation(aad_object_id)
+        if existing is not None:
+            return existing
         known = await self.store.conversations()
         if not known:
             raise Undeliverable("boten är inte installerad någonstans ännu")

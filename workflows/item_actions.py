@@ -19,7 +19,6 @@ from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
 
-STALE = STALE_ITEM_MESSAGE
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 
@@ -97,7 +96,7 @@ class ItemActions:
     ) -> tuple[ItemRecord | None, ActionOutcome]:
         """The item, if it exists, is live, belongs to the conversation's group and the actor may change it;
         else None and the polite refusal to show (a forged, stale or tampered action changes nothing)."""
-        refusal = ActionOutcome(error_card(STALE), STALE)
+        refusal = ActionOutcome(error_card(STALE_ITEM_MESSAGE), STALE_ITEM_MESSAGE)
         if isinstance(item_id, bool) or not isinstance(item_id, int | str) or not str(item_id).isdigit():
             logger.info("refused card action: malformed item id from %s", _who(actor))
             return None, refusal
