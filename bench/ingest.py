@@ -41,7 +41,10 @@ DEFAULT_MIX = "docx=75,pdf=5,txt=20"
 TARGET = 0.80  # ingest files/s as a share of the extractor's own files/s
 SANDBOX_FILES = 100
 PROFILE_FILES = 200
-KINDS = ("extract", "ingest", "sandbox", "profile")
+# The extractor, ingest → SQLite and ingest → PostgreSQL take turns on a fifth of the files each round: all three
+# see the same drift of a shared machine's load over the minutes of a run.
+ROUNDS = 5
+KINDS = ("extract", "ingest", "service", "sandbox", "profile")
 Result = dict[str, Any]
 
 
@@ -198,21 +201,22 @@ def build_corpus(folder: Path, files: int, mix: dict[str, int]) -> dict[str, int
 # --- one measurement (runs in its own process) -----------------------------------------------------------
 
 
-def _files(folder: Path, stride: int) -> list[Path]:
-    return sorted(path for path in folder.iterdir() if path.is_file())[::stride]
+def _files(folder: Path, stride: int, offset: int = 0) -> list[Path]:
+    """Every `stride`th file from the `offset`th: the corpus is shuffled, so each has the mix of formats."""
+    return sorted(path for path in folder.iterdir() if path.is_file())[offset::stride]
 
 
 def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
 
-def _measure_extract(folder: Path) -> Result:
+def _measure_extract(folder: Path, stride: int, offset: int) -> Result:
     """The extractor's own work per file: read the bytes, read_document in process, extract."""
     from minutes.extract import extract
     from minutes.model import DocumentError
     from tests.fakes import in_process_reader
 
-    paths = _files(folder, 1)
+    paths = _files(folder, stride, offset)
     seconds: dict[str, float] = {}
     counts = {"items": 0, "failed": 0}
 
@@ -229,12 +233,13 @@ def _measure_extract(folder: Path) -> Result:
                 counts["items"] += len(result.items)
             seconds[path.name] = time.perf_counter() - begin
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     asyncio.run(run())
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu
     return {
         "files": len(paths),
         "elapsed": elapsed,
+        "loop_cpu": cpu,  # CPU time of the thread running the event loop
         "peak_rss_mib": _peak_mib(),
         "items": counts["items"],
         "failed": counts["failed"],
@@ -260,14 +265,42 @@ async def _count_items(url: str) -> tuple[int, str]:
     return stored, server
 
 
-def _measure_ingest(kind: str, folder: Path, url: str, stride: int) -> Result:
+def _cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def _other_database(postgres_url: str) -> str:
+    """The service rows fill a database of their own on the same server (created on first use)."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    other = f"{url.database}_service"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(
+            user=url.username, password=url.password, host=url.host, port=url.port, database=url.database
+        )
+        try:
+            exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", other)
+            if not exists:
+                await connection.execute(f'CREATE DATABASE "{other}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())
+    return url.set(database=other).render_as_string(hide_password=False)
+
+
+def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int) -> Result:
     """One Ingestor run, timed from opening the store to the source's commit."""
     from store import open_store
     from tests.fakes import in_process_reader
     from workflows.ingest import Ingestor, Outcome, summarise
     from workflows.local_folder import LocalFolderSource
+    from workflows.sandbox import SandboxPool
 
-    only = None if stride == 1 else frozenset(path.name for path in _files(folder, stride))
+    only = None if stride == 1 else frozenset(path.name for path in _files(folder, stride, offset))
     profiler = cProfile.Profile() if kind == "profile" else None
     phases: dict[str, float] = {}
     statements = [0]
@@ -282,24 +315,35 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int) -> Result:
 
     async def run() -> list[Any]:
         store = await open_store(url)
+        readers = SandboxPool()
         try:
             if kind == "sandbox":
                 ingestor = Ingestor(store, lambda: datetime.now(UTC))
+            elif (
+                kind == "service"
+            ):  # as `minutesbot run` and `minutesbot ingest` read (bot/app.py, bot/cli.py)
+                ingestor = Ingestor(
+                    store,
+                    lambda: datetime.now(UTC),
+                    analyser=readers.read_and_extract,
+                    reads_ahead=readers.size,
+                )
             else:
                 ingestor = Ingestor(store, lambda: datetime.now(UTC), reader=in_process_reader)
             if kind == "profile":
                 ingestor = _timed(ingestor, phases)
             return await ingestor.run(LocalFolderSource(folder, store, only=only))
         finally:
+            await readers.close()
             await store.close()
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.thread_time()
     if profiler is not None:
         profiler.enable()
     reports = asyncio.run(run())
     if profiler is not None:
         profiler.disable()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.thread_time() - cpu
     peak, worker_peak = _peak_mib(), _peak_mib(resource.RUSAGE_CHILDREN)
     stored, server = asyncio.run(_count_items(url))
     counts = summarise(reports)
@@ -307,6 +351,7 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int) -> Result:
         "files": len(only) if only is not None else len(_files(folder, 1)),
         "changes": len(reports),
         "elapsed": elapsed,
+        "loop_cpu": cpu,  # CPU time of the thread running the event loop
         "peak_rss_mib": peak,
         "worker_peak_rss_mib": worker_peak,
         "items": stored,
@@ -363,7 +408,7 @@ def _timed(ingestor: Any, phases: dict[str, float]) -> Any:
     return dataclasses.replace(ingestor, reader=timed_async("read_document", ingestor.reader))
 
 
-def measure(kind: str, folder: Path, stride: int) -> Result:
+def measure(kind: str, folder: Path, stride: int, offset: int) -> Result:
     sys.path.insert(0, str(ROOT))  # tests.fakes
     # Imported before the clock starts, as a running service has them.
     import minutes.extract  # noqa: F401
@@ -373,16 +418,16 @@ def measure(kind: str, folder: Path, stride: int) -> Result:
     import workflows.ingest  # noqa: F401
 
     if kind == "extract":
-        return _measure_extract(folder)
-    return _measure_ingest(kind, folder, os.environ[URL_VARIABLE], stride)
+        return _measure_extract(folder, stride, offset)
+    return _measure_ingest(kind, folder, os.environ[URL_VARIABLE], stride, offset)
 
 
 # --- driver: one fresh subprocess per measurement --------------------------------------------------------
 
 
-def _subprocess(kind: str, folder: Path, *, url: str = "", stride: int = 1) -> Result:
+def _subprocess(kind: str, folder: Path, *, url: str = "", stride: int = 1, offset: int = 0) -> Result:
     command = [sys.executable, str(Path(__file__).resolve()), "--one", kind, "--folder", str(folder)]
-    command += ["--stride", str(stride)]
+    command += ["--stride", str(stride), "--offset", str(offset)]
     environment = dict(os.environ, **{URL_VARIABLE: url})
     result = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT, env=environment)
     if result.returncode != 0:
@@ -512,6 +557,78 @@ def _row(
     )
 
 
+def _rate(*runs: Result) -> float:
+    """Files per second over several runs together."""
+    return sum(run["files"] for run in runs) / sum(run["elapsed"] for run in runs)
+
+
+def _combined(runs: list[Result]) -> Result:
+    """The rounds of one measurement as one: files, seconds and counts added up, the largest peak RSS, the
+    items stored after the last round, per-file seconds of every round."""
+    outcomes: dict[str, int] = {}
+    for run in runs:
+        for name, count in (run.get("outcomes") or {}).items():
+            outcomes[name] = outcomes.get(name, 0) + count
+    return {
+        "files": sum(run["files"] for run in runs),
+        "elapsed": sum(run["elapsed"] for run in runs),
+        "loop_cpu": sum(run["loop_cpu"] for run in runs),
+        "peak_rss_mib": max(run["peak_rss_mib"] for run in runs),
+        "items": runs[-1]["items"] if "server" in runs[-1] else sum(run["items"] for run in runs),
+        "failed": sum(run.get("failed", 0) for run in runs),
+        "outcomes": outcomes,
+        "server": runs[-1].get("server", ""),
+        "seconds": {name: seconds for run in runs for name, seconds in run.get("seconds", {}).items()},
+        "rates": [run["files"] / run["elapsed"] for run in runs],
+    }
+
+
+def _spread(rates: list[float]) -> str:
+    return f"{min(rates):.1f}" if len(rates) == 1 else f"{min(rates):.1f}–{max(rates):.1f}"
+
+
+def _breakdown(extractor_runs: list[Result], ingests: list[tuple[str, Result | None]]) -> str:
+    """Where an ingest's time per file goes beyond the extractor's: work on the event loop's thread (the
+    store's Python side, which nothing can overlap with reading) or waiting (the driver's thread or socket,
+    the disk, the machine's other processes)."""
+
+    def per_file(seconds: float, files: int) -> float:
+        return 1000 * seconds / files
+
+    files = sum(run["files"] for run in extractor_runs)
+    base = per_file(sum(run["loop_cpu"] for run in extractor_runs), files)
+    parts = [
+        f"{label} {per_file(run['loop_cpu'], run['files']) - base:+.1f} ms on it and "
+        f"{per_file(run['elapsed'] - run['loop_cpu'], run['files']):.1f} ms waiting"
+        for label, run in ingests
+        if run is not None
+    ]
+    return (
+        f"Per file, the extractor spends {base:.1f} ms on the event loop's thread "
+        f"({per_file(sum(run['elapsed'] for run in extractor_runs), files):.1f} ms wall); ingest "
+        f"beyond that: {'; '.join(parts)}."
+    )
+
+
+def _service_note(runs: list[tuple[str, Result | None]]) -> str:
+    """How busy the event loop's thread (the store's side) is when reading runs in the read servers."""
+    parts = [
+        f"{label} {1000 * run['loop_cpu'] / run['files']:.1f} ms of {1000 * run['elapsed'] / run['files']:.1f} ms "
+        f"per file ({run['loop_cpu'] / run['elapsed']:.0%})"
+        for label, run in runs
+        if run is not None
+    ]
+    return (
+        "As the service reads (`SandboxPool.read_and_extract`, `Ingestor(reads_ahead=…)`, the same code as "
+        "`minutesbot run` and `minutesbot ingest`), the event loop's thread — the store, and decoding the "
+        f"servers' answers — is busy {'; '.join(parts)}; the rest of the time it waits for the read servers. "
+        "A read server's child reads and extracts in a process forked for that document alone, so every "
+        "document pays for what one long-lived process would have cached from the one before (above all "
+        "compiling its roster's actor patterns, 25–40 ms), and the two cores are shared by the servers and "
+        "the event loop."
+    )
+
+
 def _skipped(label: str, reason: str) -> str:
     return f"| {label} | — | — | — | — | ≥ {TARGET:.2f} | skipped: {reason} | — | — |"
 
@@ -534,13 +651,20 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary corpus and databases")
     parser.add_argument("--one", choices=KINDS, help="run one measurement in this process, print it as JSON")
     parser.add_argument("--folder", type=Path, help="(with --one) the corpus folder")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=ROUNDS,
+        help=f"measure in this many interleaved rounds, each on its own share of the files (default {ROUNDS})",
+    )
     parser.add_argument("--stride", type=int, default=1, help="(with --one) every Nth file only")
+    parser.add_argument("--offset", type=int, default=0, help="(with --one, --stride) from the Nth file")
     args = parser.parse_args()
 
     if args.one:
         if args.folder is None:
             parser.error("--one needs --folder")
-        print(json.dumps(measure(args.one, args.folder.resolve(), args.stride)))
+        print(json.dumps(measure(args.one, args.folder.resolve(), args.stride, args.offset)))
         return
 
     mix = {fmt: int(share) for fmt, share in (part.split("=") for part in args.mix.split(","))}
@@ -587,24 +711,54 @@ def _run(
     stride = max(1, args.files // args.sandbox_files)
     profile_stride = max(1, args.files // PROFILE_FILES)
 
-    _say("measuring the extractor's own rate …")
-    extractor = _subprocess("extract", folder)
-    rate = extractor["files"] / extractor["elapsed"]
-    _say("measuring ingest → SQLite …")
-    sqlite_run = _subprocess("ingest", folder, url=sqlite_url)
-    _say("measuring the idle re-scan → SQLite …")
-    rescan = _subprocess("ingest", folder, url=sqlite_url)
-    postgres_run: Result | None = None
+    rounds = max(1, min(args.rounds, args.files))
+    extractor_runs: list[Result] = []
+    sqlite_runs: list[Result] = []
+    postgres_runs: list[Result] = []
+    service_sqlite_runs: list[Result] = []
+    service_postgres_runs: list[Result] = []
+    service_sqlite_url = f"sqlite+aiosqlite:///{work / 'service.db'}"
     postgres_reason = "--no-postgres"
-    if not args.no_postgres:
-        _say("starting PostgreSQL …")
-        with _postgres() as (postgres_url, reason):
+    with contextlib.ExitStack() as stack:
+        postgres_url: str | None = None
+        if not args.no_postgres:
+            _say("starting PostgreSQL …")
+            postgres_url, reason = stack.enter_context(_postgres())
             if postgres_url is None:
                 postgres_reason = reason
                 _say(f"PostgreSQL skipped: {reason}")
-            else:
-                _say("measuring ingest → PostgreSQL …")
-                postgres_run = _subprocess("ingest", folder, url=postgres_url)
+        for offset in range(rounds):
+            _say(f"round {offset + 1} of {rounds}: the extractor's own rate …")
+            extractor_runs.append(_subprocess("extract", folder, stride=rounds, offset=offset))
+            _say(f"round {offset + 1} of {rounds}: ingest → SQLite …")
+            sqlite_runs.append(_subprocess("ingest", folder, url=sqlite_url, stride=rounds, offset=offset))
+            if postgres_url is not None:
+                _say(f"round {offset + 1} of {rounds}: ingest → PostgreSQL …")
+                postgres_runs.append(
+                    _subprocess("ingest", folder, url=postgres_url, stride=rounds, offset=offset)
+                )
+            _say(f"round {offset + 1} of {rounds}: ingest as the service does it (read servers) → SQLite …")
+            service_sqlite_runs.append(
+                _subprocess("service", folder, url=service_sqlite_url, stride=rounds, offset=offset)
+            )
+            if postgres_url is not None:
+                _say(f"round {offset + 1} of {rounds}: ingest as the service does it → PostgreSQL …")
+                service_postgres_runs.append(
+                    _subprocess(
+                        "service", folder, url=_other_database(postgres_url), stride=rounds, offset=offset
+                    )
+                )
+    sqlite_run = _combined(sqlite_runs)
+    postgres_run = _combined(postgres_runs) if postgres_runs else None
+    service_sqlite = _combined(service_sqlite_runs)
+    service_postgres = _combined(service_postgres_runs) if service_postgres_runs else None
+    if rounds > 1:
+        _say("a scan of the whole folder → SQLite, to save its listing (every file unchanged) …")
+        _subprocess("ingest", folder, url=sqlite_url)
+    _say("measuring the idle re-scan → SQLite …")
+    rescan = _subprocess("ingest", folder, url=sqlite_url)
+    rate = _rate(*extractor_runs)
+    extractor = _combined(extractor_runs)
     _say(f"measuring ingest → SQLite with the sandboxed reader ({args.files // stride} files) …")
     sandbox = _subprocess("sandbox", folder, url=f"sqlite+aiosqlite:///{work / 'sandbox.db'}", stride=stride)
     subset = {path.name for path in _files(folder, stride)}
@@ -616,6 +770,10 @@ def _run(
     if postgres_run is not None:
         ratios.append(postgres_run["files"] / postgres_run["elapsed"] / rate)
     met = all(ratio >= TARGET for ratio in ratios)
+    service_ratios = [service_sqlite["files"] / service_sqlite["elapsed"] / rate]
+    if service_postgres is not None:
+        service_ratios.append(service_postgres["files"] / service_postgres["elapsed"] / rate)
+    service_met = all(ratio >= TARGET for ratio in service_ratios)
     profile: Result | None = None
     if not met or args.profile:
         _say(f"profiling ingest → SQLite ({args.files // profile_stride} files) …")
@@ -650,7 +808,21 @@ def _run(
         _row(pg_label, postgres_run, rate, target=True)
         if postgres_run is not None
         else _skipped(pg_label, postgres_reason),
-        _row("ingest → SQLite, sandboxed reader (subset)", sandbox, subset_rate, worker=True),
+        _row(
+            "ingest → SQLite as the service reads (read servers, reads ahead)",
+            service_sqlite,
+            rate,
+            target=True,
+        ),
+        _row(
+            "ingest → PostgreSQL as the service reads (read servers, reads ahead)",
+            service_postgres,
+            rate,
+            target=True,
+        )
+        if service_postgres is not None
+        else _skipped("ingest → PostgreSQL as the service reads", postgres_reason),
+        _row("ingest → SQLite, one new worker process per file (subset)", sandbox, subset_rate, worker=True),
         _row("re-scan, nothing changed → SQLite", rescan, rate),
     ]
     verdict = "**met**" if met else "**missed**"
@@ -661,6 +833,14 @@ def _run(
     )
     if postgres_run is None:
         statement += " PostgreSQL was not measured, so only SQLite was checked."
+    statement += (
+        f" As the service reads (`SandboxPool`: one read server per core, each forking a limited child per "
+        f"document, {_cores()} reads ahead of the store): {'**met**' if service_met else '**missed**'} "
+        f"({', '.join(f'{ratio:.2f}' for ratio in service_ratios)}) — reading runs in other processes, on the "
+        "other core, while the event loop writes the store, so the store's own cost no longer adds to the "
+        "reading's. With the in-process reader everything runs on the event loop's one thread and the store's "
+        "Python work adds to every file: that row shows the store's overhead, not the service's rate."
+    )
     table += ["", statement]
 
     notes = [
@@ -668,6 +848,8 @@ def _run(
         + (f"; PostgreSQL {_outcomes(postgres_run)}" if postgres_run else "")
         + f"; sandboxed {_outcomes(sandbox)}; re-scan {_outcomes(rescan)} (files listed: {rescan['files']}).",
         f"Extractor failures: {extractor['failed']}.",
+        _breakdown(extractor_runs, [("SQLite", sqlite_run), ("PostgreSQL", postgres_run)]),
+        _service_note([("SQLite", service_sqlite), ("PostgreSQL", service_postgres)]),
     ]
     profile_lines: list[str] = []
     if profile is not None:
@@ -705,12 +887,22 @@ def _run(
             "Each row is one fresh process (imports done before the clock starts; peak RSS is that process's "
             "`ru_maxrss`, interpreter and imports included). Extractor = for every file: read the bytes, "
             "`tests.fakes.in_process_reader` (`minutes.readers.read_document`) and `minutes.extract.extract`. "
-            "Ingest = `Ingestor(store, clock, reader=in_process_reader).run(LocalFolderSource(folder, store))`, "
-            "timed from `open_store` (migrations included) to the source's commit. Sandboxed = the default "
-            "reader (one worker process per file with memory and CPU limits) on every "
+            "Ingest = `Ingestor(store, clock, reader=in_process_reader).run(LocalFolderSource(folder, store, "
+            "only=…))`, timed from `open_store` (migrations included) to the source's commit. "
+            + (
+                f"Measured in {rounds} rounds: each round the extractor, ingest → SQLite and ingest → PostgreSQL "
+                f"take turns on one file in {rounds} (the same files for all three; the rounds fill one "
+                "database), so that they see the same drift of a shared machine's load over the minutes of a run; "
+                f"a row adds up its rounds (extractor per round: {_spread(extractor['rates'])} files/s), and an "
+                f"ingest row pays for opening the store {rounds} times. "
+                if rounds > 1
+                else ""
+            )
+            + "Sandboxed = the default reader (one worker process per file with memory and CPU limits) on every "
             f"{stride}th file ({_mix_text(_subset_counts(folder, stride))}); its ratio is to the extractor's "
             f"rate on those files ({subset_rate:.2f} files/s), its RSS in brackets the largest worker's. "
-            "Re-scan = a second run over the unchanged folder into the first SQLite database. "
+            "Re-scan = a run over the unchanged folder into the SQLite database"
+            + (", after a scan of the whole folder that saved its listing. " if rounds > 1 else ". ")
             + " ".join(notes),
             *profile_lines,
             "",

@@ -20,10 +20,11 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
-from bot.app import create_app
+from bot.app import create_app, freeze_startup_heap
 from bot.package import PackageError, build_package
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
+from minutes.errors import UserFacingError
 from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
 from minutes.records import ItemRecord, ItemStatus, SourceError
@@ -36,7 +37,7 @@ from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summaris
 from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import read_in_sandbox
+from workflows.sandbox import SandboxPool, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2
@@ -129,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run_service(settings: Settings) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        app = create_app(settings)
+        app.on_startup.append(freeze_startup_heap)
+        web.run_app(app, host=settings.host, port=settings.port, print=None)
     except (SourceError, StoreUnavailable, RosterError) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
@@ -162,10 +165,8 @@ def _first_problem(error: ValidationError) -> str:
     return f"{'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}"
 
 
-class StoreUnavailable(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class StoreUnavailable(UserFacingError):
+    """The database cannot be opened; `message` says why in Swedish (never the URL's password)."""
 
 
 async def _open(settings: Settings) -> SqlStore:
@@ -180,13 +181,19 @@ async def _open(settings: Settings) -> SqlStore:
 async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
     store = await _open(settings)
     try:
+        readers = SandboxPool()
         async with _source_for(args.target, settings, store) as source:
             ingestor = Ingestor(
-                store=store, clock=lambda: datetime.now(UTC), max_bytes=settings.max_document_bytes
+                store=store,
+                clock=lambda: datetime.now(UTC),
+                analyser=readers.read_and_extract,
+                max_bytes=settings.max_document_bytes,
+                reads_ahead=readers.size,
             )
             with _progress_bar() as progress:
                 reports = await ingestor.run(source, progress=progress)
     finally:
+        await readers.close()
         await store.close()
     for report in reports:
         if report.outcome is Outcome.FAILED:

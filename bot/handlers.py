@@ -29,7 +29,7 @@ from cards.messages import error_card, help_card, notice_card
 from cards.summary import SUMMARY_VIEW
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef
-from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply
+from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply, conversation_to_keep
 from workflows.deliver import SECRETARY_NOTICE
 from workflows.digest import Unpostable
 from workflows.item_actions import SECRETARY_ROLE, ActionOutcome, ItemActions
@@ -49,7 +49,7 @@ class Handlers:
     ingest_now: IngestNowFn
 
     async def on_message(self, message: IncomingMessage) -> Reply:
-        await self._remember(message.conversation)
+        message = replace(message, conversation=await self._remember(message.conversation))
         command = parse_command(message.text)
         handler = COMMAND_HANDLERS.get(type(command)) if command is not None else None
         if command is None or handler is None:
@@ -57,7 +57,7 @@ class Handlers:
         return await handler(self, command, message)
 
     async def on_card_action(self, action: CardAction) -> Reply:
-        await self._remember(action.conversation)
+        action = replace(action, conversation=await self._remember(action.conversation))
         handler = VERB_HANDLERS.get(action.verb)
         if handler is None:
             return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
@@ -99,19 +99,20 @@ class Handlers:
                 return cards[0]
         return outcome.card
 
-    async def _remember(self, conversation: ConvRef) -> None:
-        """Keep the conversation's reference for proactive messages; a write only when it changed (every
-        turn would otherwise queue behind the store's single writer)."""
-        stored = await self.store.conversation(conversation.conversation_id)
-        if stored is None or replace(stored, group=conversation.group or stored.group) != replace(
-            conversation, group=conversation.group or stored.group
-        ):
-            await self.store.save_conversation(conversation, at=self.clock())
+    async def _remember(self, conversation: ConvRef) -> ConvRef:
+        """Keep the conversation's reference for proactive messages (a write only when it changed: every turn
+        would otherwise queue behind the store's single writer); the conversation with its group, if any."""
+        kept = conversation_to_keep(conversation)
+        stored = await self.store.conversation(kept.conversation_id)
+        group = kept.group or (stored.group if stored else None)
+        if stored is None or stored != replace(kept, group=group):
+            await self.store.save_conversation(kept, at=self.clock())
+        return replace(conversation, group=group)
 
     async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
         if not installed:
             return Reply()
-        await self.store.save_conversation(conversation, at=self.clock())
+        await self.store.save_conversation(conversation_to_keep(conversation), at=self.clock())
         welcome = (
             "Hej! Jag läser gruppens protokoll och håller ordning på åtgärder, beslut och uppföljningar. "
             "Skriv 'hjälp' för att se vad jag kan."

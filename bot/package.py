@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands import COMMANDS, CommandSpec
+from minutes.errors import UserFacingError
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_DIR = ROOT / "manifest"
@@ -49,12 +50,8 @@ ENGLISH_DESCRIPTIONS = {
 JsonObject = dict[str, Any]
 
 
-class PackageError(Exception):
+class PackageError(UserFacingError):
     """An app package that cannot be built; `message` is one Swedish line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,10 +128,13 @@ def items_list_card(
     empty_text: str,
     max_items: int = 15,
     refresh: str | None = None,
+    total: int | None = None,
+    overdue: int | None = None,
 ) -> Card:
     """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): items in the order given, each
     with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many.
-    `refresh` (the command that produced the list) rides on each Klar button, so a click re-runs it."""
+    `refresh` (the command that produced the list) rides on each Klar button, so a click re-runs it.
+    `total` and `overdue` count the whole list when `items` is only its first page (ItemPage)."""
     visible = [item for item in items if is_visible(item)]
     rows = fit_rows(
         (
@@ -151,12 +154,13 @@ def items_list_card(
         body.append(text_block(empty_text))
         return adaptive_card(body)
 
-    overdue = sum(1 for item in visible if is_overdue(item, today))
-    summary = f"{len(visible)} {'punkt' if len(visible) == 1 else 'punkter'}"
-    if overdue:
-        summary += f", varav {overdue} {'försenad' if overdue == 1 else 'försenade'}"
+    count = max(total, len(visible)) if total is not None else len(visible)
+    late = overdue if overdue is not None else sum(1 for item in visible if is_overdue(item, today))
+    summary = f"{count} {'punkt' if count == 1 else 'punkter'}"
+    if late:
+        summary += f", varav {late} {'försenad' if late == 1 else 'försenade'}"
     body.append(text_block(summary, subtle=True, spacing="none"))
     body.append(container([row.element for row in rows], spacing="medium"))
-    if len(rows) < len(visible):
-        body.append(text_block(f"Visar {len(rows)} av {len(visible)} punkter.", subtle=True, size="small"))
+    if len(rows) < count:
+        body.append(text_block(f"Visar {len(rows)} av {count} punkter.", subtle=True, size="small"))
     return adaptive_card(body, entities=[e for row in rows for e in row.entities])

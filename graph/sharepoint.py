@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,34 @@ class Library:
 
 
 @dataclass(frozen=True, slots=True)
+class Cursor:
+    """What a source keeps between runs: the deltaLink to continue from, and the ids of the documents it
+    reported in its folder and has not reported deleted since. Delta says where a file is, not where it was,
+    so these ids tell a file moved out of the folder (or renamed to a type that does not count) from one that
+    was never there; and after a full enumeration, those not listed again are gone. Kept per source rather
+    than read from the store: two sources on different folders of one drive each know their own."""
+
+    delta_link: str
+    documents: frozenset[str] = frozenset()
+
+    def dumps(self) -> str:
+        return json.dumps({"deltaLink": self.delta_link, "documents": sorted(self.documents)})
+
+    @classmethod
+    def loads(cls, text: str | None) -> Cursor | None:
+        """The saved cursor; None for none, or for one that is not this JSON, such as a bare deltaLink saved
+        by an earlier version: it knows no documents, so the source starts over with a full enumeration,
+        which finds them (the files themselves are not read again: their versions have not changed)."""
+        try:
+            saved = json.loads(text) if text and text.lstrip().startswith("{") else None
+            if not isinstance(saved, dict) or not isinstance(saved.get("deltaLink"), str):
+                return None
+            return cls(saved["deltaLink"], frozenset(map(str, saved.get("documents") or ())))
+        except (ValueError, TypeError):
+            return None
+
+
+@dataclass(frozen=True, slots=True)
 class DeltaBatch:
     """One complete delta page set: the items (last occurrence wins) and the link to continue from."""
 
@@ -123,15 +152,25 @@ class SharePointSource:
         return self._library
 
     async def changes(self) -> Sequence[DocumentRef]:
+        """The documents added, edited or gone since the last commit. Gone: deleted, moved out of the folder,
+        renamed to a type that does not count, or (after a full enumeration, such as the resync a 410 asks
+        for) not listed any more. Only a complete page set counts: a run that fails half-way reports nothing."""
         library = await self.resolve()
-        cursor = await self._cursors.get_cursor(library.cursor_key)
+        saved = Cursor.loads(await self._cursors.get_cursor(library.cursor_key))
+        known = saved.documents if saved is not None else frozenset()
         try:
-            batch = await self._collect_delta(library.drive_id, cursor)
-            refs = await self._documents_in(library, batch.items)
+            batch = await self._collect_delta(library.drive_id, saved.delta_link if saved else None)
+            refs = await self._documents_in(library, batch.items, known)
         except GRAPH_ERRORS as error:
             raise translate_error(error) from error
+        if batch.full_enumeration:
+            # Everything there is was listed: a known document that was not is gone, deleted while the
+            # deltaLink was invalid (a deleted item is not part of an enumeration).
+            listed = {ref.item_id for ref in refs}
+            refs += [DocumentRef(library.source, gone, "", deleted=True) for gone in sorted(known - listed)]
+        documents = (known | {ref.item_id for ref in refs}) - {ref.item_id for ref in refs if ref.deleted}
         # Saved by commit(), once the caller has applied these: a crash in between replays them.
-        self._pending_cursor = (library.cursor_key, batch.delta_link)
+        self._pending_cursor = (library.cursor_key, Cursor(batch.delta_link, documents).dumps())
         logger.info(
             "%s: %d changed items, %d documents%s",
             self.name,
@@ -266,7 +305,10 @@ class SharePointSource:
             raise GraphSourceError("SharePoint gav ett tomt svar på ändringslistan", retryable=True)
         return page
 
-    async def _documents_in(self, library: Library, items: Sequence[DriveItem]) -> list[DocumentRef]:
+    async def _documents_in(
+        self, library: Library, items: Sequence[DriveItem], known: Collection[str]
+    ) -> list[DocumentRef]:
+        """The documents among the changed items; `known` are the ids of the documents reported before."""
         scope = FolderScope(library, items, lambda item_id: self._get_item(library.drive_id, item_id))
         refs: list[DocumentRef] = []
         for item in items:
@@ -275,14 +317,18 @@ class SharePointSource:
             if item.deleted is not None:
                 # Delta omits name and path of deleted items, so neither folder nor extension can be checked
                 # when the name is gone: the caller ignores deletions of documents it never saw.
-                if item.name is None or has_extension(item.name, self._extensions):
+                if item.name is None or has_extension(item.name, self._extensions) or item.id in known:
                     refs.append(document_ref(library, item, deleted=True))
                 continue
-            if item.file is None or not item.name or not has_extension(item.name, self._extensions):
-                continue
-            parent_id = item.parent_reference.id if item.parent_reference else None
-            if await scope.contains(parent_id):
-                refs.append(document_ref(library, item))
+            if item.file is not None and item.name and has_extension(item.name, self._extensions):
+                parent_id = item.parent_reference.id if item.parent_reference else None
+                if await scope.contains(parent_id):
+                    refs.append(document_ref(library, item))
+                    continue
+            if item.id in known:
+                # A document of ours moved out of the folder or renamed to a type that does not count: to
+                # this source it is gone, as if deleted (its items are withdrawn; moved back, they return).
+                refs.append(document_ref(library, item, deleted=True))
         return refs
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,50 +156,3 @@ def handle_notification(query: Mapping[str, str], body: bytes, client_state: str
     if ignored:
         logger.warning("ignored %d change notifications with a wrong clientState", ignored)
     return NotificationOutcome(subscription_ids=frozenset(matched), ignored=ignored)
-
-
-class DriveSyncCoordinator:
-    """Runs `sync(key)` when nudged: never two runs for one key at once, and nudges that arrive during a
-    run become exactly one follow-up run (a burst of notifications costs at most two delta runs)."""
-
-    def __init__(self, sync: Callable[[str], Awaitable[None]]) -> None:
-        self._sync = sync
-        self._running: dict[str, asyncio.Task[None]] = {}
-        self._again: set[str] = set()
-
-    def nudge(self, key: str) -> None:
-        if key in self._running:
-            self._again.add(key)
-            return
-        self._running[key] = asyncio.get_running_loop().create_task(self._run(key), name=f"drive-sync {key}")
-
-    def is_running(self, key: str) -> bool:
-        return key in self._running
-
-    async def wait_idle(self) -> None:
-        """Until no run is in flight or queued (tests, orderly shutdown)."""
-        while self._running:
-            await asyncio.gather(*self._running.values(), return_exceptions=True)
-
-    async def close(self) -> None:
-        """Cancel runs in flight; queued follow-ups are dropped (the daily safety-net delta catches up)."""
-        tasks = list(self._running.values())
-        self._again.clear()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    async def _run(self, key: str) -> None:
-        try:
-            while True:
-                # Nudges up to this point are covered by the run that starts now.
-                self._again.discard(key)
-                try:
-                    await self._sync(key)
-                except Exception:
-                    # One failed run must not stop later ones; the next nudge or safety-net run retries.
-                    logger.exception("sync of %s failed", key)
-                if key not in self._again:
-                    return
-        finally:
-            del self._running[key]

@@ -15,6 +15,7 @@ import holidays
 from holidays.constants import DE_FACTO, PUBLIC
 
 from minutes.dates import ORDINALS, WEEKDAYS
+from minutes.errors import UserFacingError
 
 STOCKHOLM: Final = "Europe/Stockholm"
 LAST: Final = -1  # MeetingRule.nth_in_month for 'sista måndagen i månaden'
@@ -22,12 +23,8 @@ LAST: Final = -1  # MeetingRule.nth_in_month for 'sista måndagen i månaden'
 RULE_HORIZON_DAYS: Final = 3 * 366
 
 
-class CalendarError(ValueError):
+class CalendarError(UserFacingError, ValueError):
     """A meeting rule or calendar setting that cannot be understood; `message` is one Swedish line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # -- working days -------------------------------------------------------------------------------------------

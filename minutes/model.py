@@ -6,13 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from minutes.errors import UserFacingError
 
-class DocumentError(Exception):
+
+class DocumentError(UserFacingError):
     """A document that cannot be read. `message` is one Swedish line fit to show a user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class UnsafeDocument(DocumentError):

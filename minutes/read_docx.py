@@ -116,6 +116,8 @@ def read_docx(data: bytes) -> ParsedDocument:
         blocks = tuple(_blocks(body, styles)) if body is not None else ()
     except UnreadableDocument:
         raise
+    except MemoryError:  # the worker's memory limit, not a broken file: too heavy
+        raise
     except Exception as error:  # zip, CRC, XML syntax, a bad attribute value, …
         raise UnreadableDocument(MSG_DOCX_CORRUPT) from error
     return ParsedDocument(blocks=blocks, source_format="docx")

@@ -95,6 +95,8 @@ def read_pdf(data: bytes) -> ParsedDocument:
                 page.close()  # drop the page's cached layout objects
     except DocumentError:
         raise
+    except MemoryError:  # the worker's memory limit, not a broken file: too heavy
+        raise
     except Exception as error:  # PDFSyntaxError, PdfminerException, a bad font or stream, …
         raise UnreadableDocument(MSG_PDF_CORRUPT) from error
     if not any(page.char_count for page in pages):

@@ -51,6 +51,8 @@ def to_record(
         source=item.source.key(),
         group=group,
         meeting_date=meeting_date,
+        document_due=due.date if due else None,
+        document_due_relative=due.relative if due else None,
     )
 
 
@@ -67,10 +69,14 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
     Pairs are found in three passes: identical wording (wherever the row moved), then the most similar
     wording above SAME_ITEM_SIMILARITY, then the same place with the same topic (a rewritten row). Paired
     items keep key, id and status; a withdrawn item whose wording returns is revived; unpaired new ones
-    are added (with keys unique in the document), unpaired old ones withdrawn."""
+    are added (with keys unique in the document), unpaired old ones withdrawn.
+
+    The due of an extracted record is what the minutes say now (its document due). A paired item that a
+    user moved keeps its moved due while the minutes still say what they said before; once they give the
+    item another date (or none), the minutes' due replaces the move."""
     live = [r for r in existing if r.status is not ItemStatus.WITHDRAWN]
     remaining_old = list(live)
-    remaining_new = list(extracted)
+    remaining_new = [_as_read(new) for new in extracted]
     pairs: list[tuple[ItemRecord, ItemRecord]] = []
 
     def take(old: ItemRecord, new: ItemRecord) -> None:
@@ -116,12 +122,13 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
             revived.append((gone, new))
 
     updated: list[tuple[ItemRecord, ItemRecord]] = [
-        (old, replace(new, key=old.key, id=old.id, status=ItemStatus.OPEN)) for old, new in revived
+        (old, replace(_with_due_kept(old, new), key=old.key, id=old.id, status=ItemStatus.OPEN))
+        for old, new in revived
     ]
     unchanged: list[ItemRecord] = []
     for old, new in pairs:
         merged = replace(
-            new,
+            _with_due_kept(old, new),
             key=old.key,
             id=old.id,
             status=old.status,
@@ -148,6 +155,24 @@ def reconcile(existing: Sequence[ItemRecord], extracted: Sequence[ItemRecord]) -
     )
 
 
+def is_moved(record: ItemRecord) -> bool:
+    """True when a user moved the item: its due is not the one the minutes gave it."""
+    return (record.due, record.due_relative) != (record.document_due, record.document_due_relative)
+
+
+def _as_read(record: ItemRecord) -> ItemRecord:
+    """An extracted record: its due is the document's own."""
+    return replace(record, document_due=record.due, document_due_relative=record.due_relative)
+
+
+def _with_due_kept(old: ItemRecord, new: ItemRecord) -> ItemRecord:
+    """`new` (as read) with the due a user moved `old` to, when the minutes still say what they said."""
+    said = (old.document_due, old.document_due_relative)
+    if is_moved(old) and (new.due, new.due_relative) == said:
+        return replace(new, due=old.due, due_raw=old.due_raw, due_relative=old.due_relative)
+    return new
+
+
 def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
@@ -169,4 +194,6 @@ def _content(record: ItemRecord) -> tuple[object, ...]:
         record.source,
         record.group,
         record.meeting_date,
+        record.document_due,
+        record.document_due_relative,
     )

@@ -6,16 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from minutes.errors import UserFacingError
 from minutes.model import ItemKind, Relative
 
 
-class SourceError(Exception):
+class SourceError(UserFacingError):
     """A source could not list or fetch documents (network, permissions, throttling beyond retries).
     `message` is one Swedish line. Defined here so that every adapter can raise it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class DocumentTooLarge(SourceError):
@@ -69,7 +66,12 @@ class DocumentRecord:
 @dataclass(frozen=True, slots=True)
 class ItemRecord:
     """A stored action item, decision or follow-up. `key` is its identity across edits of the minutes;
-    `id` is the short number users type ('klar 12')."""
+    `id` is the short number users type ('klar 12').
+
+    `due`, `due_raw` and `due_relative` are the item's current due; `document_due` and
+    `document_due_relative` are the due the minutes gave it when last read. They differ once a user moved
+    the item ('flytta 12 …'): the move stands until the minutes themselves give the item another date.
+    minutes.reconcile sets them for every record it hands the store (an extracted record's own due)."""
 
     key: str
     document_key: str
@@ -88,6 +90,37 @@ class ItemRecord:
     changed_by: str | None = None
     changed_at: datetime | None = None
     id: int | None = None
+    document_due: date | None = None
+    document_due_relative: Relative | None = None
+
+
+class ListOrder(StrEnum):
+    DUE = "due"  # by due date, undated items last, then by number
+    NEWEST_MEETING = "newest_meeting"  # newest meeting first, in document order within a meeting
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """Which items a list shows. An empty set means any; `next_meeting` keeps the items that return at the
+    next meeting (due 'nästa möte', or follow-ups); `search` matches topic or text, case-insensitively."""
+
+    open_only: bool = True
+    owners: frozenset[str] = frozenset()
+    groups: frozenset[str] = frozenset()
+    kinds: frozenset[ItemKind] = frozenset()
+    next_meeting: bool = False
+    search: str | None = None
+    order: ListOrder = ListOrder.DUE
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    """The first items of a list, and how many the whole list holds (and how many of those are overdue):
+    a card shows a few and says how many there are, without the rest being read."""
+
+    items: tuple[ItemRecord, ...]
+    total: int
+    overdue: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from minutes.errors import UserFacingError
 from minutes.people import ALL
 from minutes.records import RosterEntry
 
 
-class RosterError(Exception):
+class RosterError(UserFacingError):
     """A roster file that cannot be used; `message` is one Swedish line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class ResolvedVia(StrEnum):

@@ -70,6 +70,8 @@ def check_docx_container(data: bytes) -> None:
             content_types = archive.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (UnsafeDocument, UnreadableDocument):
         raise
+    except MemoryError:  # the worker's memory limit, not a broken file: too heavy
+        raise
     except Exception as error:  # BadZipFile, a CRC error, a truncated or lying archive, …
         raise UnreadableDocument(MSG_DOCX_CORRUPT) from error
     # Every macro-enabled Word content type (…document.macroEnabled.main+xml, …macroEnabledTemplate…).
@@ -116,6 +118,8 @@ def check_pdf_limits(data: bytes) -> None:
         raise
     except LimitReachedError as error:
         raise UnsafeDocument(MSG_PDF_BOMB) from error
+    except MemoryError:  # the worker's memory limit, not a broken file: too heavy
+        raise
     except Exception as error:  # PdfReadError, PdfStreamError, a broken xref, …
         raise UnreadableDocument(MSG_PDF_CORRUPT) from error
 
@@ -125,6 +129,8 @@ def _require_empty_user_password(reader: pypdf.PdfReader) -> None:
     # the same way; anything else needs a password we do not have.
     try:
         opened = bool(reader.decrypt(""))
+    except MemoryError:  # the worker's memory limit, not a broken file: too heavy
+        raise
     except Exception as error:  # an unsupported algorithm, a broken /Encrypt dictionary, …
         raise UnreadableDocument(MSG_PDF_ENCRYPTED) from error
     if not opened:

@@ -1,12 +1,28 @@
-"""ParsedDocument to and from JSON-ready dicts, for handing a document across a process boundary. Pure."""
+"""ParsedDocument and Extraction to and from JSON-ready dicts, for handing them across a process boundary. Pure."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
-from minutes.model import Block, Cell, Paragraph, ParsedDocument, Row, Table
+from minutes.model import (
+    ActionItem,
+    Block,
+    Cell,
+    Due,
+    Extraction,
+    ItemKind,
+    Meeting,
+    Paragraph,
+    ParsedDocument,
+    Person,
+    Relative,
+    Row,
+    Source,
+    Table,
+)
 
-__all__ = ["document_from_json", "document_to_json"]
+__all__ = ["document_from_json", "document_to_json", "extraction_from_json", "extraction_to_json"]
 
 SOURCE_FORMATS = frozenset({"docx", "pdf", "text"})
 
@@ -23,6 +39,105 @@ def document_from_json(data: dict[str, Any]) -> ParsedDocument:
     if source_format not in SOURCE_FORMATS:
         raise ValueError(f"unknown source_format {source_format!r}")
     return ParsedDocument(blocks=_blocks_from_json(data.get("blocks")), source_format=source_format)
+
+
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    meeting = extraction.meeting
+    return {
+        "meeting": {
+            "body": meeting.body,
+            "date": meeting.date.isoformat() if meeting.date else None,
+            "title": meeting.title,
+            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
+        },
+        "items": [_item_to_json(item) for item in extraction.items],
+    }
+
+
+def extraction_from_json(data: dict[str, Any]) -> Extraction:
+    """The inverse of extraction_to_json. Raises ValueError on anything it did not produce."""
+    meeting = _dict(data.get("meeting"), "meeting")
+    people = tuple(
+        Person(
+            name=_typed(person.get("name"), str, "name"),
+            initials=_optional(person.get("initials"), str, "initials"),
+            role=_optional(person.get("role"), str, "role"),
+        )
+        for person in (_dict(p, "person") for p in _list(meeting.get("people"), "people"))
+    )
+    return Extraction(
+        meeting=Meeting(
+            body=_optional(meeting.get("body"), str, "body"),
+            date=_date(meeting.get("date")),
+            people=people,
+            title=_optional(meeting.get("title"), str, "title"),
+        ),
+        items=tuple(_item_from_json(item) for item in _list(data.get("items"), "items")),
+    )
+
+
+def _item_to_json(item: ActionItem) -> dict[str, Any]:
+    due = item.due
+    return {
+        "kind": item.kind.value,
+        "topic": item.topic,
+        "text": item.text,
+        "owners": list(item.owners),
+        "actors": list(item.actors),
+        "context": item.context,
+        "due": None
+        if due is None
+        else {
+            "raw": due.raw,
+            "date": due.date.isoformat() if due.date else None,
+            "relative": due.relative.value if due.relative else None,
+        },
+        "source": [item.source.block, item.source.row, item.source.column, item.source.part],
+    }
+
+
+def _item_from_json(data: object) -> ActionItem:
+    item = _dict(data, "item")
+    due_data = item.get("due")
+    due = None
+    if due_data is not None:
+        due_fields = _dict(due_data, "due")
+        relative = _optional(due_fields.get("relative"), str, "relative")
+        due = Due(
+            raw=_typed(due_fields.get("raw"), str, "raw"),
+            date=_date(due_fields.get("date")),
+            relative=Relative(relative) if relative is not None else None,
+        )
+    block, row, column, part = _list(item.get("source"), "source")
+    return ActionItem(
+        kind=ItemKind(_typed(item.get("kind"), str, "kind")),
+        topic=_typed(item.get("topic"), str, "topic"),
+        text=_typed(item.get("text"), str, "text"),
+        owners=tuple(_typed(o, str, "owner") for o in _list(item.get("owners"), "owners")),
+        due=due,
+        source=Source(
+            block=_integer(block, "block"),
+            row=None if row is None else _integer(row, "row"),
+            column=None if column is None else _integer(column, "column"),
+            part=_integer(part, "part"),
+        ),
+        actors=tuple(_typed(a, str, "actor") for a in _list(item.get("actors"), "actors")),
+        context=_typed(item.get("context"), str, "context"),
+    )
+
+
+def _date(value: object) -> date | None:
+    return None if value is None else date.fromisoformat(_typed(value, str, "date"))
+
+
+def _integer(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} is not an integer")
+    return value
+
+
+def _optional(value: object, kind: type[T], what: str) -> T | None:
+    return None if value is None else _typed(value, kind, what)
 
 
 def _block_to_json(block: Block) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,7 +13,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from store.repository import WRITE_TRANSACTION, SqlStore
 
@@ -23,6 +26,8 @@ SQLITE_DRIVER = "sqlite+aiosqlite"
 POSTGRES_DRIVER = "postgresql+asyncpg"
 # How long a SQLite connection waits for another process's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A pooled PostgreSQL connection idle for longer than this is pinged before use (see _ping_when_idle).
+PING_AFTER_IDLE_SECONDS = 5.0
 # pg_advisory_xact_lock key: instances starting together migrate one after the other, not side by side.
 MIGRATION_LOCK_KEY = 0x6D696E75746573  # "minutes"
 
@@ -31,9 +36,10 @@ class UnsupportedDatabase(ValueError):
     """The database URL names neither SQLite through aiosqlite nor PostgreSQL through asyncpg."""
 
 
-def create_engine_for(database_url: str) -> AsyncEngine:
-    """An engine for `sqlite+aiosqlite:///path/file.db` (WAL, foreign keys, busy timeout, SQLAlchemy-issued
-    BEGIN) or `postgresql+asyncpg://user:password@host/database`."""
+def create_engine_for(database_url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
+    """An engine for `sqlite+aiosqlite:///path/file.db` (WAL with synchronous=NORMAL, foreign keys, busy
+    timeout, SQLAlchemy-issued BEGIN) or `postgresql+asyncpg://user:password@host/database` (a connection
+    idle for more than `ping_after_idle` seconds is pinged before use)."""
     url = make_url(database_url)
     if url.drivername == SQLITE_DRIVER:
         if not url.database or ":memory:" in url.database or url.query.get("mode") == "memory":
@@ -43,7 +49,9 @@ def create_engine_for(database_url: str) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     if url.drivername == POSTGRES_DRIVER:
-        return create_async_engine(url, pool_pre_ping=True)
+        engine = create_async_engine(url)
+        _ping_when_idle(engine, ping_after_idle)
+        return engine
     # The driver name only: the URL may hold a password.
     raise UnsupportedDatabase(
         f"unsupported database driver {url.drivername!r}: use {SQLITE_DRIVER}:///path/minutesbot.db "
@@ -59,6 +67,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Under WAL, NORMAL syncs the log at checkpoints instead of at every commit (FULL, the default), which
+        # saves a disk flush per transaction. A commit still survives a crash of the process; after a power
+        # loss or an OS crash the last commits may be rolled back, but the database stays consistent
+        # (sqlite.org/pragma.html#pragma_synchronous). What is lost is a suffix of commits: ingestion redoes
+        # it, since a source's cursor is saved after the documents it covers; an outbox message may be sent
+        # again, a check-off from a card may need redoing.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
@@ -69,6 +84,36 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # can fail with "database is locked" without waiting out the busy timeout.
         writes = connection.get_execution_options().get(WRITE_TRANSACTION, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """pool_pre_ping, but only for a connection that has been idle a while.
+
+    The ping finds a connection the server or a proxy closed while it sat in the pool (a restart, an idle
+    timeout) and has the pool replace it, as pool_pre_ping does. pool_pre_ping pings at every checkout, a
+    round trip for every read and every write: about 2 ms per file of a bulk ingest, most of it the event
+    loop's time (bench/ingest.py). A connection checked in moments ago is alive; were the server to restart in
+    those moments, the next statement fails once and SQLAlchemy, seeing a disconnect, replaces the pool's
+    connections."""
+    idle_since = "minutesbot_idle_since"
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[idle_since] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        since = record.info.get(idle_since)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # a new connection, or one in use moments ago
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # What pool_pre_ping raises: this and every older connection of the pool are replaced.
+                raise InvalidatePoolError(str(error)) from error
+            raise
 
 
 def migration_config() -> Config:

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from minutes.model import ItemKind, Relative
-from minutes.reconcile import Reconciliation
+from minutes.reconcile import Reconciliation, is_moved
 from minutes.records import (
     AuditEntry,
     ConversationType,
     ConvRef,
     DocumentRecord,
     DocumentRef,
+    ItemFilter,
+    ItemPage,
     ItemRecord,
     ItemStatus,
+    ListOrder,
     PostedCard,
     RosterEntry,
 )
@@ -65,6 +68,7 @@ from store.tables import (
     item_owners,
     items,
     job_leases,
+    not_mine,
     outbox,
     posted_cards,
     roster,
@@ -86,6 +90,10 @@ _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened
 
 class UnknownConversation(LookupError):
     """set_conversation_group was given a conversation the store has no reference for (none was saved)."""
+
+
+class _ReminderTaken(Exception):
+    """Inside enqueue_reminder: a key was claimed already, so the transaction is rolled back."""
 
 
 class StaleReconciliation(Exception):
@@ -311,7 +319,8 @@ class SqlStore:
     ) -> ItemRecord | None:
         """A user moves an item to `due` (audit 'item.moved', detail 'old→new' as ISO dates, or the relative
         due or '-' for an undated item: never the minutes' wording). The item gets due_raw the ISO date and
-        no relative due. Returns the item as stored afterwards, None for an unknown id; a withdrawn item, or
+        no relative due; the minutes' own due (document_due) stays, so the move outlives edits of the minutes
+        that leave the item's date alone (minutes.reconcile). Returns the item as stored afterwards, None for an unknown id; a withdrawn item, or
         one due that day already, is returned unchanged."""
         async with self._write() as connection:
             found = await _fetch_items(
@@ -366,6 +375,44 @@ class SqlStore:
         if needle:
             query = query.where(items.c.search_text.like(like_pattern(needle), escape="\\"))
         return await self._select_items(query.order_by(items.c.meeting_date.desc().nulls_last(), items.c.id))
+
+    async def item_page(self, spec: ItemFilter, *, limit: int, today: date) -> ItemPage:
+        """The first `limit` items of a list and the whole list's counts, in one read: a chat answer shows a
+        page, so only that page's rows are fetched and turned into records. Overdue as the cards count it:
+        open, not a decision, a date (not 'nästa möte') before `today`."""
+        conditions = _item_filter_conditions(spec)
+        overdue = and_(
+            items.c.status == _OPEN,
+            items.c.kind != ItemKind.DECISION.value,
+            items.c.due_relative.is_(None),
+            items.c.due < today,
+        )
+        counts = select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0)).where(
+            *conditions
+        )
+        if spec.order is ListOrder.NEWEST_MEETING:
+            order = (items.c.meeting_date.desc().nulls_last(), items.c.id)
+        else:
+            order = (items.c.due.asc().nulls_last(), items.c.id)
+        async with self._read() as connection:
+            total, overdue_count = (await connection.execute(counts)).one()
+            found = (
+                await _fetch_items(connection, select(items).where(*conditions).order_by(*order).limit(limit))
+                if total and limit > 0
+                else []
+            )
+        return ItemPage(tuple(found), int(total), int(overdue_count))
+
+    async def group_names(self) -> list[str]:
+        """The groups that have ingested minutes, in alphabetical order."""
+        query = (
+            select(documents.c.group_name)
+            .where(documents.c.status == "ok", documents.c.group_name.is_not(None))
+            .distinct()
+            .order_by(documents.c.group_name)
+        )
+        async with self._read() as connection:
+            return [name for (name,) in (await connection.execute(query)).all()]
 
     async def items_due_between(
         self, start: date, end: date, *, group: str | None = None, open_only: bool = True
@@ -706,6 +753,22 @@ class SqlStore:
                 claimed_until=None,
             )
 
+    async def defer(self, message_id: int, *, until: datetime) -> None:
+        """Put a claimed message back untried until `until` (a personal message claimed in the quiet hours):
+        the claim is released and not counted, since nothing was sent and nothing failed; attempts stay.
+        Only for a pending message."""
+        async with self._write() as connection:
+            await self._settle(
+                connection,
+                message_id,
+                "deferred",
+                outbox.c.status == _PENDING,
+                next_attempt_at=until,
+                claims=case((outbox.c.claims > 0, outbox.c.claims - 1), else_=0),
+                claimed_by=None,
+                claimed_until=None,
+            )
+
     @staticmethod
     async def _settle(
         connection: AsyncConnection,
@@ -776,6 +839,116 @@ class SqlStore:
             )
         return inserted is not None
 
+    async def claimed_reminders(self, keys: Collection[str]) -> set[str]:
+        """Which of the reminder `keys` are claimed already (by claim_reminder or enqueue_reminder)."""
+        if not keys:
+            return set()
+        async with self._read() as connection:
+            found = await connection.scalars(
+                select(sent_reminders.c.key).where(sent_reminders.c.key.in_(_listed("b_keys"))),
+                {"b_keys": sorted(set(keys))},
+            )
+            return set(found.all())
+
+    async def enqueue_reminder(
+        self,
+        keys: Collection[str],
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        conversation_key: str | None,
+        at: datetime,
+    ) -> bool:
+        """Claim every reminder key of `keys` and queue the message that sends them, in one transaction: True
+        when all were free and both are written; False, with nothing written, when any key was claimed before
+        (then ask claimed_reminders which, and queue the rest in a message of their own). A failure anywhere
+        writes nothing, so the reminders stay unclaimed and the next tick queues them again.
+
+        The keys are inserted in sorted order (INSERT … ON CONFLICT DO NOTHING RETURNING): two instances
+        claiming overlapping keys on PostgreSQL wait for one another in the same order, never in a cycle."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            raise ValueError("a reminder message claims at least one key")
+        try:
+            async with self._write() as connection:
+                inserted = (
+                    await connection.scalars(
+                        _dialect_insert(connection)(sent_reminders)
+                        .values([{"key": key, "at": at} for key in wanted])
+                        .on_conflict_do_nothing(index_elements=["key"])
+                        .returning(sent_reminders.c.key)
+                    )
+                ).all()
+                if len(inserted) != len(wanted):
+                    raise _ReminderTaken
+                await connection.execute(
+                    insert(outbox).values(
+                        message_values(kind, payload, conversation_key=conversation_key, at=at)
+                    )
+                )
+        except _ReminderTaken:
+            return False
+        return True
+
+    # -- 'Inte min' -----------------------------------------------------------------------------------------
+
+    async def record_not_mine(self, item_id: int, user_aad_id: str, *, at: datetime, origin: str) -> bool:
+        """Remember that the person (Entra object id) said the item is not theirs, with the item's owners as
+        written now, and audit it ('item.not_mine', actor the person) in the same transaction. True when this
+        is news; False for an unknown or withdrawn item, or when they said so already about these owners
+        (nothing is written then). Said again after the owners changed, it counts afresh."""
+        who = aad_key(user_aad_id)
+        if not who:
+            raise ValueError("'Inte min' is recorded by Entra object id: none given")
+        async with self._write() as connection:
+            found = await _fetch_items(
+                connection, select(items).where(items.c.id == item_id).with_for_update()
+            )
+            if not found or found[0].status is ItemStatus.WITHDRAWN:
+                return False
+            item = found[0]
+            stored = (
+                await connection.execute(
+                    select(not_mine.c.owners).where(
+                        not_mine.c.item_id == item_id, not_mine.c.user_aad_id == who
+                    )
+                )
+            ).first()
+            if stored is not None and list(stored.owners) == list(item.owners):
+                return False
+            await _upsert(
+                connection,
+                not_mine,
+                {"item_id": item_id, "user_aad_id": who, "owners": list(item.owners), "at": at},
+                key=("item_id", "user_aad_id"),
+            )
+            await _audit(
+                connection,
+                at=at,
+                actor=who,
+                action="item.not_mine",
+                subject=item.key,
+                origin=origin,
+                detail=f"#{item_id}",
+            )
+        return True
+
+    async def not_mine_items(self) -> dict[int, frozenset[str]]:
+        """Open items someone said are not theirs: item id → their Entra object ids (casefolded). A row
+        recorded when the item had other owners no longer counts: the minutes re-assigned the item since."""
+        query = (
+            select(not_mine.c.item_id, not_mine.c.user_aad_id, not_mine.c.owners, items.c.owners.label("now"))
+            .join(items, items.c.id == not_mine.c.item_id)
+            .where(items.c.status == _OPEN)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(query)).all()
+        found: dict[int, set[str]] = {}
+        for row in rows:
+            if list(row.owners) == list(row.now):
+                found.setdefault(row.item_id, set()).add(row.user_aad_id)
+        return {item_id: frozenset(people) for item_id, people in found.items()}
+
     # -- roster ---------------------------------------------------------------------------------------------
 
     async def save_roster(self, group: str, entries: Sequence[RosterEntry]) -> None:
@@ -828,6 +1001,32 @@ class SqlStore:
         async with self._read() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [posted_card_from_row(row) for row in rows]
+
+
+def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        items.c.status == _OPEN if spec.open_only else items.c.status != _WITHDRAWN
+    ]
+    if spec.owners:
+        keys = sorted({owner_key(owner) for owner in spec.owners})
+        conditions.append(
+            items.c.id.in_(select(item_owners.c.item_id).where(item_owners.c.owner_key.in_(keys)))
+        )
+    if spec.groups:
+        conditions.append(items.c.group_name.in_(sorted(spec.groups)))
+    if spec.kinds:
+        conditions.append(items.c.kind.in_(sorted(kind.value for kind in spec.kinds)))
+    if spec.next_meeting:
+        conditions.append(
+            or_(
+                items.c.due_relative == Relative.NEXT_MEETING.value,
+                items.c.kind == ItemKind.FOLLOW_UP.value,
+            )
+        )
+    needle = search_needle(spec.search or "")
+    if needle:
+        conditions.append(items.c.search_text.like(like_pattern(needle), escape="\\"))
+    return conditions
 
 
 def _listed(name: str) -> BindParameter[Any]:
@@ -963,7 +1162,8 @@ async def _update_items(
     at: datetime,
     origin: str,
 ) -> list[dict[str, Any]]:
-    """New content for live items, their status kept; withdrawn items whose rows came back, reopened. Their
+    """New content for live items, their status kept (and their due too when reconciliation kept the due it
+    read, so a move made since stands); withdrawn items whose rows came back, reopened. Their
     owner rows are deleted and their new owners put in `owners` (by id) for the caller to insert. Returns
     the audit entries, one per pair in order.
 
@@ -989,26 +1189,43 @@ async def _update_items(
         if reviving:
             current[old.key] = (item_id, _OPEN)
             revived.add(item_id)
-        final[item_id] = {"b_id": item_id, "updated_at": at, **item_content_values(new)}
+        values = {"b_id": item_id, "updated_at": at, **item_content_values(new)}
+        if not reviving and _due_of(new) == _due_of(old):
+            # The due is left as stored: a user who moved the item since it was read keeps the move.
+            for column in _DUE_COLUMNS:
+                del values[column]
+        final[item_id] = values
         owners[item_id] = new.owners
         fields = ", ".join(changed_item_fields(old, new))
         detail = f"#{item_id} restored" if reviving else f"#{item_id}"
+        if is_moved(old) and (new.due, new.due_relative) != (old.due, old.due_relative):
+            fields += " (the minutes' new due replaces a user's move)"
         entries.append(
             _ingest_audit(
                 "item.updated", old.key, f"{detail}: {fields}" if fields else detail, at=at, origin=origin
             )
         )
-    kept = [values for item_id, values in final.items() if item_id not in revived]
+    kept: dict[frozenset[str], list[dict[str, Any]]] = {}  # one UPDATE per set of columns written
+    for item_id, values in final.items():
+        if item_id not in revived:
+            kept.setdefault(frozenset(values), []).append(values)
     reopened = [
         {**values, "status": _OPEN, "changed_by": INGEST_ACTOR, "changed_at": at}
         for item_id, values in final.items()
         if item_id in revived
     ]
-    for parameters in (kept, reopened):
+    for parameters in (*kept.values(), reopened):
         if parameters:
             await connection.execute(_UPDATE_ITEM, parameters)
     await connection.execute(_DELETE_OWNERS, {"b_ids": list(final)})
     return entries
+
+
+_DUE_COLUMNS = ("due", "due_raw", "due_relative")
+
+
+def _due_of(item: ItemRecord) -> tuple[object, ...]:
+    return (item.due, item.due_raw, item.due_relative)
 
 
 async def _withdraw_items(

@@ -23,7 +23,9 @@ from minutes.records import (
 # The audit actor for everything ingestion does (AuditEntry.actor).
 INGEST_ACTOR = "minutesbot"
 
-# The columns of an item that the minutes decide; status and its who/when belong to the users.
+# The fields of an item that the minutes decide, as the audit names them; status and its who/when belong to
+# the users. The due is the minutes' unless a user moved it (minutes.reconcile keeps a move while the minutes'
+# own due, document_due, stays the same); document_due follows due and is not named on its own.
 ITEM_CONTENT_FIELDS = (
     "kind",
     "topic",
@@ -80,6 +82,8 @@ def item_content_values(record: ItemRecord) -> dict[str, Any]:
         "group_name": record.group,
         "meeting_date": record.meeting_date,
         "search_text": item_search_text(record.topic, record.text),
+        "document_due": record.document_due,
+        "document_due_relative": record.document_due_relative.value if record.document_due_relative else None,
     }
 
 
@@ -102,7 +106,13 @@ def item_from_row(row: Mapping[Any, Any]) -> ItemRecord:
         changed_by=row["changed_by"],
         changed_at=row["changed_at"],
         id=row["id"],
+        document_due=row["document_due"],
+        document_due_relative=relative_or_none(row["document_due_relative"]),
     )
+
+
+def relative_or_none(value: str | None) -> Relative | None:
+    return Relative(value) if value else None
 
 
 def changed_item_fields(old: ItemRecord, new: ItemRecord) -> tuple[str, ...]:

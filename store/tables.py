@@ -112,6 +112,10 @@ items = Table(
     Column("changed_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Revision 0005: the due the minutes gave the item when last read. `due` differs from it once a user
+    # moved the item; the move stands until the minutes give the item another date.
+    Column("document_due", Date),
+    Column("document_due_relative", String(32)),
     CheckConstraint("kind IN ('action', 'decision', 'follow_up')", name="kind"),
     CheckConstraint("status IN ('open', 'done', 'withdrawn')", name="status"),
     Index("ix_items_document_key", "document_key"),
@@ -238,6 +242,17 @@ sent_reminders = Table(
     "sent_reminders",
     metadata,
     Column("key", String(500), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+)
+
+# Revision 0004: who said 'Inte min' about an item (Entra object id, casefolded), with the item's owners as
+# written then: once an edit of the minutes names other owners, the row no longer counts (a re-assignment).
+not_mine = Table(
+    "not_mine",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("user_aad_id", String(64), primary_key=True),
+    Column("owners", JSON, nullable=False),
     Column("at", UtcDateTime, nullable=False),
 )
 

@@ -134,6 +134,7 @@ class Failure:
     times: int = 1
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
+    query_contains: str = ""  # and whose raw query string contains this ('token=page-': a later delta page)
 
 
 @dataclass(frozen=True)
@@ -242,11 +243,23 @@ class GraphState:
         self.delta_tokens.clear()
 
     def fail(
-        self, path_contains: str, status: int, *, times: int = 1, method: str = "GET", **headers: str
+        self,
+        path_contains: str,
+        status: int,
+        *,
+        times: int = 1,
+        method: str = "GET",
+        query_contains: str = "",
+        **headers: str,
     ) -> None:
         self.failures.append(
             Failure(
-                path_contains, status, times, {k.replace("_", "-"): v for k, v in headers.items()}, method
+                path_contains,
+                status,
+                times,
+                {k.replace("_", "-"): v for k, v in headers.items()},
+                method,
+                query_contains,
             )
         )
 
@@ -364,7 +377,7 @@ class FakeGraph:
             )
         )
         try:
-            if (injected := self._injected_failure(request.method, path)) is not None:
+            if (injected := self._injected_failure(request.method, path, request.query_string)) is not None:
                 return injected
             for method, pattern, handler in self._routes:
                 if method == request.method and (match := pattern.fullmatch(path)):
@@ -374,9 +387,14 @@ class FakeGraph:
             self.problems.append(f"{request.method} {path}: {error!r}")
             raise
 
-    def _injected_failure(self, method: str, path: str) -> web.Response | None:
+    def _injected_failure(self, method: str, path: str, query: str = "") -> web.Response | None:
         for failure in self.state.failures:
-            if failure.times > 0 and failure.method == method and failure.path_contains in path:
+            if (
+                failure.times > 0
+                and failure.method == method
+                and failure.path_contains in path
+                and failure.query_contains in query
+            ):
                 failure.times -= 1
                 code = {429: "TooManyRequests", 503: "serviceNotAvailable", 504: "gatewayTimeout"}
                 return self._error(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from minutes.model import ItemKind, ParsedDocument
 from minutes.readers import read_document
@@ -138,3 +140,60 @@ class InMemoryStore:
         self.audit.append(
             AuditEntry(at=at, actor="minutesbot", action=action, subject=subject, origin=origin)
         )
+
+
+class EnqueueFailed(Exception):
+    """What a FailingLedger raises in place of a database error half-way through enqueue_reminder."""
+
+
+@dataclass
+class MemoryReminderLedger:
+    """ReminderLedger: the first claim of a key wins, and a message is queued with its keys in one step.
+    The await before the check lets a concurrent tick run in between, as a database round trip would; the
+    check and the writes after it are one step, like the store's transaction. `fail_next` makes the next
+    enqueue_reminder fail after it checked the keys and before it wrote anything (a rolled-back transaction)."""
+
+    claimed: dict[str, datetime] = field(default_factory=dict)
+    outbox: list[tuple[datetime, str, dict[str, Any]]] = field(default_factory=list)
+    fail_next: int = 0
+
+    async def claim_reminder(self, key: str, *, at: datetime) -> bool:
+        await asyncio.sleep(0)
+        if key in self.claimed:
+            return False
+        self.claimed[key] = at
+        return True
+
+    async def claimed_reminders(self, keys: Collection[str]) -> set[str]:
+        await asyncio.sleep(0)
+        return {key for key in keys if key in self.claimed}
+
+    async def enqueue_reminder(
+        self,
+        keys: Collection[str],
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        conversation_key: str | None,
+        at: datetime,
+    ) -> bool:
+        await asyncio.sleep(0)
+        if any(key in self.claimed for key in keys):
+            return False
+        if self.fail_next:
+            self.fail_next -= 1
+            raise EnqueueFailed("the outbox write failed")
+        self.claimed.update(dict.fromkeys(keys, at))
+        self.outbox.append((at, kind, payload))
+        return True
+
+
+@dataclass
+class MemoryNotMineLog:
+    """NotMineLog: who said 'Inte min' about which item (item id → Entra object ids)."""
+
+    items: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    async def not_mine_items(self) -> Mapping[int, frozenset[str]]:
+        await asyncio.sleep(0)
+        return self.items

@@ -8,6 +8,7 @@ from typing import Any
 
 from cards.agenda import Agenda, AgendaLine, AgendaSection, follow_up_agenda_card
 from minutes.calendar import MeetingCalendar, next_working_day
+from minutes.errors import UserFacingError
 from minutes.model import ItemKind, Relative
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus
 from workflows.digest import GroupPost, QueueStore, Unpostable, enqueue_once
@@ -34,13 +35,9 @@ AGENDA = "agenda"
 AGENDA_WORKING_DAYS_BEFORE = 3
 
 
-class AgendaError(Exception):
+class AgendaError(UserFacingError):
     """No agenda can be made as asked (an unknown group). `message` is one Swedish line fit to show a user.
     A meeting to which nothing returns is no error: its agenda is empty."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 # -- the pure core ----------------------------------------------------------------------------------------

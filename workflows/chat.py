@@ -5,7 +5,7 @@ so the rest of the project never sees an SDK type."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from minutes.records import ConversationType, ConvRef
@@ -90,3 +90,13 @@ class ChatSender(Protocol):
     async def update(self, conversation: ConvRef, activity_id: str, message: OutboundMessage) -> None: ...
 
     async def open_personal_chat(self, any_reference: ConvRef, user: Person) -> ConvRef: ...
+
+
+def conversation_to_keep(ref: ConvRef) -> ConvRef:
+    """The reference kept for proactive messages. A channel message arrives on its thread
+    ('19:…@thread.tacv2;messageid=…') and names whoever wrote it; what is kept is the channel itself, of no one
+    in particular: one reference per channel (cards go to it once, not to every thread anyone wrote in), and
+    no write each time someone else speaks."""
+    if ref.conversation_type is not ConversationType.CHANNEL:
+        return ref
+    return replace(ref, conversation_id=ref.conversation_id.split(";", 1)[0], user_id=None, user_aad_id=None)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
+from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.records import ConversationType, ConvRef, ItemStatus
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
@@ -28,6 +29,11 @@ SECRETARY_NOTICE = "secretary_notice"
 NOTICE = "notice"
 SUMMARY_CARD = "meeting_summary"
 LEASE = timedelta(minutes=5)
+# Personal messages that wait for the next working morning rather than arrive in the quiet hours (a retry
+# after 429/5xx, or a backlog after an outage, can land in the evening). Channel posts (meeting summaries,
+# digests, agendas, notices) are not held: a channel message pings nobody's phone at night, and the meeting
+# card is the news of minutes just published. A personal digest card rides with its channel digest.
+QUIET_KINDS = frozenset({REMINDER, SECRETARY_NOTICE})
 
 
 class Undeliverable(Exception):
@@ -41,11 +47,17 @@ class Deliverer:
     clock: Callable[[], datetime]
     worker: str
     max_attempts: int = 8
+    quiet: QuietHours = QuietHours()
 
     async def run_once(self, limit: int = 50) -> int:
-        """Claim and deliver up to `limit` messages; returns how many were sent."""
+        """Claim and deliver up to `limit` messages; returns how many were sent. A personal message (QUIET_KINDS)
+        claimed in the quiet hours is put back untried until the next working morning, and one whose retry
+        would fall in them is retried that morning instead."""
         sent = 0
         for message in await self.store.claim_outbox(self.worker, now=self.clock(), lease=LEASE, limit=limit):
+            if message.kind in QUIET_KINDS and is_quiet(self.clock(), self.quiet):
+                await self.store.defer(message.id, until=next_working_morning(self.clock(), self.quiet))
+                continue
             try:
                 if message.kind == MEETING_SUMMARY:
                     await self._meeting_summary(str(message.payload["document_key"]))
@@ -70,9 +82,10 @@ class Deliverer:
                     )
                 else:
                     wait = error.retry_after or min(3600.0, 30.0 * 2**attempts * random.uniform(0.8, 1.2))
-                    await self.store.mark_retry(
-                        message.id, error=str(error), next_attempt_at=self.clock() + timedelta(seconds=wait)
-                    )
+                    retry_at = self.clock() + timedelta(seconds=wait)
+                    if message.kind in QUIET_KINDS:
+                        retry_at = next_working_morning(retry_at, self.quiet)
+                    await self.store.mark_retry(message.id, error=str(error), next_attempt_at=retry_at)
                 continue
             await self.store.mark_sent(message.id, at=self.clock())
             sent += 1

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from cards.digest import Digest, NewMinutes, personal_digest_cards, weekly_digest_card
 from cards.elements import Card
 from cards.rows import is_checkable, is_overdue
+from minutes.errors import UserFacingError
 from minutes.model import ItemKind
 from minutes.records import AuditEntry, DocumentRecord, ItemRecord, ItemStatus, PostedCard
 from store.outbox import OutboxMessage, OutboxStatus
@@ -49,13 +50,9 @@ class QueueStore(Protocol):
     ) -> int: ...
 
 
-class Unpostable(Exception):
+class Unpostable(UserFacingError):
     """An outbox message for a group's card that can never be posted as it is (a malformed payload, an unknown
     group). `message` is one Swedish line; the deliverer parks the message with it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
 from minutes.extract import extract
-from minutes.model import DocumentError, ParsedDocument
+from minutes.model import DocumentError, Extraction, ParsedDocument
 from minutes.reconcile import Reconciliation, reconcile, to_record
-from minutes.records import DocumentRecord, DocumentRef
+from minutes.records import DocumentRecord, DocumentRef, ItemRecord
 from workflows.ports import DocumentSource, IngestStore, SourceError
 from workflows.sandbox import read_in_sandbox
 
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BYTES = 20_000_000
 
 Reader = Callable[[bytes, str], Awaitable[ParsedDocument]]
+# Read and extract in one call (file bytes, file name, reference date), e.g. in another process.
+Analyser = Callable[[bytes, str, date], Awaitable[Extraction]]
 Clock = Callable[[], datetime]
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -53,53 +56,88 @@ async def sandboxed_reader(data: bytes, filename: str) -> ParsedDocument:
 
 
 @dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A file read and extracted, or the report it ends with already (unchanged, failed to read)."""
+
+    ref: DocumentRef
+    stored: DocumentRecord | None = None
+    record: DocumentRecord | None = None
+    records: tuple[ItemRecord, ...] = ()
+    report: IngestReport | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Ingestor:
-    """The ingestion use case with its collaborators; one instance serves every source."""
+    """The ingestion use case with its collaborators; one instance serves every source. `reads_ahead` files
+    are downloaded, read and extracted while the store writes the one before them (worth it with a reader
+    that works in other processes, workflows.sandbox.SandboxPool); the store sees them one at a time, in
+    the order the source listed them."""
 
     store: IngestStore
     clock: Clock
     reader: Reader = sandboxed_reader
     max_bytes: int = DEFAULT_MAX_BYTES
+    reads_ahead: int = 0
+    analyser: Analyser | None = None  # when set, reads and extracts instead of `reader` + extract here
 
     async def run(self, source: DocumentSource, *, progress: Progress | None = None) -> list[IngestReport]:
         """Ingest every change the source reports. A failing file is recorded and never blocks the others;
         the source's cursor moves only after all of them were handled."""
         refs = await source.changes()
         reports: list[IngestReport] = []
-        for ref in refs:
-            reports.append(await self.ingest(source, ref))
-            if progress is not None:
-                progress(len(reports), len(refs))
+        upcoming = iter(refs)
+        ahead: deque[asyncio.Future[_Prepared]] = deque()
+
+        def read_next() -> None:
+            ref = next(upcoming, None)
+            if ref is not None:
+                ahead.append(asyncio.ensure_future(self._prepare(source, ref)))
+
+        try:
+            for _ in range(1 + max(0, self.reads_ahead)):
+                read_next()
+            while ahead:
+                prepared = await ahead.popleft()
+                read_next()
+                reports.append(await self._finish(source, prepared))
+                if progress is not None:
+                    progress(len(reports), len(refs))
+        finally:
+            for future in ahead:  # an error or a cancellation: the files read ahead are dropped, not stored
+                future.cancel()
+            await asyncio.gather(*ahead, return_exceptions=True)
         await source.commit()
         return reports
 
     async def ingest(self, source: DocumentSource, ref: DocumentRef) -> IngestReport:
-        origin = f"ingest:{source.name}"
+        return await self._finish(source, await self._prepare(source, ref))
+
+    async def _prepare(self, source: DocumentSource, ref: DocumentRef) -> _Prepared:
+        """Everything before the store's write: is it changed, download, read, extract."""
         if ref.deleted:
-            withdrawn = await self.store.mark_deleted(ref, at=self.clock(), origin=origin)
-            return IngestReport(ref.key, ref.name, Outcome.DELETED, withdrawn=len(withdrawn))
+            return _Prepared(ref)
         stored = await self.store.get_document(ref.key)
         if stored is not None and stored.status == "ok" and ref.version and stored.version == ref.version:
-            return IngestReport(ref.key, ref.name, Outcome.UNCHANGED)
+            return _Prepared(ref, report=IngestReport(ref.key, ref.name, Outcome.UNCHANGED))
         try:
             data = await source.download(ref, max_bytes=self.max_bytes)
             content_hash = hashlib.sha256(data).hexdigest()
             if stored is not None and stored.status == "ok" and stored.content_hash == content_hash:
-                return IngestReport(ref.key, ref.name, Outcome.UNCHANGED)
-            document = await self.reader(data, ref.name)
-            result = extract(document, reference_date=_reference_date(ref, self.clock))
+                return _Prepared(ref, report=IngestReport(ref.key, ref.name, Outcome.UNCHANGED))
+            reference_date = _reference_date(ref, self.clock)
+            if self.analyser is not None:
+                result = await self.analyser(data, ref.name, reference_date)
+            else:
+                result = extract(await self.reader(data, ref.name), reference_date=reference_date)
         except (DocumentError, SourceError) as error:
-            reported = await self.store.record_failure(ref, error.message, at=self.clock(), origin=origin)
             logger.info("ingest %s failed: %s", ref.key, type(error).__name__)
-            return IngestReport(ref.key, ref.name, Outcome.FAILED, failure=error.message, reported=reported)
+            return _Prepared(ref, failure=error.message)
         meeting = result.meeting
-        records = [
+        records = tuple(
             to_record(item, document_key=ref.key, group=meeting.body, meeting_date=meeting.date)
             for item in result.items
-        ]
-        # A document seen for the first time has no stored items: skip the read (most files of a bulk ingest).
-        existing = await self.store.items_of_document(ref.key) if stored is not None else []
-        changes = reconcile(existing, records)
+        )
         record = DocumentRecord(
             key=ref.key,
             name=ref.name,
@@ -110,7 +148,24 @@ class Ingestor:
             meeting_date=meeting.date,
             status="ok",
         )
-        await self.store.save_ingest(record, changes, at=self.clock(), origin=origin)
+        return _Prepared(ref, stored=stored, record=record, records=records)
+
+    async def _finish(self, source: DocumentSource, prepared: _Prepared) -> IngestReport:
+        """The store's part, one file at a time: a deletion, a failure, or the reconciled items."""
+        ref, origin = prepared.ref, f"ingest:{source.name}"
+        if prepared.report is not None:
+            return prepared.report
+        if ref.deleted:
+            withdrawn = await self.store.mark_deleted(ref, at=self.clock(), origin=origin)
+            return IngestReport(ref.key, ref.name, Outcome.DELETED, withdrawn=len(withdrawn))
+        if prepared.failure is not None or prepared.record is None:
+            failure = prepared.failure or ""
+            reported = await self.store.record_failure(ref, failure, at=self.clock(), origin=origin)
+            return IngestReport(ref.key, ref.name, Outcome.FAILED, failure=failure, reported=reported)
+        # A document seen for the first time has no stored items: skip the read (most files of a bulk ingest).
+        existing = await self.store.items_of_document(ref.key) if prepared.stored is not None else []
+        changes = reconcile(existing, list(prepared.records))
+        await self.store.save_ingest(prepared.record, changes, at=self.clock(), origin=origin)
         logger.info(
             "ingested %s: %d added, %d updated, %d withdrawn",
             ref.key,

@@ -71,12 +71,23 @@ class ItemActions:
         )
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """Record that the actor says the item is not theirs: from then on their reminders of it go to the
+        group's secretary instead (workflows/remind.py), until an edit of the minutes names other owners. The
+        secretary is told once; a second click (the same owners) tells no one again. Someone without an Entra
+        id cannot be recorded, and only the secretary is told."""
         item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
-        if item is None:
+        if item is None or item.id is None:
             return refusal
+        news = True
+        if actor.aad_object_id:
+            news = await self.store.record_not_mine(
+                item.id, actor.aad_object_id, at=self.clock(), origin=_origin(where)
+            )
         notice = f"{actor.name} säger att punkt #{item.id} inte är deras: {item.text[:200]}"
         outcome = await self._outcome(item, "Tack, gruppens sekreterare får veta det.")
-        return ActionOutcome(outcome.card, outcome.text, False, item, notify_secretary=notice)
+        return ActionOutcome(
+            outcome.card, outcome.text, False, item, notify_secretary=notice if news else None
+        )
 
     async def _set_status(
         self, item_id: object, actor: Person, where: ConvRef, status: ItemStatus, done_text: str

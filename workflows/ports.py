@@ -14,6 +14,8 @@ from minutes.records import (
     DocumentRecord,
     DocumentRef,
     DocumentTooLarge,
+    ItemFilter,
+    ItemPage,
     ItemRecord,
     ItemStatus,
     PostedCard,
@@ -115,6 +117,11 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
+    async def record_not_mine(self, item_id: int, user_aad_id: str, *, at: datetime, origin: str) -> bool:
+        """The person says the item is not theirs (audited with it); True when this is news, False when they
+        said so already about the same owners, or the item is unknown or withdrawn."""
+        ...
+
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
 
     async def documents(self, *, group: str | None = None) -> list[DocumentRecord]: ...
@@ -122,6 +129,10 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
     async def document_for_meeting(self, group: str | None, meeting_date: date) -> DocumentRecord | None: ...
 
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]: ...
+
+    async def item_page(self, spec: ItemFilter, *, limit: int, today: date) -> ItemPage: ...
+
+    async def group_names(self) -> list[str]: ...
 
     async def items_due_between(
         self, start: date, end: date, *, group: str | None = None, open_only: bool = True
@@ -168,3 +179,7 @@ class OutboxStore(ChatStore, Protocol):
     async def mark_retry(self, message_id: int, *, error: str, next_attempt_at: datetime) -> None: ...
 
     async def park(self, message_id: int, *, error: str, at: datetime) -> None: ...
+
+    async def defer(self, message_id: int, *, until: datetime) -> None:
+        """Put a claimed message back, untried and its claim not counted, until `until`."""
+        ...

@@ -11,12 +11,17 @@ from cards.item import items_list_card
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
 from minutes.dates import resolve_due
-from minutes.records import ConvRef, ItemRecord, ItemStatus
+from minutes.model import ItemKind
+from minutes.people import ALL
+from minutes.records import ConvRef, ItemFilter, ItemPage, ItemStatus, ListOrder
 from workflows.agenda import agenda_post
 from workflows.chat import Person
 from workflows.digest import digest_post, week_label
 from workflows.owners import owners_for_user, people_of
 from workflows.ports import ChatStore
+
+# Items a list card shows; the card says how many the whole list holds.
+LIST_PAGE = 15
 
 
 @dataclass(frozen=True)
@@ -26,37 +31,43 @@ class Queries:
 
     async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
         groups = await self._groups(where)
-        # In a personal chat no group is implied: look the user up in every group that has minutes.
-        names: set[str] = set()
-        for group in groups or {d.group for d in await self.store.documents() if d.group}:
-            names |= await owners_for_user(user.aad_object_id, group, self.store)
-        if not names:
+        # In a personal chat no group is implied: look the user up in every group that has minutes. Names are
+        # per group ('AA' in one group's roster may be someone else in another's), so one list per group.
+        specs: list[ItemFilter] = []
+        for group in sorted(groups) or await self.store.group_names():
+            names = await owners_for_user(user.aad_object_id, group, self.store)
+            if names:
+                specs.append(ItemFilter(owners=frozenset(names | {ALL}), groups=frozenset({group})))
+        if not specs:
             return notice_card(
                 "Dina punkter",
                 "Jag hittar dig inte i gruppens förteckning, så jag vet inte vilka punkter som är dina. "
                 "Be sekreteraren lägga till dig (initialer och namn).",
             )
-        # One indexed query per name the user goes by, never a scan of every item.
-        found: dict[int | None, ItemRecord] = {}
-        for name in sorted(names | {"ALLA"}):
-            for item in await self.store.list_items(open_only=True, owner=name):
-                if not groups or item.group in groups:
-                    found[item.id] = item
-        items = sorted(found.values(), key=lambda i: (i.due is None, i.due or date.max, i.id or 0))
-        return await self._list("Dina öppna punkter", items, "Du har inga öppna punkter. Bra jobbat!", "mina")
+        today = self.clock().date()
+        pages = [await self.store.item_page(s, limit=LIST_PAGE, today=today) for s in specs]
+        page = merge_pages(pages, limit=LIST_PAGE)
+        return await self._list("Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", "mina")
 
     async def open_items(self, person: str | None, where: ConvRef) -> dict[str, Any]:
-        groups = await self._groups(where)
-        items = await self.store.list_items(open_only=True, owner=person)
-        items = [i for i in items if not groups or i.group in groups]
+        spec = ItemFilter(
+            owners=frozenset({person}) if person else frozenset(), groups=frozenset(await self._groups(where))
+        )
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         title = f"Öppna punkter för {person}" if person else "Öppna punkter"
-        return await self._list(title, items, "Inga öppna punkter.", f"öppna {person}" if person else "öppna")
+        return await self._list(title, page, "Inga öppna punkter.", f"öppna {person}" if person else "öppna")
 
     async def decisions(self, search: str | None, where: ConvRef) -> dict[str, Any]:
-        groups = await self._groups(where)
-        found = [d for d in await self.store.search_decisions(search) if not groups or d.group in groups]
+        spec = ItemFilter(
+            open_only=False,
+            groups=frozenset(await self._groups(where)),
+            kinds=frozenset({ItemKind.DECISION}),
+            search=search,
+            order=ListOrder.NEWEST_MEETING,
+        )
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         title = f"Beslut om '{search}'" if search else "Beslut"
-        return await self._list(title, found[:50], "Inga beslut hittades.")
+        return await self._list(title, page, "Inga beslut hittades.")
 
     async def meeting(self, when: str | None, where: ConvRef) -> dict[str, Any]:
         group = where.group
@@ -78,9 +89,10 @@ class Queries:
         return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
 
     async def follow_ups(self, where: ConvRef) -> dict[str, Any]:
-        items = await self.store.follow_up_items(where.group)
+        spec = ItemFilter(groups=frozenset({where.group}) if where.group else frozenset(), next_meeting=True)
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         return await self._list(
-            "Uppföljning till nästa möte", items, "Inget återkommer till nästa möte.", "uppföljning"
+            "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", "uppföljning"
         )
 
     async def this_week(self, where: ConvRef) -> dict[str, Any]:
@@ -96,6 +108,8 @@ class Queries:
         return (await agenda_post(self.store, payload, today=self.clock().date())).card
 
     async def _groups(self, where: ConvRef) -> set[str]:
+        if where.group:  # the handlers fill it in from the stored reference
+            return {where.group}
         conversation = await self.store.conversation(where.conversation_id)
         group = conversation.group if conversation else where.group
         return {group} if group else set()
@@ -117,11 +131,32 @@ class Queries:
         return meeting_summary_card(document, items, people=people, today=today)
 
     async def _list(
-        self, title: str, items: Sequence[ItemRecord], empty: str, refresh: str | None = None
+        self, title: str, page: ItemPage, empty: str, refresh: str | None = None
     ) -> dict[str, Any]:
-        people = await people_of(items, self.store)
-        today = self.clock().date()
-        return items_list_card(title, items, people=people, today=today, empty_text=empty, refresh=refresh)
+        people = await people_of(page.items, self.store)
+        return items_list_card(
+            title,
+            page.items,
+            people=people,
+            today=self.clock().date(),
+            empty_text=empty,
+            refresh=refresh,
+            max_items=LIST_PAGE,
+            total=page.total,
+            overdue=page.overdue,
+        )
+
+
+def merge_pages(pages: Sequence[ItemPage], *, limit: int) -> ItemPage:
+    """Pages of several groups' lists, each of at most `limit` items, as the first `limit` items of one list
+    by due date (undated last) then number: the first `limit` of the whole are among the pages' items."""
+    if len(pages) == 1:
+        return pages[0]
+    merged = sorted(
+        {item.id: item for page in pages for item in page.items}.values(),
+        key=lambda i: (i.due is None, i.due or date.max, i.id or 0),
+    )
+    return ItemPage(tuple(merged[:limit]), sum(p.total for p in pages), sum(p.overdue for p in pages))
 
 
 def _day(text: str, today: date) -> date | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -98,9 +98,9 @@ NOBODY = Recipient("-", "ingen")  # in the ledger key of a reminder nobody could
 @dataclass(frozen=True, slots=True)
 class Addressbook:
     """Who is reminded of an item: the people its owners resolve to, keyed (group, owner as written). An
-    owner who resolves to nobody with an Entra id, an item without owners, and an item someone said 'Inte
-    min' about (`not_mine`: item id → their Entra ids; they are left out) also go to the group's
-    secretaries."""
+    owner who resolves to nobody with an Entra id, an item without owners, and an item one of its owners said
+    'Inte min' about (`not_mine`: item id → their Entra ids; they are left out) also go to the group's
+    secretaries. A 'Inte min' from someone the owners do not resolve to changes nothing."""
 
     owners: Mapping[tuple[str | None, str], tuple[Recipient, ...]] = field(default_factory=dict)
     secretaries: Mapping[str | None, tuple[Recipient, ...]] = field(default_factory=dict)
@@ -110,12 +110,14 @@ class Addressbook:
         """(person, as the secretary) for each person reminded of `item`, each once, owners first."""
         disowned = {aad.strip().casefold() for aad in self.not_mine.get(item.id or -1, frozenset())}
         found: dict[str, tuple[Recipient, bool]] = {}
-        to_secretary = bool(disowned) or not item.owners
+        to_secretary = not item.owners
         for owner in item.owners:
             people = self.owners.get((item.group, owner), ())
             to_secretary = to_secretary or not people
             for person in people:
-                if person.aad_object_id not in disowned:
+                if person.aad_object_id in disowned:
+                    to_secretary = True  # an owner said 'Inte min'; someone who is no owner changes nothing
+                else:
                     found.setdefault(person.aad_object_id, (person, False))
         if to_secretary:
             for secretary in self.secretaries.get(item.group, ()):
@@ -263,15 +265,32 @@ def plan_reminders(
 
 
 class ReminderLedger(Protocol):
-    """The reminders already sent, so that each goes out once.
+    """The reminders already sent, so that each goes out once, and the outbox their messages go into.
 
-    Contract: `claim_reminder` returns True for exactly one call per `key`, ever, across every process and
-    concurrent tick, and records `at`; every other call with that key returns False. It must be atomic (one
-    INSERT … ON CONFLICT (key) DO NOTHING whose row count says who won; never a read, then a write). Keys are
-    ItemReminder.key: '<item id>|<Entra id casefolded>|<kind>|<due ISO date>', under 200 characters. Claimed
-    keys are kept at least as long as their item is open."""
+    Keys are ItemReminder.key: '<item id>|<Entra id casefolded>|<kind>|<due ISO date>', under 200 characters.
+    A key is claimed at most once, ever, across every process and concurrent tick; claimed keys are kept at
+    least as long as their item is open.
+
+    - `enqueue_reminder` claims all of `keys` and queues the message (`kind`, `payload`) in ONE transaction:
+      True when every key was free and both are written; False, with nothing written, when any key was
+      claimed before. Atomic (INSERT … ON CONFLICT DO NOTHING whose row count says who won, then the outbox
+      row, or a rollback; never a read, then a write). A failure writes nothing: the reminder is not lost.
+    - `claimed_reminders` says which of `keys` are claimed (a read; for choosing what to queue).
+    - `claim_reminder` claims one key without a message (a reminder nobody can be sent, warned of once)."""
 
     async def claim_reminder(self, key: str, *, at: datetime) -> bool: ...
+
+    async def claimed_reminders(self, keys: Collection[str]) -> set[str]: ...
+
+    async def enqueue_reminder(
+        self,
+        keys: Collection[str],
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        conversation_key: str | None,
+        at: datetime,
+    ) -> bool: ...
 
 
 class NotMineLog(Protocol):
@@ -292,10 +311,6 @@ class ReminderStore(RosterStore, Protocol):
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]: ...
 
     async def documents(self, *, group: str | None = None) -> list[DocumentRecord]: ...
-
-    async def enqueue(
-        self, kind: str, payload: dict[str, Any], *, conversation_key: str | None, at: datetime
-    ) -> int: ...
 
 
 class ReminderCardStore(RosterStore, Protocol):
@@ -319,9 +334,10 @@ class Reminders:
     directory: UserDirectory | None = None
 
     async def tick(self, now: datetime) -> list[PlannedReminder]:
-        """Queue one outbox message per person with the reminders due at `now` that this tick claimed first;
-        returns them. A reminder is claimed before its message is queued, so a crash in between loses it
-        rather than sending it twice (the ledger and the outbox in one transaction would close that gap)."""
+        """Queue one outbox message per person with the reminders due at `now` that no one claimed before;
+        returns them. Each message claims its reminders and is queued in one transaction
+        (ReminderLedger.enqueue_reminder), so a crash loses nothing: what was not queued stays unclaimed, and
+        the next tick of the day queues it."""
         if all(is_quiet(now, policy.quiet) for policy in self.policies.all):
             return []  # nights, weekends and holidays: most ticks read nothing
         items = await self._open_items(now)
@@ -343,22 +359,38 @@ class Reminders:
                     "reminder of item %s reaches nobody: no owner or secretary with an Entra id",
                     reminder.item.id,
                 )
+        # One read for the whole tick: most ticks of a day find everything claimed and write nothing.
+        claimed = await self.ledger.claimed_reminders(
+            [line.key(plan.person) for plan in plans for line in plan.items]
+        )
         queued: list[PlannedReminder] = []
         for plan in plans:
-            claimed = tuple(
-                [
-                    line
-                    for line in plan.items
-                    if await self.ledger.claim_reminder(line.key(plan.person), at=now)
-                ]
-            )
-            if not claimed:
-                continue
-            won = replace(plan, items=claimed)
-            await self.store.enqueue(REMINDER, won.payload(), conversation_key=None, at=now)
-            queued.append(won)
+            won = await self._queue(plan, claimed, now)
+            if won is not None:
+                queued.append(won)
         logger.info("reminder tick: %d messages queued", len(queued))
         return queued
+
+    async def _queue(
+        self, plan: PlannedReminder, claimed: Collection[str], now: datetime
+    ) -> PlannedReminder | None:
+        """Queue the lines of `plan` not claimed yet as one message; None when there are none left. When
+        another instance claims some of them meanwhile (enqueue_reminder says False), the rest is queued
+        without them: each round drops at least one line, so this ends."""
+        lines = [line for line in plan.items if line.key(plan.person) not in claimed]
+        while lines:
+            won = replace(plan, items=tuple(lines))
+            keys = [line.key(plan.person) for line in lines]
+            if await self.ledger.enqueue_reminder(
+                keys, REMINDER, won.payload(), conversation_key=None, at=now
+            ):
+                return won
+            taken = await self.ledger.claimed_reminders(keys)
+            if not taken:  # a ledger that breaks its contract: better no message than a loop
+                logger.error("reminder ledger refused %d keys none of which is claimed", len(keys))
+                return None
+            lines = [line for line in lines if line.key(plan.person) not in taken]
+        return None
 
     async def _open_items(self, now: datetime) -> list[ItemRecord]:
         """Open items due up to the furthest reminder ahead, and those due 'nästa möte'. A day either side of

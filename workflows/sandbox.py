@@ -1,18 +1,31 @@
-"""Read a document in a subprocess with memory, CPU and wall-clock limits. Does I/O (spawns a process)."""
+"""Read a document in a process of its own with memory, CPU and wall-clock limits: one new worker process per
+call (read_in_sandbox), or a pool of long-lived servers that fork a limited child per document (SandboxPool).
+Does I/O (spawns processes)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path, PurePath
 
-from minutes.model import DocumentError, NotMinutes, ParsedDocument, UnreadableDocument, UnsafeDocument
-from minutes.serialize import document_from_json
-from workflows._read_worker import EXIT_CRASHED, EXIT_DOCUMENT_ERROR, EXIT_OK
+from minutes.model import (
+    DocumentError,
+    Extraction,
+    NotMinutes,
+    ParsedDocument,
+    UnreadableDocument,
+    UnsafeDocument,
+)
+from minutes.serialize import document_from_json, extraction_from_json
+from workflows._read_worker import EXIT_CRASHED, EXIT_DOCUMENT_ERROR, EXIT_OK, SERVE, TIMED_OUT
 
-__all__ = ["read_in_sandbox"]
+__all__ = ["SandboxPool", "read_in_sandbox"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +54,14 @@ def read_in_sandbox(
 ) -> ParsedDocument:
     """minutes.readers.read_document in a worker process. Raises the worker's DocumentError, or
     UnsafeDocument when the worker runs out of memory or time."""
-    # The worker needs only the suffix; the name itself may hold anything, a NUL byte or a person's name.
-    worker_filename = "dokument" + PurePath(filename.replace("\0", "")).suffix[:16]
-    command = [sys.executable, "-m", WORKER_MODULE, worker_filename, str(memory_bytes), str(cpu_seconds)]
+    command = [
+        sys.executable,
+        "-m",
+        WORKER_MODULE,
+        _worker_filename(filename),
+        str(memory_bytes),
+        str(cpu_seconds),
+    ]
     try:
         completed = subprocess.run(
             command,
@@ -59,16 +77,163 @@ def read_in_sandbox(
         raise UnsafeDocument(MSG_TOO_HEAVY) from error
     if completed.stderr:
         logger.debug("read worker stderr: %s", completed.stderr.decode("utf-8", "replace"))
-    if completed.returncode == EXIT_OK:
-        return _document(completed.stdout)
-    if completed.returncode == EXIT_DOCUMENT_ERROR:
-        raise _document_error(completed.stdout)
-    if completed.returncode == EXIT_CRASHED:
+    return _answer(completed.returncode, completed.stdout)
+
+
+def _worker_filename(filename: str) -> str:
+    # The worker needs only the suffix; the name itself may hold anything, a NUL byte or a person's name.
+    return "dokument" + PurePath(filename.replace("\0", "")).suffix[:16]
+
+
+def _answer(status: int | str, stdout: bytes) -> ParsedDocument:
+    """The document a worker answered with, or the error it stands for."""
+    _raise_unless_ok(status, stdout)
+    return _document(stdout)
+
+
+def _extraction_answer(status: int | str, stdout: bytes) -> Extraction:
+    """The extraction a read server's child answered with, or the error it stands for."""
+    _raise_unless_ok(status, stdout)
+    try:
+        return extraction_from_json(json.loads(stdout)["extraction"])
+    except (ValueError, KeyError, TypeError) as error:
+        logger.error("read worker answered with something that is not an extraction")
+        raise UnreadableDocument(MSG_FAILED) from error
+
+
+def _raise_unless_ok(status: int | str, stdout: bytes) -> None:
+    if status == EXIT_OK:
+        return
+    if status == EXIT_DOCUMENT_ERROR:
+        raise _document_error(stdout)
+    if status == EXIT_CRASHED:
         logger.error("read worker crashed; its traceback is logged at DEBUG")
         raise UnreadableDocument(MSG_FAILED)
+    if status == TIMED_OUT:
+        logger.warning("read worker timed out")
+        raise UnsafeDocument(MSG_TOO_HEAVY)
     # Out of memory, or killed by a signal: SIGXCPU at the CPU limit, SIGKILL, SIGSEGV on a failed allocation.
-    logger.warning("read worker stopped with exit status %d", completed.returncode)
+    logger.warning("read worker stopped with exit status %s", status)
     raise UnsafeDocument(MSG_TOO_HEAVY)
+
+
+class SandboxPool:
+    """Up to `size` read servers (`python -m workflows._read_worker --serve`, started on first use with the
+    same clean environment as a one-off worker), each reading one document at a time in a child it forks for
+    that document alone, under the same limits as read_in_sandbox. Reads run side by side, off the event
+    loop's process: while one document is read, the store can write the last one. A server that dies or
+    stops answering is killed and replaced; the document it was reading counts as unreadable."""
+
+    def __init__(
+        self,
+        size: int | None = None,
+        *,
+        memory_bytes: int = 2 << 30,
+        cpu_seconds: int = 60,
+        timeout: float = 90,
+    ) -> None:
+        self.size = max(1, size if size is not None else len(os.sched_getaffinity(0)))
+        self._limits: dict[str, object] = {"memory": memory_bytes, "cpu": cpu_seconds, "timeout": timeout}
+        self._timeout = timeout
+        self._idle: list[_ReadServer] = []
+        self._slots = asyncio.Semaphore(self.size)
+        self._all: set[_ReadServer] = set()
+
+    async def read(self, data: bytes, filename: str) -> ParsedDocument:
+        """Like read_in_sandbox; usable as Ingestor's reader."""
+        status, stdout = await self._ask(data, filename, None)
+        return _answer(status, stdout)
+
+    async def read_and_extract(self, data: bytes, filename: str, reference_date: date) -> Extraction:
+        """Read and extract in the child (minutes.extract, pure): the caller only decodes the items. Usable
+        as Ingestor's analyser."""
+        status, stdout = await self._ask(data, filename, reference_date)
+        return _extraction_answer(status, stdout)
+
+    async def _ask(self, data: bytes, filename: str, reference_date: date | None) -> tuple[int | str, bytes]:
+        request: dict[str, object] = {**self._limits}
+        if reference_date is not None:
+            request["reference_date"] = reference_date.isoformat()
+        async with self._slots:
+            server = self._idle.pop() if self._idle else await self._start()
+            try:
+                # The server enforces the timeout on its child; the margin covers a server that hangs itself.
+                status, stdout = await asyncio.wait_for(
+                    server.ask(_worker_filename(filename), data, request), self._timeout + 10
+                )
+            except (OSError, EOFError, ValueError, asyncio.IncompleteReadError, TimeoutError) as error:
+                logger.error("read server failed (%s); starting a new one", type(error).__name__)
+                await self._discard(server)
+                raise UnreadableDocument(MSG_FAILED) from error
+            except BaseException:  # cancelled mid-answer: the protocol is out of step, so the server goes
+                await self._discard(server)
+                raise
+            self._idle.append(server)
+        return status, stdout
+
+    async def close(self) -> None:
+        for server in list(self._all):
+            await self._discard(server)
+
+    async def _start(self) -> _ReadServer:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            WORKER_MODULE,
+            SERVE,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=PROJECT_ROOT,
+            env=WORKER_ENVIRONMENT,
+        )
+        server = _ReadServer(process)
+        self._all.add(server)
+        return server
+
+    async def _discard(self, server: _ReadServer) -> None:
+        self._all.discard(server)
+        with contextlib.suppress(ValueError):
+            self._idle.remove(server)
+        await server.stop()
+
+
+class _ReadServer:
+    """One read server process and its protocol (workflows._read_worker.serve)."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self._process = process
+        assert process.stderr is not None
+        self._stderr = asyncio.ensure_future(_log_stderr(process.stderr))
+
+    async def ask(self, filename: str, data: bytes, fields: dict[str, object]) -> tuple[int | str, bytes]:
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        request = {"filename": filename, "size": len(data), **fields}
+        process.stdin.write(json.dumps(request).encode() + b"\n")
+        process.stdin.write(data)
+        await process.stdin.drain()
+        reply = json.loads(await process.stdout.readuntil(b"\n"))
+        answer = await process.stdout.readexactly(int(reply["size"]))
+        status = reply["status"]
+        if not isinstance(status, (int, str)):
+            raise ValueError("a status that is neither a number nor a word")
+        return status, answer
+
+    async def stop(self) -> None:
+        if self._process.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                self._process.kill()
+            await self._process.wait()
+        self._stderr.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._stderr
+
+
+async def _log_stderr(stream: asyncio.StreamReader) -> None:
+    """What a read server or its children print (a child's traceback), at DEBUG: it may quote the document."""
+    while line := await stream.readline():
+        logger.debug("read server: %s", line.decode("utf-8", "replace").rstrip())
 
 
 def _document(stdout: bytes) -> ParsedDocument:

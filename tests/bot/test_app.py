@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +11,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import INGESTION, STORE, Ingestion, create_app, load_rosters
+from bot.app import INGESTION, STORE, Ingestion, create_app, freeze_startup_heap, load_rosters
 from bot.settings import Settings
 from minutes.records import DocumentRef
 from minutes.roster import RosterError
@@ -104,3 +106,13 @@ async def test_rosters_are_loaded_from_the_roster_folder(tmp_path: Path) -> None
     (rosters / "trasig.toml").write_text("group = [", encoding="utf-8")
     with pytest.raises(RosterError, match="trasig.toml"):
         await load_rosters(rosters, store)
+
+
+async def test_the_startup_heap_is_frozen_out_of_the_collectors_reach() -> None:
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        await freeze_startup_heap(web.Application())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual

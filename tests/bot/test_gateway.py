@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,7 +18,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr, ValidationError
 
 from bot.settings import Settings
-from bot.teams_gateway import ERROR_TEXT, GatewayConfigError, TeamsGateway, teams_enabled
+from bot.teams_gateway import (
+    ERROR_TEXT,
+    GatewayConfigError,
+    TeamsGateway,
+    _SingleAttemptConnectors,
+    teams_enabled,
+)
 from minutes.records import ConversationType, ConvRef
 from tests.bot.auth_keys import OpenIdServer, SigningKey, mint_token, trust_openid_server
 from tests.fake_connector import FakeConnector
@@ -331,6 +338,38 @@ async def test_a_message_reaches_the_handler_without_the_mention_and_the_reply_i
     assert "msteams" not in CARD  # the handler's card is not modified in place
 
 
+async def test_mentions_join_the_cards_own_msteams_entities_without_changing_the_handlers_card(
+    client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
+) -> None:
+    yvonne = {
+        "type": "mention",
+        "text": "<at>Yvonne Kvist</at>",
+        "mentioned": {"id": "29:yk", "name": "Yvonne Kvist"},
+    }
+    card = {**CARD, "msteams": {"width": "Full", "entities": [yvonne]}}
+    before = repr(card)
+    annika = Person("29:aa", "Annika Andersson", ANNIKA["aadObjectId"])
+    handlers.reply = Reply(messages=(OutboundMessage(card=card, mentions=(annika,)),))
+
+    response = await post(client, mention_of_bot("<at>minutesbot</at> mina", connector), signing_key)
+
+    assert response.status == 201
+    [reply] = connector.accepted()
+    [attachment] = (reply.body or {})["attachments"]
+    assert attachment["content"]["msteams"] == {
+        "width": "Full",
+        "entities": [
+            yvonne,
+            {
+                "type": "mention",
+                "text": "<at>Annika Andersson</at>",
+                "mentioned": {"id": "29:aa", "name": "Annika Andersson"},
+            },
+        ],
+    }
+    assert repr(card) == before
+
+
 async def test_a_personal_message_without_a_mention(
     client: Client, connector: FakeConnector, handlers: RecordingHandlers, signing_key: SigningKey
 ) -> None:
@@ -514,3 +553,39 @@ async def test_with_dangerous_mode_but_an_app_id_tokens_are_still_required(
         assert (await post(test_client, mention_of_bot("mina", connector), None)).status == 401
     finally:
         await test_client.close()
+
+
+class CountingConnectorFactory:
+    """botbuilder's connector factory as far as the gateway uses it: makes a client per call, and counts."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, str | None]] = []
+        self._app_id = APP_ID
+        self._to_channel_from_bot_oauth_scope = "https://api.botframework.com"
+
+    async def create(self, service_url: str, audience: str | None = None) -> Any:
+        self.made.append((service_url, audience))
+        policy = SimpleNamespace(retries=3, policy=SimpleNamespace(status_forcelist={500, 503}))
+        return SimpleNamespace(
+            config=SimpleNamespace(retry_policy=policy, connection=SimpleNamespace(timeout=100))
+        )
+
+
+async def test_a_connector_is_made_once_per_service_url_and_audience_with_one_attempt_each() -> None:
+    made: dict[tuple[str, ...], Any] = {}
+    inner = CountingConnectorFactory()
+
+    first = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")
+    again = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")  # the next turn
+    other = await _SingleAttemptConnectors(inner, made).create("https://smba.example/amer/")
+    scoped = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/", "api://other")
+
+    assert first is again and other is not first and scoped is not first
+    assert inner.made == [
+        ("https://smba.example/emea/", None),
+        ("https://smba.example/amer/", None),
+        ("https://smba.example/emea/", "api://other"),
+    ]
+    assert (
+        first.config.retry_policy.retries == 0 and first.config.retry_policy.policy.status_forcelist == set()
+    )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import get_args
 
 from bot.commands import COMMANDS, Command
 from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
-from minutes.records import ItemStatus
+from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
 from workflows.chat import CardAction, IncomingMessage
@@ -125,3 +126,50 @@ async def test_a_refused_click_answers_only_the_clicker(store: SqlStore, tmp_pat
         CardAction(Verb.DONE, {"itemId": 999999}, ANNIKA, CHANNEL, "tenant")
     )
     assert not reply.replace_for_everyone and "Inget har ändrats" in said(reply.card)
+
+
+def in_thread(root: str, sender_aad: str) -> ConvRef:
+    """The reference a channel message arrives with: its thread, who wrote it, and no group (Teams knows none)."""
+    return replace(
+        CHANNEL,
+        conversation_id=f"{CHANNEL.conversation_id};messageid={root}",
+        user_id="29:x",
+        user_aad_id=sender_aad,
+        group=None,
+    )
+
+
+async def test_messages_in_channel_threads_keep_one_reference_of_the_channel_itself(store: SqlStore) -> None:
+    bot = handlers(store)
+    await bot.on_message(message("hjälp", ANNIKA, in_thread("1700000000001", "aad-aa")))
+    first = await store.audit_log()
+    await bot.on_message(message("hjälp", YVONNE, in_thread("1700000000002", "aad-yk")))
+
+    assert await store.conversations() == [CHANNEL_KEPT]
+    assert (
+        await store.audit_log() == first
+    )  # the second message, by someone else in another thread, wrote nothing
+
+
+CHANNEL_KEPT = replace(CHANNEL, group=None, user_id=None, user_aad_id=None)
+
+
+async def test_a_thread_answers_for_the_group_its_channel_follows(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    fsg_channel = replace(
+        CHANNEL, conversation_id="19:fsg@thread.tacv2", team_id="19:fsg@thread.tacv2", group=None
+    )
+    await store.save_conversation(fsg_channel, at=clock())
+    await store.set_conversation_group(
+        fsg_channel.conversation_id, "FSG", by="aad:yk", at=clock(), origin="cli"
+    )
+    bot = handlers(store)
+
+    flg = said(await bot.on_message(message("uppföljning", ANNIKA, in_thread("1", "aad-aa"))))
+    fsg_thread = replace(
+        in_thread("2", "aad-aa"), conversation_id=f"{fsg_channel.conversation_id};messageid=2"
+    )
+    fsg = said(await bot.on_message(message("uppföljning", ANNIKA, fsg_thread)))
+
+    assert "Uppföljning kommande FLG" in flg  # FLG's channel (CHANNEL follows FLG)
+    assert "Inget återkommer till nästa möte" in fsg  # FSG has no minutes yet: nothing of FLG's

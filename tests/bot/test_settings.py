@@ -39,3 +39,44 @@ def test_bad_values_are_refused(monkeypatch: pytest.MonkeyPatch, key: str, value
     monkeypatch.setenv(f"MINUTESBOT_{key}", value)
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_digest_schedules_are_weekdays_and_times_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "MINUTESBOT_DIGEST_SCHEDULES",
+        '{"FLG": "mån 08:00", "FSG": "Fredag kl. 13.30", "KLG": "thu 9", "SLG": "tisdagar 7:30"}',
+    )
+    assert Settings().digest_cron == {
+        "FLG": {"day_of_week": "mon", "hour": 8, "minute": 0},
+        "FSG": {"day_of_week": "fri", "hour": 13, "minute": 30},
+        "KLG": {"day_of_week": "thu", "hour": 9, "minute": 0},
+        "SLG": {"day_of_week": "tue", "hour": 7, "minute": 30},
+    }
+
+
+def test_no_digest_schedules_means_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings().digest_cron == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ('{"FLG": "måndag"}', "veckodag och klockslag"),  # no time
+        ('{"FLG": "8:00"}', "veckodag och klockslag"),  # no day
+        ('{"FLG": "lör 09:00"}', "vardagar"),
+        ('{"FLG": "mån 19:00"}', "utanför arbetstid"),
+        ('{"FLG": "mån 06:45"}', "utanför arbetstid"),
+        ('{"FLG": "mån 24:00"}', "inget klockslag"),
+        ('{"FLG": "0 8 * * 1"}', "veckodag och klockslag"),  # crontab is not what an admin is asked for
+        ('{" ": "mån 08:00"}', "saknar namn"),
+        ('["mån 08:00"]', ""),  # not a mapping at all
+    ],
+)
+def test_a_bad_digest_schedule_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, value: str, said: str
+) -> None:
+    monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", value)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "digest_schedules" in str(refused.value) and said in str(refused.value)

@@ -55,6 +55,17 @@ CASES: dict[str, Callable[[], Card]] = {
     "list_overflow": lambda: items_list_card(
         "Öppna punkter för RN", many_items(20), people=PEOPLE, today=TODAY, empty_text="Inga öppna punkter."
     ),
+    # The first page of a long list (ItemPage): the counts are the whole list's, not the page's.
+    "list_page": lambda: items_list_card(
+        "Öppna punkter",
+        [MENTIONED, OVERDUE],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Inga öppna punkter.",
+        refresh="öppna",
+        total=412,
+        overdue=37,
+    ),
     "list_empty": lambda: items_list_card(
         "Beslut om 'budget'", [], people=PEOPLE, today=TODAY, empty_text="Inga beslut om 'budget' hittades."
     ),

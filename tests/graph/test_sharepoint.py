@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import close_graph_client, make_graph_client
 from graph.errors import GraphSourceError
 from graph.sharepoint import SharePointSource, is_sharing_link, share_id, split_library_url
-from minutes.records import DocumentRef, DocumentTooLarge, SourceError
+from minutes.records import DocumentRef, DocumentTooLarge, ItemStatus, SourceError
+from store import SqlStore
 from tests.fake_graph import FakeDrive, FakeGraph, FakeItem, GraphState
+from tests.fakes import in_process_reader
 from tests.graph_fixtures import FLG_DOCX, FakeCredential, MemoryCursors
+from workflows.ingest import Ingestor, Outcome
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+NOW = datetime(2024, 11, 4, 8, 0, tzinfo=UTC)
 
 
 def names(refs: object) -> set[str]:
@@ -193,6 +203,171 @@ async def test_an_expired_deltalink_restarts_with_a_full_enumeration(
     assert tokens[0] is not None and tokens[0].startswith("d") and tokens[1] == "resync"
     state.add_file(state.drives[next(iter(state.drives))], "Protokoll/ny.docx", b"ny")
     assert names(await source.changes()) == {"ny.docx"}  # the new deltaLink works
+
+
+def gone(refs: object) -> set[str]:
+    """The item ids of the documents reported gone."""
+    assert isinstance(refs, (list, tuple))
+    return {ref.item_id for ref in refs if ref.deleted}
+
+
+async def committed(source: SharePointSource) -> None:
+    await source.changes()
+    await source.commit()
+
+
+async def test_a_document_moved_out_of_the_folder_is_reported_gone_and_back_when_it_returns(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library: FakeDrive,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+    elsewhere = state.add_folder(library, "Arkiv")
+
+    state.move(documents["a"], elsewhere)
+    state.move(documents["outside"], state.add_folder(library, "Annat/2024"))  # never ours: not news
+    refs = await source.changes()
+    await source.commit()
+
+    assert gone(refs) == {documents["a"].id} and names(refs) == set()
+    (ref,) = refs
+    assert ref.key == f"sharepoint:{library.id}|{documents['a'].id}" and ref.name == "FLG 2024-10-01.docx"
+
+    state.move(documents["a"], elsewhere)  # moved within the outside: already reported
+    assert await source.changes() == []
+    await source.commit()
+
+    state.move(documents["a"], state.add_folder(library, "Protokoll/2024"))
+    assert names(await source.changes()) == {"FLG 2024-10-01.docx"}
+
+
+async def test_a_document_renamed_to_a_type_that_does_not_count_is_reported_gone(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library: FakeDrive,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+
+    state.rename(documents["c"], "anteckningar.txt.bak")
+    state.rename(documents["sheet"], "budget-2.xlsx")  # never counted: not news
+    refs = await source.changes()
+
+    assert gone(refs) == {documents["c"].id} and names(refs) == set()
+
+
+async def test_a_deleted_folder_still_reports_only_its_deleted_documents(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library: FakeDrive,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+
+    state.delete(documents["d"])
+    state.delete(state.add_folder(library, "Protokoll/2024/november"))
+
+    assert gone(await source.changes()) == {documents["d"].id}
+
+
+async def test_documents_deleted_while_the_deltalink_was_invalid_are_swept_after_the_resync(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library: FakeDrive,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+    state.expire_delta_tokens()
+    state.delete(documents["b"])  # gone before the next delta: a full enumeration simply does not list it
+    state.delete(documents["outside"])  # not in the folder: never ours
+    state.move(documents["d"], state.add_folder(library, "Arkiv"))
+    state.add_file(library, "Protokoll/ny.docx", b"ny")
+
+    refs = await source.changes()
+    await source.commit()
+
+    assert gone(refs) == {documents["b"].id, documents["d"].id}
+    assert names(refs) == IN_FOLDER - {"FLG 2024-10-15.PDF", "FLG 2024-11-05.md"} | {"ny.docx"}
+    assert len(refs) == len({ref.item_id for ref in refs})  # each document once
+    swept = next(ref for ref in refs if ref.item_id == documents["b"].id)
+    assert swept.source == f"sharepoint:{library.id}"
+
+    state.expire_delta_tokens()  # a second resync: what was swept stays gone, nothing is news
+    assert gone(await source.changes()) == set()
+
+
+async def test_a_resync_that_fails_half_way_sweeps_nothing_and_is_done_again(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+    saved = dict(cursors.cursors)
+    state.expire_delta_tokens()
+    state.delete(documents["b"])
+    state.fail("/delta", 500, query_contains="token=page-")  # a later page of the resync
+
+    with pytest.raises(SourceError):
+        await source.changes()
+    await source.commit()  # nothing pending: the cursor stays where it was
+
+    assert cursors.cursors == saved
+    refs = await source.changes()
+    assert gone(refs) == {documents["b"].id} and names(refs) == IN_FOLDER - {"FLG 2024-10-15.PDF"}
+
+
+async def test_two_sources_on_folders_of_one_drive_never_sweep_each_others_documents(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library: FakeDrive,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    minutes = SharePointSource(graph, library_url, cursors)
+    drafts = SharePointSource(graph, library.web_url, cursors, folder="Annat")
+    await committed(minutes)
+    await committed(drafts)
+    assert len(cursors.cursors) == 2
+    state.expire_delta_tokens()
+
+    assert gone(await minutes.changes()) == set()
+    assert gone(await drafts.changes()) == set()
+
+
+async def test_a_cursor_saved_as_a_bare_deltalink_starts_over(
+    graph: GraphServiceClient,
+    state: GraphState,
+    library_url: str,
+    cursors: MemoryCursors,
+    documents: dict[str, FakeItem],
+) -> None:
+    source = SharePointSource(graph, library_url, cursors)
+    await committed(source)
+    ((key, cursor),) = cursors.cursors.items()
+    cursors.cursors[key] = json.loads(cursor)["deltaLink"]  # as the previous version saved it
+    state.requests.clear()
+
+    refs = await source.changes()
+
+    assert names(refs) == IN_FOLDER and gone(refs) == set()
+    assert "token" not in state.requests_to("/delta")[0].query  # a full enumeration
 
 
 async def test_throttling_with_retry_after_is_retried(
@@ -485,3 +660,31 @@ def test_share_ids_are_unpadded_base64url() -> None:
     assert share_id("https://onedrive.live.com/redir?resid=1231244193912!12&authKey=1201919!12921!1") == (
         "u!aHR0cHM6Ly9vbmVkcml2ZS5saXZlLmNvbS9yZWRpcj9yZXNpZD0xMjMxMjQ0MTkzOTEyITEyJmF1dGhLZXk9MTIwMTkxOSExMjkyMSEx"
     )
+
+
+async def test_moved_out_and_swept_documents_have_their_items_withdrawn_in_the_store(
+    graph: GraphServiceClient, state: GraphState, library: FakeDrive, library_url: str, store: SqlStore
+) -> None:
+    first, second = sorted(SAMPLES.glob("00[01]_*.txt"))
+    moved = state.add_file(library, f"Protokoll/{first.name}", first.read_bytes())
+    deleted = state.add_file(library, f"Protokoll/{second.name}", second.read_bytes())
+    source = SharePointSource(graph, library_url, store)
+    ingestor = Ingestor(store=store, clock=lambda: NOW, reader=in_process_reader)
+    reports = await ingestor.run(source)
+    assert [report.outcome for report in reports] == [Outcome.INGESTED, Outcome.INGESTED]
+    keys = {report.name: report.document_key for report in reports}
+    assert all([await store.items_of_document(key) for key in keys.values()])
+
+    state.move(moved, state.add_folder(library, "Arkiv"))
+    (report,) = await ingestor.run(source)
+    assert (report.document_key, report.outcome) == (keys[first.name], Outcome.DELETED) and report.withdrawn
+    state.expire_delta_tokens()
+    state.delete(deleted)
+    (report,) = await ingestor.run(source)
+    assert (report.document_key, report.outcome) == (keys[second.name], Outcome.DELETED) and report.withdrawn
+
+    for key in keys.values():
+        stored = await store.get_document(key)
+        assert stored is not None and stored.status == "deleted"
+        assert {item.status for item in await store.items_of_document(key)} == {ItemStatus.WITHDRAWN}
+    assert await ingestor.run(source) == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,10 +12,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minutes.model import Block, Cell, Paragraph, ParsedDocument, Row, Table
+from minutes.extract import extract
+from minutes.model import (
+    ActionItem,
+    Block,
+    Cell,
+    Due,
+    Extraction,
+    ItemKind,
+    Meeting,
+    Paragraph,
+    ParsedDocument,
+    Person,
+    Relative,
+    Row,
+    Source,
+    Table,
+)
 from minutes.read_docx import read_docx
 from minutes.read_pdf import read_pdf
-from minutes.serialize import document_from_json, document_to_json
+from minutes.readers import read_document
+from minutes.serialize import document_from_json, document_to_json, extraction_from_json, extraction_to_json
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
@@ -138,3 +157,73 @@ documents = st.builds(
 @given(documents)
 def test_any_document_round_trips(doc: ParsedDocument) -> None:
     assert round_trip(doc) == doc
+
+
+# --- Extraction -------------------------------------------------------------------------------------------
+
+
+def extraction_round_trip(extraction: Extraction) -> Extraction:
+    return extraction_from_json(json.loads(json.dumps(extraction_to_json(extraction), ensure_ascii=False)))
+
+
+@pytest.mark.parametrize("path", sample_documents(), ids=lambda path: path.name)
+def test_sample_extractions_round_trip(path: Path) -> None:
+    extraction = extract(read_document(path.read_bytes(), path.name), reference_date=date(2024, 8, 26))
+    assert extraction.items  # the sample has something to carry
+    assert extraction_round_trip(extraction) == extraction
+
+
+EVERY_FIELD = Extraction(
+    meeting=Meeting(
+        body="FSG/VSG",
+        date=date(2024, 8, 26),
+        people=(Person("Åsa Öberg", "ÅÖ", "sekreterare"), Person("Bo Ek")),
+        title="Protokoll",
+    ),
+    items=(
+        ActionItem(
+            kind=ItemKind.FOLLOW_UP,
+            topic="Lokaler",
+            text="Åter till nästa möte.",
+            owners=("ÅÖ", "ALLA"),
+            due=Due("kommande FLG", None, Relative.NEXT_MEETING),
+            source=Source(3, 2, 1, 1),
+            actors=("Emma Jonsson",),
+            context="Förvaltningsövergripande",
+        ),
+        ActionItem(ItemKind.DECISION, "Budget", "Fastställs.", (), None, Source(7)),
+        ActionItem(ItemKind.ACTION, "APT", "Boka.", ("BE",), Due("7/10", date(2024, 10, 7)), Source(1, 0, 0)),
+    ),
+)
+
+
+def test_every_field_of_an_extraction_round_trips() -> None:
+    assert extraction_round_trip(EVERY_FIELD) == EVERY_FIELD
+    assert extraction_round_trip(Extraction(Meeting(None, None))) == Extraction(Meeting(None, None))
+
+
+def damaged(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    data = json.loads(json.dumps(extraction_to_json(EVERY_FIELD)))
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        damaged(lambda d: d.update(meeting=[])),
+        damaged(lambda d: d["meeting"].update(date="26/8")),
+        damaged(lambda d: d["meeting"]["people"].append({"name": 7})),
+        damaged(lambda d: d.update(items={})),
+        damaged(lambda d: d["items"][0].update(kind="wish")),
+        damaged(lambda d: d["items"][0]["due"].update(relative="someday")),
+        damaged(lambda d: d["items"][0].update(source=[1, 2, 3])),
+        damaged(lambda d: d["items"][0].update(source=[True, 0, 0, 0])),
+        damaged(lambda d: d["items"][0].update(owners=["AA", None])),
+        damaged(lambda d: d["items"][1].update(context=None)),
+    ],
+)
+def test_a_malformed_extraction_is_rejected(data: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        extraction_from_json(data)

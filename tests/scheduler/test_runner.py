@@ -12,6 +12,7 @@ import pytest
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.settings import Settings
 from scheduler.jobs import STOCKHOLM, LeasedJob, SchedulerJobs
 from scheduler.runner import SchedulerConfig, scheduled_jobs, start_scheduler
 from store import SqlStore, open_store
@@ -148,6 +149,28 @@ async def test_digests_can_run_per_group_on_their_own_schedule(sqlite_store: Sql
     assert set(jobs) == (JOB_IDS - {"digest.weekly"}) | {"digest.weekly:FLG", "digest.weekly:FSG"}
     assert str(jobs["digest.weekly:FLG"].trigger) == "cron[day_of_week='mon', hour='8', minute='0']"
     assert str(jobs["digest.weekly:FSG"].trigger) == "cron[day_of_week='fri', hour='14', minute='0']"
+
+
+async def test_digest_schedules_from_the_settings_fire_on_their_days(
+    sqlite_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MINUTESBOT_DIGEST_SCHEDULES as an admin writes it, through Settings, to the jobs' fire times."""
+    monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FLG": "mån 08:00", "FSG": "fredag kl. 13.30"}')
+    config = SchedulerConfig(holder="instance-a", digest_schedules=Settings().digest_cron)
+    scheduler = start_scheduler(Calls().jobs(), config, leases=sqlite_store)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    start, end = utc("2024-10-21 00:00"), utc("2024-11-04 00:00")  # summer time ends on 27/10
+    assert fire_times(jobs["digest.weekly:FLG"], start, end) == [
+        utc("2024-10-21 06:00"),
+        utc("2024-10-28 07:00"),
+    ]
+    assert fire_times(jobs["digest.weekly:FSG"], start, end) == [
+        utc("2024-10-25 11:30"),
+        utc("2024-11-01 12:30"),
+    ]
 
 
 async def test_an_unknown_cron_field_stops_the_start(sqlite_store: SqlStore) -> None:

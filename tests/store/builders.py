@@ -70,6 +70,8 @@ def item(
         source=source,
         group=group,
         meeting_date=meeting_date,
+        document_due=due,
+        document_due_relative=due_relative,
     )
 
 

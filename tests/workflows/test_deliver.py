@@ -3,14 +3,16 @@ failures retried, then parked; nothing lost."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.workflows.chat_fixtures import NOW, RecordingSender, clock, ingest_flg
 from workflows.chat import ChatSendError
 from workflows.deliver import SECRETARY_NOTICE, Deliverer
+from workflows.remind import REMINDER
 
 
 async def test_the_summary_is_posted_once_then_updated(store: SqlStore, tmp_path: Path) -> None:
@@ -47,3 +49,60 @@ async def test_a_secretary_notice_opens_a_personal_chat(store: SqlStore, tmp_pat
     sender = RecordingSender()
     assert await Deliverer(store, sender, clock, worker="w1").run_once() == 1
     assert [c for c, _ in sender.sent] == ["a:personal-aad-yk"]
+
+
+# -- personal messages and the quiet hours ------------------------------------------------------------------
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def stockholm(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=STOCKHOLM)
+
+
+async def queue_reminder_and_a_summary(store: SqlStore, tmp_path: Path) -> None:
+    """Rickard's reminder of his open item and a meeting card for the channel, both pending."""
+    key = await ingest_flg(store, tmp_path / "m")
+    await Deliverer(store, RecordingSender(), clock, worker="w1").run_once()  # the first meeting card
+    rn = next(i for i in await store.list_items(open_only=True) if i.owners == ("RN",))
+    payload = {"user_aad_id": "aad-rn", "name": "Rickard Nilsson", "group": "FLG", "item_ids": [rn.id]}
+    await store.enqueue(REMINDER, payload, conversation_key=None, at=NOW)
+    await store.enqueue("meeting_summary", {"document_key": key}, conversation_key=None, at=NOW)
+
+
+async def test_a_reminder_whose_retry_falls_in_the_evening_waits_for_the_morning(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await queue_reminder_and_a_summary(store, tmp_path)
+    busy = [ChatSendError("429", status=429, retry_after=900) for _ in range(2)]  # 15 minutes
+    sender = RecordingSender(failures=busy)
+    evening = stockholm("2024-09-02 17:50")  # a Monday
+    assert await Deliverer(store, sender, lambda: evening, worker="w1").run_once() == 0
+    retries = {m.kind: m.next_attempt_at for m in await store.outbox_messages(OutboxStatus.PENDING)}
+    assert retries == {
+        REMINDER: stockholm("2024-09-03 07:30"),  # 18:05 is quiet: Tuesday morning
+        "meeting_summary": evening + timedelta(minutes=15),  # the channel's card is not held
+    }
+    night = Deliverer(store, sender, lambda: stockholm("2024-09-02 18:30"), worker="w1")
+    assert await night.run_once() == 1 and [c for c, _, _ in sender.updated] == ["19:flg@thread.tacv2"]
+    morning = Deliverer(store, sender, lambda: stockholm("2024-09-03 07:30"), worker="w1")
+    assert await morning.run_once() == 1 and [c for c, _ in sender.sent] == ["a:personal-aad-rn"]
+
+
+async def test_a_backlog_of_personal_messages_claimed_at_night_waits_untried(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await queue_reminder_and_a_summary(store, tmp_path)
+    await store.enqueue(SECRETARY_NOTICE, {"group": "FLG", "text": "inte min"}, conversation_key=None, at=NOW)
+    sender = RecordingSender()
+    friday_night = stockholm("2024-09-06 21:00")  # the service was down since Monday
+    assert await Deliverer(store, sender, lambda: friday_night, worker="w1").run_once() == 1  # the card
+    waiting = await store.outbox_messages(OutboxStatus.PENDING)
+    assert {m.kind for m in waiting} == {REMINDER, SECRETARY_NOTICE}
+    assert {(m.next_attempt_at, m.attempts, m.claims) for m in waiting} == {
+        (stockholm("2024-09-09 07:30"), 0, 0)
+    }
+    assert [c for c, _ in sender.sent] == []
+    monday = Deliverer(store, sender, lambda: stockholm("2024-09-09 07:30"), worker="w1")
+    assert await monday.run_once() == 2
+    assert sorted(c for c, _ in sender.sent) == ["a:personal-aad-rn", "a:personal-aad-yk"]

@@ -3,6 +3,7 @@ edit-tolerant, failures recorded once."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import shutil
 import zipfile
@@ -12,11 +13,14 @@ from pathlib import Path
 import docx
 import pytest
 
+from minutes.model import ParsedDocument
 from minutes.records import ItemRecord, ItemStatus
-from store import SqlStore
+from store import SqlStore, open_store
+from tests.conftest import sqlite_url
 from tests.fakes import in_process_reader
 from workflows.ingest import Ingestor, Outcome, summarise
 from workflows.local_folder import LocalFolderSource
+from workflows.sandbox import SandboxPool
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NOW = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
@@ -192,3 +196,51 @@ async def test_the_sandboxed_reader_ingests_a_real_file(tmp_path: Path, store: S
     shutil.copy(next(SAMPLES.glob("002_*.pdf")), folder)
     (report,) = await Ingestor(store=store, clock=clock).run(LocalFolderSource(folder, store))
     assert report.outcome is Outcome.INGESTED and report.added >= 11
+
+
+async def test_files_read_ahead_are_stored_in_the_sources_order(folder: Path, store: SqlStore) -> None:
+    # A reader that takes longer for earlier files: read side by side, the later ones finish first; the
+    # store must still see (and the reports list) the files in the order the source gave them.
+    reading: list[str] = []
+    most_at_once = 0
+
+    async def slow_reader(data: bytes, filename: str) -> ParsedDocument:
+        nonlocal most_at_once
+        reading.append(filename)
+        most_at_once = max(most_at_once, len(reading))
+        await asyncio.sleep(0.05 if len(reading) == 1 else 0)
+        try:
+            return await in_process_reader(data, filename)
+        finally:
+            reading.remove(filename)
+
+    source = LocalFolderSource(folder, store)
+    ahead = Ingestor(store=store, clock=clock, reader=slow_reader, reads_ahead=3)
+
+    reports = await ahead.run(source)
+
+    assert most_at_once > 1
+    assert [r.name for r in reports] == sorted(path.name for path in folder.iterdir())  # the listing's order
+    assert all(r.outcome is Outcome.INGESTED for r in reports)
+    stored_in_order = [e.subject for e in await store.audit_log() if e.action == "document.ingested"]
+    assert stored_in_order == [r.document_key for r in reports]
+
+
+async def test_reading_and_extracting_in_read_servers_stores_what_reading_here_does(
+    folder: Path, tmp_path: Path, store: SqlStore
+) -> None:
+    # As the service ingests (bot/app.py): a SandboxPool's read servers read and extract, two files ahead.
+    here = await ingestor(store).run(LocalFolderSource(folder, store))
+    (tmp_path / "served").mkdir()
+    served_store = await open_store(sqlite_url(tmp_path / "served"))
+    readers = SandboxPool(2)
+    try:
+        served = Ingestor(store=served_store, clock=clock, analyser=readers.read_and_extract, reads_ahead=2)
+        reports = await served.run(LocalFolderSource(folder, served_store))
+        served_rows = await snapshot(served_store, folder)
+    finally:
+        await readers.close()
+        await served_store.close()
+
+    assert [r.outcome for r in reports] == [r.outcome for r in here] == [Outcome.INGESTED] * 5
+    assert served_rows == await snapshot(store, folder)

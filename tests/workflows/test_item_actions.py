@@ -111,3 +111,16 @@ async def test_not_mine_tells_the_secretary(store: SqlStore, tmp_path: Path) -> 
     item = await first_item(store, "AA")
     outcome = await ItemActions(store, clock).not_mine(item.id, ANNIKA, CHANNEL)
     assert not outcome.changed and outcome.notify_secretary and "Annika Andersson" in outcome.notify_secretary
+
+
+async def test_not_mine_is_remembered_and_the_secretary_told_once(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    assert item.id is not None
+    actions = ItemActions(store, clock)
+    first = await actions.not_mine(item.id, ANNIKA, CHANNEL)
+    again = await actions.not_mine(str(item.id), ANNIKA, PERSONAL)  # a second click, from the reminder
+    assert first.notify_secretary and again.notify_secretary is None and again.item is not None
+    assert await store.not_mine_items() == {item.id: frozenset({"aad-aa"})}
+    audit = [a for a in await store.audit_log(item.key) if a.action == "item.not_mine"]
+    assert [(a.actor, a.origin) for a in audit] == [("aad-aa", f"teams:{CHANNEL.conversation_id}")]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
+import pytest
+
+from minutes.people import ALL
+from minutes.records import ItemPage, ItemRecord, RosterEntry
 from store import SqlStore
-from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, STRANGER, clock, ingest_flg
-from workflows.queries import Queries
+from tests.store.builders import FSG_REF, document, ingest, item
+from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, ROSTER, STRANGER, clock, ingest_flg
+from workflows.queries import Queries, merge_pages
 
 
 def text_of(card: dict[str, object]) -> str:
@@ -51,3 +58,60 @@ async def test_follow_ups_and_this_week(store: SqlStore, tmp_path: Path) -> None
     queries = Queries(store, clock)
     assert "Uppföljning kommande FLG" in text_of(await queries.follow_ups(CHANNEL))
     assert "Veckosammanfattning" in text_of(await queries.this_week(CHANNEL))
+
+
+async def test_my_items_in_a_personal_chat_reads_each_group_by_its_own_roster(store: SqlStore) -> None:
+    # 'AA' is Annika in FLG's roster and Anders in FSG's: in her personal chat Annika sees FLG's AA items
+    # and FSG's items for her name, never Anders's.
+    flg = [item("a", "Annikas punkt i FLG.", owners=("AA",)), item("b", "Alla i FLG.", owners=(ALL,))]
+    fsg = [
+        item("a", "Anders punkt i FSG.", ref=FSG_REF, group="FSG", owners=("AA",)),
+        item("b", "Annikas punkt i FSG.", ref=FSG_REF, group="FSG", owners=("Annika Andersson",)),
+    ]
+    await ingest(store, document(), flg)
+    await ingest(store, document(FSG_REF, group="FSG"), fsg)
+    await store.save_roster("FLG", ROSTER)
+    await store.save_roster(
+        "FSG",
+        [
+            RosterEntry("FSG", "AA", "Anders Ek", (), "aad-anders", None),
+            RosterEntry("FSG", "AN", "Annika Andersson", (), "aad-aa", None),
+        ],
+    )
+
+    text = text_of(await Queries(store, clock).my_items(ANNIKA, PERSONAL))
+
+    assert "Annikas punkt i FLG." in text and "Alla i FLG." in text and "Annikas punkt i FSG." in text
+    assert "Anders punkt" not in text
+    assert "3 punkter" in text
+
+
+def page(*items: ItemRecord, total: int | None = None, overdue: int = 0) -> ItemPage:
+    return ItemPage(items, len(items) if total is None else total, overdue)
+
+
+def numbered(number: int, due: date | None) -> ItemRecord:
+    return replace(item(str(number), f"Punkt {number}.", due=due), id=number)
+
+
+SEP_1, SEP_9 = date(2024, 9, 1), date(2024, 9, 9)
+
+
+@pytest.mark.parametrize(
+    ("pages", "merged"),
+    [
+        ([page(numbered(1, SEP_9), total=4, overdue=1)], page(numbered(1, SEP_9), total=4, overdue=1)),
+        (
+            [
+                page(numbered(1, SEP_9), numbered(2, None), total=5, overdue=2),
+                page(numbered(3, SEP_1), overdue=1),
+            ],
+            page(numbered(3, SEP_1), numbered(1, SEP_9), total=6, overdue=3),
+        ),
+        ([page(), page()], page()),
+        ([page(numbered(4, None)), page(numbered(2, None))], page(numbered(2, None), numbered(4, None))),
+    ],
+    ids=["one page as it is", "by due date, cut at the limit", "empty", "undated by number"],
+)
+def test_merge_pages(pages: list[ItemPage], merged: ItemPage) -> None:
+    assert merge_pages(pages, limit=2) == merged

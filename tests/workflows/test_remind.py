@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import StatementError
 
 from minutes.calendar import MeetingCalendar
 from minutes.model import ItemKind, Relative
@@ -21,12 +22,16 @@ from minutes.records import DocumentRecord, ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.cards.cardcheck import execute_actions
-from tests.workflows.chat_fixtures import NOW, PERSONAL, RecordingSender, clock, ingest_flg
+from tests.fakes import EnqueueFailed, MemoryNotMineLog, MemoryReminderLedger
+from tests.workflows.chat_fixtures import CHANNEL, NOW, PERSONAL, RecordingSender, clock, ingest_flg
+from workflows.chat import Person
 from workflows.deliver import Deliverer
+from workflows.item_actions import ItemActions
 from workflows.remind import (
     REMINDER,
     Addressbook,
     GroupPolicies,
+    NotMineLog,
     Recipient,
     ReminderPolicy,
     Reminders,
@@ -46,36 +51,12 @@ def at(text: str) -> datetime:
 
 
 @dataclass
-class MemoryLedger:
-    """ReminderLedger: the first claim of a key wins. The await before the check lets a concurrent tick run
-    in between, as a database round trip would; the check and the write after it are one step."""
-
-    claimed: dict[str, datetime] = field(default_factory=dict)
-
-    async def claim_reminder(self, key: str, *, at: datetime) -> bool:
-        await asyncio.sleep(0)
-        if key in self.claimed:
-            return False
-        self.claimed[key] = at
-        return True
-
-
-@dataclass
-class NotMine:
-    items: dict[int, frozenset[str]] = field(default_factory=dict)
-
-    async def not_mine_items(self) -> Mapping[int, frozenset[str]]:
-        return self.items
-
-
-@dataclass
 class QuarterStore:
     """ReminderStore in memory, with SqlStore's query semantics; every call yields once, like I/O."""
 
     items: dict[int, ItemRecord] = field(default_factory=dict)
     minutes: list[DocumentRecord] = field(default_factory=list)
     rosters: dict[str, list[RosterEntry]] = field(default_factory=dict)
-    outbox: list[tuple[datetime, str, dict[str, Any]]] = field(default_factory=list)
 
     async def save_roster(self, group: str, entries: Any) -> None:
         self.rosters[group] = list(entries)
@@ -105,13 +86,6 @@ class QuarterStore:
     async def documents(self, *, group: str | None = None) -> list[DocumentRecord]:
         await asyncio.sleep(0)
         return [d for d in self.minutes if group is None or d.group == group]
-
-    async def enqueue(
-        self, kind: str, payload: dict[str, Any], *, conversation_key: str | None, at: datetime
-    ) -> int:
-        await asyncio.sleep(0)
-        self.outbox.append((at, kind, payload))
-        return len(self.outbox)
 
     def _open(self, group: str | None) -> list[ItemRecord]:
         return [
@@ -319,20 +293,20 @@ QUARTER_HOLIDAYS = {
 }
 
 
-def reminders(store: QuarterStore, ledger: MemoryLedger) -> Reminders:
+def reminders(store: QuarterStore, ledger: MemoryReminderLedger) -> Reminders:
     return Reminders(
         store,
         ledger,
         calendars={"FLG": MeetingCalendar.configured(rules=[RULE])},
-        not_mine=NotMine({6: frozenset({"aad-aa"})}),
+        not_mine=MemoryNotMineLog({6: frozenset({"aad-aa"})}),
     )
 
 
-async def simulate(mode: str) -> tuple[list[tuple[int, str, str, datetime]], QuarterStore]:
+async def simulate(mode: str) -> tuple[list[tuple[int, str, str, datetime]], MemoryReminderLedger]:
     """Tick every 15 minutes through the quarter; 'repeated' ticks twice at each moment, 'concurrent' runs
     two ticks (two service instances) at once on the same store and ledger."""
     store = QuarterStore(rosters={"FLG": [AA, RN, YK, BB]})
-    ledger = MemoryLedger()
+    ledger = MemoryReminderLedger()
     first, second = reminders(store, ledger), reminders(store, ledger)
     events = sorted(TIMELINE, key=lambda event: event[0])
     sent: list[tuple[int, str, str, datetime]] = []
@@ -351,12 +325,12 @@ async def simulate(mode: str) -> tuple[list[tuple[int, str, str, datetime]], Qua
             (line.item.id or 0, plan.person.name, line.kind, now) for plan in plans for line in plan.items
         ]
         now += timedelta(minutes=15)
-    return sent, store
+    return sent, ledger
 
 
 @pytest.mark.parametrize("mode", ["once", "repeated", "concurrent"])
 async def test_a_quarter_of_reminders_each_at_its_moment_and_once(mode: str) -> None:
-    sent, store = await simulate(mode)
+    sent, ledger = await simulate(mode)
     expected = [(number, NAMES[who], kind, when) for number, who, kind, when in EXPECTED]
     assert sorted(sent) == sorted(expected)
     for *_, when in sent:
@@ -367,20 +341,20 @@ async def test_a_quarter_of_reminders_each_at_its_moment_and_once(mode: str) -> 
     lines: dict[tuple[str, datetime], set[int]] = {}
     for number, name, _, when in expected:
         lines.setdefault((name, when), set()).add(number)
-    messages = Counter((payload["name"], when) for when, _, payload in store.outbox)
+    messages = Counter((payload["name"], when) for when, _, payload in ledger.outbox)
     if mode != "concurrent":  # two instances may split one person's items between them; never repeat one
         assert messages == Counter(lines.keys())
-    for when, kind, payload in store.outbox:
+    for when, kind, payload in ledger.outbox:
         assert kind == REMINDER and set(payload) == {"user_aad_id", "name", "group", "item_ids"}
         assert set(payload["item_ids"]) <= lines[(payload["name"], when)]
         assert payload["group"] == "FLG" and payload["user_aad_id"] == payload["user_aad_id"].casefold()
     if mode == "once":  # the secretary's own items, the unresolved owner's and the disowned one: one message
         (payload,) = [
-            p for when, _, p in store.outbox if when == at("2025-06-09 07:30") and p["name"] == YK.name
+            p for when, _, p in ledger.outbox if when == at("2025-06-09 07:30") and p["name"] == YK.name
         ]
         assert payload == {"user_aad_id": "aad-yk", "name": YK.name, "group": "FLG", "item_ids": [4, 12, 6]}
     delivered = [
-        (number, payload["name"]) for when, _, payload in store.outbox for number in payload["item_ids"]
+        (number, payload["name"]) for when, _, payload in ledger.outbox for number in payload["item_ids"]
     ]
     assert Counter(delivered) == Counter((number, name) for number, name, _, _ in expected)
 
@@ -468,6 +442,7 @@ TODAY_MORNING = at("2025-04-22 09:00")  # a Tuesday; items due 29/4 get their be
         ((), {}, [("Yvonne Kvist", True)]),
         (("AA",), {1: frozenset({"aad-aa"})}, [("Yvonne Kvist", True)]),
         (("AA", "RN"), {1: frozenset({"AAD-AA"})}, [("Rickard Nilsson", False), ("Yvonne Kvist", True)]),
+        (("AA",), {1: frozenset({"aad-rn"})}, [("Annika Andersson", False)]),  # RN is no owner of it
         (
             ("ALLA", "AA"),
             {},
@@ -543,10 +518,76 @@ def test_nobody_to_remind_plans_nothing() -> None:
 async def test_a_tick_with_nobody_to_reach_queues_nothing() -> None:
     lonely = replace(item(1, D(2025, 4, 14), ("Okänd",), D(2025, 4, 29)), group="FSG")  # no roster at all
     store = QuarterStore(items={1: lonely})
-    reminders = Reminders(store, MemoryLedger())
+    ledger = MemoryReminderLedger()
+    reminders = Reminders(store, ledger)
     assert await reminders.tick(TODAY_MORNING) == []
     assert await reminders.tick(TODAY_MORNING + timedelta(minutes=15)) == []
-    assert store.outbox == []
+    assert ledger.outbox == []
+
+
+async def test_a_failed_enqueue_claims_nothing_and_the_next_tick_sends_it() -> None:
+    store = QuarterStore(
+        items={1: item(1, D(2025, 4, 14), ("AA", "RN"), D(2025, 4, 29))}, rosters={"FLG": [AA, RN]}
+    )
+    ledger = MemoryReminderLedger(fail_next=1)
+    reminders = Reminders(store, ledger)
+    with pytest.raises(EnqueueFailed):
+        await reminders.tick(TODAY_MORNING)  # AA's message fails: the tick stops there
+    assert ledger.claimed == {} and ledger.outbox == []
+    queued = await reminders.tick(TODAY_MORNING + timedelta(minutes=15))
+    assert [(p.person.name, [line.item.id for line in p.items]) for p in queued] == [
+        ("Annika Andersson", [1]),
+        ("Rickard Nilsson", [1]),
+    ]
+    assert await reminders.tick(TODAY_MORNING + timedelta(minutes=30)) == []
+    assert len(ledger.outbox) == 2
+
+
+async def test_items_another_instance_claimed_are_left_out_of_the_message() -> None:
+    items = {n: item(n, D(2025, 4, 14), ("AA",), D(2025, 4, 29)) for n in (1, 2, 3)}
+    store = QuarterStore(items=items, rosters={"FLG": [AA]})
+    ledger = MemoryReminderLedger()
+    [plan] = plan_reminders(
+        items.values(), now=TODAY_MORNING, policies=GroupPolicies(), calendars={}, owners_to_people=BOOK
+    )
+    ledger.claimed[plan.items[1].key(plan.person)] = TODAY_MORNING  # item 2, by another instance
+    [queued] = await Reminders(store, ledger).tick(TODAY_MORNING)
+    assert [line.item.id for line in queued.items] == [1, 3]
+    assert [payload["item_ids"] for _, _, payload in ledger.outbox] == [[1, 3]]
+
+
+@dataclass
+class RacingLedger(MemoryReminderLedger):
+    """Another instance claims `stolen` between this tick's read of the claims and its enqueue."""
+
+    stolen: str = ""
+
+    async def claimed_reminders(self, keys: Any) -> set[str]:
+        found = await super().claimed_reminders(keys)
+        if self.stolen and self.stolen not in self.claimed:
+            self.claimed[self.stolen] = TODAY_MORNING
+        return found
+
+
+async def test_a_claim_lost_in_a_race_is_left_out_and_the_rest_still_queued() -> None:
+    items = {n: item(n, D(2025, 4, 14), ("AA",), D(2025, 4, 29)) for n in (1, 2)}
+    ledger = RacingLedger(stolen=f"2|{AA.aad_object_id}|before-7|2025-04-29")
+    [queued] = await Reminders(QuarterStore(items=items, rosters={"FLG": [AA]}), ledger).tick(TODAY_MORNING)
+    assert [line.item.id for line in queued.items] == [1]
+    assert [payload["item_ids"] for _, _, payload in ledger.outbox] == [[1]]
+
+
+async def test_not_mine_said_between_ticks_moves_the_next_reminder_to_the_secretary() -> None:
+    store = QuarterStore(
+        items={1: item(1, D(2025, 4, 7), ("AA",), D(2025, 4, 29))}, rosters={"FLG": [AA, RN, YK]}
+    )
+    log = MemoryNotMineLog()
+    reminders = Reminders(store, MemoryReminderLedger(), not_mine=log)
+    [before_7] = await reminders.tick(at("2025-04-22 09:00"))
+    log.items[1] = frozenset({"AAD-AA"})  # AA clicks 'Inte min' on the reminder
+    [before_1] = await reminders.tick(at("2025-04-28 09:00"))
+    assert (before_7.person.name, before_1.person.name) == (AA.name, YK.name)
+    assert before_1.items[0].as_secretary
 
 
 # -- the real store and the outbox --------------------------------------------------------------------------
@@ -554,10 +595,11 @@ async def test_a_tick_with_nobody_to_reach_queues_nothing() -> None:
 MONDAY_MORNING = NOW  # 2024-09-02 08:00 UTC: 10:00 in Stockholm, a week before FLG's next meeting on 9/9
 
 
-def flg_reminders(store: SqlStore, ledger: MemoryLedger, not_mine: NotMine | None = None) -> Reminders:
+def flg_reminders(store: SqlStore, not_mine: NotMineLog | None = None) -> Reminders:
+    """FLG's reminders on the real store, which is also their ledger (claims and outbox in one transaction)."""
     return Reminders(
         store,
-        ledger,
+        store,
         calendars={"FLG": MeetingCalendar.configured(rules=["varannan måndag från 2024-08-26"])},
         not_mine=not_mine,
     )
@@ -577,8 +619,7 @@ async def test_a_tick_queues_one_reminder_per_person_and_delivery_opens_personal
 ) -> None:
     await ingest_flg(store, tmp_path / "m")
     next_meeting, rn = await flg_items(store)
-    ledger = MemoryLedger()
-    queued = await flg_reminders(store, ledger).tick(MONDAY_MORNING)
+    queued = await flg_reminders(store).tick(MONDAY_MORNING)
     assert [(p.person.name, [line.kind for line in p.items]) for p in queued] == [
         ("Annika Andersson", ["before-7"]),
         ("Rickard Nilsson", ["before-7", "before-7"]),
@@ -596,8 +637,8 @@ async def test_a_tick_queues_one_reminder_per_person_and_delivery_opens_personal
         {"user_aad_id": "aad-yk", "name": "Yvonne Kvist", "group": "FLG", "item_ids": [next_meeting]},
     ]
     # Again, and a quarter of an hour later: nothing new.
-    assert await flg_reminders(store, ledger).tick(MONDAY_MORNING) == []
-    assert await flg_reminders(store, ledger).tick(MONDAY_MORNING + timedelta(minutes=15)) == []
+    assert await flg_reminders(store).tick(MONDAY_MORNING) == []
+    assert await flg_reminders(store).tick(MONDAY_MORNING + timedelta(minutes=15)) == []
     assert len([m for m in await store.outbox_messages() if m.kind == REMINDER]) == 3
 
     sender = RecordingSender()
@@ -614,9 +655,8 @@ async def test_a_tick_queues_one_reminder_per_person_and_delivery_opens_personal
 
 async def test_two_ticks_at_once_queue_each_reminder_once(store: SqlStore, tmp_path: Path) -> None:
     await ingest_flg(store, tmp_path / "m")
-    ledger = MemoryLedger()
     first, second = await asyncio.gather(
-        flg_reminders(store, ledger).tick(MONDAY_MORNING), flg_reminders(store, ledger).tick(MONDAY_MORNING)
+        flg_reminders(store).tick(MONDAY_MORNING), flg_reminders(store).tick(MONDAY_MORNING)
     )
     lines = [(p.person.name, line.item.id or 0) for p in [*first, *second] for line in p.items]
     assert len(lines) == len(set(lines)) == 4
@@ -627,7 +667,7 @@ async def test_two_ticks_at_once_queue_each_reminder_once(store: SqlStore, tmp_p
 async def test_not_mine_goes_to_the_secretary_and_nothing_at_night(store: SqlStore, tmp_path: Path) -> None:
     await ingest_flg(store, tmp_path / "m")
     next_meeting, rn = await flg_items(store)
-    reminders = flg_reminders(store, MemoryLedger(), NotMine({rn: frozenset({"aad-rn"})}))
+    reminders = flg_reminders(store, MemoryNotMineLog({rn: frozenset({"aad-rn"})}))
     assert await reminders.tick(at("2024-09-02 18:00")) == []
     assert await reminders.tick(at("2024-09-07 10:00")) == []  # a Saturday
     queued = {
@@ -645,7 +685,7 @@ async def test_a_reminder_of_items_done_meanwhile_sends_nothing(store: SqlStore,
     await ingest_flg(store, tmp_path / "m")
     next_meeting, rn = await flg_items(store)
     await Deliverer(store, RecordingSender(), clock, worker="w1").run_once()  # the meeting card
-    await flg_reminders(store, MemoryLedger()).tick(MONDAY_MORNING)
+    await flg_reminders(store).tick(MONDAY_MORNING)
     for item_id in (next_meeting, rn):
         await store.set_status(item_id, ItemStatus.DONE, by="aad-rn", at=NOW, origin="test")
     sender = RecordingSender()
@@ -663,3 +703,60 @@ async def test_a_malformed_reminder_is_parked(store: SqlStore, tmp_path: Path) -
     assert await Deliverer(store, sender, clock, worker="w1").run_once() == 0
     (parked,) = await store.outbox_messages(OutboxStatus.PARKED)
     assert parked.kind == REMINDER and sender.sent == []
+
+
+@dataclass
+class CrashingOutbox:
+    """The store as the ledger, except that the first `failures` messages fail inside the transaction, after
+    their keys were inserted: the payload cannot be written (as a lost connection or a full disk would)."""
+
+    store: SqlStore
+    failures: int = 1
+
+    async def claim_reminder(self, key: str, *, at: datetime) -> bool:
+        return await self.store.claim_reminder(key, at=at)
+
+    async def claimed_reminders(self, keys: Any) -> set[str]:
+        return await self.store.claimed_reminders(keys)
+
+    async def enqueue_reminder(
+        self, keys: Any, kind: str, payload: dict[str, Any], *, conversation_key: str | None, at: datetime
+    ) -> bool:
+        if self.failures:
+            self.failures -= 1
+            payload = {**payload, "unwritable": object()}
+        return await self.store.enqueue_reminder(
+            keys, kind, payload, conversation_key=conversation_key, at=at
+        )
+
+
+async def test_a_failure_after_the_claim_loses_no_reminder(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    ledger = CrashingOutbox(store)
+    reminders = Reminders(
+        store,
+        ledger,
+        calendars={"FLG": MeetingCalendar.configured(rules=["varannan måndag från 2024-08-26"])},
+    )
+    with pytest.raises(StatementError):  # Annika's message: its keys went in, then the outbox row failed
+        await reminders.tick(MONDAY_MORNING)
+    assert [m for m in await store.outbox_messages() if m.kind == REMINDER] == []
+    later = await reminders.tick(MONDAY_MORNING + timedelta(minutes=15))
+    assert [p.person.name for p in later] == ["Annika Andersson", "Rickard Nilsson", "Yvonne Kvist"]
+    payloads = [m.payload for m in await store.outbox_messages() if m.kind == REMINDER]
+    assert [p["name"] for p in payloads] == ["Annika Andersson", "Rickard Nilsson", "Yvonne Kvist"]
+    assert await reminders.tick(MONDAY_MORNING + timedelta(minutes=30)) == []
+
+
+async def test_not_mine_clicked_reaches_the_reminder_tick(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    next_meeting, rn = await flg_items(store)
+    rickard = Person("29:rn", "Rickard Nilsson", "AAD-RN")
+    outcome = await ItemActions(store, clock).not_mine(rn, rickard, CHANNEL)
+    assert outcome.notify_secretary
+    queued = {
+        p.person.name: [(line.item.id, line.as_secretary) for line in p.items]
+        for p in await flg_reminders(store, store).tick(MONDAY_MORNING)
+    }
+    assert queued["Rickard Nilsson"] == [(next_meeting, False)]
+    assert (rn, True) in queued["Yvonne Kvist"]
