@@ -169,14 +169,33 @@ def format_owners(
 
 def unique_entities(entities: Iterable[Element]) -> list[Element]:
     """Each mention once per card, in the order of first appearance."""
-    seen: set[str] = set()
+    seen: set[object] = set()
     unique: list[Element] = []
     for entity in entities:
-        key = json.dumps(entity, sort_keys=True)
+        key = _entity_key(entity)
         if key not in seen:
             seen.add(key)
             unique.append(entity)
     return unique
+
+
+def _entity_key(entity: Element) -> object:
+    """What makes two entities the same. A mention (nearly every entity, many per card) by its fields;
+    anything else by its JSON."""
+    mentioned = entity.get("mentioned")
+    fields = (
+        entity.get("type"),
+        entity.get("text"),
+        *(mentioned.values() if isinstance(mentioned, dict) else ()),
+    )
+    if (
+        entity.keys() == {"type", "text", "mentioned"}
+        and isinstance(mentioned, dict)
+        and mentioned.keys() == {"id", "name"}
+        and all(isinstance(field, str) for field in fields)
+    ):
+        return (entity["type"], entity["text"], mentioned["id"], mentioned["name"])
+    return json.dumps(entity, sort_keys=True)
 
 
 def format_date(day: date) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -81,6 +82,11 @@ logger = logging.getLogger(__name__)
 # Execution option marking a connection that will write; on SQLite it makes the transaction BEGIN IMMEDIATE
 # (store.engine), so a writer takes the write lock up front instead of failing to upgrade a read lock.
 WRITE_TRANSACTION = "minutesbot_write_transaction"
+# How long rosters and conversation references read by this store are reused (SqlStore.read_cache_seconds).
+READ_CACHE_SECONDS = 30.0
+READ_CACHE_ENTRIES = 10_000
+_MISSING = object()
+_T = TypeVar("_T")
 
 _WITHDRAWN = ItemStatus.WITHDRAWN.value
 _OPEN = ItemStatus.OPEN.value
@@ -112,11 +118,22 @@ class SqlStore:
     Every write is one transaction behind one asyncio.Lock: SQLite allows a single writer anyway, and
     PostgreSQL runs the same code (rows are also locked, so several instances serialise per document)."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        read_cache_seconds: float = READ_CACHE_SECONDS,
+    ) -> None:
         self._engine = engine
         self._writer = engine.execution_options(**{WRITE_TRANSACTION: True})
         self._write_lock = asyncio.Lock()
         self._clock = clock
+        # Rosters and conversation references are read on nearly every chat turn and change rarely: kept here
+        # for `read_cache_seconds` (time.monotonic), dropped at once by this store's own writes. Another
+        # instance's change (or `minutesbot roster` from the command line) shows within that time.
+        self._read_cache_seconds = read_cache_seconds
+        self._read_cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -487,22 +504,31 @@ class SqlStore:
     async def save_conversation(self, ref: ConvRef, *, at: datetime) -> None:
         """Insert or replace the conversation's reference. A ref without a group keeps the group set before:
         the references seen on incoming messages know nothing of it."""
-        async with self._write() as connection:
-            await _upsert(
-                connection,
-                conversation_references,
-                conversation_values(ref, at=at),
-                key=("conversation_id",),
-                keep=("group_name",),
-            )
+        try:
+            async with self._write() as connection:
+                await _upsert(
+                    connection,
+                    conversation_references,
+                    conversation_values(ref, at=at),
+                    key=("conversation_id",),
+                    keep=("group_name",),
+                )
+        finally:
+            self._forget(
+                ("conversation", ref.conversation_id)
+            )  # after the commit: a read meanwhile may have cached the old row
 
     async def conversation(self, conversation_id: str) -> ConvRef | None:
+        key = ("conversation", conversation_id)
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return cast(ConvRef | None, hit)
         found = await self._select_conversations(
             select(conversation_references).where(
                 conversation_references.c.conversation_id == conversation_id
             )
         )
-        return found[0] if found else None
+        return self._keep(key, found[0] if found else None)
 
     async def conversations(
         self, *, group: str | None = None, conversation_type: ConversationType | None = None
@@ -538,35 +564,40 @@ class SqlStore:
     ) -> None:
         """Make the conversation follow `group` (None: none); audit 'conversation.group', detail 'old→new'.
         Nothing is written when it follows `group` already. UnknownConversation when no reference is saved."""
-        async with self._write() as connection:
-            current = (
+        try:
+            async with self._write() as connection:
+                current = (
+                    await connection.execute(
+                        select(conversation_references.c.group_name)
+                        .where(conversation_references.c.conversation_id == conversation_id)
+                        .with_for_update()
+                    )
+                ).first()
+                if current is None:
+                    raise UnknownConversation("no reference saved for the conversation")
+                old: str | None = current.group_name
+                if old == group:
+                    return
                 await connection.execute(
-                    select(conversation_references.c.group_name)
+                    update(conversation_references)
                     .where(conversation_references.c.conversation_id == conversation_id)
-                    .with_for_update()
+                    .values(group_name=group, updated_at=at)
                 )
-            ).first()
-            if current is None:
-                raise UnknownConversation("no reference saved for the conversation")
-            old: str | None = current.group_name
-            if old == group:
-                return
-            await connection.execute(
-                update(conversation_references)
-                .where(conversation_references.c.conversation_id == conversation_id)
-                .values(group_name=group, updated_at=at)
-            )
-            await _audit(
-                connection,
-                at=at,
-                actor=by,
-                action="conversation.group",
-                subject=conversation_id,
-                origin=origin,
-                detail=f"{old or '-'}→{group or '-'}",
-            )
+                await _audit(
+                    connection,
+                    at=at,
+                    actor=by,
+                    action="conversation.group",
+                    subject=conversation_id,
+                    origin=origin,
+                    detail=f"{old or '-'}→{group or '-'}",
+                )
 
-    # -- posted cards ---------------------------------------------------------------------------------------
+        # -- posted cards ---------------------------------------------------------------------------------------
+        finally:
+            self._forget(
+                ("conversation", conversation_id)
+            )  # after the commit: a read meanwhile may have cached the old row
 
     async def record_posted_card(
         self, kind: str, subject: str, conversation_id: str, activity_id: str, *, at: datetime
@@ -953,16 +984,40 @@ class SqlStore:
 
     async def save_roster(self, group: str, entries: Sequence[RosterEntry]) -> None:
         """Replace the group's roster with `entries` (kept in this order)."""
-        async with self._write() as connection:
-            await connection.execute(delete(roster).where(roster.c.group_name == group))
-            if entries:
-                await connection.execute(insert(roster), [roster_values(group, entry) for entry in entries])
+        try:
+            async with self._write() as connection:
+                await connection.execute(delete(roster).where(roster.c.group_name == group))
+                if entries:
+                    await connection.execute(
+                        insert(roster), [roster_values(group, entry) for entry in entries]
+                    )
+        finally:
+            self._forget(("roster", group))  # after the commit: a read meanwhile may have cached the old row
 
     async def roster(self, group: str) -> list[RosterEntry]:
+        key = ("roster", group)
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return list(cast(tuple[RosterEntry, ...], hit))
         query = select(roster).where(roster.c.group_name == group).order_by(roster.c.id)
         async with self._read() as connection:
             rows = (await connection.execute(query)).mappings().all()
-        return [roster_from_row(row) for row in rows]
+        return list(self._keep(key, tuple(roster_from_row(row) for row in rows)))
+
+    def _cached(self, key: tuple[str, str]) -> object:
+        hit = self._read_cache.get(key)
+        if hit is None or time.monotonic() - hit[0] >= self._read_cache_seconds:
+            return _MISSING
+        return hit[1]
+
+    def _keep(self, key: tuple[str, str], value: _T) -> _T:
+        if len(self._read_cache) >= READ_CACHE_ENTRIES:
+            self._read_cache.clear()  # a bound, not a policy: a busy instance refills it in a few turns
+        self._read_cache[key] = (time.monotonic(), value)
+        return value
+
+    def _forget(self, key: tuple[str, str]) -> None:
+        self._read_cache.pop(key, None)
 
     # -- plumbing -------------------------------------------------------------------------------------------
 
