@@ -74,6 +74,14 @@ def test_owner_cells_normalise_to_the_gold_form(cell: str, roster: Roster, expec
         ("Samordnas av innovationsgänget", ()),
         ("Det finns ett beslut från kommunfullmäktige.", ()),
         ("Riskbedömning kommer genomföras.", ()),
+        # Names are whole words: a longer form wins, a name inside another word is no name.
+        ("Maria Rosendal och Annika ska skicka ut kallelsen.", ("Maria Rosendal", "AA")),
+        ("Utredningen görs av Annika Andersson och Sanna.", ("AA", "Sanna Melling")),
+        ("Annika Anderssons grupp ska skicka ut kallelsen.", ()),
+        ("Ge Edit i uppdrag att utreda frågan.", ("EE",)),
+        # Private-use characters already in the text never stand for a name.
+        ("\U000f0000 ska skicka ut kallelsen.", ()),
+        ("\U000f0005, Edit ska skicka ut kallelsen.", ("EE",)),
     ],
 )
 def test_actors_are_who_the_sentence_says_will_act(sentence: str, expected: tuple[str, ...]) -> None:
