@@ -30,7 +30,6 @@ from cards.summary import SUMMARY_VIEW
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef
 from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply, conversation_to_keep
-from workflows.deliver import SECRETARY_NOTICE
 from workflows.digest import Unpostable
 from workflows.item_actions import SECRETARY_ROLE, ActionOutcome, ItemActions
 from workflows.ports import ChatStore
@@ -66,13 +65,6 @@ class Handlers:
             # Refused (forged, stale, not allowed) or only shown ('Visa alla'): answer the one who clicked;
             # the posted card stays as it is for everyone else.
             return Reply(card=outcome.card, replace_for_everyone=False)
-        if outcome.notify_secretary:
-            await self.store.enqueue(
-                SECRETARY_NOTICE,
-                {"group": outcome.item.group, "text": outcome.notify_secretary},
-                conversation_key=None,
-                at=self.clock(),
-            )
         return Reply(card=await self._refreshed(action, outcome))
 
     async def _refreshed(self, action: CardAction, outcome: ActionOutcome) -> dict[str, Any]:

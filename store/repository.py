@@ -923,11 +923,20 @@ class SqlStore:
 
     # -- 'Inte min' -----------------------------------------------------------------------------------------
 
-    async def record_not_mine(self, item_id: int, user_aad_id: str, *, at: datetime, origin: str) -> bool:
+    async def record_not_mine(
+        self,
+        item_id: int,
+        user_aad_id: str,
+        *,
+        at: datetime,
+        origin: str,
+        notice: tuple[str, dict[str, Any]] | None = None,
+    ) -> bool:
         """Remember that the person (Entra object id) said the item is not theirs, with the item's owners as
-        written now, and audit it ('item.not_mine', actor the person) in the same transaction. True when this
-        is news; False for an unknown or withdrawn item, or when they said so already about these owners
-        (nothing is written then). Said again after the owners changed, it counts afresh."""
+        written now, audit it ('item.not_mine', actor the person) and queue `notice` (kind, payload; due at
+        `at`), all in one transaction. True when this is news; False for an unknown or withdrawn item, or when
+        they said so already about these owners (nothing is written then). Said again after the owners
+        changed, it counts afresh."""
         who = aad_key(user_aad_id)
         if not who:
             raise ValueError("'Inte min' is recorded by Entra object id: none given")
@@ -962,6 +971,11 @@ class SqlStore:
                 origin=origin,
                 detail=f"#{item_id}",
             )
+            if notice is not None:
+                kind, payload = notice
+                await connection.execute(
+                    insert(outbox).values(message_values(kind, payload, conversation_key=None, at=at))
+                )
         return True
 
     async def not_mine_items(self) -> dict[int, frozenset[str]]:

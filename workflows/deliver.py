@@ -17,7 +17,7 @@ from minutes.records import ConversationType, ConvRef, ItemStatus
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
-from workflows.item_actions import SECRETARY_ROLE
+from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, ReminderMessage, reminder_card_for
@@ -25,7 +25,6 @@ from workflows.remind import REMINDER, ReminderMessage, reminder_card_for
 logger = logging.getLogger(__name__)
 
 MEETING_SUMMARY = "meeting_summary"
-SECRETARY_NOTICE = "secretary_notice"
 NOTICE = "notice"
 SUMMARY_CARD = "meeting_summary"
 LEASE = timedelta(minutes=5)

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
+# The outbox kind of a notice to a group's secretary (delivered by workflows/deliver.py).
+SECRETARY_NOTICE = "secretary_notice"
 
 
 class ActionPolicy(StrEnum):
@@ -33,13 +35,12 @@ class ActionPolicy(StrEnum):
 @dataclass(frozen=True, slots=True)
 class ActionOutcome:
     """The card that replaces the clicked one (for everyone), a short text for the actor, and whether the
-    item changed. `notify` carries a notice for the group's secretary (a 'not mine')."""
+    item changed."""
 
     card: dict[str, Any]
     text: str
     changed: bool = False
     item: ItemRecord | None = None
-    notify_secretary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,23 @@ class ItemActions:
         item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
         if item is None or item.id is None:
             return refusal
-        news = True
-        if actor.aad_object_id:
-            news = await self.store.record_not_mine(
-                item.id, actor.aad_object_id, at=self.clock(), origin=_origin(where)
-            )
-        notice = f"{actor.name} säger att punkt #{item.id} inte är deras: {item.text[:200]}"
-        outcome = await self._outcome(item, "Tack, gruppens sekreterare får veta det.")
-        return ActionOutcome(
-            outcome.card, outcome.text, False, item, notify_secretary=notice if news else None
+        # The notice is queued with the record, in one transaction: a crash never leaves one without the other.
+        notice = (
+            SECRETARY_NOTICE,
+            {
+                "group": item.group,
+                "text": f"{actor.name} säger att punkt #{item.id} inte är deras: {item.text[:200]}",
+            },
         )
+        now = self.clock()
+        if actor.aad_object_id:
+            await self.store.record_not_mine(
+                item.id, actor.aad_object_id, at=now, origin=_origin(where), notice=notice
+            )
+        else:
+            await self.store.enqueue(*notice, conversation_key=None, at=now)
+        outcome = await self._outcome(item, "Tack, gruppens sekreterare får veta det.")
+        return ActionOutcome(outcome.card, outcome.text, False, item)
 
     async def _set_status(
         self, item_id: object, actor: Person, where: ConvRef, status: ItemStatus, done_text: str

@@ -117,9 +117,18 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
-    async def record_not_mine(self, item_id: int, user_aad_id: str, *, at: datetime, origin: str) -> bool:
-        """The person says the item is not theirs (audited with it); True when this is news, False when they
-        said so already about the same owners, or the item is unknown or withdrawn."""
+    async def record_not_mine(
+        self,
+        item_id: int,
+        user_aad_id: str,
+        *,
+        at: datetime,
+        origin: str,
+        notice: tuple[str, dict[str, Any]] | None = None,
+    ) -> bool:
+        """The person says the item is not theirs (audited, and `notice` queued, in the same transaction); True
+        when this is news, False when they said so already about the same owners, or the item is unknown or
+        withdrawn (nothing written)."""
         ...
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...

@@ -101,6 +101,28 @@ async def test_not_mine_is_recorded_once_audited_and_read_back(store: SqlStore) 
     assert not await store.record_not_mine(10**6, "aad-rn", at=MONDAY, origin="teams:19:flg")
 
 
+async def test_not_mine_queues_its_notice_with_the_record_or_not_at_all(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    rn_item = next(i for i in live if i.owners == ("RN",))
+    assert rn_item.id is not None
+    notice = ("secretary_notice", {"group": "FLG", "text": "inte min"})
+    assert await store.record_not_mine(rn_item.id, "aad-rn", at=MONDAY, origin="test", notice=notice)
+    assert not await store.record_not_mine(rn_item.id, "aad-rn", at=later(1), origin="test", notice=notice)
+
+    async def notices() -> list[tuple[str, dict[str, object]]]:
+        return [(m.kind, m.payload) for m in await store.outbox_messages() if m.kind == "secretary_notice"]
+
+    assert await notices() == [notice]
+    # A notice that cannot be written (a lost connection, a full disk) takes the record down with it.
+    unwritable = ("secretary_notice", {"group": "FLG", "text": object()})
+    with pytest.raises(StatementError):
+        await store.record_not_mine(rn_item.id, "aad-yk", at=MONDAY, origin="test", notice=unwritable)
+    assert await store.not_mine_items() == {rn_item.id: frozenset({"aad-rn"})}
+    assert [a.actor for a in await store.audit_log(rn_item.key) if a.action == "item.not_mine"] == ["aad-rn"]
+    assert await store.record_not_mine(rn_item.id, "aad-yk", at=later(2), origin="test", notice=notice)
+    assert await notices() == [notice, notice]
+
+
 async def test_not_mine_of_an_item_done_no_longer_counts(store: SqlStore) -> None:
     _, live = await ingest(store, document(), FLG_V1)
     item_id = live[0].id

@@ -11,7 +11,7 @@ import pytest
 from minutes.records import ItemRecord, ItemStatus
 from store import SqlStore
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
-from workflows.item_actions import ActionPolicy, ItemActions
+from workflows.item_actions import SECRETARY_NOTICE, ActionPolicy, ItemActions
 
 
 async def first_item(store: SqlStore, owner: str) -> ItemRecord:
@@ -110,7 +110,21 @@ async def test_not_mine_tells_the_secretary(store: SqlStore, tmp_path: Path) -> 
     await ingest_flg(store, tmp_path / "m")
     item = await first_item(store, "AA")
     outcome = await ItemActions(store, clock).not_mine(item.id, ANNIKA, CHANNEL)
-    assert not outcome.changed and outcome.notify_secretary and "Annika Andersson" in outcome.notify_secretary
+    assert not outcome.changed
+    notices = [m.payload for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE]
+    assert len(notices) == 1 and notices[0]["group"] == item.group
+    assert "Annika Andersson" in notices[0]["text"] and f"#{item.id}" in notices[0]["text"]
+
+
+async def test_not_mine_from_someone_without_an_entra_id_only_tells_the_secretary(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    nameless = replace(ANNIKA, aad_object_id=None)
+    await ItemActions(store, clock).not_mine(item.id, nameless, CHANNEL)
+    assert [m.kind for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE] == [SECRETARY_NOTICE]
+    assert await store.not_mine_items() == {}
 
 
 async def test_not_mine_is_remembered_and_the_secretary_told_once(store: SqlStore, tmp_path: Path) -> None:
@@ -120,7 +134,8 @@ async def test_not_mine_is_remembered_and_the_secretary_told_once(store: SqlStor
     actions = ItemActions(store, clock)
     first = await actions.not_mine(item.id, ANNIKA, CHANNEL)
     again = await actions.not_mine(str(item.id), ANNIKA, PERSONAL)  # a second click, from the reminder
-    assert first.notify_secretary and again.notify_secretary is None and again.item is not None
+    assert first.item is not None and again.item is not None
+    assert len([m for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE]) == 1
     assert await store.not_mine_items() == {item.id: frozenset({"aad-aa"})}
     audit = [a for a in await store.audit_log(item.key) if a.action == "item.not_mine"]
     assert [(a.actor, a.origin) for a in audit] == [("aad-aa", f"teams:{CHANNEL.conversation_id}")]
