@@ -172,7 +172,12 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
     gateway = TeamsGateway(settings, handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(
-        store, RateLimitedSender(gateway), _now, worker=f"{socket.gethostname()}-{os.getpid()}"
+        store,
+        RateLimitedSender(gateway),
+        _now,
+        worker=f"{socket.gethostname()}-{os.getpid()}",
+        # A person's reminders may span groups: personal messages keep the quiet hours of every other group.
+        quiet=settings.reminder_group_policies.default.quiet,
     )
     app[DELIVERER] = deliverer
     loop = asyncio.create_task(_deliver(deliverer), name="deliver outbox")
@@ -206,7 +211,9 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     calendars = {
         group: MeetingCalendar.configured(rules=[rule]) for group, rule in settings.meeting_rules.items()
     }
-    reminders = Reminders(store, store, calendars=calendars, not_mine=store)
+    reminders = Reminders(
+        store, store, policies=settings.reminder_group_policies, calendars=calendars, not_mine=store
+    )
 
     async def poll_sources(at: datetime) -> None:
         ingestion.nudge_all()
@@ -215,7 +222,9 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         return await enqueue_weekly_digest(store, group, now=at)
 
     async def prepare_agenda(at: datetime) -> int:
-        return await prepare_agendas(store, calendars, now=at)
+        return await prepare_agendas(
+            store, calendars, now=at, working_days_before=settings.agenda_days_before
+        )
 
     async def renew_subscriptions(at: datetime) -> None:
         await _ensure_subscriptions(app)

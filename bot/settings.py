@@ -7,11 +7,13 @@ from datetime import time
 from pathlib import Path
 from typing import Final
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from minutes.calendar import QuietHours
+from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.item_actions import ActionPolicy
+from workflows.remind import GroupPolicies, ReminderPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///minutesbot.db"
 # A weekday as a municipal IT admin may write it (Swedish or English, whole or short) → APScheduler's name.
@@ -49,6 +51,60 @@ def parse_weekly_time(text: str) -> dict[str, int | str]:
             f"{text!r} ligger utanför arbetstid: välj en tid från {quiet.end:%H:%M} till före {quiet.start:%H:%M}"
         )
     return {"day_of_week": WEEKDAYS[day], "hour": hour, "minute": minute}
+
+
+_CLOCK_SPAN = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})\s*[-–]\s*(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})$")
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """'18:00-07:30' (also '18.00–7.30', 'kl. 17:00 - kl. 08:00') → the night from the first time to the
+    second, Stockholm time. ValueError with one Swedish line otherwise."""
+    found = _CLOCK_SPAN.match(" ".join(text.split()).casefold())
+    if found is None:
+        raise ValueError(f'{text!r} förstås inte: skriv början och slut, t.ex. "18:00-07:30"')
+    start_hour, start_minute, end_hour, end_minute = (int(g) for g in found.groups())
+    if max(start_hour, end_hour) > 23 or max(start_minute, end_minute) > 59:
+        raise ValueError(f"{text!r}: ett av klockslagen finns inte")
+    start, end = time(start_hour, start_minute), time(end_hour, end_minute)
+    if not start > end:
+        raise ValueError(f"{text!r}: tysta timmar går över natten, från kvällen till morgonen")
+    return QuietHours(start=start, end=end)
+
+
+# The group name that sets the policy of every group not named.
+EVERY_OTHER_GROUP = "*"
+
+
+class ReminderSetting(BaseModel):
+    """One group's reminder policy as an admin writes it (JSON); what is left out keeps the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    days_before: list[int] = Field(default=[7, 1], max_length=10)
+    on_day: bool = True
+    weekly_overdue: bool = True
+    quiet_hours: str = "18:00-07:30"
+
+    @field_validator("days_before")
+    @classmethod
+    def _whole_days(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= days <= 90 for days in value):
+            raise ValueError("days_before: hela dagar före förfallodagen, 1–90")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _night(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    def policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            days_before=tuple(self.days_before),
+            on_day=self.on_day,
+            weekly_overdue=self.weekly_overdue,
+            quiet=parse_quiet_hours(self.quiet_hours),
+        )
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -89,6 +145,14 @@ class Settings(BaseSettings):
     # environment), e.g. {"FLG": "mån 08:00", "FSG": "fre 13:00"}. Empty: one digest of every group, Monday
     # 08:00. Set, only the groups named get a digest: name every group.
     digest_schedules: dict[str, str] = {}
+    # When each group's items are reminded of (JSON in the environment): days before the due date, on the
+    # day, weekly while overdue, and the quiet hours, e.g. {"FSG": {"days_before": [3], "weekly_overdue":
+    # false}}; "*" sets the policy of every group not named. Empty: 7 and 1 days before, on the day, weekly
+    # while overdue, never 18:00-07:30, at weekends or on holidays.
+    reminder_policies: dict[str, ReminderSetting] = {}
+    # How many working days before each meeting its follow-up agenda is posted, per group (JSON), e.g.
+    # {"FLG": 3, "VSG": 5}; a group not named: 3.
+    agenda_days_before: dict[str, int] = {}
 
     # The HTTP listener (health, Graph notifications; the Teams endpoint comes with the bot).
     host: str = "127.0.0.1"
@@ -124,6 +188,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"digest_schedules för {group}: {error}") from None
         return value
 
+    @field_validator("reminder_policies")
+    @classmethod
+    def _named_reminder_groups(cls, value: dict[str, ReminderSetting]) -> dict[str, ReminderSetting]:
+        if any(not group.strip() for group in value):
+            raise ValueError("reminder_policies: en grupp saknar namn")
+        return {group.strip(): setting for group, setting in value.items()}
+
+    @field_validator("agenda_days_before")
+    @classmethod
+    def _working_days(cls, value: dict[str, int]) -> dict[str, int]:
+        for group, days in value.items():
+            if not group.strip():
+                raise ValueError("agenda_days_before: en grupp saknar namn")
+            if not 1 <= days <= 20:
+                raise ValueError(f"agenda_days_before för {group}: arbetsdagar före mötet, 1–20")
+        return {group.strip(): days for group, days in value.items()}
+
     @model_validator(mode="after")
     def _bot_authentication(self) -> Settings:
         if self.dangerously_allow_unauthenticated and self.host not in LOOPBACK_HOSTS:
@@ -144,6 +225,17 @@ class Settings(BaseSettings):
     def digest_cron(self) -> dict[str, dict[str, int | str]]:
         """digest_schedules as the scheduler takes them: group → cron fields."""
         return {group.strip(): parse_weekly_time(when) for group, when in self.digest_schedules.items()}
+
+    @property
+    def reminder_group_policies(self) -> GroupPolicies:
+        """reminder_policies as the reminder tick takes them."""
+        named = {group: setting.policy() for group, setting in self.reminder_policies.items()}
+        default = named.pop(EVERY_OTHER_GROUP, ReminderPolicy())
+        return GroupPolicies(default=default, groups=named)
+
+    def agenda_lead(self, group: str) -> int:
+        """Working days before the group's meetings that their follow-up agenda is posted."""
+        return self.agenda_days_before.get(group, AGENDA_WORKING_DAYS_BEFORE)
 
     @property
     def graph_configured(self) -> bool:

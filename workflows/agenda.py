@@ -164,18 +164,24 @@ async def prepare_agendas(
     calendars: Mapping[str, MeetingCalendar],
     *,
     now: datetime,
-    working_days_before: int = AGENDA_WORKING_DAYS_BEFORE,
+    working_days_before: int | Mapping[str, int] = AGENDA_WORKING_DAYS_BEFORE,
 ) -> int:
     """Queue the follow-up agenda of every group whose next meeting is `working_days_before` working days
-    ahead (the invitation goes out then). Idempotent per meeting; returns how many were queued."""
+    ahead (the invitation goes out then; one number for every group, or per group with 3 for a group not
+    named). Idempotent per meeting; returns how many were queued."""
     today = now.date()
     queued = 0
     for group, calendar in calendars.items():
         meeting = calendar.next_meeting_after(today)
         if meeting is None:
             continue
+        lead = (
+            working_days_before
+            if isinstance(working_days_before, int)
+            else working_days_before.get(group, AGENDA_WORKING_DAYS_BEFORE)
+        )
         day = today
-        for _ in range(working_days_before):
+        for _ in range(lead):
             day = next_working_day(day + timedelta(days=1))
         if day == meeting:
             queued += await enqueue_agenda(store, group, meeting, now=now)

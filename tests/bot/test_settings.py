@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from bot.settings import Settings
+from minutes.calendar import QuietHours
+from workflows.remind import ReminderPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,3 +83,52 @@ def test_a_bad_digest_schedule_says_what_is_wrong(
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert "digest_schedules" in str(refused.value) and said in str(refused.value)
+
+
+def test_reminder_policies_per_group_and_for_every_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "MINUTESBOT_REMINDER_POLICIES",
+        '{"FSG": {"days_before": [3], "weekly_overdue": false, "quiet_hours": "17.00 – 8.15"},'
+        ' "*": {"days_before": [14, 7, 1]}}',
+    )
+    policies = Settings().reminder_group_policies
+    assert policies.of("FSG") == ReminderPolicy(
+        days_before=(3,), weekly_overdue=False, quiet=QuietHours(start=time(17, 0), end=time(8, 15))
+    )
+    assert policies.of("FLG") == policies.default == ReminderPolicy(days_before=(14, 7, 1))
+    assert policies.horizon_days == 14
+
+
+def test_no_reminder_policies_means_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.reminder_group_policies.of("FLG") == ReminderPolicy()
+    assert (settings.agenda_lead("FLG"), settings.agenda_lead("VSG")) == (3, 3)
+
+
+def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINUTESBOT_AGENDA_DAYS_BEFORE", '{"VSG": 5}')
+    settings = Settings()
+    assert (settings.agenda_lead("VSG"), settings.agenda_lead("FLG")) == (5, 3)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "said"),
+    [
+        ("REMINDER_POLICIES", '{"FLG": {"days_before": [0]}}', "1–90"),
+        ("REMINDER_POLICIES", '{"FLG": {"quiet_hours": "07:30-18:00"}}', "över natten"),
+        ("REMINDER_POLICIES", '{"FLG": {"quiet_hours": "kväll"}}', "förstås inte"),
+        ("REMINDER_POLICIES", '{"FLG": {"quiet_hours": "25:00-07:00"}}', "finns inte"),
+        ("REMINDER_POLICIES", '{"FLG": {"days_before": [7], "weekly": true}}', "weekly"),  # a misspelt key
+        ("REMINDER_POLICIES", '{" ": {}}', "saknar namn"),
+        ("AGENDA_DAYS_BEFORE", '{"FLG": 0}', "1–20"),
+        ("AGENDA_DAYS_BEFORE", '{"FLG": "tre"}', ""),
+    ],
+)
+def test_a_bad_group_policy_says_what_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv(f"MINUTESBOT_{key}", value)
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert key.lower() in str(refused.value) and said in str(refused.value)

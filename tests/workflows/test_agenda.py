@@ -249,3 +249,20 @@ async def test_agendas_are_queued_three_working_days_before_a_meeting(
     on_time = await prepare_agendas(store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC))  # Wednesday: 3
     again = await prepare_agendas(store, calendars, now=datetime(2024, 9, 4, 7, 5, tzinfo=UTC))
     assert (early, on_time, again) == (0, 1, 0)
+
+
+async def test_a_group_may_have_its_agenda_earlier(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    calendars = {"FLG": MeetingCalendar.configured(dates=[date(2024, 9, 9)])}  # a Monday
+    lead = {"FLG": 5, "VSG": 2}
+    wednesday = await prepare_agendas(
+        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before=lead
+    )
+    monday = await prepare_agendas(
+        store, calendars, now=datetime(2024, 9, 2, 7, tzinfo=UTC), working_days_before=lead
+    )
+    assert (wednesday, monday) == (0, 1)
+    others = await prepare_agendas(
+        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before={}
+    )
+    assert others == 0  # FLG's agenda for that meeting is queued already, whatever the lead
