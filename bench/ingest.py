@@ -326,7 +326,7 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int)
                     store,
                     lambda: datetime.now(UTC),
                     analyser=readers.read_and_extract,
-                    reads_ahead=readers.size,
+                    reads_ahead=readers.reads_ahead,
                 )
             else:
                 ingestor = Ingestor(store, lambda: datetime.now(UTC), reader=in_process_reader)
@@ -830,7 +830,7 @@ def _run(
     statement = (
         f"Target — the store is never the bottleneck: ingest rate within 80% of the extractor's own rate, "
         f"judged as minutesbot ingests (`minutesbot run` and `minutesbot ingest`: `SandboxPool`, one read "
-        f"server per core, each forking a limited child per document, {_cores()} reads ahead of the store; "
+        f"server per core, each forking a limited child per document, {3 * _cores()} reads ahead of the store; "
         f"ratio ≥ {TARGET:.2f} into SQLite and into PostgreSQL): {'**met**' if service_met else '**missed**'} "
         f"({', '.join(f'{ratio:.2f}' for ratio in service_ratios)}). Reading runs in other processes while "
         "the event loop writes the store, so the store's cost does not add to the reading's. The in-process "

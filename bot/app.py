@@ -278,7 +278,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             clock=_now,
             analyser=readers.read_and_extract,
             max_bytes=settings.max_document_bytes,
-            reads_ahead=readers.size,
+            reads_ahead=readers.reads_ahead,
         )
         ingestion = Ingestion(ingestor, sources)
         app[INGESTION] = ingestion

@@ -188,7 +188,7 @@ async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
                 clock=lambda: datetime.now(UTC),
                 analyser=readers.read_and_extract,
                 max_bytes=settings.max_document_bytes,
-                reads_ahead=readers.size,
+                reads_ahead=readers.reads_ahead,
             )
             with _progress_bar() as progress:
                 reports = await ingestor.run(source, progress=progress)

@@ -139,6 +139,13 @@ class SandboxPool:
         self._slots = asyncio.Semaphore(self.size)
         self._all: set[_ReadServer] = set()
 
+    @property
+    def reads_ahead(self) -> int:
+        """How many documents Ingestor should have in hand beyond the one the store writes: enough that a slow
+        document (a .pdf takes ten times a .docx) at the head of the queue does not leave the other servers
+        idle, few enough that the downloads held meanwhile stay small (each at most the size limit)."""
+        return 3 * self.size
+
     async def read(self, data: bytes, filename: str) -> ParsedDocument:
         """Like read_in_sandbox; usable as Ingestor's reader."""
         status, stdout = await self._ask(data, filename, None)
