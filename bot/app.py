@@ -38,6 +38,7 @@ from workflows.sandbox import SandboxPool
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
     from azure.core.credentials_async import AsyncTokenCredential
 
     from bot.teams_gateway import TeamsGateway
@@ -100,6 +101,9 @@ DELIVERER = web.AppKey("deliverer", Deliverer)
 DELIVERY_INTERVAL_SECONDS = 2.0
 DELIVERY_BATCH = 50
 KEEPERS: web.AppKey[list[tuple[SubscriptionKeeper, SharePointSource]]] = web.AppKey("keepers")
+# What the scheduler was started with, for /readyz-style inspection and the tests.
+SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
+REMINDERS = web.AppKey("reminders", Reminders)
 
 MAX_NOTIFICATION_BYTES = 1_000_000
 SUBSCRIBE_AFTER_START_SECONDS = 2.0
@@ -239,6 +243,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         digest_schedules=settings.digest_cron,
     )
     scheduler = start_scheduler(jobs, config, leases=store)
+    app[SCHEDULER], app[REMINDERS] = scheduler, reminders
     try:
         yield
     finally:

@@ -14,7 +14,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import INGESTION, STORE, Ingestion, create_app, freeze_startup_heap, load_rosters
+from bot.app import (
+    INGESTION,
+    REMINDERS,
+    SCHEDULER,
+    STORE,
+    Ingestion,
+    create_app,
+    freeze_startup_heap,
+    load_rosters,
+)
 from bot.settings import Settings
 from minutes.records import DocumentRef
 from minutes.roster import RosterError
@@ -116,3 +125,21 @@ async def test_the_startup_heap_is_frozen_out_of_the_collectors_reach() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()  # the rest of the test session collects as usual
+
+
+async def test_the_scheduler_follows_the_settings(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        minutes_folder=None,
+        poll_interval_minutes=25,
+        digest_schedules={"FLG": "tis 09:15", "FSG": "fredag 13.30"},
+        reminder_policies={"FSG": {"days_before": [2]}, "*": {"days_before": [10, 1]}},
+    )
+    async with TestClient(TestServer(create_app(settings))) as client:
+        jobs = {job.id: job for job in client.app[SCHEDULER].get_jobs()}
+        policies = client.app[REMINDERS].policies
+    assert str(jobs["sources.poll"].trigger) == "interval[0:25:00]"
+    assert str(jobs["digest.weekly:FLG"].trigger) == "cron[day_of_week='tue', hour='9', minute='15']"
+    assert str(jobs["digest.weekly:FSG"].trigger) == "cron[day_of_week='fri', hour='13', minute='30']"
+    assert "digest.weekly" not in jobs
+    assert (policies.of("FSG").days_before, policies.of("FLG").days_before) == ((2,), (10, 1))
