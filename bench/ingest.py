@@ -269,6 +269,13 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def _reads_ahead() -> int:
+    from workflows.ingest import DEFAULT_MAX_BYTES
+    from workflows.sandbox import SandboxPool
+
+    return SandboxPool().reads_ahead(DEFAULT_MAX_BYTES)
+
+
 def _other_database(postgres_url: str) -> str:
     """The service rows fill a database of their own on the same server (created on first use)."""
     import asyncpg
@@ -296,7 +303,7 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int)
     """One Ingestor run, timed from opening the store to the source's commit."""
     from store import open_store
     from tests.fakes import in_process_reader
-    from workflows.ingest import Ingestor, Outcome, summarise
+    from workflows.ingest import DEFAULT_MAX_BYTES, Ingestor, Outcome, summarise
     from workflows.local_folder import LocalFolderSource
     from workflows.sandbox import SandboxPool
 
@@ -326,7 +333,7 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int)
                     store,
                     lambda: datetime.now(UTC),
                     analyser=readers.read_and_extract,
-                    reads_ahead=readers.reads_ahead,
+                    reads_ahead=readers.reads_ahead(DEFAULT_MAX_BYTES),
                 )
             else:
                 ingestor = Ingestor(store, lambda: datetime.now(UTC), reader=in_process_reader)
@@ -830,7 +837,7 @@ def _run(
     statement = (
         f"Target — the store is never the bottleneck: ingest rate within 80% of the extractor's own rate, "
         f"judged as minutesbot ingests (`minutesbot run` and `minutesbot ingest`: `SandboxPool`, one read "
-        f"server per core, each forking a limited child per document, {3 * _cores()} reads ahead of the store; "
+        f"server per core, each forking a limited child per document, {_reads_ahead()} reads ahead of the store; "
         f"ratio ≥ {TARGET:.2f} into SQLite and into PostgreSQL): {'**met**' if service_met else '**missed**'} "
         f"({', '.join(f'{ratio:.2f}' for ratio in service_ratios)}). Reading runs in other processes while "
         "the event loop writes the store, so the store's cost does not add to the reading's. The in-process "

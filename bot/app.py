@@ -226,9 +226,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         return await enqueue_weekly_digest(store, group, now=at)
 
     async def prepare_agenda(at: datetime) -> int:
-        return await prepare_agendas(
-            store, calendars, now=at, working_days_before=settings.agenda_days_before
-        )
+        return await prepare_agendas(store, calendars, now=at, working_days_before=settings.agenda_lead)
 
     async def renew_subscriptions(at: datetime) -> None:
         await _ensure_subscriptions(app)
@@ -283,7 +281,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             clock=_now,
             analyser=readers.read_and_extract,
             max_bytes=settings.max_document_bytes,
-            reads_ahead=readers.reads_ahead,
+            reads_ahead=readers.reads_ahead(settings.max_document_bytes),
         )
         ingestion = Ingestion(ingestor, sources)
         app[INGESTION] = ingestion

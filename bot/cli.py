@@ -17,12 +17,13 @@ from typing import Any
 from aiohttp import web
 from alembic.util import CommandError
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.app import create_app, freeze_startup_heap
 from bot.package import PackageError, build_package
-from bot.settings import Settings
+from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
 from minutes.extract import extract
@@ -115,8 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         database = getattr(args, "database", None)
         settings = Settings() if database is None else Settings(database_url=database)
-    except ValidationError as error:
-        sys.stderr.write(f"fel: inställningarna är ogiltiga: {_first_problem(error)}\n")
+    except (ValidationError, SettingsError) as error:
+        sys.stderr.write(f"fel: inställningarna är ogiltiga: {describe_settings_error(error)}\n")
         return EXIT_USAGE
     if args.command == "run":
         return _run_service(settings)
@@ -160,11 +161,6 @@ def _package_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_problem(error: ValidationError) -> str:
-    problem = error.errors()[0]
-    return f"{'.'.join(str(p) for p in problem['loc'])}: {problem['msg']}"
-
-
 class StoreUnavailable(UserFacingError):
     """The database cannot be opened; `message` says why in Swedish (never the URL's password)."""
 
@@ -188,7 +184,7 @@ async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
                 clock=lambda: datetime.now(UTC),
                 analyser=readers.read_and_extract,
                 max_bytes=settings.max_document_bytes,
-                reads_ahead=readers.reads_ahead,
+                reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             )
             with _progress_bar() as progress:
                 reports = await ingestor.run(source, progress=progress)

@@ -7,8 +7,17 @@ from datetime import time
 from pathlib import Path
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from minutes.calendar import QuietHours
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
@@ -80,7 +89,7 @@ class ReminderSetting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days_before: list[int] = Field(default=[7, 1], max_length=10)
+    days_before: list[StrictInt] = Field(default=[7, 1], max_length=10)
     on_day: bool = True
     weekly_overdue: bool = True
     quiet_hours: str = "18:00-07:30"
@@ -89,7 +98,7 @@ class ReminderSetting(BaseModel):
     @classmethod
     def _whole_days(cls, value: list[int]) -> list[int]:
         if any(not 1 <= days <= 90 for days in value):
-            raise ValueError("days_before: hela dagar före förfallodagen, 1–90")
+            raise ValueError("hela dagar före förfallodagen, 1–90")
         return value
 
     @field_validator("quiet_hours")
@@ -151,8 +160,8 @@ class Settings(BaseSettings):
     # while overdue, never 18:00-07:30, at weekends or on holidays.
     reminder_policies: dict[str, ReminderSetting] = {}
     # How many working days before each meeting its follow-up agenda is posted, per group (JSON), e.g.
-    # {"FLG": 3, "VSG": 5}; a group not named: 3.
-    agenda_days_before: dict[str, int] = {}
+    # {"FLG": 3, "VSG": 5}; "*" for every group not named, else 3.
+    agenda_days_before: dict[str, StrictInt] = {}
 
     # The HTTP listener (health, Graph notifications; the Teams endpoint comes with the bot).
     host: str = "127.0.0.1"
@@ -235,8 +244,47 @@ class Settings(BaseSettings):
 
     def agenda_lead(self, group: str) -> int:
         """Working days before the group's meetings that their follow-up agenda is posted."""
-        return self.agenda_days_before.get(group, AGENDA_WORKING_DAYS_BEFORE)
+        default = self.agenda_days_before.get(EVERY_OTHER_GROUP, AGENDA_WORKING_DAYS_BEFORE)
+        return self.agenda_days_before.get(group, default)
 
     @property
     def graph_configured(self) -> bool:
         return bool(self.tenant_id and self.client_id and (self.client_secret or self.certificate_path))
+
+
+# pydantic's own error types, said in Swedish; the validators above already speak Swedish.
+_PROBLEMS: Final[dict[str, str]] = {
+    "extra_forbidden": "okänd nyckel",
+    "missing": "saknas",
+    "int_parsing": "ska vara ett heltal",
+    "int_type": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal",
+    "bool_parsing": "ska vara true eller false",
+    "bool_type": "ska vara true eller false",
+    "string_type": "ska vara en text",
+    "dict_type": "ska vara ett JSON-objekt, {…}",
+    "list_type": "ska vara en lista, […]",
+    "model_type": "ska vara ett JSON-objekt, {…}",
+    "greater_than_equal": "är för litet",
+    "less_than_equal": "är för stort",
+    "too_long": "har för många värden",
+    "enum": "är inget av de tillåtna värdena",
+    "literal_error": "är inget av de tillåtna värdena",
+}
+_FIELD_IN_SETTINGS_ERROR = re.compile(r'field "(\w+)"')
+
+
+def describe_settings_error(error: ValidationError | SettingsError) -> str:
+    """One Swedish line: which setting (its environment name, and where inside a JSON value) and what is wrong.
+    Never the value itself: it may be a secret."""
+    if isinstance(error, SettingsError):  # the environment's value is not JSON at all
+        found = _FIELD_IN_SETTINGS_ERROR.search(str(error))
+        name = f"MINUTESBOT_{found.group(1).upper()}" if found else "en inställning"
+        return f"{name}: är inte giltig JSON (ingen inställning alls skrivs {{}})"
+    problem = error.errors()[0]
+    place = [str(part) for part in problem["loc"]]
+    if place:
+        place[0] = f"MINUTESBOT_{place[0].upper()}"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    said = message if problem["type"] == "value_error" else _PROBLEMS.get(problem["type"], message)
+    return f"{' → '.join(place) or 'inställningarna'}: {said}"

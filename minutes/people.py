@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from minutes.model import Person
 from minutes.patterns import (
@@ -266,35 +266,82 @@ _LEADING_NOUN_PHRASE = re.compile(
 )
 
 
+# A capitalised pair is taken for a name wherever it stands ('Ge Edit' at the start of 'Ge Edit i uppdrag …',
+# 'Ekonomisk Uppföljning' in a heading), but the actor patterns may read its words otherwise. One with a word
+# of the patterns' own grammar in it ('Ge', 'Men', 'Kommer') is never a name: it is not tokenised at all.
+# One that starts with a word that may begin a role or a party ('Ekonomisk', 'Fackliga', 'Kjell') is a name
+# first; where that finds nobody, the sentence is read again with it as plain words (what a pattern with the
+# names inside did by backtracking).
+_NEVER_A_NAME_WORD = re.compile(
+    rf"(?:och|att|men|även|också|sedan|nu|ge|ger|gav|uppdras|uppdrar|vill|{ACTOR_VERBS})"
+)
+_MAYBE_NOT_A_NAME_START = re.compile(
+    rf"(?:alla|samtliga|var|vi|{ROLE_MODIFIERS}|{PARTY_WORDS}|[\w-]*{ROLE_SUFFIX}|[{_LOWER}]+(?:iv|ig|isk|ell|ör))"
+)
+_MAX_NAME_FORMS = 0xFFFFD - _NAME_TOKEN_BASE + 1  # one token character each
+
+
 @dataclass(frozen=True, slots=True)
 class ActorGrammar:
     """The names one document uses, found as whole words, longest first; built once per document."""
 
     names: re.Pattern[str] | None
+    sure_names: re.Pattern[str] | None  # the names without those whose first word may be read otherwise
     forms: tuple[str, ...]
+    index: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
 
-    def tokenise(self, text: str) -> str:
-        """The text with each name replaced by its token character."""
+    def readings(self, text: str) -> tuple[str, ...]:
+        """The text with each name replaced by its token character; then, if it differs, with only the sure
+        names replaced."""
         text = _FOREIGN_TOKENS.sub("\ufffd", text)
         if self.names is None:
-            return text
-        return self.names.sub(lambda m: chr(_NAME_TOKEN_BASE + self.forms.index(m.group(0))), text)
+            return (text,)
+        every = self.names.sub(self._token, text)
+        if self.sure_names is self.names:
+            return (every,)
+        sure = self.sure_names.sub(self._token, text) if self.sure_names is not None else text
+        return (every,) if sure == every else (every, sure)
 
     def restore(self, text: str) -> str:
         """The names back in place of their tokens."""
         return _FOREIGN_TOKENS.sub(lambda m: self.forms[ord(m.group(0)) - _NAME_TOKEN_BASE], text)
 
+    def _token(self, match: re.Match[str]) -> str:
+        return chr(_NAME_TOKEN_BASE + self.index[match.group(0)])
+
 
 def actor_grammar(roster: Roster) -> ActorGrammar:
-    names = sorted(
-        {n for p in roster.people for n in _name_forms(p.name)} | set(_other_forms(roster)), key=len
-    )
-    forms = tuple(reversed(names))
+    def usable(forms: Iterable[str]) -> list[str]:
+        return [
+            form
+            for form in sorted(set(forms), key=len, reverse=True)
+            if not any(_NEVER_A_NAME_WORD.fullmatch(word.casefold()) for word in form.split())
+        ]
+
+    # Beyond the token characters' range (a document naming tens of thousands) the attendees keep theirs
+    # and the shortest of the other names are plain words.
+    attendees = usable(n for p in roster.people for n in _name_forms(p.name))
+    known = set(attendees)
+    others = [form for form in usable(_other_forms(roster)) if form not in known]
+    kept = (attendees + others)[:_MAX_NAME_FORMS]
+    # Longest first, so that at one place the longest name wins.
+    forms = tuple(sorted(kept, key=len, reverse=True))
     if not forms:
-        return ActorGrammar(names=None, forms=())
+        return ActorGrammar(names=None, sure_names=None, forms=())
+    sure = [form for form in forms if not _MAYBE_NOT_A_NAME_START.fullmatch(form.split()[0].casefold())]
+    every_pattern = _whole_words(forms)
+    sure_pattern = every_pattern if len(sure) == len(forms) else _whole_words(sure) if sure else None
+    return ActorGrammar(
+        names=every_pattern,
+        sure_names=sure_pattern,
+        forms=forms,
+        index={form: i for i, form in enumerate(forms)},
+    )
+
+
+def _whole_words(forms: Iterable[str]) -> re.Pattern[str]:
     # Case-sensitive, and whole words only: the actor patterns never let a name touch a letter or '-'.
-    alternation = "|".join(re.escape(n) for n in forms)
-    return ActorGrammar(names=re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])"), forms=forms)
+    return re.compile(rf"(?<![\w-])(?:{'|'.join(re.escape(form) for form in forms)})(?![\w-])")
 
 
 def _name_forms(name: str) -> list[str]:
@@ -320,14 +367,15 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
     found: list[str] = []
     # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
     flat = re.split(r"\b(?:än att|ifall|såvida)\b", flat, maxsplit=1)[0]
-    tokenised = grammar.tokenise(flat)
+    readings = grammar.readings(flat)
     for pattern in _ACTOR_PATTERNS:
-        for match in pattern.finditer(tokenised):
-            for owner in _agent_owners(grammar.restore(match.group("agent")), roster):
-                if owner not in found:
-                    found.append(owner)
-        if found:
-            return tuple(found)
+        for reading in readings:
+            for match in pattern.finditer(reading):
+                for owner in _agent_owners(grammar.restore(match.group("agent")), roster):
+                    if owner not in found:
+                        found.append(owner)
+            if found:
+                return tuple(found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
     if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         return (_normalise_role(leading.group("agent")),)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -164,25 +164,20 @@ async def prepare_agendas(
     calendars: Mapping[str, MeetingCalendar],
     *,
     now: datetime,
-    working_days_before: int | Mapping[str, int] = AGENDA_WORKING_DAYS_BEFORE,
+    working_days_before: int | Callable[[str], int] = AGENDA_WORKING_DAYS_BEFORE,
 ) -> int:
-    """Queue the follow-up agenda of every group whose next meeting is `working_days_before` working days
-    ahead (the invitation goes out then; one number for every group, or per group with 3 for a group not
-    named). Idempotent per meeting; returns how many were queued."""
+    """Queue the follow-up agenda of every group with a meeting `working_days_before` working days ahead (the
+    invitation goes out then; one number for every group, or a function of the group).
+    Idempotent per meeting; returns how many were queued."""
     today = now.date()
     queued = 0
     for group, calendar in calendars.items():
-        meeting = calendar.next_meeting_after(today)
-        if meeting is None:
-            continue
-        lead = (
-            working_days_before
-            if isinstance(working_days_before, int)
-            else working_days_before.get(group, AGENDA_WORKING_DAYS_BEFORE)
-        )
+        lead = working_days_before if isinstance(working_days_before, int) else working_days_before(group)
         day = today
         for _ in range(lead):
             day = next_working_day(day + timedelta(days=1))
-        if day == meeting:
-            queued += await enqueue_agenda(store, group, meeting, now=now)
+        # Whether a meeting falls on that day, not only the next one: a lead longer than the gap between two
+        # meetings posts the later meeting's agenda before the earlier meeting is held.
+        if calendar.next_meeting_after(day - timedelta(days=1)) == day:
+            queued += await enqueue_agenda(store, group, day, now=now)
     return queued

@@ -117,6 +117,10 @@ def _raise_unless_ok(status: int | str, stdout: bytes) -> None:
     raise UnsafeDocument(MSG_TOO_HEAVY)
 
 
+# The most that documents read ahead of the store may hold in memory, at the size limit each.
+READ_AHEAD_BUDGET = 256 << 20
+
+
 class SandboxPool:
     """Up to `size` read servers (`python -m workflows._read_worker --serve`, started on first use with the
     same clean environment as a one-off worker), each reading one document at a time in a child it forks for
@@ -139,12 +143,12 @@ class SandboxPool:
         self._slots = asyncio.Semaphore(self.size)
         self._all: set[_ReadServer] = set()
 
-    @property
-    def reads_ahead(self) -> int:
-        """How many documents Ingestor should have in hand beyond the one the store writes: enough that a slow
-        document (a .pdf takes ten times a .docx) at the head of the queue does not leave the other servers
-        idle, few enough that the downloads held meanwhile stay small (each at most the size limit)."""
-        return 3 * self.size
+    def reads_ahead(self, max_bytes: int) -> int:
+        """How many documents Ingestor should have in hand beyond the one the store writes: three per server,
+        so that a slow document (a .pdf takes ten times a .docx) at the head of the queue leaves no server
+        idle; but no more than READ_AHEAD_BUDGET of downloads (each at most `max_bytes`) held meanwhile, and
+        never fewer than one per server."""
+        return max(self.size, min(3 * self.size, READ_AHEAD_BUDGET // max(1, max_bytes)))
 
     async def read(self, data: bytes, filename: str) -> ParsedDocument:
         """Like read_in_sandbox; usable as Ingestor's reader."""

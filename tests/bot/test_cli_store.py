@@ -138,3 +138,40 @@ def test_agenda_for_an_unknown_group_is_one_line(
         database,
     )
     assert code == 2 and err.startswith("fel: Gruppen 'XYZ' är okänd") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        (
+            "MINUTESBOT_REMINDER_POLICIES",
+            '{"FSG": {"days_before": [3],}}',
+            "MINUTESBOT_REMINDER_POLICIES: är inte giltig JSON",
+        ),
+        (
+            "MINUTESBOT_REMINDER_POLICIES",
+            '{"FLG": {"weekly": true}}',
+            "MINUTESBOT_REMINDER_POLICIES → FLG → weekly: okänd nyckel",
+        ),
+        ("MINUTESBOT_REMINDER_POLICIES", '{"FLG": {"days_before": [0]}}', "1–90"),
+        (
+            "MINUTESBOT_AGENDA_DAYS_BEFORE",
+            '{"FLG": "tre"}',
+            "MINUTESBOT_AGENDA_DAYS_BEFORE → FLG: ska vara ett heltal",
+        ),
+        ("MINUTESBOT_DIGEST_SCHEDULES", '{"FLG": "lör 09:00"}', "vardagar"),
+        ("MINUTESBOT_PORT", "70000", "MINUTESBOT_PORT: är för stort"),
+    ],
+)
+def test_a_bad_setting_is_one_swedish_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    value: str,
+    says: str,
+    database: str,
+) -> None:
+    monkeypatch.setenv(key, value)
+    code, _, err = run(capsys, "items", database)
+    assert code == 2 and err.startswith("fel: inställningarna är ogiltiga: ") and says in err
+    assert err.count("\n") == 1 and "Traceback" not in err

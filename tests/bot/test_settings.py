@@ -110,6 +110,9 @@ def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINUTESBOT_AGENDA_DAYS_BEFORE", '{"VSG": 5}')
     settings = Settings()
     assert (settings.agenda_lead("VSG"), settings.agenda_lead("FLG")) == (5, 3)
+    monkeypatch.setenv("MINUTESBOT_AGENDA_DAYS_BEFORE", '{"VSG": 5, "*": 4}')
+    settings = Settings()
+    assert (settings.agenda_lead("VSG"), settings.agenda_lead("FLG")) == (5, 4)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +126,8 @@ def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
         ("REMINDER_POLICIES", '{" ": {}}', "saknar namn"),
         ("AGENDA_DAYS_BEFORE", '{"FLG": 0}', "1–20"),
         ("AGENDA_DAYS_BEFORE", '{"FLG": "tre"}', ""),
+        ("AGENDA_DAYS_BEFORE", '{"FLG": true}', ""),
+        ("REMINDER_POLICIES", '{"FLG": {"days_before": [true]}}', ""),
     ],
 )
 def test_a_bad_group_policy_says_what_is_wrong(

@@ -101,3 +101,40 @@ def test_roster_reads_attendees_with_initials_and_guests() -> None:
         "Sanna Melling": None,
         "Linn Frick": None,
     }
+
+
+ATTENDEES = "Närvarande: Anna Berg (AB), Edit Ek (EE), Kjell Lind (KL)\n\n"
+
+
+@pytest.mark.parametrize(
+    ("heading", "sentence", "expected"),
+    [
+        # A sentence's opening word and the name after it are read as a pair of names ('Ge Edit'), but the
+        # pair is no name: its grammar word still counts.
+        ("", "Ge Edit i uppdrag att boka lokal.", ("EE",)),
+        ("", "Ge Anna Berg i uppdrag att boka lokal.", ("AB",)),
+        ("", "Ge Anna och Edit i uppdrag att boka.", ("AB", "EE")),
+        ("", "Men Anna Berg ska skicka ut kallelsen.", ("AB",)),
+        ("", "Mötet beslutade Att Anna ska boka.", ("AB",)),
+        ("", "Kommer Edit att boka lokalen?", ("EE",)),
+        ("", "Ska Anna ta fram underlag?", ("AB",)),
+        ("", "Ge Edit och Kjell i uppdrag att boka.", ("EE", "KL")),
+        # A name that may also start a role is a name first, and a role where the name makes no sense.
+        ("", "Kjell ska boka.", ("KL",)),
+        ("Ekonomisk Uppföljning\n", "Ekonomisk controller ska ta fram underlag.", ("ekonomisk controller",)),
+        ("Fackliga Frågor\n", "Fackliga representanter ska boka ett möte.", ("fackliga representanter",)),
+    ],
+)
+def test_actors_with_the_names_the_document_itself_gives(
+    heading: str, sentence: str, expected: tuple[str, ...]
+) -> None:
+    roster = parse_roster(ATTENDEES + heading + sentence)
+    assert find_actors(sentence, roster, actor_grammar(roster)) == expected
+
+
+def test_a_document_naming_more_people_than_there_are_tokens_still_reads() -> None:
+    other = tuple(f"Namn{i:05d} Efternamn" for i in range(70_000))  # 140,000 forms, beyond the token range
+    roster = Roster(people=(Person("Anna Berg", "AB"),), other_names=other)
+    grammar = actor_grammar(roster)
+    assert find_actors("Anna ska boka lokal.", roster, grammar) == ("AB",)
+    assert find_actors("Namn00001 Efternamn ska boka lokal.", roster, grammar) == ("Namn00001 Efternamn",)

@@ -254,7 +254,7 @@ async def test_agendas_are_queued_three_working_days_before_a_meeting(
 async def test_a_group_may_have_its_agenda_earlier(store: SqlStore, tmp_path: Path) -> None:
     await ingest_flg(store, tmp_path / "m")
     calendars = {"FLG": MeetingCalendar.configured(dates=[date(2024, 9, 9)])}  # a Monday
-    lead = {"FLG": 5, "VSG": 2}
+    lead = {"FLG": 5, "VSG": 2}.__getitem__
     wednesday = await prepare_agendas(
         store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before=lead
     )
@@ -263,6 +263,17 @@ async def test_a_group_may_have_its_agenda_earlier(store: SqlStore, tmp_path: Pa
     )
     assert (wednesday, monday) == (0, 1)
     others = await prepare_agendas(
-        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before={}
+        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before=3
     )
     assert others == 0  # FLG's agenda for that meeting is queued already, whatever the lead
+
+
+async def test_a_lead_longer_than_the_gap_between_meetings_still_posts(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    weekly = {"FLG": MeetingCalendar.configured(dates=[date(2024, 9, 9), date(2024, 9, 16)])}  # Mondays
+    friday = datetime(2024, 9, 6, 7, tzinfo=UTC)  # 6 working days before the 16th; the 9th comes first
+    assert await prepare_agendas(store, weekly, now=friday, working_days_before=lambda group: 6) == 1
+    queued = [m.payload for m in await store.outbox_messages() if m.kind == AGENDA]
+    assert [p["meeting_date"] for p in queued] == ["2024-09-16"]

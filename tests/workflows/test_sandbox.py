@@ -16,7 +16,7 @@ from tests.minutes.test_read_docx import make_docx, p
 from tests.minutes.test_read_pdf import Page, build_pdf
 from tests.minutes.test_safety import zip_bomb
 from workflows import _read_worker
-from workflows.sandbox import PROJECT_ROOT, WORKER_MODULE, read_in_sandbox
+from workflows.sandbox import PROJECT_ROOT, WORKER_MODULE, SandboxPool, read_in_sandbox
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
@@ -109,3 +109,18 @@ def test_limits_are_set_in_the_worker() -> None:
         [sys.executable, "-c", code], capture_output=True, cwd=PROJECT_ROOT, timeout=60, check=True, text=True
     )
     assert done.stdout.split() == [str(3 << 30), "7"]
+
+
+@pytest.mark.parametrize(
+    ("servers", "max_bytes", "expected"),
+    [
+        (2, 20_000_000, 6),  # three per server
+        (16, 20_000_000, 16),  # the memory budget (256 MiB) allows 13; one per server at the least
+        (2, 200_000_000, 2),
+        (4, 1_000_000, 12),
+    ],
+)
+def test_reads_ahead_keep_every_server_busy_within_a_memory_budget(
+    servers: int, max_bytes: int, expected: int
+) -> None:
+    assert SandboxPool(servers).reads_ahead(max_bytes) == expected
