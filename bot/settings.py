@@ -36,13 +36,14 @@ WEEKDAYS: Final[dict[str, str]] = {
 _WEEKLY_TIME = re.compile(
     r"^(?P<day>[a-zåäö]+)\.?\s+(?:kl\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?$"
 )
+DEFAULT_QUIET_HOURS = QuietHours()
 _WEEKLY_EXAMPLE = 'skriv veckodag och klockslag, t.ex. "mån 08:00" eller "fredag 13.30"'
 
 
-def parse_weekly_time(text: str) -> dict[str, int | str]:
+def parse_weekly_time(text: str, quiet: QuietHours | None = DEFAULT_QUIET_HOURS) -> dict[str, int | str]:
     """'mån 08:00', 'fredag kl. 13.30', 'thu 9' → APScheduler cron fields {"day_of_week", "hour", "minute"}.
-    A working day within working hours (outside the quiet hours, 07:30–18:00): the digest is no message for
-    the evening or the weekend. ValueError with one Swedish line otherwise."""
+    A working day, and a time outside `quiet` (the group's quiet hours; None: any time): the digest is no
+    message for the evening or the weekend. ValueError with one Swedish line otherwise."""
     found = _WEEKLY_TIME.match(" ".join(text.split()).casefold())
     day = found["day"] if found is not None else ""
     if day not in WEEKDAYS and day.endswith(("ar", "en")):  # 'måndagar', 'fredagen'
@@ -54,8 +55,7 @@ def parse_weekly_time(text: str) -> dict[str, int | str]:
     hour, minute = int(found["hour"]), int(found["minute"] or 0)
     if hour > 23 or minute > 59:
         raise ValueError(f"{text!r}: {hour}:{minute:02d} är inget klockslag")
-    quiet = QuietHours()
-    if not quiet.end <= time(hour, minute) < quiet.start:
+    if quiet is not None and not quiet.end <= time(hour, minute) < quiet.start:
         raise ValueError(
             f"{text!r} ligger utanför arbetstid: välj en tid från {quiet.end:%H:%M} till före {quiet.start:%H:%M}"
         )
@@ -192,7 +192,9 @@ class Settings(BaseSettings):
             if not group.strip():
                 raise ValueError("digest_schedules: en grupp saknar namn")
             try:
-                parse_weekly_time(when)
+                parse_weekly_time(
+                    when, quiet=None
+                )  # the hours are checked with the group's quiet hours below
             except ValueError as error:
                 raise ValueError(f"digest_schedules för {group}: {error}") from None
         return value
@@ -215,6 +217,16 @@ class Settings(BaseSettings):
         return {group.strip(): days for group, days in value.items()}
 
     @model_validator(mode="after")
+    def _digests_in_working_hours(self) -> Settings:
+        policies = self.reminder_group_policies
+        for group, when in self.digest_schedules.items():
+            try:
+                parse_weekly_time(when, quiet=policies.of(group.strip()).quiet)
+            except ValueError as error:
+                raise ValueError(f"digest_schedules för {group}: {error}") from None
+        return self
+
+    @model_validator(mode="after")
     def _bot_authentication(self) -> Settings:
         if self.dangerously_allow_unauthenticated and self.host not in LOOPBACK_HOSTS:
             raise ValueError(
@@ -233,7 +245,10 @@ class Settings(BaseSettings):
     @property
     def digest_cron(self) -> dict[str, dict[str, int | str]]:
         """digest_schedules as the scheduler takes them: group → cron fields."""
-        return {group.strip(): parse_weekly_time(when) for group, when in self.digest_schedules.items()}
+        return {
+            group.strip(): parse_weekly_time(when, quiet=None)
+            for group, when in self.digest_schedules.items()
+        }
 
     @property
     def reminder_group_policies(self) -> GroupPolicies:

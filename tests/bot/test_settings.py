@@ -137,3 +137,13 @@ def test_a_bad_group_policy_says_what_is_wrong(
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert key.lower() in str(refused.value) and said in str(refused.value)
+
+
+def test_a_digest_time_keeps_its_groups_working_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINUTESBOT_REMINDER_POLICIES", '{"FSG": {"quiet_hours": "20:00-06:30"}}')
+    monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FSG": "mån 07:00", "FLG": "mån 08:00"}')
+    assert Settings().digest_cron["FSG"] == {"day_of_week": "mon", "hour": 7, "minute": 0}
+    monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FLG": "mån 07:00"}')  # FLG keeps 07:30-18:00
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    assert "digest_schedules för FLG" in str(refused.value) and "utanför arbetstid" in str(refused.value)
