@@ -180,8 +180,11 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         RateLimitedSender(gateway),
         _now,
         worker=f"{socket.gethostname()}-{os.getpid()}",
-        # A person's reminders may span groups: personal messages keep the quiet hours of every other group.
+        # Personal messages keep the quiet hours of the group they are about.
         quiet=settings.reminder_group_policies.default.quiet,
+        group_quiet={
+            group: policy.quiet for group, policy in settings.reminder_group_policies.groups.items()
+        },
     )
     app[DELIVERER] = deliverer
     loop = asyncio.create_task(_deliver(deliverer), name="deliver outbox")

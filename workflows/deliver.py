@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from cards.messages import notice_card
 from cards.summary import meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.records import ConversationType, ConvRef, ItemStatus
+from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
@@ -47,6 +48,8 @@ class Deliverer:
     worker: str
     max_attempts: int = 8
     quiet: QuietHours = QuietHours()
+    # A group's own quiet hours, for the personal messages about that group (their payload's "group").
+    group_quiet: Mapping[str, QuietHours] = field(default_factory=dict)
 
     async def run_once(self, limit: int = 50) -> int:
         """Claim and deliver up to `limit` messages; returns how many were sent. A personal message (QUIET_KINDS)
@@ -54,8 +57,9 @@ class Deliverer:
         would fall in them is retried that morning instead."""
         sent = 0
         for message in await self.store.claim_outbox(self.worker, now=self.clock(), lease=LEASE, limit=limit):
-            if message.kind in QUIET_KINDS and is_quiet(self.clock(), self.quiet):
-                await self.store.defer(message.id, until=next_working_morning(self.clock(), self.quiet))
+            quiet = self._quiet_of(message)
+            if message.kind in QUIET_KINDS and is_quiet(self.clock(), quiet):
+                await self.store.defer(message.id, until=next_working_morning(self.clock(), quiet))
                 continue
             try:
                 if message.kind == MEETING_SUMMARY:
@@ -83,12 +87,16 @@ class Deliverer:
                     wait = error.retry_after or min(3600.0, 30.0 * 2**attempts * random.uniform(0.8, 1.2))
                     retry_at = self.clock() + timedelta(seconds=wait)
                     if message.kind in QUIET_KINDS:
-                        retry_at = next_working_morning(retry_at, self.quiet)
+                        retry_at = next_working_morning(retry_at, quiet)
                     await self.store.mark_retry(message.id, error=str(error), next_attempt_at=retry_at)
                 continue
             await self.store.mark_sent(message.id, at=self.clock())
             sent += 1
         return sent
+
+    def _quiet_of(self, message: OutboxMessage) -> QuietHours:
+        group = message.payload.get("group")
+        return self.group_quiet.get(group, self.quiet) if isinstance(group, str) else self.quiet
 
     async def _meeting_summary(self, document_key: str) -> None:
         document = await self.store.get_document(document_key)

@@ -3,10 +3,11 @@ failures retried, then parked; nothing lost."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from minutes.calendar import QuietHours
 from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.workflows.chat_fixtures import NOW, RecordingSender, clock, ingest_flg
@@ -106,3 +107,16 @@ async def test_a_backlog_of_personal_messages_claimed_at_night_waits_untried(
     monday = Deliverer(store, sender, lambda: stockholm("2024-09-09 07:30"), worker="w1")
     assert await monday.run_once() == 2
     assert sorted(c for c, _ in sender.sent) == ["a:personal-aad-rn", "a:personal-aad-yk"]
+
+
+async def test_a_groups_own_quiet_hours_hold_its_personal_messages(store: SqlStore, tmp_path: Path) -> None:
+    await queue_reminder_and_a_summary(store, tmp_path)  # FLG
+    sender = RecordingSender()
+    early_evening = stockholm("2024-09-02 17:30")
+    flg_quiet_from_five = {"FLG": QuietHours(start=time(17, 0), end=time(8, 0))}
+    deliverer = Deliverer(store, sender, lambda: early_evening, worker="w1", group_quiet=flg_quiet_from_five)
+    assert await deliverer.run_once() == 1  # the channel card only
+    waiting = await store.outbox_messages(OutboxStatus.PENDING)
+    assert [(m.kind, m.next_attempt_at) for m in waiting] == [(REMINDER, stockholm("2024-09-03 08:00"))]
+    other_group = Deliverer(store, sender, lambda: stockholm("2024-09-03 07:45"), worker="w1")
+    assert await other_group.run_once() == 0  # deferred until 08:00, whoever claims
