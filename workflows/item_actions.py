@@ -89,9 +89,12 @@ class ItemActions:
         )
         now = self.clock()
         if actor.aad_object_id:
-            await self.store.record_not_mine(
+            news = await self.store.record_not_mine(
                 item.id, actor.aad_object_id, at=now, origin=_origin(where), notice=notice
             )
+            current = item if news else await self.store.get_item(item.id)
+            if current is None or current.status is ItemStatus.WITHDRAWN:  # withdrawn since the check above
+                return refusal
         else:
             await self.store.enqueue(*notice, conversation_key=None, at=now)
         outcome = await self._outcome(item, "Tack, gruppens sekreterare får veta det.")

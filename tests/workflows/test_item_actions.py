@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from cards.messages import STALE_ITEM_MESSAGE
 from minutes.records import ItemRecord, ItemStatus
 from store import SqlStore
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
@@ -139,3 +141,32 @@ async def test_not_mine_is_remembered_and_the_secretary_told_once(store: SqlStor
     assert await store.not_mine_items() == {item.id: frozenset({"aad-aa"})}
     audit = [a for a in await store.audit_log(item.key) if a.action == "item.not_mine"]
     assert [(a.actor, a.origin) for a in audit] == [("aad-aa", f"teams:{CHANNEL.conversation_id}")]
+
+
+@dataclass
+class WithdrawnMeanwhile:
+    """The store, but the minutes are edited between the click's check and its write: the item is withdrawn."""
+
+    store: SqlStore
+    reads: int = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+    async def get_item(self, item_id: int) -> ItemRecord | None:
+        self.reads += 1
+        item = await self.store.get_item(item_id)
+        return item if item is None or self.reads == 1 else replace(item, status=ItemStatus.WITHDRAWN)
+
+    async def record_not_mine(self, item_id: int, user_aad_id: str, **_: Any) -> bool:
+        return False  # unknown or withdrawn: nothing written
+
+
+async def test_not_mine_on_an_item_withdrawn_meanwhile_is_a_stale_click(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(WithdrawnMeanwhile(store), clock).not_mine(item.id, ANNIKA, CHANNEL)  # type: ignore[arg-type]
+    assert outcome.item is None and outcome.text == STALE_ITEM_MESSAGE
+    assert [m for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE] == []
