@@ -101,7 +101,7 @@ DELIVERER = web.AppKey("deliverer", Deliverer)
 DELIVERY_INTERVAL_SECONDS = 2.0
 DELIVERY_BATCH = 50
 KEEPERS: web.AppKey[list[tuple[SubscriptionKeeper, SharePointSource]]] = web.AppKey("keepers")
-# What the scheduler was started with, for /readyz-style inspection and the tests.
+# What the scheduler was started with, kept for inspection (the tests read it).
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 REMINDERS = web.AppKey("reminders", Reminders)
 
@@ -180,11 +180,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         RateLimitedSender(gateway),
         _now,
         worker=f"{socket.gethostname()}-{os.getpid()}",
-        # Personal messages keep the quiet hours of the group they are about.
-        quiet=settings.reminder_group_policies.default.quiet,
-        group_quiet={
-            group: policy.quiet for group, policy in settings.reminder_group_policies.groups.items()
-        },
+        policies=settings.reminder_group_policies,
     )
     app[DELIVERER] = deliverer
     loop = asyncio.create_task(_deliver(deliverer), name="deliver outbox")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from pydantic import (
     BaseModel,
@@ -14,6 +14,7 @@ from pydantic import (
     SecretStr,
     StrictInt,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -185,43 +186,28 @@ class Settings(BaseSettings):
             raise ValueError("stöds: sqlite+aiosqlite:///FIL eller postgresql+asyncpg://…")
         return value
 
-    @field_validator("digest_schedules")
+    @field_validator("digest_schedules", "reminder_policies", "agenda_days_before")
     @classmethod
-    def _weekly_times(cls, value: dict[str, str]) -> dict[str, str]:
-        for group, when in value.items():
-            if not group.strip():
-                raise ValueError("digest_schedules: en grupp saknar namn")
-            try:
-                parse_weekly_time(
-                    when, quiet=None
-                )  # the hours are checked with the group's quiet hours below
-            except ValueError as error:
-                raise ValueError(f"digest_schedules för {group}: {error}") from None
-        return value
-
-    @field_validator("reminder_policies")
-    @classmethod
-    def _named_reminder_groups(cls, value: dict[str, ReminderSetting]) -> dict[str, ReminderSetting]:
+    def _named_groups(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         if any(not group.strip() for group in value):
-            raise ValueError("reminder_policies: en grupp saknar namn")
+            raise ValueError(f"{info.field_name}: en grupp saknar namn")
         return {group.strip(): setting for group, setting in value.items()}
 
     @field_validator("agenda_days_before")
     @classmethod
     def _working_days(cls, value: dict[str, int]) -> dict[str, int]:
         for group, days in value.items():
-            if not group.strip():
-                raise ValueError("agenda_days_before: en grupp saknar namn")
             if not 1 <= days <= 20:
                 raise ValueError(f"agenda_days_before för {group}: arbetsdagar före mötet, 1–20")
-        return {group.strip(): days for group, days in value.items()}
+        return value
 
     @model_validator(mode="after")
     def _digests_in_working_hours(self) -> Settings:
+        # After the fields: a digest's time is checked against its own group's quiet hours.
         policies = self.reminder_group_policies
         for group, when in self.digest_schedules.items():
             try:
-                parse_weekly_time(when, quiet=policies.of(group.strip()).quiet)
+                parse_weekly_time(when, quiet=policies.of(group).quiet)
             except ValueError as error:
                 raise ValueError(f"digest_schedules för {group}: {error}") from None
         return self
@@ -245,10 +231,7 @@ class Settings(BaseSettings):
     @property
     def digest_cron(self) -> dict[str, dict[str, int | str]]:
         """digest_schedules as the scheduler takes them: group → cron fields."""
-        return {
-            group.strip(): parse_weekly_time(when, quiet=None)
-            for group, when in self.digest_schedules.items()
-        }
+        return {group: parse_weekly_time(when, quiet=None) for group, when in self.digest_schedules.items()}
 
     @property
     def reminder_group_policies(self) -> GroupPolicies:

@@ -288,7 +288,10 @@ class ActorGrammar:
     names: re.Pattern[str] | None
     sure_names: re.Pattern[str] | None  # the names without those whose first word may be read otherwise
     forms: tuple[str, ...]
-    index: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    index: Mapping[str, int] = field(init=False, compare=False, hash=False)  # form → its token
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {form: i for i, form in enumerate(self.forms)})
 
     def readings(self, text: str) -> tuple[str, ...]:
         """The text with each name replaced by its token character; then, if it differs, with only the sure
@@ -331,12 +334,7 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
     sure = [form for form in forms if not _MAYBE_NOT_A_NAME_START.fullmatch(form.split()[0].casefold())]
     every_pattern = _whole_words(forms)
     sure_pattern = every_pattern if len(sure) == len(forms) else _whole_words(sure) if sure else None
-    return ActorGrammar(
-        names=every_pattern,
-        sure_names=sure_pattern,
-        forms=forms,
-        index={form: i for i, form in enumerate(forms)},
-    )
+    return ActorGrammar(names=every_pattern, sure_names=sure_pattern, forms=forms)
 
 
 def _whole_words(forms: Iterable[str]) -> re.Pattern[str]:

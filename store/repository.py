@@ -913,9 +913,7 @@ class SqlStore:
                 if len(inserted) != len(wanted):
                     raise _ReminderTaken
                 await connection.execute(
-                    insert(outbox).values(
-                        message_values(kind, payload, conversation_key=conversation_key, at=at)
-                    )
+                    _INSERT_OUTBOX, message_values(kind, payload, conversation_key=conversation_key, at=at)
                 )
         except _ReminderTaken:
             return False
@@ -974,7 +972,7 @@ class SqlStore:
             if notice is not None:
                 kind, payload = notice
                 await connection.execute(
-                    insert(outbox).values(message_values(kind, payload, conversation_key=None, at=at))
+                    _INSERT_OUTBOX, message_values(kind, payload, conversation_key=None, at=at)
                 )
         return True
 

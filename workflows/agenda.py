@@ -164,17 +164,15 @@ async def prepare_agendas(
     calendars: Mapping[str, MeetingCalendar],
     *,
     now: datetime,
-    working_days_before: int | Callable[[str], int] = AGENDA_WORKING_DAYS_BEFORE,
+    working_days_before: Callable[[str], int] = lambda group: AGENDA_WORKING_DAYS_BEFORE,
 ) -> int:
-    """Queue the follow-up agenda of every group with a meeting `working_days_before` working days ahead (the
-    invitation goes out then; one number for every group, or a function of the group).
-    Idempotent per meeting; returns how many were queued."""
+    """Queue the follow-up agenda of every group with a meeting `working_days_before(group)` working days
+    ahead (the invitation goes out then). Idempotent per meeting; returns how many were queued."""
     today = now.date()
     queued = 0
     for group, calendar in calendars.items():
-        lead = working_days_before if isinstance(working_days_before, int) else working_days_before(group)
         day = today
-        for _ in range(lead):
+        for _ in range(working_days_before(group)):
             day = next_working_day(day + timedelta(days=1))
         # Whether a meeting falls on that day, not only the next one: a lead longer than the gap between two
         # meetings posts the later meeting's agenda before the earlier meeting is held.

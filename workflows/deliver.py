@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
-from workflows.remind import REMINDER, ReminderMessage, reminder_card_for
+from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,8 @@ class Deliverer:
     clock: Callable[[], datetime]
     worker: str
     max_attempts: int = 8
-    quiet: QuietHours = QuietHours()
-    # A group's own quiet hours, for the personal messages about that group (their payload's "group").
-    group_quiet: Mapping[str, QuietHours] = field(default_factory=dict)
+    # Personal messages keep the quiet hours of the group they are about (their payload's "group").
+    policies: GroupPolicies = GroupPolicies()
 
     async def run_once(self, limit: int = 50) -> int:
         """Claim and deliver up to `limit` messages; returns how many were sent. A personal message (QUIET_KINDS)
@@ -96,7 +95,7 @@ class Deliverer:
 
     def _quiet_of(self, message: OutboxMessage) -> QuietHours:
         group = message.payload.get("group")
-        return self.group_quiet.get(group, self.quiet) if isinstance(group, str) else self.quiet
+        return self.policies.of(group if isinstance(group, str) else None).quiet
 
     async def _meeting_summary(self, document_key: str) -> None:
         document = await self.store.get_document(document_key)

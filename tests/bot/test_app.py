@@ -7,7 +7,7 @@ import gc
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import (
+    DELIVERER,
     INGESTION,
     REMINDERS,
     SCHEDULER,
@@ -133,13 +134,19 @@ async def test_the_scheduler_follows_the_settings(tmp_path: Path) -> None:
         minutes_folder=None,
         poll_interval_minutes=25,
         digest_schedules={"FLG": "tis 09:15", "FSG": "fredag 13.30"},
-        reminder_policies={"FSG": {"days_before": [2]}, "*": {"days_before": [10, 1]}},
+        reminder_policies={
+            "FSG": {"days_before": [2], "quiet_hours": "17:00-08:00"},
+            "*": {"days_before": [10, 1]},
+        },
+        dangerously_allow_unauthenticated=True,  # on loopback: the Teams side, and so delivery, starts too
     )
     async with TestClient(TestServer(create_app(settings))) as client:
         jobs = {job.id: job for job in client.app[SCHEDULER].get_jobs()}
         policies = client.app[REMINDERS].policies
+        delivery_quiet = client.app[DELIVERER].policies.of("FSG").quiet
     assert str(jobs["sources.poll"].trigger) == "interval[0:25:00]"
     assert str(jobs["digest.weekly:FLG"].trigger) == "cron[day_of_week='tue', hour='9', minute='15']"
     assert str(jobs["digest.weekly:FSG"].trigger) == "cron[day_of_week='fri', hour='13', minute='30']"
     assert "digest.weekly" not in jobs
     assert (policies.of("FSG").days_before, policies.of("FLG").days_before) == ((2,), (10, 1))
+    assert (delivery_quiet.start, delivery_quiet.end) == (time(17, 0), time(8, 0))

@@ -263,7 +263,7 @@ async def test_a_group_may_have_its_agenda_earlier(store: SqlStore, tmp_path: Pa
     )
     assert (wednesday, monday) == (0, 1)
     others = await prepare_agendas(
-        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before=3
+        store, calendars, now=datetime(2024, 9, 4, 7, tzinfo=UTC), working_days_before=lambda group: 3
     )
     assert others == 0  # FLG's agenda for that meeting is queued already, whatever the lead
 

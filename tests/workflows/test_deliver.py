@@ -13,7 +13,7 @@ from store.outbox import OutboxStatus
 from tests.workflows.chat_fixtures import NOW, RecordingSender, clock, ingest_flg
 from workflows.chat import ChatSendError
 from workflows.deliver import SECRETARY_NOTICE, Deliverer
-from workflows.remind import REMINDER
+from workflows.remind import REMINDER, GroupPolicies, ReminderPolicy
 
 
 async def test_the_summary_is_posted_once_then_updated(store: SqlStore, tmp_path: Path) -> None:
@@ -113,8 +113,10 @@ async def test_a_groups_own_quiet_hours_hold_its_personal_messages(store: SqlSto
     await queue_reminder_and_a_summary(store, tmp_path)  # FLG
     sender = RecordingSender()
     early_evening = stockholm("2024-09-02 17:30")
-    flg_quiet_from_five = {"FLG": QuietHours(start=time(17, 0), end=time(8, 0))}
-    deliverer = Deliverer(store, sender, lambda: early_evening, worker="w1", group_quiet=flg_quiet_from_five)
+    flg_quiet_from_five = GroupPolicies(
+        groups={"FLG": ReminderPolicy(quiet=QuietHours(start=time(17, 0), end=time(8, 0)))}
+    )
+    deliverer = Deliverer(store, sender, lambda: early_evening, worker="w1", policies=flg_quiet_from_five)
     assert await deliverer.run_once() == 1  # the channel card only
     waiting = await store.outbox_messages(OutboxStatus.PENDING)
     assert [(m.kind, m.next_attempt_at) for m in waiting] == [(REMINDER, stockholm("2024-09-03 08:00"))]
