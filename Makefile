@@ -44,7 +44,7 @@ unit: $(BIN)/minutesbot $(E2E_PLAYGROUND)
 
 # Extraction quality over all three formats; fails below the regression floor.
 score: $(BIN)/minutesbot
-	$(BIN)/python bench/score.py --corpus $(CORPUS) --floor 0.90
+	$(BIN)/python bench/score.py --corpus $(CORPUS) --floor 0.97
 	$(BIN)/python bench/score.py --corpus tests/fixtures/heldout --ext docx --floor 0.90
 
 bench: $(BIN)/minutesbot

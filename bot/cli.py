@@ -10,6 +10,7 @@ import logging
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
 from minutes.extract import extract
-from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
+from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
 from minutes.records import ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import UnsupportedDatabase, open_store
@@ -301,7 +302,11 @@ def _extract_command(path: Path, *, json_output: bool, reference_date: date | No
     data = _read_file(path)
     document = read_in_sandbox(data, path.name)
     reference = reference_date or datetime.fromtimestamp(path.stat().st_mtime).date()
-    result = extract(document, reference_date=reference)
+    result = extract(document, reference_date=reference, file_name=path.name)
+    if result.meeting.date is None:
+        # Neither the document nor its name gives the date: say which date the items resolved against.
+        source = DateSource.REFERENCE if reference_date else DateSource.FILE_DATE
+        result = replace(result, meeting=replace(result.meeting, date=reference, date_source=source))
     if json_output:
         json.dump(extraction_to_json(result), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -332,6 +337,7 @@ def extraction_to_json(result: Extraction) -> dict[str, Any]:
         "meeting": {
             "body": meeting.body,
             "date": meeting.date.isoformat() if meeting.date else None,
+            "date_source": meeting.date_source.value if meeting.date_source else None,
             "title": meeting.title,
             "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
         },

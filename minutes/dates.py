@@ -247,8 +247,9 @@ MEETING_DATE_LABELS: Final[str] = (
 )
 GENERIC_DATE_LABELS: Final[str] = r"datum|tid|date"
 MEETING_LINE_WORDS: Final[str] = (
-    r"\b(?:minnesanteckningar|anteckningar|protokoll|möte[nt]?|\w*mötet?|sammanträde\w*|samverkansgrupp\w*"
-    r"|ledningsgrupp\w*|styrgrupp\w*|fastställ\w*|justera\w*)\b|(?-i:\b(?:[A-ZÅÄÖ]{1,5}G|MBL|APT)\b)"
+    r"\b(?:\w*anteckningar|\w*protokoll|möte[nt]?|\w*mötet?|sammanträde\w*|\w*grupp\w*|\w*rådet?"
+    r"|\w*träff\w*|sammanfattning|referat|dagordning|agenda|minutes|meeting|notes|fastställ\w*|justera\w*)\b"
+    r"|(?-i:\b(?:[A-ZÅÄÖ]{1,5}G|MBL|APT|AU)\b)"
 )
 NOT_THIS_MEETING: Final[str] = r"\b(?:nästa|kommande|föregående|förra|tidigare)\b"
 MEETING_HEAD_LINES: Final[int] = 60
@@ -940,26 +941,34 @@ _DEN_BEFORE = re.compile(r"\bden\s*\Z", _FLAGS)
 
 
 def find_meeting_date(text: str) -> date | None:
-    """The meeting date printed in the opening of a document: after a label ('Mötesdatum:'), or on a line
-    that names the meeting or its group. A bare printed document date does not count; None if none."""
+    """The meeting date printed in the opening of a document: after a label ('Mötesdatum:'), on a line that
+    names the meeting or its group ('Protokoll 23-11-06', 'Styrelsemöte 190415'), or alone on a line among the
+    first ones under the title. A bare printed document date loses to any of these; None if none."""
     lines = text.split("\n")[:MEETING_HEAD_LINES]
     # Only lines with a digit can hold a dated day; they and the line before them (labels, meeting words)
     # are kept in place, the rest blanked, so the date grammar reads a fraction of the text.
     keep = {i for i, line in enumerate(lines) if any(c.isdigit() for c in line)}
     keep |= {i - 1 for i in keep} | {i - 2 for i in keep}
     head = "\n".join(line if i in keep else "" for i, line in enumerate(lines))[:MEETING_HEAD_CHARS]
+    first_lines = _first_filled_lines(lines, _DATE_LINE_REACH)
+    candidates = [
+        (m.start, m.end, m.due.date)
+        for m in find_dates(head, _EPOCH)
+        if m.kind == "day" and m.explicit_year and m.due.date is not None and not m.history
+    ]
+    candidates += [
+        (m.start(), m.end(), found) for m in _COMPACT_DATE.finditer(head) if (found := _compact(m))
+    ]
     best: tuple[int, date] | None = None
-    for m in find_dates(head, _EPOCH):
-        if m.kind != "day" or not m.explicit_year or m.due.date is None or m.history:
-            continue
-        line_start = head.rfind("\n", 0, m.start) + 1
-        line_end = head.find("\n", m.end)
+    for start, end, found in candidates:
+        line_start = head.rfind("\n", 0, start) + 1
+        line_end = head.find("\n", end)
         line = head[line_start : line_end if line_end >= 0 else len(head)]
         prev_start = head.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start else line_start
         prev = head[prev_start : max(line_start - 1, prev_start)]
         if _NOT_THIS.search(line) or _NOT_THIS.search(prev):
             continue  # 'Nästa möte: 2024-09-23', 'Föregående möte …'
-        before = head[max(0, m.start - 60) : m.start]
+        before = head[max(0, start - 60) : start]
         score = 0
         if _STRONG_LABEL.search(before):
             score = 5
@@ -969,8 +978,42 @@ def find_meeting_date(text: str) -> date | None:
             score += 2
         elif _MEETING_LINE.search(prev):
             score += 1
+        elif line.strip(" \t#*_|–-") == head[start:end] and line.strip() in first_lines[1:]:
+            score += 1  # a date line under the title
         if _DEN_BEFORE.search(before):
             score += 1
         if score and (best is None or score > best[0]):
-            best = (score, m.due.date)
+            best = (score, found)
     return best[1] if best else None
+
+
+def meeting_date_from_file_name(name: str) -> date | None:
+    """A meeting date in a file name: 'styrelse_2023-05-12.docx', 'Protokoll 190415.pdf', 'kpr_20230412.md'."""
+    stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    for m in _COMPACT_DATE.finditer(stem):
+        found = _compact(m)
+        if found is not None:
+            return found
+    return None
+
+
+_DATE_LINE_REACH: Final = 4
+# 2023-05-12, 2023_05_12, 20230512; 23-11-06; 190415 (yymmdd): forms titles and file names use.
+_COMPACT_DATE = re.compile(
+    r"(?<![\d/.-])(?:((?:19|20)\d\d)[-_.]?(\d\d)[-_.]?(\d\d)|(\d\d)([-_]?)(\d\d)\5(\d\d))(?![\d/.:-])"
+)
+
+
+def _compact(m: re.Match[str]) -> date | None:
+    if m.group(1):
+        year, month, day = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    else:
+        year, month, day = 2000 + int(m.group(4)), int(m.group(6)), int(m.group(7))
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _first_filled_lines(lines: list[str], count: int) -> list[str]:
+    return [line.strip() for line in lines if line.strip()][:count]

@@ -7,11 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from minutes.dates import choose_due, find_dates, find_meeting_date, resolve_due
+from minutes.dates import choose_due, find_dates, find_meeting_date, meeting_date_from_file_name, resolve_due
 from minutes.model import (
     ActionItem,
     Block,
     Cell,
+    DateSource,
     Due,
     Extraction,
     ItemKind,
@@ -83,16 +84,20 @@ class _Context:
         return found
 
 
-def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
+def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None = None) -> Extraction:
     """Every action, decision and follow-up with owners and due dates.
 
     Raises NotMinutes when the document has no items and nothing else that minutes have.
-    Dates resolve against the meeting date the document prints, else against `reference_date`
-    (the file's own date), never against a clock.
+    Dates resolve against the meeting date the document prints, else the one in its file name, else
+    `reference_date` (the file's filing date), never against a clock.
     """
     full_text = doc.text()
     roster = parse_roster(full_text)
     printed_date = find_meeting_date(_opening(doc))
+    date_source = DateSource.DOCUMENT if printed_date else None
+    if printed_date is None and file_name:
+        printed_date = meeting_date_from_file_name(file_name)
+        date_source = DateSource.FILE_NAME if printed_date else None
     context = _Context(roster, actor_grammar(roster), printed_date or reference_date)
     items: list[ActionItem] = []
     prose = _ProseState()
@@ -112,6 +117,7 @@ def extract(doc: ParsedDocument, *, reference_date: date) -> Extraction:
         date=printed_date,
         people=roster.people,
         title=_title(doc),
+        date_source=date_source,
     )
     return Extraction(meeting=meeting, items=tuple(items))
 

@@ -109,12 +109,22 @@ class Person:
     role: str | None = None
 
 
+class DateSource(StrEnum):
+    """Where a meeting's date came from; only the first two are the meeting's own (GOLD_FORMAT)."""
+
+    DOCUMENT = "document"
+    FILE_NAME = "file_name"
+    REFERENCE = "reference"  # the date the caller passed: the SharePoint file's date, --reference-date
+    FILE_DATE = "file_date"  # the file's own timestamp
+
+
 @dataclass(frozen=True, slots=True)
 class Meeting:
     body: str | None  # FLG, FSG, FSG/VSG, …
-    date: date | None  # as printed in the document; None when it prints none
+    date: date | None  # as the document or its file name gives it; None when neither does
     people: tuple[Person, ...] = ()
     title: str | None = None
+    date_source: DateSource | None = None  # DOCUMENT or FILE_NAME when `date` is set
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,26 @@ ROLE_SUFFIX = (
     r"|specialisten|ekonom|ekonomen|intraprenör|utvecklare|designer|koordinator|koordinatorn)"
 )
 
+# Role nouns a person holds beyond the suffixes above: board and council roles as minutes write them.
+ROLE_NOUNS = (
+    rf"(?:[\w-]*{ROLE_SUFFIX}|kassör|kassören|ledamot|ledamoten|ledamöter|suppleant|suppleanten|rektor|rektorn"
+    r"|revisor|revisorn|kurator|kuratorn|skolsköterska|skolsköterskan|skyddsombud|skyddsombudet|vice ordförande"
+    r"|projektledare|sammankallande|webbansvarig|pr-ansvarig|direktör|stadsdirektör|kommundirektör)"
+)
+
+# Abbreviations of roles, written out (GOLD_FORMAT: 'ordf' → 'ordförande'); keys are folded, dots dropped.
+ROLE_ABBREVIATIONS: dict[str, str] = {
+    "ordf": "ordförande",
+    "ordförande": "ordförande",
+    "v ordf": "vice ordförande",
+    "vice ordf": "vice ordförande",
+    "vordf": "vice ordförande",
+    "v ordförande": "vice ordförande",
+    "sekr": "sekreterare",
+    "sekt": "sekreterare",
+    "suppl": "suppleant",
+}
+
 # Parties and bodies acting as owners; written in lower case as owners.
 PARTY_WORDS = (
     r"(?:arbetsgivaren|arbetsgivarsidan|förvaltningen|\w+förvaltningen|förvaltningsledningen|verksamheten"

@@ -15,7 +15,9 @@ from minutes.patterns import (
     NOT_INFINITIVES,
     ORGANISATION_ABBREVIATIONS,
     PARTY_WORDS,
+    ROLE_ABBREVIATIONS,
     ROLE_MODIFIERS,
+    ROLE_NOUNS,
     ROLE_SUFFIX,
 )
 from minutes.text import repair_hyphens, squash
@@ -33,6 +35,8 @@ _ROSTER_LABEL = re.compile(
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
+# Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
+_ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
 # Capitalised words that start no person's name: months, weekdays, places and organisations.
 _NOT_NAMES = frozenset(
     """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
@@ -90,6 +94,69 @@ class Roster:
         name, initials = next(iter(unique.items()))
         return initials or name
 
+    def resolve_role(self, written: str) -> str | None:
+        """The one listed person who holds the role written ('Ekonomichefen', 'ordf'), as an owner: their
+        initials, else their name. None when nobody or several hold it (GOLD_FORMAT: the role then stays)."""
+        wanted = role_keys(written)
+        if not wanted:
+            return None
+        holders: dict[str, str] = {}
+        for person in self.people:
+            if person.role and any(wanted & role_keys(part) for part in _role_parts(person.role)):
+                holders.setdefault(_person_key(person.name), person.initials or person.name)
+        return next(iter(holders.values())) if len(holders) == 1 else None
+
+
+def _person_key(name: str) -> str:
+    """One key for spellings of one person ('Annika Anderson', 'Annika Andersson'): first name and the
+    surname's first four letters, folded."""
+    words = _fold(name).split()
+    return f"{words[0]} {words[-1][:4]}" if len(words) > 1 else _fold(name)
+
+
+def _role_parts(role: str) -> list[str]:
+    return [part for part in re.split(r"\s*[,;/]\s*|\s+och\s+", role) if part.strip()]
+
+
+_DEFINITE_ENDINGS = ("en", "n", "et", "t")
+
+
+def written_role(text: str) -> str:
+    """A role as an owner: abbreviations written out ('v. ordf' → 'vice ordförande'), else lower case."""
+    plain = re.sub(r"\s+", " ", text.replace(".", " ")).strip().casefold()
+    return ROLE_ABBREVIATIONS.get(_fold(plain), "") or _normalise_role(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def role_keys(text: str) -> frozenset[str]:
+    """Folded forms a role may be written in: the phrase and its head noun, each also without a definite
+    ending ('Kassören' → 'kassör'), abbreviations written out. Empty when the text is no role."""
+    plain = _fold(re.sub(r"\s+", " ", text.replace(".", " ")).strip(" ,;:()"))
+    plain = re.sub(r"\b([a-z]{2,5}) (?=\w*(?:chef|ansvarig|samordnare|strateg))", r"\1-", plain)  # 'hr chef'
+    if not plain:
+        return frozenset()
+    expanded = ROLE_ABBREVIATIONS.get(plain)
+    phrases = {_fold(expanded)} if expanded else {plain}
+    if not expanded and not re.fullmatch(rf"(?:[\w-]+\s+){{0,3}}{_fold_pattern(ROLE_NOUNS)}", plain):
+        return frozenset()
+    keys: set[str] = set()
+    for phrase in phrases:
+        words = phrase.split()
+        for form in {phrase, words[-1]} if len(words) < 3 else {phrase}:
+            keys.add(form)
+            for ending in _DEFINITE_ENDINGS:
+                if form.endswith(ending) and len(form) - len(ending) >= 4:
+                    keys.add(form[: -len(ending)])
+    # 'vice ordförande' is not 'ordförande': a head noun after 'vice' is no key of its own.
+    if any(p.startswith("vice ") for p in phrases):
+        keys = {k for k in keys if k.startswith("vice ")}
+    return frozenset(keys)
+
+
+@functools.lru_cache(maxsize=8)
+def _fold_pattern(pattern: str) -> str:
+    return _fold(pattern)
+
 
 def parse_roster(text: str) -> Roster:
     """Read attendees from the opening lines and the names given with initials anywhere."""
@@ -106,7 +173,7 @@ def parse_roster(text: str) -> Roster:
         # The list may continue on the next lines until a blank line or the next label.
         body = [label.group(2)]
         for follow in lines[index + 1 : index + 6]:
-            if not follow.strip() or _ROSTER_LABEL.match(follow) or follow.rstrip().endswith(":"):
+            if not follow.strip() or _ANY_LABEL.match(follow) or follow.rstrip().endswith(":"):
                 break
             body.append(follow)
         listed = squash(" ".join(body))
@@ -114,6 +181,7 @@ def parse_roster(text: str) -> Roster:
             if _is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
+    _add_roles(text, people)
     other = tuple(
         sorted(
             {
@@ -126,13 +194,53 @@ def parse_roster(text: str) -> Roster:
     return Roster(people=tuple(people.values()), other_names=other)
 
 
+_ROLE_PHRASE = rf"(?:(?:{ROLE_MODIFIERS}|vice|v\.)\s+)?{ROLE_NOUNS}(?:\s+(?-i:[{_UPPER}]{{2,4}}))?"
+# 'Eva Lind, ekonomichef', 'Eva Lind (ekonomichef)', 'Eva Lind – ekonomichef', 'Eva Lind<TAB>ekonomichef'.
+_NAME_THEN_ROLE = re.compile(
+    rf"(?<![\w-])(?-i:({_FULL_NAME}))[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*({_ROLE_PHRASE}(?:\s*,\s*{_ROLE_PHRASE})*)"
+    rf"(?![\w-])",
+    re.IGNORECASE,
+)
+# 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'.
+_ROLE_THEN_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+(?-i:({_FULL_NAME}))(?![\w-])", re.I)
+_ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
+_NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
+
+
+def _add_roles(text: str, people: dict[str, Person]) -> None:
+    """Roles written beside a name anywhere in the document, and a name line over a role line (an author
+    block): the people who hold them, so that an owner written as a title reaches the person."""
+    found: list[tuple[str, str]] = []
+    for line in text.splitlines():
+        for match in _NAME_THEN_ROLE.finditer(line):
+            found.append((match.group(1), match.group(2)))
+        for match in _ROLE_THEN_NAME.finditer(line):
+            found.append((match.group(2), match.group(1)))
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line, after in zip(lines, lines[1:], strict=False):
+        name_line, role_line = _NAME_LINE.fullmatch(line), _ROLE_LINE.fullmatch(after)
+        if name_line and role_line:
+            found.append((name_line.group(1), role_line.group(1)))
+    for name, written in found:
+        if not _is_plausible_name(name):
+            continue
+        role = _normalise_role(written)
+        person = people.get(name)
+        if person is None:
+            people[name] = Person(name=name, role=role)
+        elif not person.role or role not in _role_parts(person.role):
+            people[name] = Person(
+                person.name, person.initials, f"{person.role}, {role}" if person.role else role
+            )
+
+
 def _is_plausible_name(name: str) -> bool:
     words = name.split()
     return (
         len(words) >= 2
         and not any(w.casefold() in _NOT_NAMES or w.upper() in ORGANISATION_ABBREVIATIONS for w in words)
         # 'Sanna Melling Utvecklingsledare', 'Myndighetschef Ansökningstiden': roles are not names.
-        and not any(re.fullmatch(rf"[\w-]*{ROLE_SUFFIX}", w, re.IGNORECASE) for w in words)
+        and not any(re.fullmatch(ROLE_NOUNS, w, re.IGNORECASE) for w in words)
     )
 
 
@@ -201,10 +309,10 @@ def normalise_owner(part: str, roster: Roster) -> str | None:
         if part in ORGANISATION_ABBREVIATIONS or roster.initials:
             return part.lower()
         return part
-    resolved = roster.resolve_name(part)
+    resolved = roster.resolve_name(part) or roster.resolve_role(part)
     if resolved:
         return resolved
-    return _normalise_role(part)
+    return written_role(part)
 
 
 # --- actors named in a sentence ------------------------------------------------------------------
@@ -376,7 +484,8 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                 return tuple(found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
     if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
-        return (_normalise_role(leading.group("agent")),)
+        agent = leading.group("agent")
+        return (roster.resolve_role(agent) or _normalise_role(agent),)
     return ()
 
 

@@ -9,6 +9,7 @@ from minutes.model import (
     ActionItem,
     Block,
     Cell,
+    DateSource,
     Due,
     Extraction,
     ItemKind,
@@ -47,6 +48,7 @@ def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
         "meeting": {
             "body": meeting.body,
             "date": meeting.date.isoformat() if meeting.date else None,
+            "date_source": meeting.date_source.value if meeting.date_source else None,
             "title": meeting.title,
             "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
         },
@@ -71,6 +73,7 @@ def extraction_from_json(data: dict[str, Any]) -> Extraction:
             date=_date(meeting.get("date")),
             people=people,
             title=_optional(meeting.get("title"), str, "title"),
+            date_source=_date_source(meeting.get("date_source")),
         ),
         items=tuple(_item_from_json(item) for item in _list(data.get("items"), "items")),
     )
@@ -124,6 +127,11 @@ def _item_from_json(data: object) -> ActionItem:
         actors=tuple(_typed(a, str, "actor") for a in _list(item.get("actors"), "actors")),
         context=_typed(item.get("context"), str, "context"),
     )
+
+
+def _date_source(value: object) -> DateSource | None:
+    text = _optional(value, str, "date_source")
+    return DateSource(text) if text else None
 
 
 def _date(value: object) -> date | None:

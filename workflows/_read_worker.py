@@ -178,7 +178,14 @@ def _read_one(
         if reference_date is None:
             _answer(out, {"document": document_to_json(document)})
         else:
-            _answer(out, {"extraction": extraction_to_json(extract(document, reference_date=reference_date))})
+            _answer(
+                out,
+                {
+                    "extraction": extraction_to_json(
+                        extract(document, reference_date=reference_date, file_name=filename)
+                    )
+                },
+            )
         return EXIT_OK
     except MemoryError:
         return EXIT_TOO_HEAVY

@@ -129,7 +129,9 @@ class Ingestor:
             if self.analyser is not None:
                 result = await self.analyser(data, ref.name, reference_date)
             else:
-                result = extract(await self.reader(data, ref.name), reference_date=reference_date)
+                result = extract(
+                    await self.reader(data, ref.name), reference_date=reference_date, file_name=ref.name
+                )
         except (DocumentError, SourceError) as error:
             logger.info("ingest %s failed: %s", ref.key, type(error).__name__)
             return _Prepared(ref, failure=error.message)

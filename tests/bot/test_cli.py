@@ -63,6 +63,31 @@ def test_reference_date_resolves_undated_minutes(tmp_path: Path, capsys: pytest.
     assert [i["due"] for i in json.loads(out)["items"]] == ["2024-02-09"]
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "arguments", "expected"),
+    [
+        ("m.txt", "Protokoll 2024-05-02\n", ["--reference-date=2024-06-01"], ("2024-05-02", "document")),
+        ("apt_240502.txt", "Anteckningar\n", ["--reference-date=2024-06-01"], ("2024-05-02", "file_name")),
+        ("m.txt", "Anteckningar\n", ["--reference-date=2024-06-01"], ("2024-06-01", "reference")),
+        ("m.txt", "Anteckningar\n", [], (None, "file_date")),
+    ],
+)
+def test_the_json_says_where_the_meeting_date_came_from(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    arguments: list[str],
+    expected: tuple[str | None, str],
+) -> None:
+    minutes = tmp_path / name
+    minutes.write_text(text + "Rubrik\tÅtgärd\tAnsvarig\nLön\tEE tar fram underlag\tEE\n", encoding="utf-8")
+    _, out, _ = run(["extract", str(minutes), "--json", *arguments], capsys)
+    meeting = json.loads(out)["meeting"]
+    assert meeting["date_source"] == expected[1]
+    assert expected[0] is None or meeting["date"] == expected[0]
+
+
 def encrypted_pdf() -> bytes:
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(build_pdf(Page().text(72, 72, "Protokoll"))))
     writer.encrypt(user_password="hemligt", owner_password="hemligt")

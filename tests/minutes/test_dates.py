@@ -16,6 +16,7 @@ from minutes.dates import (
     choose_due,
     find_dates,
     find_meeting_date,
+    meeting_date_from_file_name,
     resolve_due,
 )
 from minutes.model import Due, Relative
@@ -519,10 +520,37 @@ def test_meeting_date_of_corpus(prefix: str, expected: str | None) -> None:
         ("Minnesanteckningar FLG 7/10", None),
         ("DATUM \nTYP AV DOKUMENT", None),
         ("", None),
+        # The forms informal notes use (issue 10): a title word and a date, yymmdd, a date line under the title.
+        ("Sammanfattning 2023-05-12", "2023-05-12"),
+        ("Protokoll 23-11-06", "2023-11-06"),
+        ("Styrelsemöte 190415", "2019-04-15"),
+        ("Styrelsemöte 7 mars 2022", "2022-03-07"),
+        ("Anteckningar från arbetsgruppen\n12 maj 2023\n", "2023-05-12"),
+        ("Kickoff projekt Ugglan\n\n2023-05-12\n\nDeltagare: Kim", "2023-05-12"),
+        ("Pensionärsrådet 2023-04-12\nNästa möte 2023-06-01", "2023-04-12"),
+        ("Styrelsemöte 991399", None),  # no such day
+        ("Budget 1,5 mnkr 123456", None),
     ],
 )
 def test_meeting_date(text: str, expected: str | None) -> None:
     assert find_meeting_date(text) == (d(expected) if expected else None)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("styrelse_2023-05-12.docx", "2023-05-12"),
+        ("Protokoll 190415.pdf", "2019-04-15"),
+        ("kpr_20230412.md", "2023-04-12"),
+        ("apt_23-11-06.txt", "2023-11-06"),
+        ("mapp/2024_08_26 FLG.docx", "2024-08-26"),
+        ("budget 2023.docx", None),
+        ("v42_991399.pdf", None),
+        ("protokoll.docx", None),
+    ],
+)
+def test_meeting_date_from_file_name(name: str, expected: str | None) -> None:
+    assert meeting_date_from_file_name(name) == (d(expected) if expected else None)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -138,3 +138,47 @@ def test_a_document_naming_more_people_than_there_are_tokens_still_reads() -> No
     grammar = actor_grammar(roster)
     assert find_actors("Anna ska boka lokal.", roster, grammar) == ("AB",)
     assert find_actors("Namn00001 Efternamn ska boka lokal.", roster, grammar) == ("Namn00001 Efternamn",)
+
+
+# GOLD_FORMAT (owners): a role, title or abbreviated role that fits exactly one listed person is that person.
+ROLE_DOCUMENTS = {
+    "comma": "Närvarande: Eva Lind, ekonomichef; Per Holm, HR-chef; Kim Ek (KE)\n",
+    "paren": "Deltagare: Eva Lind (ekonomichef), Per Holm (ordförande), Ali Rad (vice ordförande)\n",
+    "author": "Vård- och omsorgsförvaltningen\nAnnika Andersson\nOmsorgsdirektör\n\nHANDLINGSPLAN\n",
+    "labels": "Ordförande: Per Holm\nSekreterare: Kim Ek\nKassör: Lisa Berg\n",
+    "two_chefs": "Närvarande: Eva Lind, ekonomichef; Olle Ek, ekonomichef\n",
+    "tab": "Namn\tRoll\nEva Lind\tekonomichef\nPer Holm\trektor\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("document", "cell", "expected"),
+    [
+        ("comma", "Ekonomichef", ("Eva Lind",)),
+        ("comma", "Ekonomichefen", ("Eva Lind",)),
+        ("comma", "Ekonomichef och HR-chef", ("Eva Lind", "Per Holm")),
+        ("comma", "HR chef", ("Per Holm",)),
+        ("comma", "controller", ("controller",)),  # fits nobody: the role stays
+        ("paren", "ordf", ("Per Holm",)),
+        ("paren", "Ordf.", ("Per Holm",)),
+        ("paren", "v. ordf", ("Ali Rad",)),
+        ("paren", "vordf", ("Ali Rad",)),
+        ("author", "Omsorgsdirektör", ("Annika Andersson",)),
+        ("labels", "sekr", ("Kim Ek",)),
+        ("labels", "Kassören", ("Lisa Berg",)),
+        ("labels", "ordföranden", ("Per Holm",)),
+        ("two_chefs", "Ekonomichef", ("ekonomichef",)),  # fits two: the role stays
+        ("tab", "Rektorn", ("Per Holm",)),
+        ("comma", "sekr", ("sekreterare",)),  # an abbreviation that fits nobody is written out
+    ],
+)
+def test_a_role_that_fits_one_listed_person_is_that_person(
+    document: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    roster = parse_roster(ROLE_DOCUMENTS[document])
+    assert normalise_owner_cell(cell, roster) == expected
+
+
+def test_an_actor_named_by_a_role_is_the_person_holding_it() -> None:
+    roster = parse_roster(ROLE_DOCUMENTS["comma"])
+    assert find_actors("Ekonomichefen tar fram ett underlag.", roster, actor_grammar(roster)) == ("Eva Lind",)
