@@ -35,6 +35,7 @@ from minutes.patterns import (
     GROUP_BODY,
     PAST_TENSE,
     PROCEDURAL,
+    REPORTING_VERBS,
     STATIVE_FUTURE,
     ColumnRole,
 )
@@ -46,6 +47,16 @@ from minutes.people import (
     find_actors,
     normalise_owner_cell,
     parse_roster,
+    role_keys,
+)
+from minutes.tasks import (
+    ACTION_SECTION,
+    LabelRecord,
+    is_negated,
+    label_record,
+    opens_with_infinitive,
+    split_owner_marker,
+    strip_line_marker,
 )
 from minutes.text import sentences, squash
 
@@ -82,6 +93,11 @@ class _Context:
         if found is None:
             found = self._actors[text] = find_actors(text, self.roster, self.grammar)
         return found
+
+    def names_owners(self, phrase: str) -> bool:
+        """Whether a phrase at a line's end names owners: people, initials, roles, parties or 'alla'."""
+        parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
+        return bool(parts) and len(parts) <= 6 and all(_owner_like(part, self.roster) for part in parts)
 
 
 def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None = None) -> Extraction:
@@ -231,6 +247,29 @@ def _infer_columns(table: Table, context: _Context) -> _Columns | None:
     if 0 not in roles:
         roles[0] = ColumnRole.TITLE
     return _Columns(roles=roles, header_rows=0)
+
+
+def _owner_like(part: str, roster: Roster) -> bool:
+    """One phrase that can only be an owner: a listed name, initials, a role, a party, 'alla', an organisation."""
+    part = part.strip(" .")
+    if not part or len(part.split()) > 4 or re.search(r"\d", part):
+        return False
+    if re.fullmatch(r"(?:alla|samtliga|vi|gemensamt|hela (?:gruppen|styrelsen|rådet))", part, re.I):
+        return True
+    if re.fullmatch(r"[A-ZÅÄÖ]{2,4}", part) or roster.resolve_name(part) or role_keys(part):
+        return True
+    # A capitalised name or organisation not in the list ('Kalle', 'Skolverket', 'Anna Berg').
+    return re.fullmatch(r"(?:[A-ZÅÄÖ][\wåäöéü-]+)(?:\s+[A-ZÅÄÖ][\wåäöéü-]+){0,2}", part) is not None and not (
+        _NOT_OWNER_WORDS.fullmatch(part.split()[0])
+    )
+
+
+# Capitalised words at a line's end that are no owner ('(Bilaga)', '– Klart', ', Se nedan').
+_NOT_OWNER_WORDS = re.compile(
+    r"(?i:bilaga|se|klart|klar|pågår|pågående|ok|nej|ja|inget|ingen|ev|obs|vt|ht|januari|februari|mars|april|maj"
+    r"|juni|juli|augusti|september|oktober|november|december|måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag"
+    r"|vecka|v|senast|löpande|status|info|information|beslut|prel|preliminärt|kl)"
+)
 
 
 def _looks_like_owner(text: str) -> bool:
@@ -538,6 +577,8 @@ class _ProseState:
     heading: str | None = None
     decision_section: bool = False
     skip_section: bool = False
+    action_section: bool = False  # under 'Att göra', 'Actionpoints': every line is a task
+    section_due: Due | None = None  # a date in the heading ('Inför mötet 3/4') for the tasks beneath
     # A heading that is itself a task ('Fackliga parter återkopplar kring förra tematräffen') becomes an
     # item only when the text under it yields none: usually that text is the item, owned by the heading.
     pending: ActionItem | None = None
@@ -549,7 +590,14 @@ class _ProseState:
     def after_table(self) -> list[ActionItem]:
         self.decision_section = False
         self.skip_section = False
+        self.action_section = False
         return self.release()
+
+    def open_section(self, heading: str, meeting_date: date) -> None:
+        self.heading = heading
+        self.action_section = ACTION_SECTION.match(heading) is not None
+        days = [m for m in find_dates(heading, meeting_date) if m.kind == "day" and not m.history]
+        self.section_due = days[0].due if days else None
 
 
 def _paragraph_items(
@@ -566,17 +614,18 @@ def _paragraph_items(
         name = label.group(1)
         skip = bool(_SKIP_SECTION.search(name))
         if not label.group(2).strip():
-            # A label on its own line ('FLG syfte:', 'Beslut:') opens a section.
+            # A label on its own line ('FLG syfte:', 'Beslut:', 'Att göra:') opens a section.
             state.skip_section = skip
             state.decision_section = bool(DECISION_HEADING.match(name + ":"))
-            state.heading = name if not skip else state.heading
+            if not skip:
+                state.open_section(name, context.meeting_date)
             return state.release()
         if skip:
             # 'Närvarande: …' is only itself.
             return state.release()
-    if paragraph.heading or _looks_like_heading(text, paragraph):
+    if paragraph.heading or _looks_like_heading(text, paragraph, state):
         released = state.release()
-        state.heading = text
+        state.open_section(text, context.meeting_date)
         kind = _kind_of(text)
         actors = context.actors(text) if kind else ()
         if kind is not None and actors and not state.skip_section:
@@ -585,10 +634,16 @@ def _paragraph_items(
         return released
     if state.skip_section:
         return []
-    if state.decision_section:
-        items = _decision_paragraph(text, index, context, state)
+    record = label_record(paragraph.text)
+    if record is not None:
+        return [*state.release(), _record_item(record, paragraph.text, index, context, state)]
+    line_items, prose = _task_lines(paragraph, index, context, state)
+    if not prose.strip():
+        items = line_items
+    elif state.decision_section:
+        items = [*line_items, *_decision_paragraph(squash(prose), index, context, state)]
     else:
-        items = _prose_items(paragraph.text, index, context, state)
+        items = [*line_items, *_prose_items(prose, index, context, state)]
     if not items:
         return state.release()
     # The text under a task heading that names no actor of its own is that heading's item.
@@ -597,9 +652,95 @@ def _paragraph_items(
     return [*state.release(), *items]
 
 
-def _looks_like_heading(text: str, paragraph: Paragraph) -> bool:
+def _looks_like_heading(text: str, paragraph: Paragraph, state: _ProseState) -> bool:
     words = text.split()
+    if (
+        state.action_section
+        and not ACTION_SECTION.match(text)
+        and not re.match(r"^(?:#|§|\d{1,2}\.\s)", text)
+    ):
+        return False  # under 'Att göra' a short line is a task, not the next heading
     return not paragraph.list_item and len(words) <= _MAX_HEADING_WORDS and not re.search(r"[.!?:;,]$", text)
+
+
+def _task_lines(
+    paragraph: Paragraph, index: int, context: _Context, state: _ProseState
+) -> tuple[list[ActionItem], str]:
+    """Lines that are tasks by their form: under an action heading, a list line, a line ending in an owner
+    marker. Returns their items and the rest of the paragraph's text, for the prose rules."""
+    items: list[ActionItem] = []
+    rest: list[str] = []
+    for line in paragraph.text.split("\n"):
+        text, marked = strip_line_marker(line)
+        if not text:
+            continue
+        listed = paragraph.list_item or marked or state.action_section
+        body, owner_text = split_owner_marker(text, context.names_owners)
+        item = None
+        if listed or owner_text is not None:
+            item = _task_line(text, body, owner_text, listed, index, len(items), context, state)
+        if item is None:
+            rest.append(line)
+        else:
+            items.append(item)
+    return items, "\n".join(rest)
+
+
+def _task_line(
+    text: str,
+    body: str,
+    owner_text: str | None,
+    listed: bool,
+    index: int,
+    part: int,
+    context: _Context,
+    state: _ProseState,
+) -> ActionItem | None:
+    if is_negated(body) or PROCEDURAL.search(body) or body.rstrip().endswith("?") or len(body.split()) < 2:
+        return None
+    kind = _prose_kind(body, context)
+    if kind is None and (opens_with_infinitive(body) or (state.action_section and owner_text is not None)):
+        kind = ItemKind.ACTION
+    if kind is None and state.action_section and not PAST_TENSE.search(body):
+        kind = ItemKind.ACTION
+    if kind is None:
+        return None
+    if kind is ItemKind.ACTION and not state.action_section and _reports_done(body):
+        return None
+    owners = normalise_owner_cell(owner_text, context.roster) if owner_text else context.actors(body)
+    if not owners and not listed and kind is ItemKind.ACTION and not opens_with_infinitive(body):
+        return None
+    due = choose_due(text, context.meeting_date) or state.section_due
+    return ActionItem(
+        kind=kind,
+        topic=state.heading or "",
+        text=text,
+        owners=owners,
+        actors=context.actors(body),
+        due=due,
+        source=Source(block=index, part=part),
+    )
+
+
+def _record_item(
+    record: LabelRecord, text: str, index: int, context: _Context, state: _ProseState
+) -> ActionItem:
+    owners = normalise_owner_cell(record.who, context.roster)
+    due = resolve_due(record.when, context.meeting_date) if record.when else None
+    return ActionItem(
+        kind=_kind_of(record.what) or ItemKind.ACTION,
+        topic=state.heading or "",
+        text=squash(text),
+        owners=owners,
+        actors=context.actors(record.what),
+        due=due or choose_due(record.what, context.meeting_date) or state.section_due,
+        source=Source(block=index),
+    )
+
+
+def _reports_done(text: str) -> bool:
+    main_clause = " ".join(text.split()[:8])
+    return PAST_TENSE.search(main_clause) is not None or _STATUS.search(text) is not None
 
 
 def _decision_paragraph(text: str, index: int, context: _Context, state: _ProseState) -> list[ActionItem]:
@@ -632,7 +773,7 @@ def _prose_items(text: str, index: int, context: _Context, state: _ProseState) -
         current, kind = [], None
 
     for sentence in sentences(text):
-        sentence_kind = _prose_kind(sentence)
+        sentence_kind = _prose_kind(sentence, context)
         if current and _ANAPHORIC.match(sentence):
             current.append(sentence)
         elif sentence_kind is not None:
@@ -644,10 +785,46 @@ def _prose_items(text: str, index: int, context: _Context, state: _ProseState) -
     return items
 
 
-def _prose_kind(sentence: str) -> ItemKind | None:
+def _prose_kind(sentence: str, context: _Context) -> ItemKind | None:
     if sentence.endswith(":") or _CONDITIONAL_START.match(sentence) or sentence.endswith("?"):
         return None
-    return _kind_of(sentence)
+    if is_negated(sentence):
+        return None  # 'Vi ska inte …'
+    kind = _kind_of(sentence)
+    if kind is None and (_present_commitment(sentence, context) or _PASSIVE_WITH_AGENT.search(sentence)):
+        return ItemKind.ACTION
+    return kind
+
+
+# The subject's verb in the present tense, by the general rule of Swedish (-ar, -er, -r): 'Kalle fixar',
+# 'Kassören kollar', 'Bengt kontaktar'; and a present passive with its agent ('… bokas av Karl', 'tas fram av X').
+_PRESENT_VERB = re.compile(r"[a-zåäö]{1,}(?:ar|er|ör|år|ir|yr|är)")
+_PASSIVE_WITH_AGENT = re.compile(
+    r"\b[a-zåäö]{2,}(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\b(?:\s+(?:in|ut|upp|fram|över|till|på|om|med|av|\w+)){0,6}?"
+    r"\s+av\s+(?:(?-i:[A-ZÅÄÖ])|(?:ordf|sekr|kassör|rektor|styrelsen|\w+(?:chef|ansvarig)))",
+    re.IGNORECASE,
+)
+_SUBJECT_WORDS = 4
+
+
+def _present_commitment(sentence: str, context: _Context) -> bool:
+    """A named actor at the sentence's start with a verb in the present tense that reports nothing said at the
+    meeting ('Lisa fixar kallelsen', 'Rektorerna informerar vårdnadshavarna'; not 'Jenny informerar om …')."""
+    actors = context.actors(sentence)
+    if not actors or actors == (ALL,) or REPORTING_VERBS.search(sentence) or PAST_TENSE.search(sentence):
+        return False
+    words = sentence.split()
+    for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):
+        if word[:1].islower() and word not in {"och", "o", "&", "samt"}:
+            verb = word.strip(".,;:")
+            return position > 0 and _PRESENT_VERB.fullmatch(verb) is not None and verb not in _NOT_COMMITMENTS
+    return False
+
+
+# Auxiliaries and verbs of being or receiving: the ACTION grammar judges those ('kommer att få …').
+_NOT_COMMITMENTS = frozenset(
+    "kommer har får kan vill bör är blir finns gäller ligger behöver måste menar".split()
+)
 
 
 def _prose_item(
@@ -662,8 +839,8 @@ def _prose_item(
     actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:
         actors = context.actors(heading)
-    if not actors and kind is not ItemKind.FOLLOW_UP:
-        return None  # a follow-up is worth keeping unowned: the matter returns to a meeting
+    if not actors and kind is ItemKind.ACTION and not _PASSIVE_WITH_AGENT.search(text):
+        return None  # a follow-up or a decision is worth keeping unowned; an action needs someone
     return ActionItem(
         kind=kind,
         topic=heading or "",

@@ -109,7 +109,7 @@ ACTOR_VERBS = (
 # Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
 REPORTING_VERBS = re.compile(
     r"\b(?:meddelar|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
-    r"|framför|konstaterar|tar upp|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
+    r"|framför|konstaterar|tar (?:\w+ )?upp|går igenom|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
     re.IGNORECASE,
 )
 
@@ -195,3 +195,22 @@ DECISION_HEADING = re.compile(
 )
 
 GROUP_BODY = re.compile(r"\b(?:[A-ZÅÄÖ]{1,3}SG(?:/[A-ZÅÄÖ]{1,3}SG)?|[A-ZÅÄÖ]LG|ALG|KLG)\b")
+
+# A heading over a list of tasks: every line under it is an item ('Att göra', 'Actionpoints inför nästa möte').
+ACTION_SECTION = re.compile(
+    r"^\W*(?:att göra|action\s*points?|action\s*items?|actions|to\s*-?\s*dos?|att-göra|till nästa (?:möte|gång)"
+    r"|inför nästa (?:möte|gång)|uppdrag|åtgärder|åtgärdslista|åtgärdspunkter|next steps|nästa steg|uppgifter"
+    r"|aktiviteter|beslut och åtgärder|fördelning av uppgifter|arbetsfördelning)\b",
+    re.IGNORECASE,
+)
+
+# Infinitives that do not end in -a: the short verbs of Swedish.
+SHORT_INFINITIVES = frozenset("se ta gå ge få be dra nå stå bo tro sy så strö".split())
+
+# Words ending in -a that open a line without being a verb: pronouns, adjectives, numerals, common nouns.
+NOT_INFINITIVE_WORDS = frozenset(
+    """alla andra nästa första hela extra sista samma flera många övriga olika egna nya stora gamla enda bara
+    båda vilka dessa sina våra era inga lokala svenska externa interna allmänna diverse tema agenda vecka skola
+    kyrka gata fika pizza kassa lista ekonomi tidiga senaste bästa största viktiga gemensamma ordinarie
+    sammanfattning""".split()
+)

@@ -1,0 +1,116 @@
+"""Task lines of informal notes: action-list headings, owner markers at a line's end, label records, to-do
+lines that open with a verb, negations. Pure: the grammar of a line, no knowledge of the document."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from minutes.patterns import (
+    ACTION_SECTION,
+    NOT_INFINITIVE_WORDS,
+    SHORT_INFINITIVES,
+)
+
+__all__ = [
+    "ACTION_SECTION",
+    "LabelRecord",
+    "is_negated",
+    "label_record",
+    "opens_with_infinitive",
+    "split_owner_marker",
+    "strip_line_marker",
+]
+
+# '- [ ] ', '* ', '• ', '1. ', '1) ', 'a) ', 'a.) ', '[x] ': what opens a list line.
+_LINE_MARKER = re.compile(
+    r"^\s*(?:[-*•·▪–+]\s+)?(?:\[[ xX]?\]\s*)?(?:(?:\d{1,2}|[a-hA-H])\.?\)\s+|\d{1,2}\.\s+)?"
+)
+_NEGATED = re.compile(
+    r"\b(?:ska|skall|kommer|behöver|måste|bör|vill|tänker)\s+(?:\w+\s+)?(?:inte|ej|aldrig|icke)\b"
+    r"|^\s*(?:inte|ingen|inga|inget)\s",
+    re.IGNORECASE,
+)
+_TRAILING_PAREN = re.compile(r"\(\s*([^()]{1,60}?)\s*\)\s*[.!]?\s*$")
+_TRAILING_DASH = re.compile(r"\s[–—-]\s*([^–—()]{1,60}?)\s*[.!]?\s*$")
+_TRAILING_COMMA = re.compile(r",\s*([^,()]{1,40}?)\s*[.!]?\s*$")
+_OWNER_LABEL = re.compile(
+    r"(?:^|[\s,;(])(?:ansv(?:ariga?)?|owner|ägare|vem)\s*[:.]?\s+([^:()]{1,60}?)\s*[.!)]?\s*$", re.IGNORECASE
+)
+_MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][\wåäöé-]+)?)")
+_RECORD = re.compile(
+    r"^\s*(?:åtgärd|aktivitet|uppgift|action|vad|att göra)\s*:\s*(?P<what>.+?)\s*[,;.]?\s+"
+    r"(?:ansvarig|ansv|vem|owner)\s*:\s*(?P<who>.+?)"
+    r"(?:\s*[,;.]?\s+(?:klart senast|klart|senast|deadline|när|datum|due|slutdatum)\s*:\s*(?P<when>.+?))?"
+    r"\s*[.;]?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRecord:
+    """'Åtgärd: … Ansvarig: … Klart senast: …' read as its parts."""
+
+    what: str
+    who: str
+    when: str
+
+
+def strip_line_marker(line: str) -> tuple[str, bool]:
+    """The line without its bullet, checkbox or number; tell whether it had one."""
+    match = _LINE_MARKER.match(line)
+    if match is None or not match.group(0).strip():
+        return line.strip(), False
+    return line[match.end() :].strip(), True
+
+
+def is_negated(text: str) -> bool:
+    """'Vi ska inte …', 'Ingen ny upphandling …': a negated commitment is no task."""
+    return _NEGATED.search(text) is not None
+
+
+def opens_with_infinitive(text: str) -> bool:
+    """A to-do line opens with a verb in the infinitive or imperative ('Boka lokal', 'Se över rutinen').
+
+    The general rule of Swedish: infinitives end in -a ('Skicka', 'Sammanställa'), apart from a few short verbs
+    ('se', 'ta', 'gå'); words ending in -a that are no verbs are listed (adjectives, pronouns, common nouns)."""
+    words = re.findall(r"[\wåäöÅÄÖé-]+", text)
+    if len(words) < 2:
+        return False
+    first = words[0]
+    if not first[:1].isupper() or first.isupper():
+        return False
+    folded = first.casefold()
+    if folded in SHORT_INFINITIVES:
+        return True
+    return (
+        len(folded) >= 4
+        and folded.endswith("a")
+        and folded not in NOT_INFINITIVE_WORDS
+        and not words[1][:1].isdigit()
+        and "-" not in folded
+    )
+
+
+def split_owner_marker(line: str, is_owner: Callable[[str], bool]) -> tuple[str, str | None]:
+    """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle'.
+
+    `is_owner` tells whether a phrase names owners (people, initials, roles, parties, 'alla'); a trailing
+    phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker."""
+    for pattern in (_OWNER_LABEL, _TRAILING_PAREN, _TRAILING_DASH, _TRAILING_COMMA):
+        match = pattern.search(line)
+        if match and is_owner(match.group(1)):
+            return line[: match.start()].rstrip(" ,–—-"), match.group(1)
+    mentions = _MENTION.findall(line)
+    if mentions and all(is_owner(m) for m in mentions):
+        return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)
+    return line, None
+
+
+def label_record(text: str) -> LabelRecord | None:
+    """'Åtgärd: Boka lokal. Ansvarig: Kim. Klart senast: 3/5' on one line or in one paragraph."""
+    match = _RECORD.match(" ".join(text.split()))
+    if match is None:
+        return None
+    return LabelRecord(match.group("what"), match.group("who"), match.group("when") or "")
