@@ -194,7 +194,8 @@ class _Columns:
 
 
 def _role_of(header: str) -> ColumnRole | None:
-    text = squash(header)
+    # A narrow PDF column breaks a header word over lines ('Ansvari' / 'g'): join such a tail.
+    text = squash(re.sub(r"(\w)\n(\w{1,2})(?=\s|$)", r"\1\2", header))
     if not text or len(text) > 80:
         return None
     for role, pattern in COLUMN_HEADERS:
@@ -446,6 +447,9 @@ def _row_due(segment: _Segment, cells: _RowCells, context: _Context, single: boo
         due = resolve_due(_first_line_with_digits(text), context.meeting_date)
         if due is not None:
             return due
+        if _BARE_MONTH.fullmatch(squash(text)):
+            # A date column saying only 'Juni' means the end of that month (GOLD_FORMAT: a bare month).
+            return resolve_due(f"i {squash(text)}", context.meeting_date)
         if column is cells.due:
             return choose_due(text, context.meeting_date)
     own = " ".join(segment.sentences[segment.signal_at :])
@@ -457,6 +461,11 @@ def _row_due(segment: _Segment, cells: _RowCells, context: _Context, single: boo
         if marked:
             return marked[0].due
     return due
+
+
+_BARE_MONTH = re.compile(
+    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?", re.IGNORECASE
+)
 
 
 def _first_line_with_digits(text: str) -> str:

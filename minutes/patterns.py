@@ -102,13 +102,15 @@ ACTOR_VERBS = (
     r"|arbetar|planerar|förbereder|lägger|gör|ordnar|samordnar|uppdaterar|kompletterar|tar fram|beställer"
     r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser"
     r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker|blir"
+    # assignments in the passive of the board's choice: 'X väljs att …', 'X utses till ansvarig för …'
+    r"|väljs|utses|tar på sig|åtar sig|fixar|hör"
     # a reporting verb names an actor only when it reports to someone, not 'meddelar att …'
     r"|meddelar(?!\s+att\b)|enades|enas|beslutar|fastställer|godkänner|kom överens|kommer överens)"
 )
 
 # Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
 REPORTING_VERBS = re.compile(
-    r"\b(?:meddelar|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
+    r"\b(?:påminner om|meddelar|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
     r"|framför|konstaterar|tar (?:\w+ )?upp|går igenom|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
     re.IGNORECASE,
 )
@@ -146,6 +148,7 @@ ACTION = re.compile(
     r"|\bsamordnas av\b|\butse\b|\bdeltar\b|\bväljer\b|\bjusterar\b|\btilldelar\b|\blägger in\b"
     r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
     r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
+    r"|\bväljs att\b|\bväljs (?:till|som) ansvarig\b|\butses (?:till|som)\b|\btar på sig\b|\båtar sig\b"
     # a deadline makes a task of any sentence; so does a passive with a named agent ('sammanställs av Maja')
     r"|\bsenast\b|\btill och med\b|\bdeadline\b|\b\w{4,}s av (?-i:[A-ZÅÄÖ])"
     r"|\barbetar(?: löpande| aktivt| vidare)? med\b"

@@ -30,6 +30,8 @@ _NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
 # 'Annika Andersson (AA)': a name with its initials.
 _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
+# 'Ingrid Hammar IH (utbildningschef)', 'Lotta Widell LW,': initials after the name without brackets.
+_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME})\s+([{_UPPER}]{{2,4}})(?=\s*[(,;]|\s*$)")
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
@@ -161,9 +163,16 @@ def _fold_pattern(pattern: str) -> str:
 def parse_roster(text: str) -> Roster:
     """Read attendees from the opening lines and the names given with initials anywhere."""
     people: dict[str, Person] = {}
-    for match in _NAME_WITH_INITIALS.finditer(squash(text)):
+    flat = squash(text)
+    for match in _NAME_WITH_INITIALS.finditer(flat):
         name, initials = match.group(1), match.group(2)
         people.setdefault(name, Person(name=name, initials=initials))
+    for match in _NAME_THEN_BARE_INITIALS.finditer(flat):
+        name, initials = match.group(1), match.group(2)
+        words = name.split()
+        # Bare initials must be the name's own ('Ingrid Hammar IH'), or 'Anna Berg SSR' would be a person's.
+        if initials[0] == words[0][0] and initials[-1] == words[-1][0] and initials not in ORGANISATION_ABBREVIATIONS:
+            people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
     for index, line in enumerate(lines):
         label = _ROSTER_LABEL.match(line)
@@ -332,9 +341,10 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
     # Initials and capitalised words must keep their case even inside the case-insensitive patterns.
     initials = rf"(?-i:(?<![\w-])[{_UPPER}]{{2,3}}(?![\w-]))"
     modifier = rf"(?:{ROLE_MODIFIERS}|(?-i:[{_UPPER}][{_LOWER}]+(?:iv|ig|isk|ell|ör)))"
-    role = rf"(?:{modifier}\s+)?(?:[\w]+-\s+och\s+)?[\w-]*{ROLE_SUFFIX}"
+    role = rf"(?:{modifier}\s+)?(?:[\w]+-\s+och\s+)?{ROLE_NOUNS}"
+    abbreviated = r"(?:v\.\s*ordf|vordf|ordf|sekr)\.?"  # 'Ordf ringer …', 'Sekr meddelar …'
     everyone = r"(?:alla|samtliga|var och en|vi)"
-    one = rf"(?:{_NAME_TOKEN}|{initials}|{role}|{PARTY_WORDS}|{everyone})(?![\w-])"
+    one = rf"(?:{_NAME_TOKEN}|{initials}|{role}|{abbreviated}|{PARTY_WORDS}|{everyone})(?![\w-])"
     agent = rf"(?P<agent>{one}(?:\s*,\s*{one})*(?:\s+(?:och|&)\s+{one})?)"
     return (
         re.compile(
@@ -481,7 +491,9 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                     if owner not in found:
                         found.append(owner)
             if found:
-                return tuple(found)
+                # A named owner beats 'vi' and 'alla' in the same sentence (GOLD_FORMAT, informal notes).
+                named = [owner for owner in found if owner != ALL]
+                return tuple(named or found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
     if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         agent = leading.group("agent")
@@ -492,7 +504,7 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
 def _agent_owners(agent: str, roster: Roster) -> list[str]:
     if _PRONOUN_SUBJECTS.match(agent.strip()):
         return []
-    if re.fullmatch(r"vi", agent.strip(), re.IGNORECASE):
+    if re.fullmatch(r"vi", agent.strip(), re.IGNORECASE) or ALL_WORDS.match(agent.strip()):
         return [ALL]
     if re.match(r"(?:alla|samtliga)\s+\w", agent.strip(), re.IGNORECASE):
         return [_normalise_role(agent)]
