@@ -92,7 +92,10 @@ def meeting_removed_card(document: DocumentRecord) -> Card:
     return adaptive_card(
         [
             text_block(
-                f"Protokoll {meeting}" if meeting else "Protokoll", heading=True, size="large", weight="bolder"
+                f"Protokoll {meeting}" if meeting else "Protokoll",
+                heading=True,
+                size="large",
+                weight="bolder",
             ),
             text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
             text_block(REMOVED_TEXT, color="attention", spacing="small"),

@@ -77,6 +77,7 @@ from store.rows import (
     search_needle,
 )
 from store.tables import (
+    DOCUMENT_KEY_LENGTH,
     audit_log,
     conversation_references,
     documents,
@@ -156,7 +157,7 @@ class SqlStore:
     def max_key_length(self) -> int | None:
         """The longest document key this store keeps: PostgreSQL enforces documents.key's VARCHAR length,
         SQLite none (so keys stored there before any limit stay valid)."""
-        return None if self._engine.dialect.name == "sqlite" else documents.c.key.type.length
+        return None if self._engine.dialect.name == "sqlite" else DOCUMENT_KEY_LENGTH
 
     # -- cursors -------------------------------------------------------------------------------------------
 
