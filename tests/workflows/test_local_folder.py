@@ -3,9 +3,9 @@ on), ordinary names keep the keys they always had, and a file still being writte
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -96,6 +96,23 @@ async def test_a_very_deep_path_is_ingested_on_every_backend(tmp_path: Path, sto
         assert len(deep_key) <= store.max_key_length
 
 
+def between_listings(source: LocalFolderSource, action: Callable[[], object]) -> None:
+    """Run `action` right after the source's next listing of the folder, before it lists again: what a
+    writer does while the source waits to list a second time."""
+    listing = source._listing
+    done = False
+
+    def listing_then_act() -> object:
+        nonlocal done
+        found = listing()
+        if not done:
+            done = True
+            action()
+        return found
+
+    source._listing = listing_then_act  # type: ignore[method-assign]
+
+
 async def test_a_file_still_being_written_waits_until_two_listings_agree(
     tmp_path: Path, store: SqlStore
 ) -> None:
@@ -110,13 +127,14 @@ async def test_a_file_still_being_written_waits_until_two_listings_agree(
         read.append(len(content))
         return await in_process_reader(content, filename)
 
-    source = LocalFolderSource(folder, store, recheck_after=0.5)
+    def copy_the_rest() -> None:
+        with (folder / "flg.docx").open("ab") as handle:
+            handle.write(data[half:])
+
+    source = LocalFolderSource(folder, store, recheck_after=0.01)
     watching = Ingestor(store=store, clock=lambda: NOW, reader=reader)
-    run = asyncio.create_task(watching.run(source))
-    await asyncio.sleep(0.1)
-    with (folder / "flg.docx").open("ab") as handle:  # ... and goes on between the two listings
-        handle.write(data[half:])
-    assert await run == [] and read == []  # not read while it changed
+    between_listings(source, copy_the_rest)  # the copy goes on between the two listings
+    assert await watching.run(source) == [] and read == []  # not read while it changed
 
     (report,) = await watching.run(source)  # unchanged since the last listing: read now, whole
     assert report.outcome is Outcome.INGESTED and read == [len(data)]
@@ -127,16 +145,18 @@ async def test_a_file_that_vanishes_for_one_listing_is_not_deleted(tmp_path: Pat
     folder = tmp_path / "protokoll"
     folder.mkdir()
     shutil.copy(FLG, folder / "flg.docx")
-    source = LocalFolderSource(folder, store, recheck_after=0.3)
+    source = LocalFolderSource(folder, store, recheck_after=0.01)
     (first,) = await ingestor(store).run(source)
     aside = tmp_path / "flg.docx.tmp"
     (folder / "flg.docx").rename(aside)
-    run = asyncio.create_task(ingestor(store).run(source))
-    await asyncio.sleep(0.1)
-    aside.rename(folder / "flg.docx")
-    assert [r.outcome for r in await run if r.outcome is Outcome.DELETED] == []
+    between_listings(source, lambda: aside.rename(folder / "flg.docx"))
+    assert await ingestor(store).run(source) == []
     document = await store.get_document(first.document_key)
     assert document is not None and document.status == "ok"
+
+    (folder / "flg.docx").unlink()  # gone for good: two listings in a row miss it
+    (gone,) = await ingestor(store).run(source)
+    assert (gone.document_key, gone.outcome) == (first.document_key, Outcome.DELETED)
 
 
 async def test_a_one_shot_ingest_reads_what_is_there_at_once(tmp_path: Path, store: SqlStore) -> None:
