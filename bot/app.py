@@ -141,7 +141,9 @@ def create_app(
     missing."""
     if settings.minutes_folder is not None and not settings.minutes_folder.is_dir():
         # Before anything starts: a mistyped folder is one `fel:` line at start, not a warning every poll.
-        raise SourceError(f"MINUTESBOT_MINUTES_FOLDER: mappen {settings.minutes_folder} finns inte")
+        raise SourceError(
+            f"MINUTESBOT_MINUTES_FOLDER: mappen {settings.minutes_folder} finns inte (eller är ingen mapp)"
+        )
     app = web.Application()
     app[SETTINGS] = settings
     app[GRAPH_CREDENTIAL] = graph_credential
