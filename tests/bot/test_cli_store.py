@@ -219,3 +219,13 @@ def test_a_minutes_folder_that_does_not_exist_stops_the_start(tmp_path: Path) ->
     assert done.returncode == 2 and "Traceback" not in done.stderr
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("fel: ")]
     assert "finns-inte" in line
+
+
+def test_a_failed_file_with_a_newline_in_its_name_is_one_fel_line(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    (folder / "trasig\nfil.docx").write_bytes(b"PK\x03\x04 inte en riktig fil")
+    code, out, err = run(capsys, "ingest", str(folder), database)
+    assert code == 2 and "3 filer: 2 inlästa" in out
+    (line,) = err.splitlines()
+    assert line.startswith("fel: trasig\ufffdfil.docx: ")
