@@ -106,6 +106,8 @@ SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 REMINDERS = web.AppKey("reminders", Reminders)
 
 MAX_NOTIFICATION_BYTES = 1_000_000
+# A new or changed file in the local folder is listed again this much later and read only if unchanged.
+LOCAL_RECHECK_SECONDS = 2.0
 SUBSCRIBE_AFTER_START_SECONDS = 2.0
 
 
@@ -135,7 +137,13 @@ def create_app(
 ) -> web.Application:
     """The whole service from its settings: routes, and every lifetime in cleanup_ctx (no globals).
     `graph_credential` and `connector_token` replace the app registration's credentials in tests (a fake
-    Graph, a fake Bot Connector); production leaves them None."""
+    Graph, a fake Bot Connector); production leaves them None. SourceError when the minutes folder is set but
+    missing."""
+    if settings.minutes_folder is not None and not settings.minutes_folder.is_dir():
+        # Before anything starts: a mistyped folder is one `fel:` line at start, not a warning every poll.
+        raise SourceError(
+            f"MINUTESBOT_MINUTES_FOLDER: mappen {settings.minutes_folder} finns inte (eller är ingen mapp)"
+        )
     app = web.Application()
     app[SETTINGS] = settings
     app[GRAPH_CREDENTIAL] = graph_credential
@@ -261,7 +269,12 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
         sources: dict[str, DocumentSource] = {}
         keepers: list[tuple[SubscriptionKeeper, SharePointSource]] = []
         if settings.minutes_folder is not None:
-            local = LocalFolderSource(settings.minutes_folder, store)
+            local = LocalFolderSource(
+                settings.minutes_folder,
+                store,
+                recheck_after=min(LOCAL_RECHECK_SECONDS, settings.local_poll_seconds),
+                max_key_length=store.max_key_length,
+            )
             sources[local.name] = local
         if settings.sharepoint_library_url:
             connection = await stack.enter_async_context(
@@ -281,6 +294,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             analyser=readers.read_and_extract,
             max_bytes=settings.max_document_bytes,
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
+            settle=timedelta(seconds=settings.settle_seconds),
         )
         ingestion = Ingestion(ingestor, sources)
         app[INGESTION] = ingestion

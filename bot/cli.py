@@ -209,10 +209,12 @@ async def _source_for(target: str, settings: Settings, store: SqlStore) -> Async
 
 
 def _local_source(path: Path, store: SqlStore) -> LocalFolderSource:
+    """What is there now, read at once (no waiting for two listings to agree)."""
     if path.is_dir():
-        return LocalFolderSource(path, store)
+        return LocalFolderSource(path, store, max_key_length=store.max_key_length)
     if path.is_file():
-        return LocalFolderSource(path.parent, store, only=frozenset({path.name}))
+        only = frozenset({path.name})
+        return LocalFolderSource(path.parent, store, only=only, max_key_length=store.max_key_length)
     raise SourceError(f"{path} finns inte (ange en fil, en mapp eller en https-länk)")
 
 

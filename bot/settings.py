@@ -128,13 +128,17 @@ class Settings(BaseSettings):
     # Storage: SQLite by default; postgresql+asyncpg://… for several instances.
     database_url: str = DEFAULT_DATABASE_URL
 
-    # Sources: a local folder (the embedded default) and/or a SharePoint document library.
-    minutes_folder: Path | None = Path("samples")
+    # Sources: a local folder and/or a SharePoint document library. No folder unless one is named (empty: off);
+    # `make run` names its own. A folder named but missing stops the start.
+    minutes_folder: Path | None = None
     sharepoint_library_url: str | None = None
     sharepoint_folder: str = ""
     poll_interval_minutes: int = Field(default=10, ge=1, le=1440)
     local_poll_seconds: int = Field(default=30, ge=1, le=3600)
     max_document_bytes: int = Field(default=20_000_000, ge=1_000, le=200_000_000)
+    # How long a document must stay unchanged before its card is posted or updated (SharePoint's AutoSave
+    # makes a version every few seconds while the secretary types); ingestion itself does not wait.
+    settle_seconds: int = Field(default=120, ge=0, le=86_400)
     roster_dir: Path | None = None
 
     # Microsoft Entra app registration (app-only Graph access).
@@ -185,6 +189,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("stöds: sqlite+aiosqlite:///FIL eller postgresql+asyncpg://…")
         return value
+
+    @field_validator("minutes_folder", mode="before")
+    @classmethod
+    def _empty_folder_is_off(cls, value: object) -> object:
+        # Path("") is the working directory: an empty setting must mean no folder, never "watch the cwd".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("digest_schedules", "reminder_policies", "agenda_days_before")
     @classmethod

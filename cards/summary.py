@@ -80,3 +80,24 @@ def meeting_summary_card(
     if is_web_url(document.web_url):
         actions.append(open_url_action("Öppna protokollet", document.web_url))
     return adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
+
+
+REMOVED_TEXT = "Protokollet har tagits bort – punkterna är inte längre aktuella."
+
+
+def meeting_removed_card(document: DocumentRecord) -> Card:
+    """What a posted summary becomes once its minutes are deleted from the library or folder: the meeting,
+    the file's name and a line saying so; no items and no buttons (they are withdrawn, and the link is dead)."""
+    meeting = meeting_label(document.group, document.meeting_date)
+    return adaptive_card(
+        [
+            text_block(
+                f"Protokoll {meeting}" if meeting else "Protokoll",
+                heading=True,
+                size="large",
+                weight="bolder",
+            ),
+            text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
+            text_block(REMOVED_TEXT, color="attention", spacing="small"),
+        ]
+    )

@@ -63,11 +63,12 @@ def message_values(
     }
 
 
-def meeting_summary_values(document_key: str, *, at: datetime) -> dict[str, Any]:
-    """The outbox row announcing that a document's items changed; due at once."""
-    return message_values(
+def meeting_summary_values(document_key: str, *, at: datetime, due: datetime | None = None) -> dict[str, Any]:
+    """The outbox row announcing that a document changed; due at `due` (a settle time later), else at once."""
+    values = message_values(
         OutboxKind.MEETING_SUMMARY.value, {"document_key": document_key}, conversation_key=None, at=at
     )
+    return values if due is None else {**values, "next_attempt_at": due}
 
 
 def message_from_row(row: Mapping[Any, Any]) -> OutboxMessage:

@@ -10,7 +10,20 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,6 +47,7 @@ from minutes.records import (
 )
 from store.outbox import (
     MAX_CLAIMS,
+    OutboxKind,
     OutboxMessage,
     OutboxStatus,
     meeting_summary_values,
@@ -63,6 +77,7 @@ from store.rows import (
     search_needle,
 )
 from store.tables import (
+    DOCUMENT_KEY_LENGTH,
     audit_log,
     conversation_references,
     documents,
@@ -138,6 +153,12 @@ class SqlStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    @property
+    def max_key_length(self) -> int | None:
+        """The longest document key this store keeps: PostgreSQL enforces documents.key's VARCHAR length,
+        SQLite none (so keys stored there before any limit stay valid)."""
+        return None if self._engine.dialect.name == "sqlite" else DOCUMENT_KEY_LENGTH
+
     # -- cursors -------------------------------------------------------------------------------------------
 
     async def get_cursor(self, source: str) -> str | None:
@@ -173,11 +194,19 @@ class SqlStore:
         return found[0] if found else None
 
     async def save_ingest(
-        self, document: DocumentRecord, changes: Reconciliation, *, at: datetime, origin: str
+        self,
+        document: DocumentRecord,
+        changes: Reconciliation,
+        *,
+        at: datetime,
+        origin: str,
+        announce_at: datetime | None = None,
     ) -> list[ItemRecord]:
         """In one transaction: upsert the document, insert added items, update changed ones (status kept),
         mark vanished ones withdrawn, append an audit entry per change and, when any item changed, one outbox
-        message announcing the document. Writes nothing when neither the document nor an item changed.
+        message announcing the document, due at `announce_at` (default `at`). Writes nothing when neither the
+        document nor an item changed. A document keeps one announcement waiting: a new version pushes the one
+        not yet claimed to `announce_at` instead of adding another (the card waits until edits settle).
 
         A withdrawn item that reconciliation revived (an updated pair whose old side is withdrawn) is reopened
         with its old id. StaleReconciliation, before anything is written, when `changes` was not made from the
@@ -235,8 +264,7 @@ class SqlStore:
                 )
                 await _insert_owners(connection, owners)
                 await connection.execute(_INSERT_AUDIT, entries)
-                if changes.changed:
-                    await connection.execute(_INSERT_OUTBOX, meeting_summary_values(document.key, at=at))
+                await _announce(connection, document.key, at=at, due=announce_at or at, add=changes.changed)
         logger.debug(
             "saved %s: %d added, %d updated, %d withdrawn",
             document.key,
@@ -274,9 +302,9 @@ class SqlStore:
         return True
 
     async def mark_deleted(self, ref: DocumentRef, *, at: datetime, origin: str) -> list[ItemRecord]:
-        """The file is gone from its source: the document is marked deleted and its open and done items
-        withdrawn. Returns the items withdrawn now (as stored, status withdrawn); nothing for an unknown or
-        already deleted document."""
+        """The file is gone from its source: the document is marked deleted, its open and done items
+        withdrawn, and its card announced again (the cards posted say the minutes are gone). Returns the items
+        withdrawn now (as stored, status withdrawn); nothing for an unknown or already deleted document."""
         async with self._write() as connection:
             stored = await _lock_document(connection, ref.key)
             if stored is None or stored["status"] == "deleted":
@@ -292,6 +320,7 @@ class SqlStore:
             )
             entries.append(_ingest_audit("document.deleted", ref.key, "", at=at, origin=origin))
             await connection.execute(_INSERT_AUDIT, entries)
+            await _announce(connection, ref.key, at=at, due=at, add=True)
             if not live_keys:
                 return []
             return await _fetch_items(connection, _ITEMS_BY_KEY, {"b_keys": live_keys})
@@ -1338,6 +1367,34 @@ async def _audit(
         _INSERT_AUDIT,
         audit_values(at=at, actor=actor, action=action, subject=subject, origin=origin, detail=detail),
     )
+
+
+async def _announce(
+    connection: AsyncConnection, document_key: str, *, at: datetime, due: datetime, add: bool
+) -> None:
+    """Keep one meeting card waiting per document: push the pending announcement no worker holds to `due`
+    (never earlier than a retry already set), or, when none waits and `add`, queue one due at `due`. One
+    that a worker is sending now is left alone: the change gets an announcement of its own."""
+    waiting = (
+        await connection.execute(
+            update(outbox)
+            .where(
+                outbox.c.kind == OutboxKind.MEETING_SUMMARY.value,
+                outbox.c.status == _PENDING,
+                outbox.c.payload["document_key"].as_string() == document_key,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= at),
+            )
+            .values(
+                next_attempt_at=case(
+                    (outbox.c.next_attempt_at > due, outbox.c.next_attempt_at),
+                    else_=literal(due, outbox.c.next_attempt_at.type),
+                )
+            )
+            .returning(outbox.c.id)
+        )
+    ).first()
+    if waiting is None and add:
+        await connection.execute(_INSERT_OUTBOX, meeting_summary_values(document_key, at=at, due=due))
 
 
 def _dialect_insert(connection: AsyncConnection) -> Callable[[Table], Any]:

@@ -60,6 +60,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+# Characters in a document key (documents.key, items.document_key, posted_cards.subject, audit_log.subject);
+# PostgreSQL enforces it, so sources make longer keys short (workflows.local_folder).
+DOCUMENT_KEY_LENGTH = 1000
+
 # One row per source file, describing the newest version seen: `status` says whether it was ingested ('ok'),
 # could not be read ('failed', with the reason) or is gone ('deleted'). `failure_version` is the version whose
 # failure was reported, so each failed version is reported once; the items stay those of the last good version.
@@ -67,7 +71,7 @@ documents = Table(
     "documents",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("key", String(1000), nullable=False, unique=True),
+    Column("key", String(DOCUMENT_KEY_LENGTH), nullable=False, unique=True),
     Column("name", Text, nullable=False),
     Column("version", String(200)),
     Column("content_hash", String(128)),

@@ -45,7 +45,13 @@ class InMemoryStore:
         return [i for i in self.items.values() if i.document_key == document_key]
 
     async def save_ingest(
-        self, document: DocumentRecord, changes: Reconciliation, *, at: datetime, origin: str
+        self,
+        document: DocumentRecord,
+        changes: Reconciliation,
+        *,
+        at: datetime,
+        origin: str,
+        announce_at: datetime | None = None,
     ) -> list[ItemRecord]:
         # Like the SQL store: nothing at all is written when neither the document nor an item changed.
         if self.documents.get(document.key) != document:
@@ -62,8 +68,12 @@ class InMemoryStore:
         for old in changes.withdrawn:
             self.items[old.key] = replace(old, status=ItemStatus.WITHDRAWN)
             self._log(at, "item.withdrawn", old.key, origin)
-        if changes.changed:
-            self.outbox.append({"kind": "meeting_summary", "document_key": document.key})
+        due = (announce_at or at).isoformat()
+        waiting = [m for m in self.outbox if m.get("document_key") == document.key]  # nothing is sent here
+        if waiting:  # one announcement waits per document: a new version pushes it
+            waiting[0]["due"] = max(waiting[0]["due"], due)
+        elif changes.changed:
+            self.outbox.append({"kind": "meeting_summary", "document_key": document.key, "due": due})
         return [i for i in await self.items_of_document(document.key) if i.status is not ItemStatus.WITHDRAWN]
 
     async def record_failure(self, ref: DocumentRef, reason: str, *, at: datetime, origin: str) -> bool:
@@ -92,9 +102,13 @@ class InMemoryStore:
                 self.items[item.key] = replace(item, status=ItemStatus.WITHDRAWN, changed_at=at)
                 withdrawn.append(self.items[item.key])
                 self._log(at, "item.withdrawn", item.key, origin)
-        if ref.key in self.documents:
+        if ref.key in self.documents and self.documents[ref.key].status != "deleted":
             self.documents[ref.key] = replace(self.documents[ref.key], status="deleted")
             self._log(at, "document.deleted", ref.key, origin)
+            if not any(m.get("document_key") == ref.key for m in self.outbox):
+                self.outbox.append(
+                    {"kind": "meeting_summary", "document_key": ref.key, "due": at.isoformat()}
+                )
         return withdrawn
 
     async def set_status(

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cards.messages import notice_card
-from cards.summary import meeting_summary_card
+from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
-from minutes.records import ConversationType, ConvRef, ItemStatus
+from minutes.records import ConversationType, ConvRef, DocumentRecord, ItemStatus
 from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
@@ -101,6 +101,9 @@ class Deliverer:
         document = await self.store.get_document(document_key)
         if document is None:
             raise Undeliverable("protokollet finns inte längre")
+        if document.status == "deleted":
+            await self._meeting_removed(document)
+            return
         items = [
             i
             for i in await self.store.items_of_document(document_key)
@@ -128,6 +131,17 @@ class Deliverer:
                 SUMMARY_CARD, document_key, channel.conversation_id, sent.activity_id, at=self.clock()
             )
         logger.info("meeting summary %s delivered to %d channels", document_key, len(channels))
+
+    async def _meeting_removed(self, document: DocumentRecord) -> None:
+        """The minutes were deleted: each card posted of them says so, without its items and buttons. No new
+        card anywhere (a channel that never saw the meeting has nothing to withdraw)."""
+        card = meeting_removed_card(document)
+        posted = await self.store.posted_cards(SUMMARY_CARD, document.key)
+        for card_posted in posted:
+            conversation = await self.store.conversation(card_posted.conversation_id)
+            if conversation is not None:
+                await self.sender.update(conversation, card_posted.activity_id, OutboundMessage(card=card))
+        logger.info("meeting summary %s withdrawn in %d conversations", document.key, len(posted))
 
     async def _notice(self, conversation_id: str, text: str) -> None:
         conversation = await self.store.conversation(conversation_id)

@@ -8,7 +8,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from minutes.extract import extract
@@ -80,6 +80,9 @@ class Ingestor:
     max_bytes: int = DEFAULT_MAX_BYTES
     reads_ahead: int = 0
     analyser: Analyser | None = None  # when set, reads and extracts instead of `reader` + extract here
+    # How long a document must stay unchanged before its card goes out; each new version ingested meanwhile
+    # pushes the card back (SharePoint's AutoSave). Ingestion itself never waits.
+    settle: timedelta = timedelta(0)
 
     async def run(self, source: DocumentSource, *, progress: Progress | None = None) -> list[IngestReport]:
         """Ingest every change the source reports. A failing file is recorded and never blocks the others;
@@ -167,7 +170,10 @@ class Ingestor:
         # A document seen for the first time has no stored items: skip the read (most files of a bulk ingest).
         existing = await self.store.items_of_document(ref.key) if prepared.stored is not None else []
         changes = reconcile(existing, list(prepared.records))
-        await self.store.save_ingest(prepared.record, changes, at=self.clock(), origin=origin)
+        at = self.clock()
+        await self.store.save_ingest(
+            prepared.record, changes, at=at, origin=origin, announce_at=at + self.settle
+        )
         logger.info(
             "ingested %s: %d added, %d updated, %d withdrawn",
             ref.key,

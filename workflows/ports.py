@@ -66,11 +66,18 @@ class IngestStore(CursorStore, Protocol):
     async def items_of_document(self, document_key: str) -> list[ItemRecord]: ...
 
     async def save_ingest(
-        self, document: DocumentRecord, changes: Reconciliation, *, at: datetime, origin: str
+        self,
+        document: DocumentRecord,
+        changes: Reconciliation,
+        *,
+        at: datetime,
+        origin: str,
+        announce_at: datetime | None = None,
     ) -> list[ItemRecord]:
         """In one transaction: upsert the document, insert added items, update changed ones (status kept),
         mark vanished ones withdrawn, append an audit entry per change and, when anything changed, one outbox
-        message announcing the document. Returns the document's live items as stored (with ids)."""
+        message announcing the document, due at `announce_at` (default `at`; one waiting per document, pushed
+        by each new version). Returns the document's live items as stored (with ids)."""
         ...
 
     async def record_failure(self, ref: DocumentRef, reason: str, *, at: datetime, origin: str) -> bool:
@@ -78,7 +85,8 @@ class IngestStore(CursorStore, Protocol):
         ...
 
     async def mark_deleted(self, ref: DocumentRef, *, at: datetime, origin: str) -> list[ItemRecord]:
-        """The file is gone from its source: the document is marked deleted, its open items withdrawn."""
+        """The file is gone from its source: the document is marked deleted, its open items withdrawn, and
+        its card announced again (the cards posted say the minutes are gone)."""
         ...
 
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 import socket
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
 import bot.app
-from bot.app import INGESTION, STORE, SUBSCRIBED, create_app
+from bot.app import INGESTION, SETTINGS, STORE, SUBSCRIBED, create_app
 from bot.settings import Settings
 from tests.fake_graph import FakeDrive, FakeGraph, GraphState
 from tests.graph_fixtures import FakeCredential
@@ -121,3 +122,32 @@ async def test_the_validation_token_is_echoed(service: TestClient[object, object
 async def test_a_malformed_notification_is_refused(service: TestClient[object, object]) -> None:
     response = await service.post("/api/graph/notifications", data=b"{not json")
     assert response.status == 400
+
+
+async def test_autosave_versions_are_ingested_but_the_card_waits_until_they_stop(
+    service: TestClient[object, object], fake: FakeGraph, drive: FakeDrive
+) -> None:
+    # SharePoint's AutoSave: a new version every few seconds while the secretary types. Each is ingested at
+    # once; the meeting's card waits until the document has been left alone for the settle time.
+    ingestion, store = service.app[INGESTION], service.app[STORE]
+    settle = timedelta(seconds=service.app[SETTINGS].settle_seconds)
+    assert settle == timedelta(minutes=2)  # the default
+    await asyncio.sleep(0.1)
+    await ingestion.idle()
+    typing = fake.state.add_file(
+        drive, "Protokoll/fsg.pdf", (SAMPLES / "002_9f59629560e86923.pdf").read_bytes()
+    )
+    ingestion.nudge_all()
+    await asyncio.sleep(0.05)
+    await ingestion.idle()
+    started = datetime.now(UTC)
+    fake.state.edit_file(typing, (SAMPLES / "003_37f9299a9581a089.pdf").read_bytes())  # the next version
+    ingestion.nudge_all()
+    await asyncio.sleep(0.05)
+    await ingestion.idle()
+
+    (fsg_key,) = [d.key for d in await store.documents() if d.name == "fsg.pdf"]
+    ingested = [e for e in await store.audit_log(fsg_key) if e.action == "document.ingested"]
+    assert len(ingested) == 2  # both versions were ingested
+    (waiting,) = [m for m in await store.outbox_messages() if m.payload["document_key"] == fsg_key]
+    assert waiting.next_attempt_at >= started + settle  # after the last version, not the first

@@ -71,6 +71,7 @@ async def service(
         bot_app_password=SecretStr("unused-with-a-connector-token"),
         tenant_id=TENANT,
         local_poll_seconds=3600,
+        settle_seconds=0,  # the card at once: this test is not about waiting for edits to settle
     )
     async with TestClient(
         TestServer(create_app(settings, connector_token=TOKEN), host="127.0.0.1")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -10,7 +14,8 @@ import pytest
 
 from bot.cli import main
 
-SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "samples"
 
 
 @pytest.fixture
@@ -175,3 +180,52 @@ def test_a_bad_setting_is_one_swedish_line_and_exit_2(
     code, _, err = run(capsys, "items", database)
     assert code == 2 and err.startswith("fel: inställningarna är ogiltiga: ") and says in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_ingest_a_folder_with_a_name_that_is_not_utf8(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    with open(os.path.join(os.fsencode(folder), b"trasigt\xff\xfenamn.docx"), "wb") as handle:
+        handle.write((SAMPLES / "004_5d60c65ffe97348b.docx").read_bytes())
+    code, out, err = run(capsys, "ingest", str(folder), database)
+    assert code == 0 and "3 filer: 3 inlästa" in out and "Traceback" not in err
+    code, out, _ = run(capsys, "items", database)
+    assert {"FLG", "FSG"} <= {row.split()[2] for row in out.splitlines()[1:] if row.split()[:1] != ["?"]}
+
+
+def start_service(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`minutesbot run` in a folder of its own, until it stops by itself (or 60 s pass)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = {
+        "MINUTESBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "MINUTESBOT_PORT": str(port),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, **settings, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_minutes_folder_that_does_not_exist_stops_the_start(tmp_path: Path) -> None:
+    done = start_service(tmp_path, MINUTESBOT_MINUTES_FOLDER=str(tmp_path / "finns-inte"))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if line.startswith("fel: ")]
+    assert "finns-inte" in line
+
+
+def test_a_failed_file_with_a_newline_in_its_name_is_one_fel_line(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    (folder / "trasig\nfil.docx").write_bytes(b"PK\x03\x04 inte en riktig fil")
+    code, out, err = run(capsys, "ingest", str(folder), database)
+    assert code == 2 and "3 filer: 2 inlästa" in out
+    (line,) = err.splitlines()
+    assert line.startswith("fel: trasig\ufffdfil.docx: ")

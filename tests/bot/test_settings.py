@@ -147,3 +147,32 @@ def test_a_digest_time_keeps_its_groups_working_hours(monkeypatch: pytest.Monkey
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert "digest_schedules för FLG" in str(refused.value) and "utanför arbetstid" in str(refused.value)
+
+
+def test_an_empty_minutes_folder_is_off_and_so_is_the_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("MINUTESBOT_MINUTES_FOLDER", raising=False)
+    assert Settings().minutes_folder is None
+    for off in ("", "  "):
+        monkeypatch.setenv("MINUTESBOT_MINUTES_FOLDER", off)
+        assert Settings().minutes_folder is None
+    monkeypatch.setenv("MINUTESBOT_MINUTES_FOLDER", "protokoll")
+    assert Settings().minutes_folder == Path("protokoll")
+
+
+def test_the_settle_time_defaults_to_two_minutes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert Settings().settle_seconds == 120
+    monkeypatch.setenv("MINUTESBOT_SETTLE_SECONDS", "0")
+    assert Settings().settle_seconds == 0
+    monkeypatch.setenv("MINUTESBOT_SETTLE_SECONDS", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_make_run_sets_its_own_folder() -> None:
+    # The default is off: only the embedded default (`make run`) watches a folder, and it names it.
+    run_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert "MINUTESBOT_MINUTES_FOLDER=$(RUN_DIR)/protokoll" in run_target

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.commands import COMMANDS
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
-from cards.summary import meeting_summary_card
+from cards.summary import meeting_removed_card, meeting_summary_card
 from tests.cards.samples import (
     DECISION,
     DOCUMENT,
@@ -31,6 +32,8 @@ CASES: dict[str, Callable[[], Card]] = {
     "summary": lambda: meeting_summary_card(DOCUMENT, ITEMS, people=PEOPLE, today=TODAY),
     "summary_overflow": lambda: meeting_summary_card(DOCUMENT, many_items(20), people=PEOPLE, today=TODAY),
     "summary_empty": lambda: meeting_summary_card(DOCUMENT, [WITHDRAWN], people=PEOPLE, today=TODAY),
+    # The minutes were deleted from the library: the posted card says so and offers no Klar.
+    "summary_removed": lambda: meeting_removed_card(replace(DOCUMENT, status="deleted")),
     "item_open_overdue": lambda: item_card(OVERDUE, people=PEOPLE, today=TODAY),
     "item_open_mention": lambda: item_card(MENTIONED, people=PEOPLE, today=TODAY),
     "item_done": lambda: item_card(DONE, people=PEOPLE, today=TODAY),

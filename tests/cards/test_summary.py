@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from cards.summary import meeting_summary_card
+from cards.summary import meeting_removed_card, meeting_summary_card
 from cards.verbs import Verb
 from minutes.model import ItemKind
 from tests.cards.cardcheck import elements, execute_actions, text_block_texts, visible_text
@@ -110,3 +111,10 @@ def test_empty_minutes() -> None:
     card = meeting_summary_card(DOCUMENT, [], people=PEOPLE, today=TODAY)
     assert "Inga punkter" in text_block_texts(card)
     assert execute_actions(card) == []
+
+
+def test_the_card_of_deleted_minutes_says_so_and_offers_no_actions() -> None:
+    card = meeting_removed_card(replace(DOCUMENT, status="deleted"))
+    text = json.dumps(card, ensure_ascii=False)
+    assert "Protokollet har tagits bort" in text and "FLG" in text
+    assert "actions" not in card and "Action.Execute" not in text and Verb.DONE.value not in text

@@ -218,6 +218,7 @@ def minutesbot_env(port: int, database_url: str, folder: Path, rosters: Path) ->
         MINUTESBOT_ROSTER_DIR=str(rosters),
         MINUTESBOT_TENANT_ID=config["tenantId"],
         MINUTESBOT_LOCAL_POLL_SECONDS="1",
+        MINUTESBOT_SETTLE_SECONDS="0",  # the summary card at once, not after edits settle
     )
     return env
 

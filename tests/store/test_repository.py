@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -110,7 +110,8 @@ async def test_an_edited_document_updates_withdraws_and_adds_keeping_ids(store: 
         ("item.added", new.key),
         ("document.ingested", FLG_REF.key),
     ]
-    assert len(await store.outbox_messages()) == 2
+    # The card not yet sent is announced once, due after the newest version.
+    assert [m.next_attempt_at for m in await store.outbox_messages()] == [later(1)]
     assert (await store.get_document(FLG_REF.key)) is not None
 
 
@@ -522,3 +523,25 @@ async def test_both_backends_give_identical_results(tmp_path: Path, postgres_ser
 
     on_sqlite, on_postgres = results
     assert on_sqlite == on_postgres
+
+
+async def test_a_card_being_sent_is_left_alone_and_a_new_version_gets_its_own(store: SqlStore) -> None:
+    await store.save_ingest(document(), reconcile([], FLG_V1), at=MONDAY, origin=ORIGIN)
+    (sending,) = await store.claim_outbox("w1", now=MONDAY, lease=timedelta(minutes=5), limit=10)
+    stored = await store.items_of_document(FLG_REF.key)
+    edited = [replace(FLG_V1[0], text="Ny lydelse av punkten helt och hållet annorlunda"), *FLG_V1[1:]]
+    meanwhile = MONDAY + timedelta(minutes=1)  # while the worker's lease lasts
+    await store.save_ingest(document(version="v2"), reconcile(stored, edited), at=meanwhile, origin=ORIGIN)
+    pending = await store.outbox_messages()
+    assert [(m.id == sending.id, m.next_attempt_at) for m in pending] == [(True, MONDAY), (False, meanwhile)]
+
+
+async def test_deleting_a_document_announces_its_card_once(store: SqlStore) -> None:
+    await store.save_ingest(document(), reconcile([], FLG_V1), at=MONDAY, origin=ORIGIN)
+    await store.claim_outbox("w1", now=MONDAY, lease=timedelta(minutes=5), limit=10)
+    (sent,) = await store.outbox_messages()
+    await store.mark_sent(sent.id, at=MONDAY)
+    await store.mark_deleted(FLG_REF, at=later(1), origin=ORIGIN)
+    await store.mark_deleted(FLG_REF, at=later(2), origin=ORIGIN)  # already deleted: nothing more
+    (announced,) = await store.outbox_messages()
+    assert (announced.payload, announced.next_attempt_at) == ({"document_key": FLG_REF.key}, later(1))

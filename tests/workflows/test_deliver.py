@@ -3,16 +3,21 @@ failures retried, then parked; nothing lost."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from cards.verbs import Verb
 from minutes.calendar import QuietHours
 from store import SqlStore
 from store.outbox import OutboxStatus
+from tests.fakes import in_process_reader
 from tests.workflows.chat_fixtures import NOW, RecordingSender, clock, ingest_flg
 from workflows.chat import ChatSendError
 from workflows.deliver import SECRETARY_NOTICE, Deliverer
+from workflows.ingest import Ingestor
+from workflows.local_folder import LocalFolderSource
 from workflows.remind import REMINDER, GroupPolicies, ReminderPolicy
 
 
@@ -122,3 +127,40 @@ async def test_a_groups_own_quiet_hours_hold_its_personal_messages(store: SqlSto
     assert [(m.kind, m.next_attempt_at) for m in waiting] == [(REMINDER, stockholm("2024-09-03 08:00"))]
     other_group = Deliverer(store, sender, lambda: stockholm("2024-09-03 07:45"), worker="w1")
     assert await other_group.run_once() == 0  # deferred until 08:00, whoever claims
+
+
+async def test_a_deleted_document_updates_its_posted_card_without_klar(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    sender = RecordingSender()
+    deliverer = Deliverer(store, sender, clock, worker="w1")
+    assert await deliverer.run_once() == 1
+    assert Verb.DONE.value in json.dumps(sender.sent[0][1].card)
+
+    (tmp_path / "m" / "flg.docx").unlink()
+    (report,) = await Ingestor(store=store, clock=clock, reader=in_process_reader).run(
+        LocalFolderSource(tmp_path / "m", store)
+    )
+    assert report.document_key == key and report.withdrawn > 0
+
+    assert await deliverer.run_once() == 1
+    assert len(sender.sent) == 1  # no new card: the one posted says so
+    ((conversation, activity, message),) = sender.updated
+    assert (conversation, activity) == ("19:flg@thread.tacv2", "activity-1")
+    card = json.dumps(message.card, ensure_ascii=False)
+    assert "Protokollet har tagits bort" in card and Verb.DONE.value not in card
+
+
+async def test_a_document_deleted_before_its_card_went_out_posts_nothing(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    (tmp_path / "m" / "flg.docx").unlink()
+    await Ingestor(store=store, clock=clock, reader=in_process_reader).run(
+        LocalFolderSource(tmp_path / "m", store)
+    )
+    sender = RecordingSender()
+    await Deliverer(store, sender, clock, worker="w1").run_once()
+    assert (sender.sent, sender.updated) == ([], [])
+    assert await store.outbox_messages(OutboxStatus.PENDING) == []

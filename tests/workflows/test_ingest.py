@@ -7,7 +7,7 @@ import asyncio
 import io
 import shutil
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import docx
@@ -18,6 +18,8 @@ from minutes.records import ItemRecord, ItemStatus
 from store import SqlStore, open_store
 from tests.conftest import sqlite_url
 from tests.fakes import in_process_reader
+from tests.workflows.chat_fixtures import CHANNEL, RecordingSender
+from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor, Outcome, summarise
 from workflows.local_folder import LocalFolderSource
 from workflows.sandbox import SandboxPool
@@ -244,3 +246,32 @@ async def test_reading_and_extracting_in_read_servers_stores_what_reading_here_d
 
     assert [r.outcome for r in reports] == [r.outcome for r in here] == [Outcome.INGESTED] * 5
     assert served_rows == await snapshot(store, folder)
+
+
+async def test_the_card_waits_until_the_document_has_settled(tmp_path: Path, store: SqlStore) -> None:
+    # SharePoint's AutoSave makes a version every few seconds while the secretary types: each is ingested,
+    # but the card goes out only once the document has not changed for the settle time.
+    folder = tmp_path / "flg"
+    folder.mkdir()
+    (folder / "flg.docx").write_bytes(minutes_docx(ROWS))
+    settle = timedelta(minutes=2)
+
+    def ingesting_at(at: datetime) -> Ingestor:
+        return Ingestor(store=store, clock=lambda: at, reader=in_process_reader, settle=settle)
+
+    await ingesting_at(NOW).run(LocalFolderSource(folder, store))
+    (pending,) = await store.outbox_messages()
+    assert pending.next_attempt_at == NOW + settle
+
+    typed = NOW + timedelta(seconds=90)  # the next AutoSave version, before the card went out
+    (folder / "flg.docx").write_bytes(minutes_docx([*ROWS, ("Nytt", "Kalla till möte.", "EK")]))
+    (report,) = await ingesting_at(typed).run(LocalFolderSource(folder, store))
+    assert report.added == 1  # ingestion itself does not wait
+    (pending,) = await store.outbox_messages()  # still one card to post, later
+    assert pending.next_attempt_at == typed + settle
+
+    await store.save_conversation(CHANNEL, at=NOW)
+    sender = RecordingSender()
+    assert await Deliverer(store, sender, lambda: NOW + settle, worker="w1").run_once() == 0
+    assert await Deliverer(store, sender, lambda: typed + settle, worker="w1").run_once() == 1
+    assert len(sender.sent) == 1
