@@ -464,7 +464,8 @@ def _row_due(segment: _Segment, cells: _RowCells, context: _Context, single: boo
 
 
 _BARE_MONTH = re.compile(
-    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?", re.IGNORECASE
+    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?",
+    re.IGNORECASE,
 )
 
 
@@ -635,6 +636,8 @@ def _paragraph_items(
     if paragraph.heading or _looks_like_heading(text, paragraph, state):
         released = state.release()
         state.open_section(text, context.meeting_date)
+        # A new heading ends a 'Närvarande:' list; a heading such as 'Närvarande' starts one.
+        state.skip_section = len(text.split()) <= 2 and _SKIP_SECTION.search(text) is not None
         kind = _kind_of(text)
         actors = context.actors(text) if kind else ()
         if kind is not None and actors and not state.skip_section:
@@ -814,6 +817,12 @@ _PASSIVE_WITH_AGENT = re.compile(
     re.IGNORECASE,
 )
 _SUBJECT_WORDS = 4
+# A task in the passive, owned or not: 'ska ses över till nästa möte', 'Lokalen bokas', 'skickas ut av X'.
+_PASSIVE_TASK = re.compile(
+    r"\b(?:ska|skall|bör|måste)\s+(?:\w+\s+)?[a-zåäö]{2,}s\b|\b[a-zåäö]{3,}(?:as|ks|ps|ts|ds|gs)\s+(?:över|ut|in|fram|upp)\b"
+    r"|\b(?:ses|tas|ges|görs|läggs|sätts|köps|skickas|bokas|ordnas|beställs|skrivs)\b(?!\s+\w+(?:ade|at)\b)",
+    re.IGNORECASE,
+)
 
 
 def _present_commitment(sentence: str, context: _Context) -> bool:
@@ -848,8 +857,8 @@ def _prose_item(
     actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:
         actors = context.actors(heading)
-    if not actors and kind is ItemKind.ACTION and not _PASSIVE_WITH_AGENT.search(text):
-        return None  # a follow-up or a decision is worth keeping unowned; an action needs someone
+    if not actors and kind is ItemKind.ACTION and not _PASSIVE_TASK.search(text):
+        return None  # a follow-up, a decision or a passive task is worth keeping unowned; an action needs someone
     return ActionItem(
         kind=kind,
         topic=heading or "",

@@ -85,7 +85,10 @@ PARTY_WORDS = (
     r"|verksamheterna|\w+avdelningen|avdelningen|avdelningarna|enheten|enheterna|nämnden|styrelsen"
     r"|facket|fackliga parter|fackliga representanter|fackliga|parterna|kommunal|vision|ledarna|ssr|\w+förbundet"
     r"|akademikerförbundet ssr|arbetsgruppen|styrgruppen|ledningsgruppen|kärngruppen|projektgruppen"
-    r"|samverkansgruppen|kansliet|staben|hr)"
+    r"|samverkansgruppen|kansliet|staben|hr"
+    # bodies in the definite form, and plural bodies ('kommunerna', 'pensionärsorganisationerna')
+    r"|kommunen|regionen|skolan|förskolan|staden|länsstyrelsen|föreningen|klubben|rådet|\w+rådet|\w+nämnden"
+    r"|\w*organisationerna|kommunerna|regionerna|föreningarna|skolorna|förbunden|rektorerna)"
 )
 
 # Words that may stand before a role noun in an owner phrase.
@@ -178,7 +181,11 @@ PAST_TENSE = re.compile(
 PROCEDURAL = re.compile(
     r"\b(?:avslutar mötet|öppnar mötet|förklarar mötet|mötet avslutas|hälsar (?:alla )?välkomna"
     r"|läggs till handlingarna|lades till handlingarna|valdes (?:till|som) justerare|väljs (?:till|som) justerare"
-    r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka)\b",
+    r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka"
+    # approvals of the agenda, earlier minutes or a report: nothing to carry out
+    r"|godkänner (?:\w+ ){0,2}(?:\w*anteckningar\w*|\w*protokoll\w*|dagordning\w*|information\w*|rapport\w*"
+    r"|redovisning\w*)|(?:dagordningen|protokollet|\w*anteckningarna|rapporten) (?:godkänns|fastställs|läggs)"
+    r"|till handlingarna|justeras av)\b",
     re.IGNORECASE,
 )
 
@@ -188,7 +195,8 @@ CONDITIONAL_LEAD = re.compile(r"\b(?:om|ifall|än att|såvida|när|innan|efterso
 # Future of a state or of receiving: 'kommer att vara', 'ska finnas', 'kommer få besked'.
 STATIVE_FUTURE = re.compile(
     r"\b(?:ska|skall|kommer(?: att)?|kan)\s+(?:\w+\s+)?(?:vara|bli|finnas|ligga|gälla|innebära|kunna|behöva)\b"
-    r"|\bkommer(?: att)? få\s+(?!\w+a\b)\w+",
+    r"|\bkommer(?: att)? få\s+(?!\w+a\b)\w+"
+    r"|\b(?:ska|skall|kommer att) få (?!i\b|uppdrag)\w+a\b",
     re.IGNORECASE,
 )
 

@@ -31,7 +31,7 @@ _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
 # 'Annika Andersson (AA)': a name with its initials.
 _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ingrid Hammar IH (utbildningschef)', 'Lotta Widell LW,': initials after the name without brackets.
-_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME})\s+([{_UPPER}]{{2,4}})(?=\s*[(,;]|\s*$)")
+_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?\s+([{_UPPER}]{{2,4}})(?=\s*[(,;]|\s*$)")
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
@@ -171,7 +171,11 @@ def parse_roster(text: str) -> Roster:
         name, initials = match.group(1), match.group(2)
         words = name.split()
         # Bare initials must be the name's own ('Ingrid Hammar IH'), or 'Anna Berg SSR' would be a person's.
-        if initials[0] == words[0][0] and initials[-1] == words[-1][0] and initials not in ORGANISATION_ABBREVIATIONS:
+        if (
+            initials[0] == words[0][0]
+            and initials[-1] == words[-1][0]
+            and initials not in ORGANISATION_ABBREVIATIONS
+        ):
             people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
     for index, line in enumerate(lines):
@@ -203,7 +207,10 @@ def parse_roster(text: str) -> Roster:
     return Roster(people=tuple(people.values()), other_names=other)
 
 
-_ROLE_PHRASE = rf"(?:(?:{ROLE_MODIFIERS}|vice|v\.)\s+)?{ROLE_NOUNS}(?:\s+(?-i:[{_UPPER}]{{2,4}}))?"
+_ROLE_PHRASE = (
+    rf"(?:(?:(?:{ROLE_MODIFIERS}|vice|v\.)\s+)?{ROLE_NOUNS}(?:\s+(?-i:[{_UPPER}]{{2,4}}))?"
+    r"|v\.\s*ordf\.?|vordf\.?|ordf\.?|sekr\.?)"
+)
 # 'Eva Lind, ekonomichef', 'Eva Lind (ekonomichef)', 'Eva Lind – ekonomichef', 'Eva Lind<TAB>ekonomichef'.
 _NAME_THEN_ROLE = re.compile(
     rf"(?<![\w-])(?-i:({_FULL_NAME}))[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*({_ROLE_PHRASE}(?:\s*,\s*{_ROLE_PHRASE})*)"
@@ -212,6 +219,11 @@ _NAME_THEN_ROLE = re.compile(
 )
 # 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'.
 _ROLE_THEN_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+(?-i:({_FULL_NAME}))(?![\w-])", re.I)
+# 'Birgitta Lund, BL (ordf)', 'Anna Ek (AE), kassör'.
+_NAME_INITIALS_ROLE = re.compile(
+    rf"(?-i:({_FULL_NAME})),?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?[ \t]*(?:,|\(|–)[ \t]*({_ROLE_PHRASE})(?![\w-])",
+    re.IGNORECASE,
+)
 _ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
 _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
 
@@ -225,15 +237,17 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
             found.append((match.group(1), match.group(2)))
         for match in _ROLE_THEN_NAME.finditer(line):
             found.append((match.group(2), match.group(1)))
+        for match in _NAME_INITIALS_ROLE.finditer(line):
+            found.append((match.group(1), match.group(2)))
     lines = [line for line in text.splitlines() if line.strip()]
     for line, after in zip(lines, lines[1:], strict=False):
         name_line, role_line = _NAME_LINE.fullmatch(line), _ROLE_LINE.fullmatch(after)
         if name_line and role_line:
             found.append((name_line.group(1), role_line.group(1)))
     for name, written in found:
-        if not _is_plausible_name(name):
+        if not _is_plausible_name(name) or re.search(r"[\t\n]", name):
             continue
-        role = _normalise_role(written)
+        role = written_role(written)
         person = people.get(name)
         if person is None:
             people[name] = Person(name=name, role=role)
@@ -358,7 +372,13 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             rf"\s+(?:att\s+|även\s+|också\s+|med\s+)?[{_LOWER}]",
             re.IGNORECASE,
         ),
-        re.compile(rf"\b\w+s\s+av\s+{agent}", re.IGNORECASE),
+        re.compile(rf"\b\w+s\s+(?:(?:ut|in|fram|upp|över|om)\s+)?av\s+{agent}", re.IGNORECASE),
+        # V2 inversion after a fronted time: 'Vid nästa AU-möte diskuterar A, B och C programmet'.
+        re.compile(
+            rf"^(?:vid|i|på|under|till|efter|inför|nästa|senare|sedan|därefter|imorgon)\b[^,.;]{{0,40}}?\s"
+            rf"(?-i:[{_LOWER}]{{2,}}(?:ar|er|ör|år))\s+{agent}",
+            re.IGNORECASE,
+        ),
     )
 
 
