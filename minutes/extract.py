@@ -800,8 +800,8 @@ def _prose_items(text: str, index: int, context: _Context, state: _ProseState) -
 def _prose_kind(sentence: str, context: _Context) -> ItemKind | None:
     if sentence.endswith(":") or _CONDITIONAL_START.match(sentence) or sentence.endswith("?"):
         return None
-    if is_negated(sentence):
-        return None  # 'Vi ska inte …'
+    if is_negated(sentence) or PROCEDURAL.search(sentence):
+        return None  # 'Vi ska inte …', 'Rådet godkänner informationen'
     kind = _kind_of(sentence)
     if kind is None and (_present_commitment(sentence, context) or _PASSIVE_WITH_AGENT.search(sentence)):
         return ItemKind.ACTION

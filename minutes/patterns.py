@@ -47,7 +47,7 @@ ALL_WORDS = re.compile(
 # Upper-case abbreviations that are functions or bodies, never a person's initials.
 ORGANISATION_ABBREVIATIONS = frozenset(
     """HR IT KLG ALG FLG FSG VSG LSG CSG MBL APT KF KS KSF EC VC OD SSR IFO LSS SOL HSL BUF UBF SOF VOF ÄO
-    OF AC VO PP DV MAS MAR SAS SFI BOU NÄMNDEN KOMMUNAL VISION LEDARNA SKR""".split()
+    OF AC VO PP DV MAS MAR SAS SFI BOU NÄMNDEN KOMMUNAL VISION LEDARNA SKR KD MP SD PRO SPF RPG SKPF DHR""".split()
 )
 
 # Role nouns: a word ending in one of these is a function someone holds ('HR-chef', 'Omsorgsdirektör').
@@ -113,7 +113,7 @@ ACTOR_VERBS = (
 
 # Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
 REPORTING_VERBS = re.compile(
-    r"\b(?:påminner om|meddelar|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
+    r"\b(?:påminner om|meddelar att|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
     r"|framför|konstaterar|tar (?:\w+ )?upp|går igenom|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
     re.IGNORECASE,
 )
@@ -184,7 +184,7 @@ PROCEDURAL = re.compile(
     r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka"
     # approvals of the agenda, earlier minutes or a report: nothing to carry out
     r"|godkänner (?:\w+ ){0,2}(?:\w*anteckningar\w*|\w*protokoll\w*|dagordning\w*|information\w*|rapport\w*"
-    r"|redovisning\w*)|(?:dagordningen|protokollet|\w*anteckningarna|rapporten) (?:godkänns|fastställs|läggs)"
+    r"|redovisning\w*)|(?:dagordningen|\w*protokollet|\w*anteckningarna|rapporten)(?: \w+){0,3}? (?:godkänns|godkändes|fastställs|fastställdes|läggs|lades)"
     r"|till handlingarna|justeras av)\b",
     re.IGNORECASE,
 )

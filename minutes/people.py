@@ -31,7 +31,7 @@ _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
 # 'Annika Andersson (AA)': a name with its initials.
 _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ingrid Hammar IH (utbildningschef)', 'Lotta Widell LW,': initials after the name without brackets.
-_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?\s+([{_UPPER}]{{2,4}})(?=\s*[(,;]|\s*$)")
+_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|\s*$)")
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
@@ -166,17 +166,21 @@ def parse_roster(text: str) -> Roster:
     flat = squash(text)
     for match in _NAME_WITH_INITIALS.finditer(flat):
         name, initials = match.group(1), match.group(2)
-        people.setdefault(name, Person(name=name, initials=initials))
-    for match in _NAME_THEN_BARE_INITIALS.finditer(flat):
-        name, initials = match.group(1), match.group(2)
-        words = name.split()
-        # Bare initials must be the name's own ('Ingrid Hammar IH'), or 'Anna Berg SSR' would be a person's.
-        if (
-            initials[0] == words[0][0]
-            and initials[-1] == words[-1][0]
-            and initials not in ORGANISATION_ABBREVIATIONS
-        ):
+        # '(KD)' after a name is a party: initials start with the name's own first letter.
+        if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
+    for source in (flat, *text.splitlines()):
+        for match in _NAME_THEN_BARE_INITIALS.finditer(source):
+            name, initials = match.group(1), match.group(2)
+            words = name.split()
+            # Bare initials must be the name's own ('Ingrid Hammar IH'), or 'Anna Berg SSR' would be a person's.
+            if (
+                initials[0] == words[0][0]
+                and initials[-1] == words[-1][0]
+                and initials not in ORGANISATION_ABBREVIATIONS
+                and "\t" not in name
+            ):
+                people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
     for index, line in enumerate(lines):
         label = _ROSTER_LABEL.match(line)
@@ -213,15 +217,15 @@ _ROLE_PHRASE = (
 )
 # 'Eva Lind, ekonomichef', 'Eva Lind (ekonomichef)', 'Eva Lind – ekonomichef', 'Eva Lind<TAB>ekonomichef'.
 _NAME_THEN_ROLE = re.compile(
-    rf"(?<![\w-])(?-i:({_FULL_NAME}))[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*({_ROLE_PHRASE}(?:\s*,\s*{_ROLE_PHRASE})*)"
-    rf"(?![\w-])",
+    rf"(?<![\w-])(?-i:({_FULL_NAME}))[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*"
+    rf"({_ROLE_PHRASE}(?:[ \t]*[,(][ \t]*{_ROLE_PHRASE}\)?)*)(?![\w-])",
     re.IGNORECASE,
 )
 # 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'.
 _ROLE_THEN_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+(?-i:({_FULL_NAME}))(?![\w-])", re.I)
 # 'Birgitta Lund, BL (ordf)', 'Anna Ek (AE), kassör'.
 _NAME_INITIALS_ROLE = re.compile(
-    rf"(?-i:({_FULL_NAME})),?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?[ \t]*(?:,|\(|–)[ \t]*({_ROLE_PHRASE})(?![\w-])",
+    rf"(?-i:({_FULL_NAME})),?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?[ \t]*(?:,|\(|–|\t)[ \t]*({_ROLE_PHRASE})(?![\w-])",
     re.IGNORECASE,
 )
 _ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
@@ -232,7 +236,7 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
     """Roles written beside a name anywhere in the document, and a name line over a role line (an author
     block): the people who hold them, so that an owner written as a title reaches the person."""
     found: list[tuple[str, str]] = []
-    for line in text.splitlines():
+    for line in (*text.splitlines(), squash(text)):  # and the whole, for a list wrapped over lines
         for match in _NAME_THEN_ROLE.finditer(line):
             found.append((match.group(1), match.group(2)))
         for match in _ROLE_THEN_NAME.finditer(line):
@@ -367,6 +371,11 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             re.IGNORECASE,
         ),
         re.compile(rf"\b(?:ge|ger|gav|uppdras åt|uppdrar åt)\s+{agent}\s+(?:i\s+)?uppdrag", re.I),
+        # Any verb in the present tense after the agent that opens the sentence ('Kassören anmäler …').
+        re.compile(
+            rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{_LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
+            re.IGNORECASE,
+        ),
         re.compile(
             rf"\b(?:ska|skall|kommer|får|vill|fortsätter|tar|behöver|måste|bör)\s+{agent}"
             rf"\s+(?:att\s+|även\s+|också\s+|med\s+)?[{_LOWER}]",
