@@ -363,6 +363,7 @@ class _LayoutRow:
     first_line: int
     last_line: int
     cells: dict[int, list[str]] = field(default_factory=dict)  # column → lines ('' between paragraphs)
+    section: bool = False  # one text spanning the table, titling the rows below
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,6 +492,16 @@ def _cut(line: str, starts: tuple[int, ...]) -> dict[int, str] | None:
         while position < chunk.end:
             column = max((i for i, s in enumerate(starts) if s <= position), default=0)
             following = starts[column + 1] if column + 1 < len(starts) else None
+            if (
+                following is not None
+                and position == chunk.start
+                and chunk.end > following
+                and following - position < position - starts[column]
+                and column + 1 not in cells
+            ):
+                # A cell whose text starts a little left of its column (its row sits further left).
+                column += 1
+                following = starts[column + 1] if column + 1 < len(starts) else None
             if following is None or chunk.end <= following:
                 cells.setdefault(column, []).append(line[position : chunk.end])
                 break
@@ -537,6 +548,12 @@ def _layout_rows(
             layout = replace(layout, starts=continued.starts, header_lines=continued.header_lines)
             continue
         cells = _cut(line, layout.starts) if header is None else None
+        if cells is None and header is None and _is_section_title(lines, index, layout, furniture):
+            # One text across the columns between rows ('Förvaltningsövergripande frågor'): a section row.
+            rows.append(_LayoutRow(first_line=index, last_line=index, cells={0: [stripped]}, section=True))
+            previous_had_first, blanks = False, 0
+            index += 1
+            continue
         if cells is None:
             resumed = _resumes_after_page_break(lines, index, layout, furniture)
             if resumed is None:
@@ -584,6 +601,19 @@ def _opens(text: str) -> bool:
     return first.isupper() or first.isdigit() or first in "\"“”'«(" or strip_bullet(text)[1]
 
 
+def _is_section_title(lines: list[str], index: int, layout: _Layout, furniture: set[str]) -> bool:
+    """A single run of text across the columns, with table rows going on below it."""
+    if len(_chunks(lines[index])) != 1 or len(lines[index].split()) > _LAYOUT_MAX_HEADER_WORDS:
+        return False
+    for ahead in range(index + 1, min(len(lines), index + _LAYOUT_LOOKAHEAD)):
+        stripped = lines[ahead].strip()
+        if not stripped or _PAGE_FURNITURE.match(stripped) or stripped in furniture:
+            continue
+        cells = _cut(lines[ahead], layout.starts)
+        return cells is not None and len(cells) >= 2
+    return False
+
+
 def _resumes_after_page_break(
     lines: list[str], index: int, layout: _Layout, furniture: set[str]
 ) -> int | None:
@@ -617,6 +647,11 @@ def _layout_to_table(layout: _Layout, rows: list[_LayoutRow]) -> Table:
     )
     out = [header]
     for row in rows:
+        if row.section or (set(row.cells) == {0} and len(row.cells[0]) == 1):
+            # A title alone on one line between rows heads the rows below it, as a merged row does.
+            title = Cell(blocks=(Paragraph(row.cells[0][0]),), col=0, span=len(layout.titles))
+            out.append(Row(cells=(title,)))
+            continue
         cells = []
         for column in range(len(layout.titles)):
             blocks: list[Block] = []
