@@ -349,6 +349,11 @@ _HEADER_TAIL_WORD = re.compile(
     re.IGNORECASE,
 )
 _JOINING_END = (",", "och", "&", "/", "-", "samt")
+# Last words of a title line that runs on to the next ('Rekrytering av' / 'enhetschef').
+_TITLE_RUN_ON = frozenset(
+    "och att i på för med av till som under om från vid inom kring mot samt eller efter inför en ett den det"
+    " de vår våra".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,6 +566,11 @@ def _layout_rows(
             index, blanks = resumed, 1
             continue
         current = rows[-1] if rows else None
+        if previous_had_first and _is_title_between_rows(cells, lines, index, layout, furniture):
+            rows.append(_LayoutRow(first_line=index, last_line=index, cells={0: [cells[0]]}, section=True))
+            previous_had_first, blanks = False, 0
+            index += 1
+            continue
         if current is None or _starts_row(cells, current, blanks > 0, previous_had_first, owner):
             current = _LayoutRow(first_line=index, last_line=index)
             rows.append(current)
@@ -611,6 +621,27 @@ def _is_section_title(lines: list[str], index: int, layout: _Layout, furniture: 
             continue
         cells = _cut(lines[ahead], layout.starts)
         return cells is not None and len(cells) >= 2
+    return False
+
+
+def _is_title_between_rows(
+    cells: dict[int, str], lines: list[str], index: int, layout: _Layout, furniture: set[str]
+) -> bool:
+    """A short title alone in the first column, right under a row's first-column text that does not run on
+    ('Budget' over 'Politik'), with a new row starting below it: a section title, not a wrapped cell."""
+    if set(cells) != {0} or not _opens(cells[0]) or len(cells[0].split()) > _LAYOUT_MAX_HEADER_WORDS:
+        return False
+    above = _cut(lines[index - 1], layout.starts) if index > 0 else None
+    if not above or 0 not in above or above[0].rsplit(None, 1)[-1].lower() in _TITLE_RUN_ON:
+        return False
+    if above[0].endswith((",", "-", "–", "/", "&", "(")):
+        return False
+    for ahead in range(index + 1, min(len(lines), index + _LAYOUT_LOOKAHEAD)):
+        stripped = lines[ahead].strip()
+        if not stripped or _PAGE_FURNITURE.match(stripped) or stripped in furniture:
+            continue
+        below = _cut(lines[ahead], layout.starts)
+        return below is not None and 0 in below and len(below) >= 2 and all(_opens(t) for t in below.values())
     return False
 
 
