@@ -408,9 +408,9 @@ def _layout_header(line: str) -> list[_Chunk] | None:
 
 def _layout_parts(lines: list[str], furniture: set[str]) -> list[list[str] | Table]:
     """The text split into runs of lines for the flat reader and the side-by-side tables between them."""
-    lines = [line.replace("\f", "").expandtabs(8).rstrip() for line in lines]
+    raw, lines = lines, [line.replace("\f", "").expandtabs(8).rstrip() for line in lines]
     if not any("  " in line for line in lines):
-        return [lines]  # no runs of spaces, no columns: the common flattened dump
+        return [raw]  # no runs of spaces, no columns: the common flattened dump
     parts: list[list[str] | Table] = []
     flat_start = 0
     index = 0
@@ -422,11 +422,11 @@ def _layout_parts(lines: list[str], furniture: set[str]) -> list[list[str] | Tab
             continue
         table, end = found
         if flat_start < index:
-            parts.append(lines[flat_start:index])
+            parts.append(raw[flat_start:index])
         parts.append(table)
         flat_start = index = end
     if flat_start < len(lines):
-        parts.append(lines[flat_start:])
+        parts.append(raw[flat_start:])  # the flat reader gets the lines as written ('\f' breaks a page)
     return parts
 
 
