@@ -348,6 +348,8 @@ _HEADER_TAIL_WORD = re.compile(
     r"|/\s*\w+|\(\w+\))$",
     re.IGNORECASE,
 )
+# One run of upper-case words: 'DATUM', 'TYP AV DOKUMENT' (a table header has its titles further apart).
+_PAGE_HEADER_LINE = re.compile(r"(?=.{4})[A-ZÅÄÖ][A-ZÅÄÖ/:.-]*(?: [A-ZÅÄÖ/:.-]+)*")
 _JOINING_END = (",", "och", "&", "/", "-", "samt")
 # Last words of a title line that runs on to the next ('Rekrytering av' / 'enhetschef').
 _TITLE_RUN_ON = frozenset(
@@ -450,8 +452,9 @@ def _read_header(lines: list[str], start: int, header: list[_Chunk]) -> tuple[_L
     index = start + 1
     while index < len(lines) and index - start <= 2:
         below = _chunks(lines[index])
-        if not below or not all(_HEADER_TAIL_WORD.match(c.text) for c in below):
-            break
+        shouted = lines[start].upper() == lines[start] and lines[index].upper() == lines[index]
+        if not below or not (shouted or all(_HEADER_TAIL_WORD.match(c.text) for c in below)):
+            break  # an upper-case header goes on in upper case ('IDENTIFIERAT' over 'FÖRBÄTTRINGSOMRÅDE')
         for chunk in below:
             titles[_column_at(chunk.start, [h.start for h in header])].append(chunk.text)
         printed.add(lines[index].strip())
@@ -527,7 +530,7 @@ def _layout_rows(
     owner = next((i for i, r in enumerate(layout.roles) if r is ColumnRole.OWNER and i > 0), None)
     rows: list[_LayoutRow] = []
     blanks = 0
-    previous_had_first = False
+    previous_first: str | None = None  # the first column's text on the line above
     index = start
     while index < len(lines):
         line = lines[index]
@@ -546,6 +549,9 @@ def _layout_rows(
         if stripped in layout.header_lines:  # repeated at the top of the next page
             index += 1
             continue
+        if _PAGE_HEADER_LINE.fullmatch(stripped) and _page_header_until_table(lines, index, layout):
+            index += 1  # 'DATUM', 'TYP AV DOKUMENT' printed above the table's header on the next page
+            continue
         header = _layout_header(line)
         if header is not None and tuple(c.text for c in header) == layout.first_titles:
             # The same header at other positions on the next page: the table goes on in its new columns.
@@ -556,7 +562,7 @@ def _layout_rows(
         if cells is None and header is None and _is_section_title(lines, index, layout, furniture):
             # One text across the columns between rows ('Förvaltningsövergripande frågor'): a section row.
             rows.append(_LayoutRow(first_line=index, last_line=index, cells={0: [stripped]}, section=True))
-            previous_had_first, blanks = False, 0
+            previous_first, blanks = None, 0
             index += 1
             continue
         if cells is None:
@@ -566,12 +572,14 @@ def _layout_rows(
             index, blanks = resumed, 1
             continue
         current = rows[-1] if rows else None
-        if previous_had_first and _is_title_between_rows(cells, lines, index, layout, furniture):
+        if previous_first is not None and _is_title_between_rows(
+            cells, previous_first, lines, index, layout, furniture
+        ):
             rows.append(_LayoutRow(first_line=index, last_line=index, cells={0: [cells[0]]}, section=True))
-            previous_had_first, blanks = False, 0
+            previous_first, blanks = None, 0
             index += 1
             continue
-        if current is None or _starts_row(cells, current, blanks > 0, previous_had_first, owner):
+        if current is None or _starts_row(cells, current, blanks > 0, previous_first, owner):
             current = _LayoutRow(first_line=index, last_line=index)
             rows.append(current)
         elif blanks:
@@ -581,7 +589,7 @@ def _layout_rows(
         for column, text in cells.items():
             current.cells.setdefault(column, []).append(text)
         current.last_line = index
-        previous_had_first = 0 in cells
+        previous_first = cells.get(0)
         blanks = 0
         index += 1
     rows = _without_trailing_prose(rows, lines)
@@ -589,11 +597,16 @@ def _layout_rows(
 
 
 def _starts_row(
-    cells: dict[int, str], row: _LayoutRow, after_blank: bool, previous_had_first: bool, owner: int | None
+    cells: dict[int, str], row: _LayoutRow, after_blank: bool, previous_first: str | None, owner: int | None
 ) -> bool:
-    if 0 in cells and (after_blank or not previous_had_first):
+    if 0 in cells and (after_blank or previous_first is None):
         return True
-    if 0 in cells and len(cells) >= 2 and all(_opens(text) for text in cells.values()):
+    if (
+        0 in cells
+        and len(cells) >= 2
+        and all(_opens(text) for text in cells.values())
+        and not (previous_first and _title_runs_on(previous_first))
+    ):
         return True  # rows packed without blank lines: every cell of a row's first line starts afresh
     if owner is None or owner not in cells or not row.cells.get(owner):
         return False
@@ -624,17 +637,22 @@ def _is_section_title(lines: list[str], index: int, layout: _Layout, furniture: 
     return False
 
 
+def _title_runs_on(text: str) -> bool:
+    """A first-column line that goes on below ('Rekrytering av' / 'Myndighetschef')."""
+    return text.endswith((",", "-", "–", "/", "&", "(")) or text.rsplit(None, 1)[-1].lower() in _TITLE_RUN_ON
+
+
 def _is_title_between_rows(
-    cells: dict[int, str], lines: list[str], index: int, layout: _Layout, furniture: set[str]
+    cells: dict[int, str], above: str, lines: list[str], index: int, layout: _Layout, furniture: set[str]
 ) -> bool:
     """A short title alone in the first column, right under a row's first-column text that does not run on
     ('Budget' over 'Politik'), with a new row starting below it: a section title, not a wrapped cell."""
-    if set(cells) != {0} or not _opens(cells[0]) or len(cells[0].split()) > _LAYOUT_MAX_HEADER_WORDS:
+    text = cells.get(0, "")
+    if set(cells) != {0} or not text[:1].isupper() or any(ch.isdigit() for ch in text):
+        return False  # a section is named in words ('Politik'); '28 EC > 40 underställda' is a cell's line
+    if len(text.split()) > _LAYOUT_MAX_HEADER_WORDS:
         return False
-    above = _cut(lines[index - 1], layout.starts) if index > 0 else None
-    if not above or 0 not in above or above[0].rsplit(None, 1)[-1].lower() in _TITLE_RUN_ON:
-        return False
-    if above[0].endswith((",", "-", "–", "/", "&", "(")):
+    if _title_runs_on(above):
         return False
     for ahead in range(index + 1, min(len(lines), index + _LAYOUT_LOOKAHEAD)):
         stripped = lines[ahead].strip()
@@ -642,6 +660,20 @@ def _is_title_between_rows(
             continue
         below = _cut(lines[ahead], layout.starts)
         return below is not None and 0 in below and len(below) >= 2 and all(_opens(t) for t in below.values())
+    return False
+
+
+def _page_header_until_table(lines: list[str], index: int, layout: _Layout) -> bool:
+    """Only upper-case page-header lines between here and the table's header repeated."""
+    for ahead in range(index, min(len(lines), index + _LAYOUT_LOOKAHEAD)):
+        stripped = lines[ahead].strip()
+        if stripped in layout.header_lines:
+            return True
+        header = _layout_header(lines[ahead]) if "  " in lines[ahead] else None
+        if header is not None:
+            return tuple(c.text for c in header) == layout.first_titles
+        if stripped and not _PAGE_HEADER_LINE.fullmatch(stripped) and not _PAGE_FURNITURE.match(stripped):
+            return False
     return False
 
 

@@ -228,6 +228,22 @@ LAYOUT_CASES: list[tuple[str, str, list[tuple[str, ...]]]] = [
         ],
     ),
     (
+        "an upper-case header over two lines; a page header printed once above the repeated header",
+        " IDENTIFIERAT            PLANERAD ÅTGÄRD             ANSVARIG          GENOMFÖRT\n"
+        " FÖRBÄTTRINGSOMRÅDE                                                    DATUM\n"
+        " 1. Ledarskap            Rekrytera fler              Omsorgsdirektör   2019-12-31\n"
+        " 28 EC > 40              enhetschefer\n"
+        "                                                        HANDLINGSPLAN\n"
+        " IDENTIFIERAT              PLANERAD ÅTGÄRD             ANSVARIG           GENOMFÖRT\n"
+        " FÖRBÄTTRINGSOMRÅDE                                                       DATUM\n"
+        " 2. Lokaler                Se över lokalerna           HR-chef            2020-06-30\n",
+        [
+            ("IDENTIFIERAT FÖRBÄTTRINGSOMRÅDE", "PLANERAD ÅTGÄRD", "ANSVARIG", "GENOMFÖRT DATUM"),
+            ("1. Ledarskap 28 EC > 40", "Rekrytera fler enhetschefer", "Omsorgsdirektör", "2019-12-31"),
+            ("2. Lokaler", "Se över lokalerna", "HR-chef", "2020-06-30"),
+        ],
+    ),
+    (
         "a new owner under the same title starts a row; a name alone stacks under the last",
         "Ärende        Åtgärd                       Ansvarig\n"
         "Lokaler       Boka visning.                BB\n"
