@@ -526,7 +526,8 @@ def _layout_rows(
     lines: list[str], start: int, layout: _Layout, furniture: set[str]
 ) -> tuple[list[_LayoutRow], int]:
     """Rows from the lines below the header: a row starts where the first column gets text after a blank
-    line or after lines without it, or where the owner column gets a new owner; other lines continue it."""
+    line or after lines without it, or where the owner column gets a new owner on the next line; other
+    lines continue it (after a blank line, as a new paragraph of the same cells)."""
     owner = next((i for i, r in enumerate(layout.roles) if r is ColumnRole.OWNER and i > 0), None)
     rows: list[_LayoutRow] = []
     blanks = 0
@@ -608,7 +609,7 @@ def _starts_row(
         and not (previous_first and _title_runs_on(previous_first))
     ):
         return True  # rows packed without blank lines: every cell of a row's first line starts afresh
-    if owner is None or owner not in cells or not row.cells.get(owner):
+    if after_blank or owner is None or owner not in cells or not row.cells.get(owner):
         return False
     owner_so_far = " ".join(row.cells[owner]).rstrip()
     if owner_so_far.endswith(_JOINING_END):
@@ -717,10 +718,25 @@ def _layout_to_table(layout: _Layout, rows: list[_LayoutRow]) -> Table:
             continue
         cells = []
         for column in range(len(layout.titles)):
+            texts = row.cells.get(column, [])
+            if layout.roles[column] is ColumnRole.OWNER:
+                texts = _glue_broken_words(texts)
             blocks: list[Block] = []
-            for paragraph in "\n".join(row.cells.get(column, [])).split("\n\n"):
+            for paragraph in "\n".join(texts).split("\n\n"):
                 if paragraph.strip():
                     blocks.extend(_paragraphs([line for line in paragraph.split("\n") if line]))
             cells.append(Cell(blocks=tuple(blocks), col=column))
         out.append(Row(cells=tuple(cells)))
     return Table(rows=tuple(out))
+
+
+def _glue_broken_words(lines: list[str]) -> list[str]:
+    """A narrow owner column breaks a long word without a hyphen ('Myndighetsche' over 'f'): a line of one
+    or two lower-case letters ends the word above it."""
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1][-1:].isalpha() and len(line) <= 2 and line.isalpha() and line.islower():
+            out[-1] += line
+        else:
+            out.append(line)
+    return out

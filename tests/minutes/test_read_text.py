@@ -248,11 +248,14 @@ LAYOUT_CASES: list[tuple[str, str, list[tuple[str, ...]]]] = [
         "Ärende        Åtgärd                       Ansvarig\n"
         "Lokaler       Boka visning.                BB\n"
         "              Teckna avtal.                AA\n"
-        "                                           CE\n",
+        "                                           CE\n"
+        "              Se över placeringarna.       Myndighetsche\n"
+        "                                           f\n",
         [
             ("Ärende", "Åtgärd", "Ansvarig"),
             ("Lokaler", "Boka visning.", "BB"),
             ("", "Teckna avtal.", "AA CE"),
+            ("", "Se över placeringarna.", "Myndighetschef"),
         ],
     ),
     (
