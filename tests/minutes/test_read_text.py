@@ -259,6 +259,19 @@ LAYOUT_CASES: list[tuple[str, str, list[tuple[str, ...]]]] = [
         ],
     ),
     (
+        "after a blank line a cell goes on in a new paragraph, its owners listed beside it",
+        "Rubrik        Åtgärd/beslut                  Ansvarig\n"
+        "Budget        Se över arbetssättet.          SR\n"
+        "\n"
+        "              Därefter tar FLG ställning.    TU\n"
+        "Lokaler       Boka visning.                  BB\n",
+        [
+            ("Rubrik", "Åtgärd/beslut", "Ansvarig"),
+            ("Budget", "Se över arbetssättet. Därefter tar FLG ställning.", "SR TU"),
+            ("Lokaler", "Boka visning.", "BB"),
+        ],
+    ),
+    (
         "bullets inside a cell stay list items of that cell",
         "Tid         Rubrik          Åtgärd/beslut                         Ansvarig\n"
         "9.00-       Sommaren        • Chef i beredskap – säkerställa      AA\n"
