@@ -452,7 +452,11 @@ def _read_header(lines: list[str], start: int, header: list[_Chunk]) -> tuple[_L
     index = start + 1
     while index < len(lines) and index - start <= 2:
         below = _chunks(lines[index])
-        shouted = lines[start].upper() == lines[start] and lines[index].upper() == lines[index]
+        shouted = (
+            lines[start].upper() == lines[start]
+            and lines[index].upper() == lines[index]
+            and all(sum(ch.isalpha() for ch in c.text) >= 4 for c in below)  # not initials, not dates
+        )
         if not below or not (shouted or all(_HEADER_TAIL_WORD.match(c.text) for c in below)):
             break  # an upper-case header goes on in upper case ('IDENTIFIERAT' over 'FÖRBÄTTRINGSOMRÅDE')
         for chunk in below:
