@@ -134,7 +134,12 @@ class _Walker:
             elif kind == "code_block" or kind == "fence":
                 self.prose(token.content.splitlines())
             elif kind == "html_block":
-                self.prose(_html_text(token.content).splitlines())
+                for part in _html_blocks(token.content):
+                    if isinstance(part, list):
+                        self.prose(part)
+                    else:
+                        self.flush_item()
+                        self.blocks.append(part)
             index += 1
 
     def inline(self, token: Token, heading: bool) -> None:
@@ -286,35 +291,104 @@ def _bold_heading(text: str) -> bool:
     return len(text.split()) <= _MAX_BOLD_HEADING_WORDS and not text.endswith((".", "!", "?", ":", ";", ","))
 
 
-class _TextOfHtml(HTMLParser):
-    """Text of an HTML fragment, a line break at each block-level tag; scripts and styles dropped."""
+class _HtmlReader(HTMLParser):
+    """An HTML block (Markdown lets HTML through) as text lines, a line break at each block-level tag, and
+    its tables as tables: the form converters write tables in that Markdown cannot. Scripts and styles
+    are dropped; a table inside a cell is read as more text of the cell."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.blocks: list[Block | list[str]] = []  # tables, and runs of text lines between them
+        self.text: list[str] = []  # outside tables
+        self.rows: list[Row] = []
+        self.cells: list[Cell] = []
+        self.cell: list[str] | None = None
+        self.span = 1
+        self.header_row = True
+        self.in_head = False
+        self.tables = 0  # open tables, nested ones included
         self.hidden = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HTML_HIDDEN_TAGS:
             self.hidden += 1
+        elif tag == "table":
+            self.tables += 1
+            if self.tables == 1:
+                self.flush_text()
+                self.rows = []
+            else:
+                self.target().append("\n")
+        elif self.tables == 1 and tag == "thead":
+            self.in_head = True
+        elif self.tables == 1 and tag == "tr":
+            self.cells, self.header_row = [], True
+        elif self.tables == 1 and tag in ("td", "th"):
+            self.cell = []
+            self.header_row = self.header_row and tag == "th"
+            span = dict(attrs).get("colspan") or "1"
+            self.span = max(1, int(span)) if span.isdigit() else 1
+        elif tag == "li":
+            self.target().append("\n• ")  # read as a bullet line
         elif tag in _HTML_LINE_TAGS:
-            self.parts.append("\n")
+            self.target().append("\n")
         elif tag in ("td", "th"):
-            self.parts.append(" ")
+            self.target().append(" ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HTML_HIDDEN_TAGS:
             self.hidden = max(0, self.hidden - 1)
+        elif tag == "table" and self.tables:
+            self.tables -= 1
+            if self.tables == 0:
+                self.end_cell()
+                self.end_row()
+                self.blocks.append(Table(rows=tuple(self.rows)))
+        elif self.tables == 1 and tag == "thead":
+            self.in_head = False
+        elif self.tables == 1 and tag == "tr":
+            self.end_cell()
+            self.end_row()
+        elif self.tables == 1 and tag in ("td", "th"):
+            self.end_cell()
         elif tag in _HTML_LINE_TAGS:
-            self.parts.append("\n")
+            self.target().append("\n")
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
-            self.parts.append(data)
+            self.target().append(data.replace("\n", " "))  # a line break in HTML source is a space
+
+    def target(self) -> list[str]:
+        if self.cell is not None:
+            return self.cell
+        return self.text
+
+    def end_cell(self) -> None:
+        if self.cell is None:
+            return
+        lines = [_Line(" ".join(line.split())) for line in "".join(self.cell).split("\n") if line.strip()]
+        col = sum(cell.span for cell in self.cells)
+        self.cells.append(Cell(blocks=tuple(_paragraphs(lines, 0)), col=col, span=self.span))
+        self.cell, self.span = None, 1
+
+    def end_row(self) -> None:
+        if self.cells:
+            self.rows.append(Row(cells=tuple(self.cells), header=self.in_head or self.header_row))
+        self.cells = []
+
+    def flush_text(self) -> None:
+        lines = [" ".join(line.split()) for line in "".join(self.text).split("\n")]
+        if any(lines):
+            self.blocks.append([line for line in lines if line])
+        self.text = []
 
 
-def _html_text(html: str) -> str:
-    parser = _TextOfHtml()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts)
+def _html_blocks(html: str) -> list[Block | list[str]]:
+    reader = _HtmlReader()
+    reader.feed(html)
+    reader.close()
+    if reader.tables:  # a table left open at the end of the block
+        reader.tables = 1
+        reader.handle_endtag("table")
+    reader.flush_text()
+    return reader.blocks

@@ -122,6 +122,25 @@ CASES: list[tuple[str, str, list[Shape]]] = [
         [("p", "Hej alla"), ("p", "Mötet börjar 9.00"), ("p", "Slut.")],
     ),
     (
+        "an HTML table (as converters write tables Markdown cannot) is a table",
+        "Åtgärder:\n\n<table>\n<thead><tr><th>Ärende</th><th>Åtgärd</th><th>Ansvarig</th></tr></thead>\n"
+        "<tbody>\n<tr><td>Lokaler</td><td><p>Boka\nvisning.</p><ul><li>Ring vaktmästaren</li></ul></td>"
+        '<td>BB</td></tr>\n<tr><td colspan="3">Övriga frågor</td></tr>\n'
+        "<tr><td>Budget</td><td>Ta fram förslag<table><tr><td>inre</td></tr></table></td><td>AA</td></tr>\n"
+        "</tbody>\n</table>\n\nSlut.\n",
+        [
+            ("p", "Åtgärder:"),
+            (
+                "table",
+                ("H:Ärende", "H:Åtgärd", "H:Ansvarig"),
+                ("Lokaler", "Boka visning.\nRing vaktmästaren", "BB"),
+                ("Övriga frågor",),
+                ("Budget", "Ta fram förslag\ninre", "AA"),
+            ),
+            ("p", "Slut."),
+        ],
+    ),
+    (
         "front matter is kept as plain lines",
         "---\ntitle: Protokoll FLG\ndate: 2024-08-26\n---\n# Protokoll\n",
         [("p", "title: Protokoll FLG"), ("p", "date: 2024-08-26"), ("h", "Protokoll")],
@@ -220,6 +239,21 @@ def test_the_extractor_reads_markdown_minutes() -> None:
     assert (("AA",), date(2024, 9, 30)) in found
     assert (("BB",), date(2024, 10, 7)) in found
     assert any("boka lokalen till höstmötet" in item.text and item.topic == "Lokaler" for item in items)
+
+
+def test_html_list_items_in_a_cell_are_list_items() -> None:
+    (table,) = [
+        b
+        for b in read_markdown(
+            b"<table><tr><td><ul><li>Ett</li><li>Tv\xc3\xa5</li></ul></td></tr></table>"
+        ).blocks
+    ]
+    assert isinstance(table, Table)
+    blocks = table.rows[0].cells[0].blocks
+    assert [(b.text, b.list_item) for b in blocks if isinstance(b, Paragraph)] == [
+        ("Ett", True),
+        ("Två", True),
+    ]
 
 
 def test_paragraphs_carry_no_level_outside_lists() -> None:
