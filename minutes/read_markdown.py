@@ -34,6 +34,7 @@ _RUN_ON_WORDS = frozenset(
 _MAX_BOLD_HEADING_WORDS = 12
 _FRONT_MATTER_FENCES = ("---", "...")
 _FRONT_MATTER_MAX_LINES = 100
+_YAML_LINE = re.compile(r"^(?:[\w.-]+\s*:(?:\s|$)|\s|-\s)")  # 'key: value', indented, '- item'
 _HTML_LINE_TAGS = frozenset(
     "br p div li tr table thead tbody ul ol dl dt dd h1 h2 h3 h4 h5 h6 blockquote pre hr section".split()
 )
@@ -82,8 +83,10 @@ def _split_front_matter(text: str) -> tuple[list[str], str]:
         return [], text
     for index in range(1, min(len(lines), _FRONT_MATTER_MAX_LINES)):
         if lines[index].rstrip() in _FRONT_MATTER_FENCES:
-            front = [line.strip() for line in lines[1:index] if line.strip()]
-            return front, "\n".join(lines[index + 1 :])
+            front = [line for line in lines[1:index] if line.strip()]
+            if not all(_YAML_LINE.match(line) for line in front):
+                return [], text  # two thematic breaks ('---') around Markdown, not front matter
+            return [line.strip() for line in front], "\n".join(lines[index + 1 :])
     return [], text
 
 

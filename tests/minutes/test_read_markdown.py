@@ -146,6 +146,11 @@ CASES: list[tuple[str, str, list[Shape]]] = [
         [("p", "title: Protokoll FLG"), ("p", "date: 2024-08-26"), ("h", "Protokoll")],
     ),
     (
+        "thematic breaks around Markdown are no front matter",
+        "---\n# Protokoll\n\n- Anna bokar lokal\n\n---\n\nSlut.\n",
+        [("h", "Protokoll"), ("li", 0, "Anna bokar lokal"), ("p", "Slut.")],
+    ),
+    (
         "an indented block (Markdown's code block) is read as lines of text",
         "Noteringar:\n\n    Anna bokar lokal\n    Bo skickar kallelse\n",
         [("p", "Noteringar:"), ("p", "Anna bokar lokal"), ("p", "Bo skickar kallelse")],
