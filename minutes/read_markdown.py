@@ -206,6 +206,9 @@ class _Walker:
 def _inline_lines(children: list[Token]) -> list[_Line]:
     """Inline tokens as plain lines: formatting dropped, links kept as their text, images and autolinks
     (a bare address) dropped, HTML tags dropped but for <br>, which breaks the line."""
+    if len(children) == 1 and children[0].type == "text":  # plain text, as most table cells are
+        text = children[0].content.strip()
+        return [_Line(text)] if text and not _URL_ONLY.match(text) else []
     lines: list[_Line] = []
     parts: list[str] = []
     hard = False
@@ -253,6 +256,12 @@ def _paragraphs(lines: list[_Line], level: int) -> list[Paragraph]:
     to a line without blank lines between: each such line is a paragraph of its own. A line that runs on
     from the one before (a lower-case start, a trailing comma or 'och') joins it. A line that opens with a
     bullet glyph ('• ') is a list item; a short line all in bold is a heading."""
+    if len(lines) == 1:  # the common case, without the bookkeeping
+        text, glyph = strip_bullet(lines[0].text)
+        if not text:
+            return []
+        heading = lines[0].bold and not glyph and _bold_heading(text)
+        return [Paragraph(text, list_item=glyph, heading=heading, level=level)]
     out: list[Paragraph] = []
     current: list[str] = []
     bullet = False
