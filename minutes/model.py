@@ -21,17 +21,22 @@ class UnreadableDocument(DocumentError):
     """Corrupt, encrypted, password-protected, image-only, empty or of an unsupported type."""
 
 
+MSG_EMPTY = "Filen är tom"
+
+
 class NotMinutes(DocumentError):
     """Readable, but nothing in it looks like meeting minutes."""
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
-    """One paragraph of text. `list_item` marks bullets and numbered items (from Word or a bullet glyph)."""
+    """One paragraph of text. `list_item` marks bullets and numbered items (from Word or a bullet glyph);
+    `level` is a list item's nesting depth (0: top level), where the source tells it."""
 
     text: str
     list_item: bool = False
     heading: bool = False
+    level: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +82,7 @@ class ParsedDocument:
     """A minutes document in reading order, whatever format it came from."""
 
     blocks: tuple[Block, ...]
-    source_format: str  # "docx" | "pdf" | "text"
+    source_format: str  # "docx" | "pdf" | "text" | "markdown"
 
     def text(self) -> str:
         return "\n".join(block_text(b) for b in self.blocks)

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from minutes.model import ParsedDocument, UnreadableDocument
+from minutes.model import MSG_EMPTY, ParsedDocument, UnreadableDocument
 from minutes.read_docx import read_docx
+from minutes.read_markdown import read_markdown
 from minutes.read_pdf import read_pdf
 from minutes.safety import MSG_DOCX_CORRUPT, MSG_OLE2, MSG_PDF_CORRUPT, is_ole2
 
-__all__ = ["SUPPORTED_SUFFIXES", "read_document"]
+__all__ = ["MSG_EMPTY", "SUPPORTED_SUFFIXES", "read_document"]
 
 SUPPORTED_SUFFIXES = (".docx", ".pdf", ".txt", ".md")
-TEXT_SUFFIXES = frozenset({".txt", ".md"})
 ZIP_MAGIC = b"PK\x03\x04"
 PDF_MAGIC = b"%PDF-"
 PDF_HEADER_WINDOW = 1024  # the PDF header may follow some junk within the first kilobyte
 
-MSG_EMPTY = "Filen är tom"
 MSG_UNSUPPORTED = (
     "Filtypen stöds inte – skicka protokollet som " + ", ".join(SUPPORTED_SUFFIXES[:-1]) + " eller .md"
 )
@@ -36,7 +35,9 @@ def read_document(data: bytes, filename: str) -> ParsedDocument:
         return read_pdf(data)
     if is_ole2(data):  # a password-protected Office file or a legacy .doc
         raise UnreadableDocument(MSG_OLE2)
-    if suffix in TEXT_SUFFIXES:
+    if suffix == ".md":
+        return read_markdown(data)
+    if suffix == ".txt":
         from minutes.read_text import read_text  # imported here: an optional, separately written reader
 
         return read_text(data)

@@ -25,7 +25,7 @@ from minutes.model import (
 
 __all__ = ["document_from_json", "document_to_json", "extraction_from_json", "extraction_to_json"]
 
-SOURCE_FORMATS = frozenset({"docx", "pdf", "text"})
+SOURCE_FORMATS = frozenset({"docx", "pdf", "text", "markdown"})
 
 T = TypeVar("T")
 
@@ -155,6 +155,7 @@ def _block_to_json(block: Block) -> dict[str, Any]:
             "text": block.text,
             "list_item": block.list_item,
             "heading": block.heading,
+            "level": block.level,
         }
     return {"type": "table", "rows": [_row_to_json(row) for row in block.rows]}
 
@@ -184,10 +185,18 @@ def _block_from_json(data: object) -> Block:
             text=_typed(block.get("text"), str, "text"),
             list_item=_typed(block.get("list_item", False), bool, "list_item"),
             heading=_typed(block.get("heading", False), bool, "heading"),
+            level=_level(block.get("level", 0)),
         )
     if kind == "table":
         return Table(rows=tuple(_row_from_json(row) for row in _list(block.get("rows"), "rows")))
     raise ValueError(f"unknown block type {kind!r}")
+
+
+def _level(value: object) -> int:
+    level = _integer(value, "level")
+    if level < 0:
+        raise ValueError("negative level")
+    return level
 
 
 def _row_from_json(data: object) -> Row:

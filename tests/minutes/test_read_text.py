@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from minutes.extract import extract
 from minutes.model import Paragraph, Table, UnreadableDocument
 from minutes.read_text import read_text
 
@@ -94,3 +97,243 @@ def test_corpus_dump_keeps_every_owner_cell() -> None:
     (first, *_) = tables((SAMPLES / "000_9fb95432c85b271b.txt").read_text(encoding="utf-8"))
     owners = [r.cells[1].text.replace("\n", " ") for r in first.rows[1:]]
     assert owners[:4] == ["Alla", "AA, RN och EE", "AA", "TU"]
+
+
+# --- tables whose columns stand side by side (pdftotext -layout, a copy from a PDF viewer) ---------------
+
+
+def rows_of(text: str) -> list[tuple[str, ...]]:
+    """Every table's rows as tuples of cell texts, line breaks as spaces; a section row as ('§ title',)."""
+    out: list[tuple[str, ...]] = []
+    for table in tables(text):
+        for row in table.rows:
+            texts = tuple(" ".join(c.text.split()) for c in row.cells)
+            out.append(("§ " + texts[0],) if len(row.cells) == 1 and row.cells[0].span > 1 else texts)
+    return out
+
+
+LAYOUT = """Protokoll FLG
+Närvarande: Anna Andersson (AA), Bo Berg (BB), Cecilia Ek (CE)
+
+Ärende               Åtgärd                              Ansvarig     Klart
+                                                                      senast
+Lokaler              Boka visning av de nya              BB           7/10
+                     lokalerna och ta fram ett
+                     kostnadsförslag.
+Budget 2025          Ta fram förslag till budget.        AA           30/9
+                     Stäm av med ekonomi.
+Rekrytering av       Annonsera tjänsten som              AA, BB och   v. 42
+enhetschef           enhetschef.                         CE
+
+                     HR bistår med annonsen.
+
+Sida 1 av 2
+
+
+Ärende               Åtgärd                              Ansvarig     Klart
+                                                                      senast
+IT-stöd              Beställa nya datorer till           CE           i oktober
+                     enheterna.
+
+Nästa möte är den 23 september.
+"""
+
+LAYOUT_CASES: list[tuple[str, str, list[tuple[str, ...]]]] = [
+    (
+        "wrapped cells, a wrapped header, a wrapped owner, a page break with the header repeated",
+        LAYOUT,
+        [
+            ("Ärende", "Åtgärd", "Ansvarig", "Klart senast"),
+            ("Lokaler", "Boka visning av de nya lokalerna och ta fram ett kostnadsförslag.", "BB", "7/10"),
+            ("Budget 2025", "Ta fram förslag till budget. Stäm av med ekonomi.", "AA", "30/9"),
+            (
+                "Rekrytering av enhetschef",
+                "Annonsera tjänsten som enhetschef. HR bistår med annonsen.",
+                "AA, BB och CE",
+                "v. 42",
+            ),
+            ("IT-stöd", "Beställa nya datorer till enheterna.", "CE", "i oktober"),
+        ],
+    ),
+    (
+        "rows packed without blank lines: a row starts where every cell starts afresh",
+        " Rubrik            Information               Åtgärd/beslut              Ansvarig\n"
+        " Planner för       Respektive chef           Klart för uppföljning      Alla\n"
+        " aktiviteter       tilldelar aktiviteter     7/10 i FLG\n"
+        " Familjedagen      Vilka har anmält sig?     AA och BB\n"
+        " Lönepolitik       Säkerställa en samsyn     Behöver göra en analys     EE\n"
+        " och löner         och prioriteringar.       under hösten.\n",
+        [
+            ("Rubrik", "Information", "Åtgärd/beslut", "Ansvarig"),
+            (
+                "Planner för aktiviteter",
+                "Respektive chef tilldelar aktiviteter",
+                "Klart för uppföljning 7/10 i FLG",
+                "Alla",
+            ),
+            ("Familjedagen", "Vilka har anmält sig?", "AA och BB", ""),
+            (
+                "Lönepolitik och löner",
+                "Säkerställa en samsyn och prioriteringar.",
+                "Behöver göra en analys under hösten.",
+                "EE",
+            ),
+        ],
+    ),
+    (
+        "cells starting left of a centred title, and a row set further left",
+        "Punkt     Åtgärd                    Ansvarig\n"
+        "Lokaler  Boka visning             BB\n"
+        "Budget   Ta fram förslag till    AA\n"
+        "         budget.\n",
+        [
+            ("Punkt", "Åtgärd", "Ansvarig"),
+            ("Lokaler", "Boka visning", "BB"),
+            ("Budget", "Ta fram förslag till budget.", "AA"),
+        ],
+    ),
+    (
+        "a title across the columns between rows is a section row",
+        "Rubrik            Åtgärd/beslut                 Ansvarig\n"
+        "Lokaler           Boka visning.                 BB\n"
+        "Förvaltningsövergripande frågor\n"
+        "Budget            Ta fram förslag.              AA\n"
+        "Politik\n"
+        "Motion           SR tar fram en rutin.          SR\n",
+        [
+            ("Rubrik", "Åtgärd/beslut", "Ansvarig"),
+            ("Lokaler", "Boka visning.", "BB"),
+            ("§ Förvaltningsövergripande frågor",),
+            ("Budget", "Ta fram förslag.", "AA"),
+            ("§ Politik",),
+            ("Motion", "SR tar fram en rutin.", "SR"),
+        ],
+    ),
+    (
+        "the same header at other positions on the next page continues the table, a split row included",
+        "Rubrik        Åtgärd/beslut              Ansvarig\n"
+        "Lokaler       Boka visning av de         BB\n"
+        "\n"
+        "                                          DATUM\n"
+        "                                 TYP AV DOKUMENT\n"
+        "Rubrik            Åtgärd/beslut                   Ansvarig\n"
+        "                  nya lokalerna.\n"
+        "Budget            Ta fram förslag.                AA\n"
+        "                                          DATUM\n"
+        "                                 TYP AV DOKUMENT\n",
+        [
+            ("Rubrik", "Åtgärd/beslut", "Ansvarig"),
+            ("Lokaler", "Boka visning av de nya lokalerna.", "BB"),
+            ("Budget", "Ta fram förslag.", "AA"),
+        ],
+    ),
+    (
+        "an upper-case header over two lines; a page header printed once above the repeated header",
+        " IDENTIFIERAT            PLANERAD ÅTGÄRD             ANSVARIG          GENOMFÖRT\n"
+        " FÖRBÄTTRINGSOMRÅDE                                                    DATUM\n"
+        " 1. Ledarskap            Rekrytera fler              Omsorgsdirektör   2019-12-31\n"
+        " 28 EC > 40              enhetschefer\n"
+        "                                                        HANDLINGSPLAN\n"
+        " IDENTIFIERAT              PLANERAD ÅTGÄRD             ANSVARIG           GENOMFÖRT\n"
+        " FÖRBÄTTRINGSOMRÅDE                                                       DATUM\n"
+        " 2. Lokaler                Se över lokalerna           HR-chef            2020-06-30\n",
+        [
+            ("IDENTIFIERAT FÖRBÄTTRINGSOMRÅDE", "PLANERAD ÅTGÄRD", "ANSVARIG", "GENOMFÖRT DATUM"),
+            ("1. Ledarskap 28 EC > 40", "Rekrytera fler enhetschefer", "Omsorgsdirektör", "2019-12-31"),
+            ("2. Lokaler", "Se över lokalerna", "HR-chef", "2020-06-30"),
+        ],
+    ),
+    (
+        "a new owner under the same title starts a row; a name alone stacks under the last",
+        "Ärende        Åtgärd                       Ansvarig\n"
+        "Lokaler       Boka visning.                BB\n"
+        "              Teckna avtal.                AA\n"
+        "                                           CE\n"
+        "              Se över placeringarna.       Myndighetsche\n"
+        "                                           f\n",
+        [
+            ("Ärende", "Åtgärd", "Ansvarig"),
+            ("Lokaler", "Boka visning.", "BB"),
+            ("", "Teckna avtal.", "AA CE"),
+            ("", "Se över placeringarna.", "Myndighetschef"),
+        ],
+    ),
+    (
+        "after a blank line a cell goes on in a new paragraph, its owners listed beside it",
+        "Rubrik        Åtgärd/beslut                  Ansvarig\n"
+        "Budget        Se över arbetssättet.          SR\n"
+        "\n"
+        "              Därefter tar FLG ställning.    TU\n"
+        "Lokaler       Boka visning.                  BB\n",
+        [
+            ("Rubrik", "Åtgärd/beslut", "Ansvarig"),
+            ("Budget", "Se över arbetssättet. Därefter tar FLG ställning.", "SR TU"),
+            ("Lokaler", "Boka visning.", "BB"),
+        ],
+    ),
+    (
+        "bullets inside a cell stay list items of that cell",
+        "Tid         Rubrik          Åtgärd/beslut                         Ansvarig\n"
+        "9.00-       Sommaren        • Chef i beredskap – säkerställa      AA\n"
+        "10.00                          att nya chefer vet.\n"
+        "                            • Rutiner behöver ses över.\n",
+        [
+            ("Tid", "Rubrik", "Åtgärd/beslut", "Ansvarig"),
+            (
+                "9.00- 10.00",
+                "Sommaren",
+                "Chef i beredskap – säkerställa att nya chefer vet. Rutiner behöver ses över.",
+                "AA",
+            ),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [c[1:] for c in LAYOUT_CASES], ids=[c[0] for c in LAYOUT_CASES]
+)
+def test_side_by_side_columns_are_cut_into_a_table(text: str, expected: list[tuple[str, ...]]) -> None:
+    assert rows_of(text) == expected
+
+
+def test_text_around_a_side_by_side_table_stays_prose() -> None:
+    paragraphs = [b.text for b in read_text(LAYOUT.encode()).blocks if isinstance(b, Paragraph)]
+    assert paragraphs[0] == "Protokoll FLG"
+    assert paragraphs[-1] == "Nästa möte är den 23 september."
+    assert not any("Sida 1" in p for p in paragraphs)
+
+
+def test_bullets_in_a_side_by_side_cell_are_list_items() -> None:
+    (table,) = tables(LAYOUT_CASES[-1][1])
+    action = table.rows[1].cells[2].blocks
+    assert [(b.text.replace("\n", " "), b.list_item) for b in action if isinstance(b, Paragraph)] == [
+        ("Chef i beredskap – säkerställa att nya chefer vet.", True),
+        ("Rutiner behöver ses över.", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Prose with double spaces after full stops.
+        "Anna bokar lokal.  Bo ringer.\nÅtgärd  och ansvarig diskuterades länge i gruppen.\n",
+        # A header with no cells below it.
+        "Åtgärd            Ansvarig\n\nInga åtgärder beslutades under mötet.\n",
+        # Titles that name no owner or action column.
+        "Tid        Plats       Kommentar\n9.00       Rum 3       Fika\n",
+    ],
+    ids=["prose", "header-alone", "no-key-column"],
+)
+def test_text_that_only_looks_like_columns_is_read_as_before(text: str) -> None:
+    collapsed = re.sub(" {2,}", " ", text)
+    assert read_text(text.encode()) == read_text(collapsed.encode())
+
+
+def test_the_extractor_reads_a_side_by_side_table() -> None:
+    items = extract(read_text(LAYOUT.encode()), reference_date=date(2024, 8, 26)).items
+    found = {(item.topic, item.owners, item.due.date if item.due else None) for item in items}
+    assert ("Lokaler", ("BB",), date(2024, 10, 7)) in found
+    assert ("Budget 2025", ("AA",), date(2024, 9, 30)) in found
+    assert ("Rekrytering av enhetschef", ("AA", "BB", "CE"), date(2024, 10, 18)) in found
+    assert ("IT-stöd", ("CE",), date(2024, 10, 31)) in found

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from minutes.model import Paragraph, ParsedDocument, UnreadableDocument
+from minutes.model import Paragraph, ParsedDocument, Table, UnreadableDocument
 from minutes.readers import read_document
 from tests.minutes.test_read_docx import make_docx, p
 from tests.minutes.test_read_pdf import Page, build_pdf
@@ -51,10 +51,18 @@ def test_pdf_header_after_some_junk_is_found_for_a_pdf_name() -> None:
     assert read_document(data, "protokoll.pdf").text() == "Hej"
 
 
-@pytest.mark.parametrize("filename", ["protokoll.txt", "protokoll.md", "PROTOKOLL.TXT", "mapp/protokoll.md"])
-def test_text_and_markdown_go_to_read_text(filename: str, fake_read_text: list[bytes]) -> None:
+@pytest.mark.parametrize("filename", ["protokoll.txt", "PROTOKOLL.TXT", "mapp/protokoll.txt"])
+def test_text_dumps_go_to_read_text(filename: str, fake_read_text: list[bytes]) -> None:
     assert read_document("Mötesdatum: 2024-08-26".encode(), filename) is FAKE_TEXT_DOCUMENT
     assert fake_read_text == ["Mötesdatum: 2024-08-26".encode()]
+
+
+@pytest.mark.parametrize("filename", ["protokoll.md", "PROTOKOLL.MD", "mapp/protokoll.md"])
+def test_markdown_goes_to_the_markdown_reader(filename: str, fake_read_text: list[bytes]) -> None:
+    doc = read_document("# Protokoll\n\n| Åtgärd | Ansvarig |\n|---|---|\n| Boka | EK |\n".encode(), filename)
+    assert doc.source_format == "markdown"
+    assert [type(b) for b in doc.blocks] == [Paragraph, Table]
+    assert fake_read_text == []
 
 
 def test_binary_formats_never_reach_read_text(fake_read_text: list[bytes]) -> None:

@@ -53,7 +53,10 @@ NESTED = ParsedDocument(
                 Row(
                     (
                         Cell(
-                            (Paragraph("punkt", list_item=True), Table((Row((Cell((Paragraph("inre"),)),)),)))
+                            (
+                                Paragraph("punkt", list_item=True, level=1),
+                                Table((Row((Cell((Paragraph("inre"),)),)),)),
+                            )
                         ),
                         Cell((Paragraph("EE"),), col=1),
                     )
@@ -79,13 +82,14 @@ def test_the_json_names_every_field() -> None:
         "text": "Kort-kort",
         "list_item": False,
         "heading": True,
+        "level": 0,
     }
     merged = data["blocks"][1]["rows"][3]["cells"][1]
     assert merged == {
         "col": 1,
         "span": 1,
         "merged_from_above": True,
-        "blocks": [{"type": "paragraph", "text": "EE", "list_item": False, "heading": False}],
+        "blocks": [{"type": "paragraph", "text": "EE", "list_item": False, "heading": False, "level": 0}],
     }
 
 
@@ -111,6 +115,8 @@ def test_sample_documents_round_trip(path: Path) -> None:
         {"source_format": "docx", "blocks": [{"type": "paragraph"}]},
         {"source_format": "docx", "blocks": [{"type": "paragraph", "text": 3}]},
         {"source_format": "docx", "blocks": [{"type": "paragraph", "text": "x", "heading": "ja"}]},
+        {"source_format": "docx", "blocks": [{"type": "paragraph", "text": "x", "level": -1}]},
+        {"source_format": "docx", "blocks": [{"type": "paragraph", "text": "x", "level": "1"}]},
         {
             "source_format": "docx",
             "blocks": [{"type": "table", "rows": [{"cells": [{"col": -1, "blocks": []}]}]}],
@@ -131,7 +137,13 @@ def test_malformed_json_is_rejected(data: dict[str, Any]) -> None:
         document_from_json(data)
 
 
-paragraphs = st.builds(Paragraph, text=st.text(max_size=20), list_item=st.booleans(), heading=st.booleans())
+paragraphs = st.builds(
+    Paragraph,
+    text=st.text(max_size=20),
+    list_item=st.booleans(),
+    heading=st.booleans(),
+    level=st.integers(min_value=0, max_value=5),
+)
 
 
 def tables(children: st.SearchStrategy[Block]) -> st.SearchStrategy[Table]:
@@ -150,7 +162,7 @@ blocks: st.SearchStrategy[Block] = st.recursive(paragraphs, tables, max_leaves=1
 documents = st.builds(
     ParsedDocument,
     blocks=st.lists(blocks, max_size=5).map(tuple),
-    source_format=st.sampled_from(["docx", "pdf", "text"]),
+    source_format=st.sampled_from(["docx", "pdf", "text", "markdown"]),
 )
 
 

@@ -33,6 +33,13 @@ def test_a_pdf_comes_back_as_read_in_process() -> None:
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="no sample minutes")
+def test_markdown_comes_back_as_read_in_process() -> None:
+    data = "# Protokoll\n\n- Boka lokal\n  - Ring vaktmästaren\n\n| Åtgärd | Ansvarig |\n|---|---|\n| Boka | EK |\n"
+    document = read_in_sandbox(data.encode(), "protokoll.md")
+    assert document == read_document(data.encode(), "protokoll.md")
+    assert document.source_format == "markdown"
+
+
 def test_a_sample_pdf_comes_back_whole() -> None:
     path = next(iter(sorted(CORPUS.glob("000_*.pdf"))))
     assert read_in_sandbox(path.read_bytes(), path.name) == read_document(path.read_bytes(), path.name)
