@@ -54,6 +54,27 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_SPELLINGS = (
+    ("ch", "k"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("w", "v"),
+    ("z", "s"),
+    ("x", "ks"),
+    ("c", "k"),
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelling(name: str) -> str:
+    """A first name's key across spellings of one name: 'Michael' and 'Mikael', 'Christina' and 'Kristina'."""
+    key = _fold(name)
+    for written, said in _SPELLINGS:
+        key = key.replace(written, said)
+    return key
+
+
 @dataclass(frozen=True, slots=True)
 class Roster:
     """Who the document names: attendees with initials, guests, and other full names seen in it."""
@@ -74,18 +95,22 @@ class Roster:
         words = written.split()
         if not words:
             return None
-        key_first = _fold(words[0])
+        key_first = _spelling(words[0])
         rest = [_fold(w.rstrip(".")) for w in words[1:]]
         candidates: list[tuple[str, str | None]] = [(p.name, p.initials) for p in self.people]
         candidates += [(n, None) for n in self.other_names]
         hits: list[tuple[str, str | None]] = []
         for name, initials in candidates:
             parts = [_fold(w) for w in name.split()]
-            if not parts or parts[0] != key_first:
+            if not parts or _spelling(parts[0]) != key_first:
                 continue
             if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
                 continue
             hits.append((name, initials))
+        listed = {person.name for person in self.people}
+        # An attendee beats a name merely seen in the text ('Annelie' is the listed Annelie Strömberg).
+        if any(name in listed for name, _ in hits):
+            hits = [(name, initials) for name, initials in hits if name in listed]
         unique = {name: initials for name, initials in hits}
         # 'Sanna Melling' and 'Sanna Melling Utvecklingsledare' are one person: keep the shortest.
         shortest = min(unique, key=len, default=None)
@@ -117,7 +142,7 @@ def _person_key(name: str) -> str:
 
 
 def _role_parts(role: str) -> list[str]:
-    return [part for part in re.split(r"\s*[,;/]\s*|\s+och\s+", role) if part.strip()]
+    return [part.strip(" ()") for part in re.split(r"\s*[,;/()]\s*|\s+och\s+", role) if part.strip(" ()")]
 
 
 _DEFINITE_ENDINGS = ("en", "n", "et", "t")
@@ -203,7 +228,9 @@ def parse_roster(text: str) -> Roster:
         sorted(
             {
                 n
-                for n in re.findall(rf"(?<![{_UPPER}{_LOWER}])({_NAME_WORD}\s+{_NAME_WORD})", squash(text))
+                # line by line: a name never runs over a line's end ('… – Annelie' / 'Boka föreläsare …')
+                for line in text.splitlines()
+                for n in re.findall(rf"(?<![{_UPPER}{_LOWER}])({_NAME_WORD}\s+{_NAME_WORD})", squash(line))
                 if _is_plausible_name(n) and n not in people
             }
         )
@@ -279,7 +306,7 @@ def _normalise_role(text: str) -> str:
 
 
 # Owner lists split at commas, slashes, line breaks and 'och', but not in 'Fastighet- och säkerhetsansvarig'.
-_SPLIT = re.compile(r"\s*[,;/&+]\s*|\s*\n\s*(?:och\s+)?|(?<!-)\s+och\s+")
+_SPLIT = re.compile(r"\s*[,;/&+]\s*|\s*\n\s*(?:och\s+)?|(?<!-)\s+och\s+|\s+o\s+")
 
 
 def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
