@@ -75,11 +75,6 @@ class GroupPost:
     card: Card
     personal: tuple[PersonalCard, ...] = ()
 
-    def reaches(self, channel_group: str | None) -> bool:
-        """A channel following this group, or no group, gets the card; a digest of every group (group None)
-        goes only to channels following no group, since it shows every group's items."""
-        return channel_group is None or (self.group is not None and channel_group == self.group)
-
 
 # -- the pure core ----------------------------------------------------------------------------------------
 

@@ -147,3 +147,23 @@ def test_a_digest_time_keeps_its_groups_working_hours(monkeypatch: pytest.Monkey
     with pytest.raises(ValidationError) as refused:
         Settings()
     assert "digest_schedules för FLG" in str(refused.value) and "utanför arbetstid" in str(refused.value)
+
+
+def test_administrators_and_source_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINUTESBOT_ADMINISTRATORS", "6F1C2B3A-0000-4000-8000-00000000AAAA, it@kommun.example")
+    monkeypatch.setenv("MINUTESBOT_SOURCE_GROUPS", '{"/srv/protokoll/fsg": "FSG"}')
+    settings = Settings()
+    assert settings.administrators == ("6f1c2b3a-0000-4000-8000-00000000aaaa", "it@kommun.example")
+    assert settings.source_groups == {"/srv/protokoll/fsg": "FSG"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("ADMINISTRATORS", "inte en användare"), ("SOURCE_GROUPS", "[]"), ("SOURCE_GROUPS", '{"/x": "F L G"}')],
+)
+def test_bad_administrators_or_source_groups_are_refused(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str
+) -> None:
+    monkeypatch.setenv(f"MINUTESBOT_{key}", value)
+    with pytest.raises(ValidationError):
+        Settings()

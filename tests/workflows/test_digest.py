@@ -191,8 +191,8 @@ async def test_the_digest_is_posted_once_per_channel_then_updated(store: SqlStor
     sender = RecordingSender()
     await enqueue_weekly_digest(store, "FLG", now=monday)
     assert await deliver_pending(store, sender, monday) == 1
-    # FLG's channel and the channel following no group; not FSG's.
-    assert sorted(c for c, _ in sender.sent) == [ALL_CHANNEL.conversation_id, CHANNEL.conversation_id]
+    # FLG's channel only: not FSG's, nor the channel following no group (groups kept apart).
+    assert sorted(c for c, _ in sender.sent) == [CHANNEL.conversation_id]
     card = sender.sent[0][1].card
     assert card is not None and card["body"][0]["text"] == "Veckosammanfattning FLG"
     premises, staffing = await item(store, PREMISES), await item(store, STAFFING)
@@ -203,9 +203,9 @@ async def test_the_digest_is_posted_once_per_channel_then_updated(store: SqlStor
     await store.set_status(premises.id, ItemStatus.DONE, by="aad-rn", at=monday, origin="test")
     await store.enqueue(DIGEST, {"group": "FLG", "week": "2024-W37"}, conversation_key=None, at=monday)
     assert await deliver_pending(store, sender, at(date(2024, 9, 9), 7)) == 1
-    assert len(sender.sent) == 2
+    assert len(sender.sent) == 1
     posted = {(conversation, f"activity-{n}") for n, (conversation, _) in enumerate(sender.sent, start=1)}
-    assert {(c, a) for c, a, _ in sender.updated} == posted and len(sender.updated) == 2
+    assert {(c, a) for c, a, _ in sender.updated} == posted and len(sender.updated) == 1
     # Checked off since: no longer due, but done (the look-back ends yesterday, so not yet listed).
     assert all(numbers(m.card) == {staffing.id} for _, _, m in sender.updated)
 

@@ -18,7 +18,7 @@ from minutes.records import ItemRecord, ItemStatus
 from store import SqlStore, open_store
 from tests.conftest import sqlite_url
 from tests.fakes import in_process_reader
-from workflows.ingest import Ingestor, Outcome, summarise
+from workflows.ingest import Ingestor, Outcome, SourceGroups, summarise
 from workflows.local_folder import LocalFolderSource
 from workflows.sandbox import SandboxPool
 
@@ -244,3 +244,35 @@ async def test_reading_and_extracting_in_read_servers_stores_what_reading_here_d
 
     assert [r.outcome for r in reports] == [r.outcome for r in here] == [Outcome.INGESTED] * 5
     assert served_rows == await snapshot(store, folder)
+
+
+# -- a document's group: first from where it was read, then from its text ------------------------------------
+
+
+async def test_a_document_takes_its_group_from_the_place_it_was_read(tmp_path: Path, store: SqlStore) -> None:
+    fsg, other = tmp_path / "fsg", tmp_path / "annat"
+    fsg.mkdir(), other.mkdir()
+    shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", fsg / "protokoll.docx")  # its text says FLG
+    shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", other / "protokoll.docx")
+    groups = SourceGroups.parse({str(fsg): "FSG"})
+    placed = Ingestor(store=store, clock=clock, reader=in_process_reader, source_groups=groups)
+    await placed.run(LocalFolderSource(fsg, store))
+    await placed.run(LocalFolderSource(other, store))
+    by_folder = {
+        Path(d.key.split("|")[0].removeprefix("local:")).name: d.group for d in await store.documents()
+    }
+    assert by_folder == {"fsg": "FSG", "annat": "FLG"}  # the place first, then the text
+    assert {i.group for i in await store.list_items()} == {"FLG", "FSG"}
+
+
+def test_source_groups_match_the_longest_place() -> None:
+    groups = SourceGroups.parse(
+        {
+            "https://kommun.sharepoint.com/sites/VOF/Protokoll": "FLG",
+            "https://kommun.sharepoint.com/sites/VOF/Protokoll/FSG": "FSG",
+        }
+    )
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll/FSG/2024/a.docx") == "FSG"
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll/b.docx") == "FLG"
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll%20gamla/b.docx") is None
+    assert groups.group_of(None) is None
