@@ -74,10 +74,17 @@ class Handlers:
     async def _refreshed(self, action: CardAction, outcome: ActionOutcome) -> dict[str, Any]:
         """The clicked card as it is now: the meeting summary, a command's list re-run, or the item card."""
         view, key = action.data.get("view"), action.data.get("documentKey")
+        # The card's data comes from the client: a view of a group the conversation may not see is not shown.
+        scope = await scope_of(self.store, action.sender, action.conversation)
         if view == SUMMARY_VIEW and isinstance(key, str):
+            document = await self.store.get_document(key)
+            if document is None or document.group not in scope:
+                return outcome.card
             return await self.queries.summary(key) or outcome.card
         if view == AGENDA_VIEW:
             group, day = action.data.get("group"), action.data.get("meetingDate")
+            if group not in scope:
+                return outcome.card
             with contextlib.suppress(TypeError, ValueError, Unpostable):
                 return await self.queries.agenda(str(group), date.fromisoformat(str(day)))
             return outcome.card
@@ -253,7 +260,11 @@ async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
 
 async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     key = action.data.get("documentKey")
-    card = await h.queries.summary(key, full=True) if isinstance(key, str) else None
+    document = await h.store.get_document(key) if isinstance(key, str) else None
+    scope = await scope_of(h.store, action.sender, action.conversation)
+    card = None
+    if document is not None and document.group in scope:  # never another group's meeting
+        card = await h.queries.summary(document.key, full=True)
     if card is None:
         return ActionOutcome(error_card("Protokollet finns inte längre."), "")
     # Showing everything changes nothing: answer the one who asked, and keep the posted card short.

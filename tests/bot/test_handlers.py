@@ -12,6 +12,8 @@ from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
+from tests.store.builders import FSG_REF, document, ingest
+from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
 from workflows.chat import CardAction, IncomingMessage
 from workflows.following import Administrators, Following
@@ -220,3 +222,30 @@ async def test_following_by_anyone_else_is_refused(store: SqlStore, tmp_path: Pa
     admin = replace(ANNIKA, aad_object_id="aad-admin")
     await following_handlers(store, "aad-admin").on_message(message("följ FLG", admin, NEW_CHANNEL))
     assert await store.followed_groups(NEW_CHANNEL.conversation_id) == {"FLG"}
+
+
+async def test_show_all_of_another_groups_meeting_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    await store.save_conversation(NEW_CHANNEL, at=clock())
+    await store.follow_group(NEW_CHANNEL.conversation_id, "FSG", by="t", at=clock(), origin="t")
+    bot = following_handlers(store)
+    refused = await bot.on_card_action(
+        CardAction(Verb.SHOW_ALL, {"documentKey": key}, ANNIKA, NEW_CHANNEL, "tenant")
+    )
+    assert "Protokoll FLG" not in said(refused) and not refused.replace_for_everyone
+    shown = await bot.on_card_action(
+        CardAction(Verb.SHOW_ALL, {"documentKey": key}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert "Protokoll FLG" in said(shown)
+
+
+async def test_a_refreshed_view_never_shows_another_groups_card(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    secret = [builder_item("t1", "Hemlig FSG-punkt", ref=FSG_REF, group="FSG")]
+    await ingest(store, document(FSG_REF, group="FSG"), secret)
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners and i.group == "FLG")
+    forged = {"itemId": item.id, "view": "summary", "documentKey": FSG_REF.key}  # an FLG item, FSG's view
+    reply = await following_handlers(store).on_card_action(
+        CardAction(Verb.DONE, forged, ANNIKA, CHANNEL, "tenant")
+    )
+    assert reply.card is not None and "Hemlig FSG-punkt" not in said(reply)
