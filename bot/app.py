@@ -258,12 +258,13 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
     async with store_context(app[SETTINGS].database_url) as store:
         app[STORE] = store
         unbound = await store.count_unbound_conversations()
-        if unbound:
-            logger.warning(
-                "%d channels or group chats follow no group and get no cards: bind them with "
-                "'minutesbot channels bind CONVERSATION GROUP' or say 'följ GROUP' there",
-                unbound,
-            )
+        # Groups kept apart: a conversation that follows no group gets nothing; say how many there are.
+        logger.log(
+            logging.WARNING if unbound else logging.INFO,
+            "%d channels or group chats follow no group (they get no cards): bind them with "
+            "'minutesbot channels bind CONVERSATION GROUP', or say 'följ GROUP' there",
+            unbound,
+        )
         yield
 
 

@@ -563,8 +563,10 @@ class SqlStore:
     async def set_conversation_group(
         self, conversation_id: str, group: str | None, *, by: str, at: datetime, origin: str
     ) -> None:
-        """Make the conversation follow `group` (None: none); audit 'conversation.group', detail 'old→new'.
-        Nothing is written when it follows `group` already. UnknownConversation when no reference is saved."""
+        """Set the reference's single group column (None: none); audit 'conversation.group', detail 'old→new'.
+        Superseded by follow_group (revision 0007): delivery and authorisation read conversation_groups only,
+        never this column. Nothing is written when it holds `group` already. UnknownConversation when no
+        reference is saved."""
         try:
             async with self._write() as connection:
                 current = (

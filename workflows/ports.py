@@ -181,10 +181,6 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         self, *, group: str | None = None, conversation_type: ConversationType | None = None
     ) -> list[ConvRef]: ...
 
-    async def set_conversation_group(
-        self, conversation_id: str, group: str | None, *, by: str, at: datetime, origin: str
-    ) -> None: ...
-
     async def record_posted_card(
         self, kind: str, subject: str, conversation_id: str, activity_id: str, *, at: datetime
     ) -> None: ...
