@@ -227,9 +227,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         ingestion.nudge_all()
 
     async def send_weekly_digest(group: str | None, at: datetime) -> int:
-        # Groups kept apart: a digest of every group would reach no channel, so each group gets its own.
-        groups = [group] if group is not None else await store.group_names()
-        return sum([await enqueue_weekly_digest(store, name, now=at) for name in groups])
+        return await enqueue_weekly_digest(store, group, now=at)
 
     async def prepare_agenda(at: datetime) -> int:
         return await prepare_agendas(store, calendars, now=at, working_days_before=settings.agenda_lead)

@@ -16,6 +16,8 @@ from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.cards.cardcheck import text_block_texts
 from tests.fakes import in_process_reader
+from tests.store.builders import FSG_REF, document, ingest
+from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import CHANNEL, PERSONAL, SAMPLES, RecordingSender, ingest_flg
 from workflows.deliver import Deliverer
 from workflows.digest import DIGEST, build_digest, enqueue_weekly_digest, week_label
@@ -237,3 +239,16 @@ async def test_a_digest_with_nowhere_to_go_is_parked(store: SqlStore, tmp_path: 
     await deliver_pending(store, RecordingSender(), at(date(2024, 9, 9)))
     [parked] = [m for m in await store.outbox_messages(OutboxStatus.PARKED) if m.kind == DIGEST]
     assert parked.last_error == "sammanfattningen saknar grupp eller vecka"
+
+
+async def test_the_digest_of_every_group_is_one_digest_per_group(store: SqlStore, tmp_path: Path) -> None:
+    """Groups kept apart: one digest showing every group's items would reach no channel."""
+    await ingest_flg(store, tmp_path / "m")
+    await ingest(
+        store, document(FSG_REF, group="FSG"), [builder_item("t1", "En FSG-punkt", ref=FSG_REF, group="FSG")]
+    )
+    monday = at(date(2024, 9, 9))
+    assert await enqueue_weekly_digest(store, None, now=monday) == 2
+    digests = [m.payload for m in await store.outbox_messages() if m.kind == DIGEST]
+    assert sorted(p["group"] for p in digests) == ["FLG", "FSG"]
+    assert await enqueue_weekly_digest(store, None, now=monday) == 0  # queued already
