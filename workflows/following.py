@@ -90,7 +90,7 @@ class Following:
         if not await self._may_change(group, actor):
             return FollowOutcome(
                 f"Bara {group}:s sekreterare eller en administratör för boten kan ändra vilka grupper "
-                "den här kanalen följer. Inget har ändrats."
+                "som följs här. Inget har ändrats."
             )
         conversation = conversation_to_keep(where)
         change = self.store.follow_group if follow else self.store.unfollow_group
@@ -112,16 +112,11 @@ class Following:
                 at=self.clock(),
                 origin=f"teams:{conversation.conversation_id}",
             )
+        place = "gruppchatten" if where.conversation_type is ConversationType.GROUP_CHAT else "kanalen"
         if follow:
-            text = (
-                f"Den här kanalen följer nu {group}." if changed else f"Den här kanalen följer redan {group}."
-            )
+            text = f"Den här {place} följer {'nu' if changed else 'redan'} {group}."
         else:
-            text = (
-                f"Den här kanalen följer inte längre {group}."
-                if changed
-                else f"Den här kanalen följer inte {group}."
-            )
+            text = f"Den här {place} följer {'inte längre' if changed else 'inte'} {group}."
         return FollowOutcome(text, changed, group)
 
     async def _may_change(self, group: str, actor: Person) -> bool:

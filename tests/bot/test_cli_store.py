@@ -11,6 +11,8 @@ import docx
 import pytest
 
 from bot.cli import main
+from minutes.records import ConversationType, ConvRef
+from store import open_store
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -185,9 +187,6 @@ CHANNEL_ID = "19:flg@thread.tacv2"
 
 
 def seed_conversation(database: str) -> None:
-    from minutes.records import ConversationType, ConvRef
-    from store import open_store
-
     async def save() -> None:
         store = await open_store(database.removeprefix("--database="))
         try:

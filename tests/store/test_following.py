@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import insert
 
 from minutes.records import RosterEntry
-from store import SqlStore, UnknownConversation
+from store import SqlStore, UnknownConversation, create_engine_for, open_store
 from store.outbox import OutboxStatus
+from store.rows import conversation_values
+from store.tables import conversation_references
 from tests.store.builders import FLG_REF, FSG_REF, MONDAY, document, ingest, item, later
 from tests.store.test_conversations import ANNA, FLG_CHANNEL, FSG_CHANNEL, GROUP_CHAT
+from tests.store.test_migrations import to_revision
 
 ORIGIN = "cli"
 
@@ -112,12 +116,6 @@ async def test_unbound_conversations_are_counted(store: SqlStore) -> None:
 
 
 async def test_upgrading_leaves_existing_conversations_following_nothing(database_url: str) -> None:
-    from sqlalchemy import insert
-
-    from store import create_engine_for, open_store
-    from store.rows import conversation_values
-    from store.tables import conversation_references
-    from tests.store.test_migrations import to_revision
 
     engine = create_engine_for(database_url)
     try:
