@@ -339,10 +339,10 @@ async def seed(config: Result) -> Result:
                     tenant_id=TENANT,
                     bot_id=BOT_ID,
                     team_id=_team_id(group),
-                    group=group,
                 ),
                 at=now,
             )
+            await store.follow_group(_channel_id(group), group, by="bench", at=now, origin="bench")
         open_items = await store.list_items(open_only=True)
         mine: dict[str, list[int]] = defaultdict(list)
         for item in open_items:

@@ -27,9 +27,11 @@ from store.repository import SqlStore
 from workflows.agenda import prepare_agendas
 from workflows.deliver import Deliverer
 from workflows.digest import enqueue_weekly_digest
-from workflows.ingest import Ingestor, IngestReport, Outcome
+from workflows.following import Administrators, Following
+from workflows.ingest import Ingestor, IngestReport, Outcome, SourceGroups
 from workflows.item_actions import ItemActions
 from workflows.local_folder import LocalFolderSource
+from workflows.owners import UserDirectory
 from workflows.ports import DocumentSource, RosterStore
 from workflows.queries import Queries
 from workflows.remind import Reminders
@@ -49,6 +51,8 @@ logger = logging.getLogger(__name__)
 SETTINGS = web.AppKey("settings", Settings)
 GRAPH_CREDENTIAL: web.AppKey[AsyncTokenCredential | None] = web.AppKey("graph_credential")
 STORE = web.AppKey("store", SqlStore)
+# Finds item owners by display name (Graph, with SharePoint configured); None without Graph.
+DIRECTORY: web.AppKey[UserDirectory | None] = web.AppKey("directory")
 
 
 @dataclass
@@ -178,9 +182,9 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         ingestion.nudge_all()
         return "Jag läser in nya och ändrade protokoll nu; kortet kommer i kanalen när det är klart."
 
-    handlers = Handlers(
-        store, Queries(store, _now), ItemActions(store, _now, settings.item_action_policy), _now, ingest_now
-    )
+    actions = ItemActions(store, _now, settings.item_action_policy, directory=app[DIRECTORY])
+    following = Following(store, _now, Administrators.of(settings.administrators))
+    handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following)
     gateway = TeamsGateway(settings, handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(
@@ -189,6 +193,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         _now,
         worker=f"{socket.gethostname()}-{os.getpid()}",
         policies=settings.reminder_group_policies,
+        administrators=settings.administrators,
     )
     app[DELIVERER] = deliverer
     loop = asyncio.create_task(_deliver(deliverer), name="deliver outbox")
@@ -258,6 +263,14 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
 async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
     async with store_context(app[SETTINGS].database_url) as store:
         app[STORE] = store
+        unbound = await store.count_unbound_conversations()
+        # Groups kept apart: a conversation that follows no group gets nothing; say how many there are.
+        logger.log(
+            logging.WARNING if unbound else logging.INFO,
+            "%d channels or group chats follow no group (they get no cards): bind them with "
+            "'minutesbot channels bind CONVERSATION GROUP', or say 'följ GROUP' there",
+            unbound,
+        )
         yield
 
 
@@ -268,6 +281,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     async with contextlib.AsyncExitStack() as stack:
         sources: dict[str, DocumentSource] = {}
         keepers: list[tuple[SubscriptionKeeper, SharePointSource]] = []
+        app[DIRECTORY] = None
         if settings.minutes_folder is not None:
             local = LocalFolderSource(
                 settings.minutes_folder,
@@ -283,6 +297,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
                 )
             )
             sources[connection.source.name] = connection.source
+            app[DIRECTORY] = connection.directory
             if connection.subscriber is not None:
                 keeper = SubscriptionKeeper(connection.subscriber, store, connection.source.name, _now)
                 keepers.append((keeper, connection.source))
@@ -295,6 +310,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             max_bytes=settings.max_document_bytes,
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             settle=timedelta(seconds=settings.settle_seconds),
+            source_groups=SourceGroups.parse(settings.source_groups),
         )
         ingestion = Ingestion(ingestor, sources)
         app[INGESTION] = ingestion

@@ -9,7 +9,7 @@ import json
 import logging
 import sys
 import textwrap
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,8 +28,9 @@ from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
 from minutes.extract import extract
+from minutes.groups import normalise_group
 from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
-from minutes.records import ItemRecord, ItemStatus, SourceError
+from minutes.records import DocumentRecord, ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import UnsupportedDatabase, open_store
 from store.repository import SqlStore
@@ -81,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     agenda_cmd.add_argument("--group", required=True, help="gruppen, t.ex. FLG")
     agenda_cmd.add_argument("--date", required=True, type=_iso_date, help="mötets datum, ÅÅÅÅ-MM-DD")
     agenda_cmd.add_argument("--docx", required=True, type=Path, help="Word-fil att skriva")
+    channels_cmd = commands.add_parser(
+        "channels", help="kanaler och gruppchattar som boten känner, och vilka grupper var och en följer"
+    )
+    channels_cmd.add_argument(
+        "action", nargs="?", choices=("bind", "unbind"), help="bind: följ, unbind: sluta följa"
+    )
+    channels_cmd.add_argument("conversation", nargs="?", help="konversationens id (19:…), som listan visar")
+    channels_cmd.add_argument("group", nargs="?", help="gruppen, t.ex. FLG")
+    documents_cmd = commands.add_parser(
+        "documents", help="protokoll utan känd grupp (deras kort går inte till någon kanal); ange gruppen"
+    )
+    documents_cmd.add_argument("action", nargs="?", choices=("set-group",), help="set-group: ange gruppen")
+    documents_cmd.add_argument(
+        "document", nargs="?", help="protokollets nummer eller nyckel, som listan visar"
+    )
+    documents_cmd.add_argument("group", nargs="?", help="gruppen, t.ex. FLG")
     commands.add_parser("run", help="kör tjänsten: bevakar källorna och läser in nya protokoll")
     package_cmd = commands.add_parser("package", help="bygg Teams-appens paket (zip) att ladda upp")
     package_cmd.add_argument("--app-id", required=True, help="botens Microsoft App ID (ett GUID)")
@@ -90,7 +107,15 @@ def _parser() -> argparse.ArgumentParser:
     package_cmd.add_argument("--privacy", help="integritetspolicy (https; standard: webbplatsen)")
     package_cmd.add_argument("--terms", help="användarvillkor (https; standard: webbplatsen)")
     package_cmd.add_argument("--developer", default="minutesbot", help="utvecklarens namn i Teams")
-    for command in (ingest_cmd, items_cmd, decisions_cmd, roster_cmd, agenda_cmd):
+    for command in (
+        ingest_cmd,
+        items_cmd,
+        decisions_cmd,
+        roster_cmd,
+        agenda_cmd,
+        channels_cmd,
+        documents_cmd,
+    ):
         command.add_argument(
             "--database", help="databas-URL (standard: MINUTESBOT_DATABASE_URL eller SQLite-filen)"
         )
@@ -124,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_service(settings)
     try:
         return asyncio.run(STORE_COMMANDS[args.command](args, settings))
-    except (SourceError, RosterError, StoreUnavailable, AgendaError) as error:
+    except (SourceError, RosterError, StoreUnavailable, AgendaError, BadInput) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
 
@@ -291,7 +316,117 @@ async def _agenda_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class BadInput(UserFacingError):
+    """An argument the command cannot use; `message` says which and why, in Swedish."""
+
+
+# Who changes a binding from the command line, as the audit log records it.
+OPERATOR = "operator"
+
+
+def _group_argument(text: str | None) -> str:
+    group = normalise_group(text or "")
+    if group is None:
+        raise BadInput(
+            f"ange ett gruppnamn, till exempel FLG (fick {text!r})" if text else "ange en grupp, t.ex. FLG"
+        )
+    return group
+
+
+async def _channels_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List the channels and group chats with the groups each follows; bind or unbind one (audited)."""
+    if args.action is None:
+        if args.conversation is not None:
+            raise BadInput(
+                "skriv 'channels bind KONVERSATION GRUPP' eller 'channels unbind KONVERSATION GRUPP'"
+            )
+        store = await _open(settings)
+        try:
+            follows = await store.follows()
+        finally:
+            await store.close()
+        sys.stdout.write(format_follows(follows))
+        return 0
+    if not args.conversation:
+        raise BadInput(f"ange konversationens id: channels {args.action} KONVERSATION GRUPP")
+    group = _group_argument(args.group)
+    store = await _open(settings)
+    try:
+        if args.conversation not in await store.follows():
+            raise BadInput(
+                f"konversationen {args.conversation} är okänd för boten (se 'minutesbot channels'; "
+                "boten måste vara tillagd där)"
+            )
+        change = store.follow_group if args.action == "bind" else store.unfollow_group
+        changed = await change(args.conversation, group, by=OPERATOR, at=datetime.now(UTC), origin="cli")
+    finally:
+        await store.close()
+    if args.action == "bind":
+        said = "följer nu" if changed else "följer redan"
+    else:
+        said = "följer inte längre" if changed else "följde inte"
+    sys.stdout.write(f"{args.conversation} {said} {group}\n")
+    return 0
+
+
+async def _documents_command(args: argparse.Namespace, settings: Settings) -> int:
+    """List the documents of no known group; give one a group (audited; its card then goes to the group)."""
+    if args.action is None:
+        if args.document is not None:
+            raise BadInput("skriv 'documents set-group NUMMER GRUPP'")
+        store = await _open(settings)
+        try:
+            ungrouped = await store.ungrouped_documents()
+        finally:
+            await store.close()
+        sys.stdout.write(format_documents(ungrouped))
+        return 0
+    if not args.document:
+        raise BadInput("ange protokollets nummer eller nyckel: documents set-group NUMMER GRUPP")
+    group = _group_argument(args.group)
+    store = await _open(settings)
+    try:
+        key = args.document
+        if args.document.isdigit():
+            found = [d for d in await store.documents() if d.id == int(args.document)]
+            key = found[0].key if found else ""
+        updated = (
+            await store.set_document_group(key, group, by=OPERATOR, at=datetime.now(UTC), origin="cli")
+            if key
+            else None
+        )
+    finally:
+        await store.close()
+    if updated is None:
+        raise BadInput(f"protokollet {args.document} finns inte (se 'minutesbot documents')")
+    sys.stdout.write(f"{updated.name} hör nu till {group}; kortet går till de kanaler som följer {group}\n")
+    return 0
+
+
+def format_follows(follows: Mapping[str, frozenset[str]]) -> str:
+    if not follows:
+        return "Boten känner inga kanaler eller gruppchattar ännu.\n"
+    lines = [
+        f"{conversation}  {', '.join(sorted(groups)) or '— följer ingen grupp'}"
+        for conversation, groups in follows.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def format_documents(ungrouped: Sequence[DocumentRecord]) -> str:
+    if not ungrouped:
+        return "Inga protokoll utan grupp.\n"
+    lines = [f"{'Nr':>4}  {'Möte':<10}  Protokoll  (nyckel)"]
+    for document in ungrouped:
+        day = document.meeting_date.isoformat() if document.meeting_date else "—"
+        lines.append(f"{document.id or 0:>4}  {day:<10}  {document.name}  ({document.key})")
+    lines.append("Ange gruppen: minutesbot documents set-group NR GRUPP")
+    return "\n".join(lines) + "\n"
+
+
 STORE_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]] = {
+    "channels": _channels_command,
+    "documents": _documents_command,
     "agenda": _agenda_command,
     "ingest": _ingest_command,
     "items": _items_command,

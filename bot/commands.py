@@ -62,6 +62,16 @@ class DigestNow:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Follow:
+    group: str | None  # as typed, in upper case; None when no group was named (the workflow asks for one)
+
+
+@dataclass(frozen=True, slots=True)
+class Unfollow:
+    group: str | None
+
+
 Command = (
     Help
     | MyItems
@@ -74,6 +84,8 @@ Command = (
     | FollowUps
     | IngestNow
     | DigestNow
+    | Follow
+    | Unfollow
 )
 
 
@@ -85,6 +97,7 @@ class CommandSpec:
     aliases: tuple[str, ...]
     usage: str
     description: str
+    in_menu: bool = True  # listed in the Teams command menu (at most 12 there); every command is in the help
 
 
 # The vocabulary, in the order the help card and the Teams manifest list it.
@@ -100,7 +113,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("uppföljning", ("followup", "follow-up"), "uppföljning", "Det som återkommer på nästa möte"),
     CommandSpec("läs in", ("ingest",), "läs in LÄNK", "Läs in ett protokoll nu (sekreteraren)"),
     CommandSpec("sammanfattning", ("digest", "summary"), "sammanfattning", "Veckans sammanfattning nu"),
+    # Said once per channel, by the group's secretary or an administrator: the greeting tells how.
+    CommandSpec("följ", ("follow",), "följ GRUPP", "Låt kanalen följa gruppen (sekreteraren)", in_menu=False),
+    CommandSpec(
+        "sluta följa", ("unfollow",), "sluta följa GRUPP", "Kanalen slutar följa gruppen", in_menu=False
+    ),
 )
+# The commands of the Teams command menu (bot/package.py), in the order of COMMANDS.
+MENU_COMMANDS: tuple[CommandSpec, ...] = tuple(spec for spec in COMMANDS if spec.in_menu)
 
 _NUMBER = r"#?(\d{1,9})"
 
@@ -125,6 +145,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], type[Command]], ...] = tuple(
             FollowUps,
             IngestNow,
             DigestNow,
+            Follow,
+            Unfollow,
         ),
         strict=True,
     )
@@ -156,6 +178,8 @@ def _build(kind: type[Command], rest: str) -> Command | None:
         return MeetingItems(rest or None)
     if kind is IngestNow:
         return IngestNow(rest) if rest else None
+    if kind in (Follow, Unfollow):
+        return kind(rest.upper() or None)
     if kind in (MarkDone, Undo):
         number = re.fullmatch(_NUMBER, rest)
         return kind(int(number.group(1))) if number else None

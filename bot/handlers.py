@@ -13,6 +13,7 @@ from bot.commands import (
     Command,
     Decisions,
     DigestNow,
+    Follow,
     FollowUps,
     Help,
     IngestNow,
@@ -22,15 +23,17 @@ from bot.commands import (
     MyItems,
     OpenItems,
     Undo,
+    Unfollow,
     parse_command,
 )
 from cards.agenda import AGENDA_VIEW
 from cards.messages import error_card, help_card, notice_card
 from cards.summary import SUMMARY_VIEW
 from cards.verbs import DUE_INPUT, Verb
-from minutes.records import ConvRef
+from minutes.records import ConversationType, ConvRef
 from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply, conversation_to_keep
 from workflows.digest import Unpostable
+from workflows.following import HOW_TO_FOLLOW, Following, scope_of
 from workflows.item_actions import SECRETARY_ROLE, ActionOutcome, ItemActions
 from workflows.ports import ChatStore
 from workflows.queries import Queries
@@ -46,6 +49,7 @@ class Handlers:
     actions: ItemActions
     clock: Callable[[], datetime]
     ingest_now: IngestNowFn
+    following: Following
 
     async def on_message(self, message: IncomingMessage) -> Reply:
         message = replace(message, conversation=await self._remember(message.conversation))
@@ -70,10 +74,17 @@ class Handlers:
     async def _refreshed(self, action: CardAction, outcome: ActionOutcome) -> dict[str, Any]:
         """The clicked card as it is now: the meeting summary, a command's list re-run, or the item card."""
         view, key = action.data.get("view"), action.data.get("documentKey")
+        # The card's data comes from the client: a view of a group the conversation may not see is not shown.
+        scope = await scope_of(self.store, action.sender, action.conversation)
         if view == SUMMARY_VIEW and isinstance(key, str):
+            document = await self.store.get_document(key)
+            if document is None or document.group not in scope:
+                return outcome.card
             return await self.queries.summary(key) or outcome.card
         if view == AGENDA_VIEW:
             group, day = action.data.get("group"), action.data.get("meetingDate")
+            if group not in scope:
+                return outcome.card
             with contextlib.suppress(TypeError, ValueError, Unpostable):
                 return await self.queries.agenda(str(group), date.fromisoformat(str(day)))
             return outcome.card
@@ -82,7 +93,7 @@ class Handlers:
         if (
             command is not None
             and handler is not None
-            and not isinstance(command, (MarkDone, Undo, Move, IngestNow))
+            and not isinstance(command, (MarkDone, Undo, Move, IngestNow, Follow, Unfollow))
         ):
             message = IncomingMessage(str(view), action.sender, action.conversation, action.tenant_id)
             reply = await handler(self, command, message)
@@ -93,13 +104,13 @@ class Handlers:
 
     async def _remember(self, conversation: ConvRef) -> ConvRef:
         """Keep the conversation's reference for proactive messages (a write only when it changed: every turn
-        would otherwise queue behind the store's single writer); the conversation with its group, if any."""
+        would otherwise queue behind the store's single writer). Which groups it follows is kept apart
+        (store.follow_group) and looked up by the workflows."""
         kept = conversation_to_keep(conversation)
         stored = await self.store.conversation(kept.conversation_id)
-        group = kept.group or (stored.group if stored else None)
-        if stored is None or stored != replace(kept, group=group):
+        if stored is None or stored != replace(kept, group=stored.group):
             await self.store.save_conversation(kept, at=self.clock())
-        return replace(conversation, group=group)
+        return conversation
 
     async def on_conversation(self, conversation: ConvRef, *, installed: bool) -> Reply:
         if not installed:
@@ -109,6 +120,8 @@ class Handlers:
             "Hej! Jag läser gruppens protokoll och håller ordning på åtgärder, beslut och uppföljningar. "
             "Skriv 'hjälp' för att se vad jag kan."
         )
+        if conversation.conversation_type is not ConversationType.PERSONAL:
+            welcome += " Den här kanalen följer ingen grupp ännu. " + HOW_TO_FOLLOW
         return Reply(messages=(OutboundMessage(text=welcome),))
 
 
@@ -130,7 +143,7 @@ async def _my_items(h: Handlers, command: Command, message: IncomingMessage) -> 
 
 async def _open_items(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
     assert isinstance(command, OpenItems)
-    return _card(await h.queries.open_items(command.person, message.conversation))
+    return _card(await h.queries.open_items(command.person, message.conversation, message.sender))
 
 
 async def _mark_done(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
@@ -152,20 +165,39 @@ async def _move(h: Handlers, command: Command, message: IncomingMessage) -> Repl
 
 async def _decisions(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
     assert isinstance(command, Decisions)
-    return _card(await h.queries.decisions(command.search, message.conversation))
+    return _card(await h.queries.decisions(command.search, message.conversation, message.sender))
 
 
 async def _meeting(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
     assert isinstance(command, MeetingItems)
-    return _card(await h.queries.meeting(command.when, message.conversation))
+    return _card(await h.queries.meeting(command.when, message.conversation, message.sender))
 
 
 async def _follow_ups(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
-    return _card(await h.queries.follow_ups(message.conversation))
+    return _card(await h.queries.follow_ups(message.conversation, message.sender))
 
 
 async def _digest(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
-    return _card(await h.queries.this_week(message.conversation))
+    cards = await h.queries.this_week(message.conversation, message.sender)
+    return Reply(messages=tuple(OutboundMessage(card=card) for card in cards))
+
+
+async def _follow(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    """Follow a group, and show its latest meeting there at once, so a new channel is not empty."""
+    assert isinstance(command, Follow)
+    outcome = await h.following.follow(command.group, message.sender, message.conversation)
+    messages = [OutboundMessage(text=outcome.text)]
+    if outcome.group is not None:
+        document = await h.store.latest_document(outcome.group)
+        if document is not None:
+            messages.append(OutboundMessage(card=await h.queries.meeting_card(document)))
+    return Reply(messages=tuple(messages))
+
+
+async def _unfollow(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
+    assert isinstance(command, Unfollow)
+    outcome = await h.following.unfollow(command.group, message.sender, message.conversation)
+    return Reply(messages=(OutboundMessage(text=outcome.text),))
 
 
 async def _ingest(h: Handlers, command: Command, message: IncomingMessage) -> Reply:
@@ -176,9 +208,9 @@ async def _ingest(h: Handlers, command: Command, message: IncomingMessage) -> Re
 
 
 async def _is_secretary(h: Handlers, person: Person, where: ConvRef) -> bool:
-    conversation = await h.store.conversation(where.conversation_id)
-    groups = [conversation.group] if conversation and conversation.group else []
-    for group in groups or [d.group for d in [await h.store.latest_document(None)] if d and d.group]:
+    """The person is the secretary of a group this conversation may see (one it follows; in a personal chat
+    one of the person's groups)."""
+    for group in sorted(await scope_of(h.store, person, where)):
         for entry in await h.store.roster(group):
             if (
                 entry.aad_object_id
@@ -203,6 +235,8 @@ COMMAND_HANDLERS: Mapping[type[Command], CommandHandler] = {
     FollowUps: _follow_ups,
     IngestNow: _ingest,
     DigestNow: _digest,
+    Follow: _follow,
+    Unfollow: _unfollow,
 }
 
 
@@ -226,7 +260,11 @@ async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
 
 async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     key = action.data.get("documentKey")
-    card = await h.queries.summary(key, full=True) if isinstance(key, str) else None
+    document = await h.store.get_document(key) if isinstance(key, str) else None
+    scope = await scope_of(h.store, action.sender, action.conversation)
+    card = None
+    if document is not None and document.group in scope:  # never another group's meeting
+        card = await h.queries.summary(document.key, full=True)
     if card is None:
         return ActionOutcome(error_card("Protokollet finns inte längre."), "")
     # Showing everything changes nothing: answer the one who asked, and keep the posted card short.

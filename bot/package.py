@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.commands import COMMANDS, CommandSpec
+from bot.commands import MENU_COMMANDS, CommandSpec
 from minutes.errors import UserFacingError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,8 @@ ENGLISH_DESCRIPTIONS = {
     "uppföljning": "What comes back at the next meeting",
     "läs in": "Read in minutes now (the secretary)",
     "sammanfattning": "This week's digest now",
+    "följ": "Make the channel follow the group (the secretary)",
+    "sluta följa": "The channel stops following the group",
 }
 
 JsonObject = dict[str, Any]
@@ -142,13 +144,14 @@ def build_package(
 def fill_manifest(template: JsonObject, details: AppDetails) -> JsonObject:
     """The manifest: the template's placeholders filled, and one command list per bot scope from COMMANDS."""
     manifest: JsonObject = _fill(template, details.placeholders(), "manifest.json")
-    if len(COMMANDS) > MAX_COMMANDS_PER_LIST:
+    if len(MENU_COMMANDS) > MAX_COMMANDS_PER_LIST:
         raise PackageError(
-            f"Teams visar högst {MAX_COMMANDS_PER_LIST} kommandon per lista, men det finns {len(COMMANDS)}"
+            f"Teams visar högst {MAX_COMMANDS_PER_LIST} kommandon per lista, men det finns {len(MENU_COMMANDS)}"
         )
     for bot in manifest.get("bots", []):
         bot["commandLists"] = [
-            {"scopes": [scope], "commands": [_command(spec) for spec in COMMANDS]} for scope in bot["scopes"]
+            {"scopes": [scope], "commands": [_command(spec) for spec in MENU_COMMANDS]}
+            for scope in bot["scopes"]
         ]
     return manifest
 
@@ -159,7 +162,7 @@ def fill_localization(template: JsonObject, details: AppDetails, manifest: JsonO
     localization: JsonObject = _fill(template, details.placeholders(), "en.json")
     for bot_index, bot in enumerate(manifest.get("bots", [])):
         for list_index in range(len(bot.get("commandLists", []))):
-            for command_index, spec in enumerate(COMMANDS):
+            for command_index, spec in enumerate(MENU_COMMANDS):
                 key = f"bots[{bot_index}].commandLists[{list_index}].commands[{command_index}]"
                 localization[f"{key}.title"] = (spec.aliases or (spec.name,))[0]
                 localization[f"{key}.description"] = _english_description(spec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 from pydantic import (
     BaseModel,
@@ -18,9 +18,10 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
 from minutes.calendar import QuietHours
+from minutes.groups import normalise_group
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.item_actions import ActionPolicy
 from workflows.remind import GroupPolicies, ReminderPolicy
@@ -118,6 +119,8 @@ class ReminderSetting(BaseModel):
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+_OBJECT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UPN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Settings(BaseSettings):
@@ -140,6 +143,10 @@ class Settings(BaseSettings):
     # makes a version every few seconds while the secretary types); ingestion itself does not wait.
     settle_seconds: int = Field(default=120, ge=0, le=86_400)
     roster_dir: Path | None = None
+    # Sources tied to a group (JSON): a local folder or a SharePoint library/folder address → the group every
+    # document read below it belongs to, whatever its text says, e.g. {"https://kommun.sharepoint.com/sites/
+    # VOF/Delade dokument/FSG": "FSG"}. Documents elsewhere take their group from their text.
+    source_groups: dict[str, str] = {}
 
     # Microsoft Entra app registration (app-only Graph access).
     tenant_id: str = ""
@@ -180,6 +187,9 @@ class Settings(BaseSettings):
     dangerously_allow_unauthenticated: bool = False
     # Who may check off, move or disown an item: any member of the group, or its owner and the secretary.
     item_action_policy: ActionPolicy = ActionPolicy.MEMBERS
+    # The bot's administrators: Entra object ids and/or UPNs, separated by commas. They may make any channel
+    # follow any group ('följ FLG'), and are told (by object id) of documents whose group cannot be told.
+    administrators: Annotated[tuple[str, ...], NoDecode] = ()
 
     log_level: str = "INFO"
 
@@ -195,6 +205,27 @@ class Settings(BaseSettings):
     def _empty_folder_is_off(cls, value: object) -> object:
         # Path("") is the working directory: an empty setting must mean no folder, never "watch the cwd".
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("administrators", mode="before")
+    @classmethod
+    def _administrators(cls, value: object) -> tuple[str, ...]:
+        entries = value.replace(",", " ").split() if isinstance(value, str) else list(value or ())  # type: ignore[call-overload]
+        cleaned = tuple(str(entry).strip().casefold() for entry in entries if str(entry).strip())
+        for entry in cleaned:
+            if not (_OBJECT_ID.fullmatch(entry) or _UPN.fullmatch(entry)):
+                raise ValueError(f"administrators: {entry!r} är varken ett objekt-id (GUID) eller ett UPN")
+        return cleaned
+
+    @field_validator("source_groups")
+    @classmethod
+    def _source_groups(cls, value: dict[str, str]) -> dict[str, str]:
+        groups: dict[str, str] = {}
+        for place, group in value.items():
+            name = normalise_group(group)
+            if not place.strip() or name is None:
+                raise ValueError(f"source_groups: {place!r} → {group!r} är inte en plats och ett gruppnamn")
+            groups[place.strip()] = name
+        return groups
 
     @field_validator("digest_schedules", "reminder_policies", "agenda_days_before")
     @classmethod

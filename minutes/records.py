@@ -166,7 +166,9 @@ class ConvRef:
     user_id: str | None = None  # the Teams user id (29:…) of a personal chat
     user_aad_id: str | None = None
     team_id: str | None = None  # the team of a channel conversation
-    group: str | None = None  # the minutes group (FLG, FSG …) this conversation follows, once set
+    # The single group column of earlier versions. Which groups a conversation follows is kept apart since
+    # revision 0007 (store.follow_group); delivery and authorisation never read this field.
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

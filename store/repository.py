@@ -79,6 +79,7 @@ from store.rows import (
 from store.tables import (
     DOCUMENT_KEY_LENGTH,
     audit_log,
+    conversation_groups,
     conversation_references,
     documents,
     item_owners,
@@ -591,8 +592,10 @@ class SqlStore:
     async def set_conversation_group(
         self, conversation_id: str, group: str | None, *, by: str, at: datetime, origin: str
     ) -> None:
-        """Make the conversation follow `group` (None: none); audit 'conversation.group', detail 'old→new'.
-        Nothing is written when it follows `group` already. UnknownConversation when no reference is saved."""
+        """Set the reference's single group column (None: none); audit 'conversation.group', detail 'old→new'.
+        Superseded by follow_group (revision 0007): delivery and authorisation read conversation_groups only,
+        never this column. Nothing is written when it holds `group` already. UnknownConversation when no
+        reference is saved."""
         try:
             async with self._write() as connection:
                 current = (
@@ -627,6 +630,189 @@ class SqlStore:
             self._forget(
                 ("conversation", conversation_id)
             )  # after the commit: a read meanwhile may have cached the old row
+
+    # -- following: the groups a channel or group chat follows (default deny) ------------------------------
+
+    async def follow_group(
+        self, conversation_id: str, group: str, *, by: str, at: datetime, origin: str
+    ) -> bool:
+        """Make the conversation follow `group` as well as what it follows; audit 'conversation.follow'. False
+        (nothing written) when it follows the group already; UnknownConversation when no reference is saved."""
+        try:
+            async with self._write() as connection:
+                known = (
+                    await connection.execute(
+                        select(conversation_references.c.conversation_id)
+                        .where(conversation_references.c.conversation_id == conversation_id)
+                        .with_for_update()
+                    )
+                ).first()
+                if known is None:
+                    raise UnknownConversation("no reference saved for the conversation")
+                statement = (
+                    _dialect_insert(connection)(conversation_groups)
+                    .values(conversation_id=conversation_id, group_name=group, followed_by=by, followed_at=at)
+                    .on_conflict_do_nothing(index_elements=["conversation_id", "group_name"])
+                )
+                if (await connection.execute(statement)).rowcount != 1:
+                    return False
+                await _audit(
+                    connection,
+                    at=at,
+                    actor=by,
+                    action="conversation.follow",
+                    subject=conversation_id,
+                    origin=origin,
+                    detail=group,
+                )
+                return True
+        finally:
+            self._forget(
+                ("follows", conversation_id)
+            )  # after the commit: a read meanwhile may have cached it
+
+    async def unfollow_group(
+        self, conversation_id: str, group: str, *, by: str, at: datetime, origin: str
+    ) -> bool:
+        """The conversation no longer follows `group`; audit 'conversation.unfollow'. False when it did not."""
+        try:
+            async with self._write() as connection:
+                deleted = await connection.execute(
+                    delete(conversation_groups).where(
+                        conversation_groups.c.conversation_id == conversation_id,
+                        conversation_groups.c.group_name == group,
+                    )
+                )
+                if deleted.rowcount != 1:
+                    return False
+                await _audit(
+                    connection,
+                    at=at,
+                    actor=by,
+                    action="conversation.unfollow",
+                    subject=conversation_id,
+                    origin=origin,
+                    detail=group,
+                )
+                return True
+        finally:
+            self._forget(("follows", conversation_id))
+
+    async def followed_groups(self, conversation_id: str) -> frozenset[str]:
+        """The groups the conversation follows (none for one never told, and for personal chats)."""
+        key = ("follows", conversation_id)
+        hit = self._cached(key)
+        if hit is not _MISSING:
+            return cast(frozenset[str], hit)
+        query = select(conversation_groups.c.group_name).where(
+            conversation_groups.c.conversation_id == conversation_id
+        )
+        async with self._read() as connection:
+            found = frozenset(name for (name,) in (await connection.execute(query)).all())
+        return self._keep(key, found)
+
+    async def followers(self, group: str) -> list[ConvRef]:
+        """The channels and group chats that follow `group`, by conversation id."""
+        query = (
+            select(conversation_references)
+            .join(
+                conversation_groups,
+                conversation_groups.c.conversation_id == conversation_references.c.conversation_id,
+            )
+            .where(
+                conversation_groups.c.group_name == group,
+                conversation_references.c.conversation_type != ConversationType.PERSONAL.value,
+            )
+        )
+        found = await self._select_conversations(query)
+        return sorted(found, key=lambda ref: ref.conversation_id)
+
+    async def follows(self) -> dict[str, frozenset[str]]:
+        """Every channel and group chat the bot knows → the groups it follows (empty: none)."""
+        query = (
+            select(conversation_references.c.conversation_id, conversation_groups.c.group_name)
+            .select_from(conversation_references)
+            .outerjoin(
+                conversation_groups,
+                conversation_groups.c.conversation_id == conversation_references.c.conversation_id,
+            )
+            .where(conversation_references.c.conversation_type != ConversationType.PERSONAL.value)
+        )
+        found: dict[str, set[str]] = {}
+        async with self._read() as connection:
+            for conversation_id, group in (await connection.execute(query)).all():
+                found.setdefault(conversation_id, set()).update([group] if group else [])
+        return {key: frozenset(found[key]) for key in sorted(found)}
+
+    async def count_unbound_conversations(self) -> int:
+        """How many channels and group chats follow no group."""
+        return sum(1 for groups in (await self.follows()).values() if not groups)
+
+    async def groups_of_user(self, user_aad_id: str | None, name: str | None) -> frozenset[str]:
+        """The groups whose roster lists the user (by Entra object id), and those with an open or done item
+        whose owner is written as the user's name (an owner the directory finds by display name)."""
+        groups: set[str] = set()
+        async with self._read() as connection:
+            if user_aad_id:
+                query = (
+                    select(roster.c.group_name)
+                    .where(func.lower(roster.c.aad_object_id) == aad_key(user_aad_id))
+                    .distinct()
+                )
+                groups.update(name for (name,) in (await connection.execute(query)).all())
+            if name and name.strip():
+                query = (
+                    select(items.c.group_name)
+                    .join(item_owners, item_owners.c.item_id == items.c.id)
+                    .where(
+                        item_owners.c.owner_key == owner_key(name),
+                        items.c.status != _WITHDRAWN,
+                        items.c.group_name.is_not(None),
+                    )
+                    .distinct()
+                )
+                groups.update(name for (name,) in (await connection.execute(query)).all())
+        return frozenset(groups)
+
+    # -- documents whose group the minutes do not tell -------------------------------------------------------
+
+    async def ungrouped_documents(self) -> list[DocumentRecord]:
+        """Ingested documents of no group (their cards go to no channel), newest meeting first."""
+        return await self._select_documents(
+            select(documents)
+            .where(documents.c.status == "ok", documents.c.group_name.is_(None))
+            .order_by(documents.c.meeting_date.desc().nulls_last(), documents.c.id.desc())
+        )
+
+    async def set_document_group(
+        self, key: str, group: str, *, by: str, at: datetime, origin: str
+    ) -> DocumentRecord | None:
+        """Give the document and its items `group` (audited 'document.group', detail 'old→new') and, in the
+        same transaction, queue its meeting card anew so that the group's followers get it. None when the store
+        has no such document."""
+        async with self._write() as connection:
+            current = await _lock_document(connection, key)
+            if current is None:
+                return None
+            old: str | None = current["group_name"]
+            if old != group:
+                await connection.execute(
+                    update(documents).where(documents.c.key == key).values(group_name=group, updated_at=at)
+                )
+                await connection.execute(
+                    update(items).where(items.c.document_key == key).values(group_name=group, updated_at=at)
+                )
+                await _audit(
+                    connection,
+                    at=at,
+                    actor=by,
+                    action="document.group",
+                    subject=key,
+                    origin=origin,
+                    detail=f"{old or '-'}→{group}",
+                )
+                await connection.execute(_INSERT_OUTBOX, meeting_summary_values(key, at=at))
+        return await self.get_document(key)
 
     async def record_posted_card(
         self, kind: str, subject: str, conversation_id: str, activity_id: str, *, at: datetime

@@ -172,6 +172,18 @@ conversation_references = Table(
     Index("ix_conversation_references_user_aad_id", "user_aad_id"),
 )
 
+# Revision 0007: the groups a channel or group chat follows (default deny: none until told). Personal chats
+# follow nothing here: they see the groups whose roster lists the user or whose items the user owns.
+conversation_groups = Table(
+    "conversation_groups",
+    metadata,
+    Column("conversation_id", String(500), primary_key=True),
+    Column("group_name", String(100), primary_key=True),
+    Column("followed_by", String(200), nullable=False),
+    Column("followed_at", UtcDateTime, nullable=False),
+    Index("ix_conversation_groups_group_name", "group_name"),
+)
+
 # Messages to send, written in the same transaction as the change they announce (the transactional outbox);
 # a sender claims rows (claimed_by/claimed_until) so several instances never send one message twice.
 outbox = Table(

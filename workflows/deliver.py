@@ -1,4 +1,4 @@
-"""Deliver the outbox: meeting summaries to their group's channels (updating a posted card in place), notices
+"""Deliver the outbox: meeting summaries to the channels that follow their group (updating a posted card in place), notices
 to people and to saved conversations. Marked sent only once sent; failures retry, then park. Does I/O."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 from cards.messages import notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
-from minutes.records import ConversationType, ConvRef, DocumentRecord, ItemStatus
+from minutes.records import ConvRef, DocumentRecord, ItemStatus
 from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 MEETING_SUMMARY = "meeting_summary"
 NOTICE = "notice"
 SUMMARY_CARD = "meeting_summary"
+# The posted-card kind that remembers an administrator was told of a document of no group (told once).
+UNGROUPED_NOTICE = "ungrouped_document"
 LEASE = timedelta(minutes=5)
 # Personal messages that wait for the next working morning rather than arrive in the quiet hours (a retry
 # after 429/5xx, or a backlog after an outage, can land in the evening). Channel posts (meeting summaries,
@@ -49,6 +51,8 @@ class Deliverer:
     max_attempts: int = 8
     # Personal messages keep the quiet hours of the group they are about (their payload's "group").
     policies: GroupPolicies = GroupPolicies()
+    # The bot's administrators (MINUTESBOT_ADMINISTRATORS): told of a document whose group cannot be told.
+    administrators: tuple[str, ...] = ()
 
     async def run_once(self, limit: int = 50) -> int:
         """Claim and deliver up to `limit` messages; returns how many were sent. A personal message (QUIET_KINDS)
@@ -112,11 +116,13 @@ class Deliverer:
         card = meeting_summary_card(
             document, items, people=await people_of(items, self.store), today=self.clock().date()
         )
-        channels = [
-            c
-            for c in await self.store.conversations(conversation_type=ConversationType.CHANNEL)
-            if c.group is None or c.group == document.group
-        ]
+        if document.group is None:
+            await self._tell_administrators(document)
+            raise Undeliverable(
+                "protokollet hör inte till någon känd grupp (ange den med minutesbot documents)"
+            )
+        # Checked now, not when queued: a message that waited (Teams was away) obeys the bindings of today.
+        channels = await self.store.followers(document.group)
         posted = {
             p.conversation_id: p.activity_id
             for p in await self.store.posted_cards(SUMMARY_CARD, document_key)
@@ -180,11 +186,9 @@ class Deliverer:
             post = await build(self.store, payload, today=self.clock().date())
         except Unpostable as error:
             raise Undeliverable(error.message) from error
-        targets = [
-            (channel, post.card)
-            for channel in await self.store.conversations(conversation_type=ConversationType.CHANNEL)
-            if post.reaches(channel.group)
-        ]
+        # Only the group's followers; a digest of every group (no group) shows every group's items: no channel.
+        channels = await self.store.followers(post.group) if post.group is not None else []
+        targets = [(channel, post.card) for channel in channels]
         for person in post.personal:
             targets.append((await self._personal_chat(person.aad_object_id, person.name), person.card))
         if not targets:
@@ -200,6 +204,32 @@ class Deliverer:
                 kind, post.subject, conversation.conversation_id, sent.activity_id, at=self.clock()
             )
         logger.info("%s %s delivered to %d conversations", kind, post.subject, len(targets))
+
+    async def _tell_administrators(self, document: DocumentRecord) -> None:
+        """One personal message per administrator (by object id) naming a document whose group cannot be told;
+        an edit of it tells no one again."""
+        told = {p.conversation_id for p in await self.store.posted_cards(UNGROUPED_NOTICE, document.key)}
+        text = (
+            f"Jag vet inte vilken grupp protokollet '{document.name}' hör till, så det har inte skickats till "
+            "någon kanal. Ange gruppen med 'minutesbot documents set-group' (se 'minutesbot documents'); "
+            "då får gruppens kanaler kortet."
+        )
+        for administrator in self.administrators:
+            if "@" in administrator:
+                continue  # a personal chat is opened by object id; a UPN only grants rights
+            conversation = await self._personal_chat(administrator, "administratör")
+            if conversation.conversation_id in told:
+                continue
+            sent = await self.sender.send(
+                conversation, OutboundMessage(card=notice_card("Protokoll utan grupp", text))
+            )
+            await self.store.record_posted_card(
+                UNGROUPED_NOTICE,
+                document.key,
+                conversation.conversation_id,
+                sent.activity_id,
+                at=self.clock(),
+            )
 
     async def _personal_chat(self, aad_object_id: str, name: str) -> ConvRef:
         existing = await self.store.personal_conversation(aad_object_id)

@@ -50,6 +50,10 @@ class QueueStore(Protocol):
     ) -> int: ...
 
 
+class DigestQueueStore(QueueStore, Protocol):
+    async def group_names(self) -> list[str]: ...
+
+
 class Unpostable(UserFacingError):
     """An outbox message for a group's card that can never be posted as it is (a malformed payload, an unknown
     group). `message` is one Swedish line; the deliverer parks the message with it."""
@@ -74,11 +78,6 @@ class GroupPost:
     group: str | None
     card: Card
     personal: tuple[PersonalCard, ...] = ()
-
-    def reaches(self, channel_group: str | None) -> bool:
-        """A channel following this group, or no group, gets the card; a digest of every group (group None)
-        goes only to channels following no group, since it shows every group's items."""
-        return channel_group is None or (self.group is not None and channel_group == self.group)
 
 
 # -- the pure core ----------------------------------------------------------------------------------------
@@ -232,11 +231,15 @@ async def digest_post(store: ChatStore, payload: Mapping[str, Any], *, today: da
 
 
 async def enqueue_weekly_digest(
-    store: QueueStore, group: str | None, *, now: datetime, personal: bool = False
+    store: DigestQueueStore, group: str | None, *, now: datetime, personal: bool = False
 ) -> int:
     """Queue the digest of `group` for the ISO week of `now`: payload {"group", "week"} (and "personal":
     true to also send each owner their own card). Returns how many messages it queued: 1, or 0 when the
-    week's digest is queued, parked or posted already (see enqueue_once)."""
+    week's digest is queued, parked or posted already (see enqueue_once). `group` None: each group with
+    minutes gets its own digest (groups kept apart: one digest of every group would reach no channel)."""
+    if group is None:
+        groups = await store.group_names()
+        return sum([await enqueue_weekly_digest(store, name, now=now, personal=personal) for name in groups])
     week = week_label(now.date())
     payload: dict[str, Any] = {"group": group, "week": week}
     if personal:

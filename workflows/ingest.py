@@ -6,10 +6,12 @@ import asyncio
 import hashlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
+from urllib.parse import unquote
 
 from minutes.extract import extract
 from minutes.model import DocumentError, Extraction, ParsedDocument
@@ -68,6 +70,39 @@ class _Prepared:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceGroups:
+    """Folders and library addresses tied to a group (MINUTESBOT_SOURCE_GROUPS): every document read below
+    one belongs to its group whatever its text says; the longest matching place wins."""
+
+    places: tuple[
+        tuple[str, str], ...
+    ] = ()  # (place as a decoded, casefolded URL without a trailing '/', group)
+
+    @classmethod
+    def parse(cls, mapping: Mapping[str, str]) -> SourceGroups:
+        """From place → group: a local folder path, a file: URI, or an https address of a library or folder."""
+        places = [(_place(where), group) for where, group in mapping.items()]
+        return cls(tuple(sorted(places, key=lambda place: len(place[0]), reverse=True)))
+
+    def group_of(self, web_url: str | None) -> str | None:
+        """The group of a document at `web_url` (its web address, or the file: URI of a local file)."""
+        if not web_url:
+            return None
+        address = unquote(web_url).casefold()
+        for place, group in self.places:
+            if address == place or address.startswith(place + "/"):
+                return group
+        return None
+
+
+def _place(where: str) -> str:
+    text = where.strip()
+    if not text.lower().startswith(("http://", "https://", "file:")):
+        text = Path(text).expanduser().resolve().as_uri()
+    return unquote(text).rstrip("/").casefold()
+
+
+@dataclass(frozen=True, slots=True)
 class Ingestor:
     """The ingestion use case with its collaborators; one instance serves every source. `reads_ahead` files
     are downloaded, read and extracted while the store writes the one before them (worth it with a reader
@@ -83,6 +118,7 @@ class Ingestor:
     # How long a document must stay unchanged before its card goes out; each new version ingested meanwhile
     # pushes the card back (SharePoint's AutoSave). Ingestion itself never waits.
     settle: timedelta = timedelta(0)
+    source_groups: SourceGroups = SourceGroups()  # folders and libraries tied to a group
 
     async def run(self, source: DocumentSource, *, progress: Progress | None = None) -> list[IngestReport]:
         """Ingest every change the source reports. A failing file is recorded and never blocks the others;
@@ -139,8 +175,11 @@ class Ingestor:
             logger.info("ingest %s failed: %s", ref.key, type(error).__name__)
             return _Prepared(ref, failure=error.message)
         meeting = result.meeting
+        # The group: where the file was read (a folder or library tied to a group), then what the minutes say,
+        # then what an operator set by hand for an earlier version (`minutesbot documents set-group`).
+        group = self.source_groups.group_of(ref.web_url) or meeting.body or (stored.group if stored else None)
         records = tuple(
-            to_record(item, document_key=ref.key, group=meeting.body, meeting_date=meeting.date)
+            to_record(item, document_key=ref.key, group=group, meeting_date=meeting.date)
             for item in result.items
         )
         record = DocumentRecord(
@@ -149,7 +188,7 @@ class Ingestor:
             version=ref.version,
             content_hash=content_hash,
             web_url=ref.web_url,
-            group=meeting.body,
+            group=group,
             meeting_date=meeting.date,
             status="ok",
         )

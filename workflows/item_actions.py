@@ -12,9 +12,10 @@ from typing import Any
 from cards.item import item_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
 from minutes.dates import resolve_due
-from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus
-from workflows.chat import Person
-from workflows.owners import owners_for_user, people_of
+from minutes.people import ALL
+from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
+from workflows.chat import Person, conversation_to_keep
+from workflows.owners import UserDirectory, owners_for_user, people_of, resolve_owners
 from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class ItemActions:
     store: ChatStore
     clock: Callable[[], datetime]
     policy: ActionPolicy = ActionPolicy.MEMBERS
+    # Finds owners written as full names whom the roster lacks (Microsoft Graph in production); None: none.
+    directory: UserDirectory | None = None
 
     async def mark_done(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
         return await self._set_status(item_id, actor, where, ItemStatus.DONE, "Punkt #{id} är klar. Tack!")
@@ -116,7 +119,8 @@ class ItemActions:
     async def _authorised(
         self, item_id: object, actor: Person, where: ConvRef, *, owner_check: bool = True
     ) -> tuple[ItemRecord | None, ActionOutcome]:
-        """The item, if it exists, is live, belongs to the conversation's group and the actor may change it;
+        """The item, if it exists, is live, belongs to a group the conversation follows (in a personal chat: to
+        one of the actor's groups) and the actor may change it;
         else None and the polite refusal to show (a forged, stale or tampered action changes nothing)."""
         refusal = ActionOutcome(error_card(STALE_ITEM_MESSAGE), STALE_ITEM_MESSAGE)
         if isinstance(item_id, bool) or not isinstance(item_id, int | str) or not str(item_id).isdigit():
@@ -125,30 +129,61 @@ class ItemActions:
         item = await self.store.get_item(int(item_id))
         if item is None or item.status is ItemStatus.WITHDRAWN:
             return None, refusal
-        conversation = await self.store.conversation(where.conversation_id)
-        group = conversation.group if conversation else where.group
-        if group is not None and item.group is not None and group != item.group:
-            logger.info("refused card action: item %s is not of the conversation's group", item.id)
+        personal = where.conversation_type is ConversationType.PERSONAL
+        if not personal and not await self._followed(item, where):
+            logger.info("refused card action: item %s is not of a group the conversation follows", item.id)
             return None, refusal
-        if not await self._may_change(item, actor, where, owner_check=owner_check):
+        if (personal and not await self._reaches_personally(item, actor)) or not await self._may_change(
+            item, actor, owner_check=owner_check
+        ):
             text = NOT_ALLOWED.format(
                 extra="s ansvariga och sekreteraren" if self.policy is ActionPolicy.OWNER_OR_SECRETARY else ""
             )
             return None, ActionOutcome(error_card(text), text)
         return item, refusal
 
-    async def _may_change(
-        self, item: ItemRecord, actor: Person, where: ConvRef, *, owner_check: bool
-    ) -> bool:
-        roster = await self.store.roster(item.group) if item.group else []
-        in_roster = [e for e in roster if actor.aad_object_id and e.aad_object_id == actor.aad_object_id]
-        if self.policy is ActionPolicy.MEMBERS:
-            # The group's channel only shows to its team's members; elsewhere the roster must know the person.
-            return where.conversation_type is ConversationType.CHANNEL or bool(in_roster) or not roster
+    async def _followed(self, item: ItemRecord, where: ConvRef) -> bool:
+        """Groups kept apart: a channel or group chat acts only on the groups it follows (none until told)."""
+        followed = await self.store.followed_groups(conversation_to_keep(where).conversation_id)
+        return item.group is not None and item.group in followed
+
+    async def _reaches_personally(self, item: ItemRecord, actor: Person) -> bool:
+        """In a personal chat: the item's group's roster lists the actor, or the actor owns the item. A group
+        without a roster is otherwise acted on only from a conversation that follows it."""
+        return bool(await self._roster_entries(item, actor)) or await self._is_owner(item, actor)
+
+    async def _may_change(self, item: ItemRecord, actor: Person, *, owner_check: bool) -> bool:
+        if self.policy is ActionPolicy.MEMBERS or not owner_check:
+            return (
+                True  # reached: a member of the group, in its channel or (by the roster) in a personal chat
+            )
+        is_secretary = any(SECRETARY_ROLE in e.roles for e in await self._roster_entries(item, actor))
+        return is_secretary or await self._is_owner(item, actor)
+
+    async def _roster_entries(self, item: ItemRecord, actor: Person) -> list[RosterEntry]:
+        """The actor's entries in the item's group's roster (none when the group has no roster)."""
+        aad = (actor.aad_object_id or "").casefold()
+        if not aad or item.group is None:
+            return []
+        return [e for e in await self.store.roster(item.group) if (e.aad_object_id or "").casefold() == aad]
+
+    async def _is_owner(self, item: ItemRecord, actor: Person) -> bool:
+        """The item names the actor: by the roster (initials, name, roles; 'ALLA' is everyone in the item's own
+        group), or, through the directory, by a full name that is the actor's."""
+        if not actor.aad_object_id:
+            return False
         names = await owners_for_user(actor.aad_object_id, item.group, self.store)
-        is_owner = bool(names & set(item.owners)) or "ALLA" in item.owners
-        is_secretary = any(SECRETARY_ROLE in e.roles for e in in_roster)
-        return is_secretary or is_owner or not owner_check
+        if names & set(item.owners) or (ALL in item.owners and await self._roster_entries(item, actor)):
+            return True
+        if self.directory is None:
+            return False
+        aad = actor.aad_object_id.casefold()
+        owners = [o for o in item.owners if o not in names and o != ALL]
+        return any(
+            (person.aad_object_id or "").casefold() == aad
+            for resolved in await resolve_owners(owners, item.group, self.store, self.directory)
+            for person in resolved.people
+        )
 
     async def _outcome(self, item: ItemRecord, text: str, changed: bool = False) -> ActionOutcome:
         people = await people_of([item], self.store)

@@ -108,7 +108,29 @@ class RosterStore(Protocol):
     async def roster(self, group: str) -> list[RosterEntry]: ...
 
 
-class ChatStore(ItemQueries, RosterStore, Protocol):
+class FollowingStore(RosterStore, Protocol):
+    """Which groups a conversation follows (default deny), and a user's own groups."""
+
+    async def save_conversation(self, ref: ConvRef, *, at: datetime) -> None: ...
+
+    async def follow_group(
+        self, conversation_id: str, group: str, *, by: str, at: datetime, origin: str
+    ) -> bool:
+        """Audited; False when it follows the group already; UnknownConversation without a saved reference."""
+        ...
+
+    async def unfollow_group(
+        self, conversation_id: str, group: str, *, by: str, at: datetime, origin: str
+    ) -> bool: ...
+
+    async def followed_groups(self, conversation_id: str) -> frozenset[str]: ...
+
+    async def groups_of_user(self, user_aad_id: str | None, name: str | None) -> frozenset[str]:
+        """The groups whose roster lists the user, or where an item's owner is written as their name."""
+        ...
+
+
+class ChatStore(ItemQueries, FollowingStore, Protocol):
     """What the chat use cases ask of the store: items by number, their changes, meetings, conversations."""
 
     async def get_item(self, item_id: int) -> ItemRecord | None: ...
@@ -167,10 +189,6 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
         self, *, group: str | None = None, conversation_type: ConversationType | None = None
     ) -> list[ConvRef]: ...
 
-    async def set_conversation_group(
-        self, conversation_id: str, group: str | None, *, by: str, at: datetime, origin: str
-    ) -> None: ...
-
     async def record_posted_card(
         self, kind: str, subject: str, conversation_id: str, activity_id: str, *, at: datetime
     ) -> None: ...
@@ -186,6 +204,10 @@ class ChatStore(ItemQueries, RosterStore, Protocol):
 
 class OutboxStore(ChatStore, Protocol):
     """The sender's view: claim pending messages, then mark each sent, retry later or park it."""
+
+    async def followers(self, group: str) -> list[ConvRef]:
+        """The channels and group chats that follow `group`."""
+        ...
 
     async def claim_outbox(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int

@@ -13,10 +13,19 @@ from cards.summary import meeting_summary_card
 from minutes.dates import resolve_due
 from minutes.model import ItemKind
 from minutes.people import ALL
-from minutes.records import ConvRef, ItemFilter, ItemPage, ItemStatus, ListOrder
+from minutes.records import (
+    ConversationType,
+    ConvRef,
+    DocumentRecord,
+    ItemFilter,
+    ItemPage,
+    ItemStatus,
+    ListOrder,
+)
 from workflows.agenda import agenda_post
 from workflows.chat import Person
 from workflows.digest import digest_post, week_label
+from workflows.following import HOW_TO_FOLLOW, scope_of
 from workflows.owners import owners_for_user, people_of
 from workflows.ports import ChatStore
 
@@ -30,14 +39,19 @@ class Queries:
     clock: Callable[[], datetime]
 
     async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
-        groups = await self._groups(where)
-        # In a personal chat no group is implied: look the user up in every group that has minutes. Names are
-        # per group ('AA' in one group's roster may be someone else in another's), so one list per group.
+        # Only the groups the conversation follows (in a personal chat: the user's groups). Names are per group
+        # ('AA' in one group's roster may be someone else in another's), so one list per group.
+        groups = await self._groups(where, user)
+        if not groups and where.conversation_type is not ConversationType.PERSONAL:
+            return no_groups_card("Dina punkter", where)
         specs: list[ItemFilter] = []
-        for group in sorted(groups) or await self.store.group_names():
+        for group in sorted(groups):
             names = await owners_for_user(user.aad_object_id, group, self.store)
             if names:
                 specs.append(ItemFilter(owners=frozenset(names | {ALL}), groups=frozenset({group})))
+            elif where.conversation_type is ConversationType.PERSONAL:
+                # A group whose items name the user (as the directory knows them) but whose roster does not.
+                specs.append(ItemFilter(owners=frozenset({user.name}), groups=frozenset({group})))
         if not specs:
             return notice_card(
                 "Dina punkter",
@@ -49,18 +63,26 @@ class Queries:
         page = merge_pages(pages, limit=LIST_PAGE)
         return await self._list("Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", "mina")
 
-    async def open_items(self, person: str | None, where: ConvRef) -> dict[str, Any]:
-        spec = ItemFilter(
-            owners=frozenset({person}) if person else frozenset(), groups=frozenset(await self._groups(where))
-        )
+    async def open_items(
+        self, person: str | None, where: ConvRef, user: Person | None = None
+    ) -> dict[str, Any]:
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Öppna punkter", where)
+        spec = ItemFilter(owners=frozenset({person}) if person else frozenset(), groups=groups)
         page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         title = f"Öppna punkter för {person}" if person else "Öppna punkter"
         return await self._list(title, page, "Inga öppna punkter.", f"öppna {person}" if person else "öppna")
 
-    async def decisions(self, search: str | None, where: ConvRef) -> dict[str, Any]:
+    async def decisions(
+        self, search: str | None, where: ConvRef, user: Person | None = None
+    ) -> dict[str, Any]:
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Beslut", where)
         spec = ItemFilter(
             open_only=False,
-            groups=frozenset(await self._groups(where)),
+            groups=groups,
             kinds=frozenset({ItemKind.DECISION}),
             search=search,
             order=ListOrder.NEWEST_MEETING,
@@ -69,50 +91,66 @@ class Queries:
         title = f"Beslut om '{search}'" if search else "Beslut"
         return await self._list(title, page, "Inga beslut hittades.")
 
-    async def meeting(self, when: str | None, where: ConvRef) -> dict[str, Any]:
-        group = where.group
+    async def meeting(self, when: str | None, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Möte", where)
         today = self.clock().date()
+        found: list[DocumentRecord] = []
         if when:
             day = _day(when, today)
             if day is None:
                 return notice_card("Möte", "Ange mötets datum, till exempel 2024-08-26 eller 26/8.")
-            document = await self.store.document_for_meeting(group, day)
+            for group in sorted(groups):
+                found += [d for d in [await self.store.document_for_meeting(group, day)] if d is not None]
         else:
-            document = await self.store.latest_document(group)
+            for group in sorted(groups):
+                found += [d for d in [await self.store.latest_document(group)] if d is not None]
+        # The newest meeting of the conversation's groups (one query per group, never per document).
+        document = max(found, key=lambda d: d.meeting_date or date.min, default=None)
         if document is None:
             return notice_card("Möte", "Jag hittar inget protokoll för det mötet.")
+        return await self.meeting_card(document)
+
+    async def meeting_card(self, document: DocumentRecord) -> dict[str, Any]:
         items = [
             i
             for i in await self.store.items_of_document(document.key)
             if i.status is not ItemStatus.WITHDRAWN
         ]
+        today = self.clock().date()
         return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
 
-    async def follow_ups(self, where: ConvRef) -> dict[str, Any]:
-        spec = ItemFilter(groups=frozenset({where.group}) if where.group else frozenset(), next_meeting=True)
+    async def follow_ups(self, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Uppföljning till nästa möte", where)
+        spec = ItemFilter(groups=groups, next_meeting=True)
         page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         return await self._list(
             "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", "uppföljning"
         )
 
-    async def this_week(self, where: ConvRef) -> dict[str, Any]:
-        """The weekly digest as it stands now, for the conversation's group (or every group)."""
-        group = next(iter(await self._groups(where)), None)
+    async def this_week(self, where: ConvRef, user: Person | None = None) -> list[dict[str, Any]]:
+        """The weekly digest as it stands now, one card for each of the conversation's groups."""
+        groups = await self._groups(where, user)
+        if not groups:
+            return [no_groups_card("Veckosammanfattning", where)]
         today = self.clock().date()
-        post = await digest_post(self.store, {"group": group, "week": week_label(today)}, today=today)
-        return post.card
+        cards = []
+        for group in sorted(groups):
+            post = await digest_post(self.store, {"group": group, "week": week_label(today)}, today=today)
+            cards.append(post.card)
+        return cards
 
     async def agenda(self, group: str, meeting_date: date) -> dict[str, Any]:
         """The follow-up agenda of a coming meeting as it stands now."""
         payload = {"group": group, "meeting_date": meeting_date.isoformat()}
         return (await agenda_post(self.store, payload, today=self.clock().date())).card
 
-    async def _groups(self, where: ConvRef) -> set[str]:
-        if where.group:  # the handlers fill it in from the stored reference
-            return {where.group}
-        conversation = await self.store.conversation(where.conversation_id)
-        group = conversation.group if conversation else where.group
-        return {group} if group else set()
+    async def _groups(self, where: ConvRef, user: Person | None) -> frozenset[str]:
+        """The groups this turn may see: those the conversation follows, or in a personal chat the user's."""
+        return await scope_of(self.store, user, where)
 
     async def summary(self, document_key: str, *, full: bool = False) -> dict[str, Any] | None:
         """A meeting's card as posted (or in full, for 'Visa alla'); None when the document is gone."""
@@ -145,6 +183,18 @@ class Queries:
             total=page.total,
             overdue=page.overdue,
         )
+
+
+def no_groups_card(title: str, where: ConvRef) -> dict[str, Any]:
+    """What a conversation that follows no group, or someone in no group, is told instead of a list."""
+    if where.conversation_type is ConversationType.PERSONAL:
+        text = (
+            "Du finns inte i någon grupps förteckning och har inga egna punkter, så här finns inget att visa. "
+            "Be gruppens sekreterare lägga till dig."
+        )
+    else:
+        text = "Den här kanalen följer ingen grupp ännu. " + HOW_TO_FOLLOW
+    return notice_card(title, text)
 
 
 def merge_pages(pages: Sequence[ItemPage], *, limit: int) -> ItemPage:

@@ -32,6 +32,7 @@ ROSTER = """group = "FLG"
 [[person]]
 initials = "AA"
 name = "Annika Andersson"
+roles = ["sekreterare"]
 aad_object_id = "00000000-0000-0000-0000-0000000000aa"
 """
 
@@ -115,10 +116,21 @@ async def test_install_ingest_card_command_and_click(
 ) -> None:
     installed = activity(connector, "conversationUpdate", membersAdded=[{"id": BOT_ID}])
     assert (await post(service, signing_key, installed)).status in (200, 201)
+    # The channel follows no group until its secretary says so (groups kept apart).
+    follow = activity(connector, "message", text="följ FLG", id="1700000000003")
+    assert (await post(service, signing_key, follow)).status in (200, 201)
+    await eventually(
+        lambda: any("följer nu FLG" in json.dumps(c.body, ensure_ascii=False) for c in connector.calls)
+    )
 
     shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", tmp_path / "protokoll" / "flg.docx")
     service.app[INGESTION].nudge_all()
-    await eventually(lambda: any("FLG" in json.dumps(c.body) for c in connector.accepted("send")))
+    await eventually(
+        lambda: any(
+            "attachments" in json.dumps(c.body) and "FLG" in json.dumps(c.body)
+            for c in connector.accepted("send")
+        )
+    )
     (summary,) = [
         c
         for c in connector.accepted("send")

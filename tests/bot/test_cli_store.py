@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
 import pytest
 
 from bot.cli import main
+from minutes.records import ConversationType, ConvRef
+from store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -229,3 +233,76 @@ def test_a_failed_file_with_a_newline_in_its_name_is_one_fel_line(
     assert code == 2 and "3 filer: 2 inlästa" in out
     (line,) = err.splitlines()
     assert line.startswith("fel: trasig\ufffdfil.docx: ")
+
+
+# -- channels and documents: which groups each conversation follows; documents of no group ---------------------
+
+CHANNEL_ID = "19:flg@thread.tacv2"
+
+
+def seed_conversation(database: str) -> None:
+    async def save() -> None:
+        store = await open_store(database.removeprefix("--database="))
+        try:
+            reference = ConvRef(
+                "http://127.0.0.1:1/", CHANNEL_ID, ConversationType.CHANNEL, "tenant", "28:bot"
+            )
+            await store.save_conversation(reference, at=datetime(2024, 9, 2, tzinfo=UTC))
+        finally:
+            await store.close()
+
+    asyncio.run(save())
+
+
+def test_channels_lists_binds_and_unbinds(capsys: pytest.CaptureFixture[str], database: str) -> None:
+    seed_conversation(database)
+    code, out, _ = run(capsys, "channels", database)
+    assert code == 0 and CHANNEL_ID in out and "följer ingen grupp" in out
+    code, out, _ = run(capsys, "channels", "bind", CHANNEL_ID, "flg", database)
+    assert code == 0 and "FLG" in out
+    code, out, _ = run(capsys, "channels", database)
+    assert f"{CHANNEL_ID}" in out and "FLG" in out and "följer ingen grupp" not in out
+    code, out, _ = run(capsys, "channels", "unbind", CHANNEL_ID, "FLG", database)
+    assert code == 0
+    code, out, _ = run(capsys, "channels", database)
+    assert "följer ingen grupp" in out
+
+
+@pytest.mark.parametrize(
+    "argv", [("bind", "19:okand@thread.tacv2", "FLG"), ("bind", CHANNEL_ID, "F L G"), ("bind", CHANNEL_ID)]
+)
+def test_channels_refuses_bad_input(
+    capsys: pytest.CaptureFixture[str], database: str, argv: tuple[str, ...]
+) -> None:
+    seed_conversation(database)
+    code, _, err = run(capsys, "channels", *argv, database)
+    assert code == 2 and err.splitlines()[-1].startswith("fel: ")
+
+
+def test_documents_lists_those_of_no_group_and_sets_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, database: str
+) -> None:
+    minutes = tmp_path / "ingen-grupp"
+    minutes.mkdir()
+    ungrouped = docx.Document()
+    ungrouped.add_paragraph("Minnesanteckningar 2024-09-02")
+    table = ungrouped.add_table(rows=2, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("Ärende", "Åtgärd", "Ansvarig"), strict=True):
+        cell.text = text
+    for cell, text in zip(
+        table.rows[1].cells, ("Lokaler", "Ta fram ett förslag på nya lokaler", "RN"), strict=True
+    ):
+        cell.text = text
+    ungrouped.save(str(minutes / "anteckningar.docx"))
+    run(capsys, "ingest", str(minutes), database)
+    code, out, _ = run(capsys, "documents", database)
+    assert code == 0 and "anteckningar.docx" in out
+    number = next(line.split()[0] for line in out.splitlines() if "anteckningar.docx" in line)
+    code, out, _ = run(capsys, "documents", "set-group", number, "FSG", database)
+    assert code == 0 and "FSG" in out
+    code, out, _ = run(capsys, "documents", database)
+    assert "anteckningar.docx" not in out
+    code, out, _ = run(capsys, "items", "--group", "FSG", database)
+    assert "nya lokaler" in out
+    code, _, err = run(capsys, "documents", "set-group", "99999", "FSG", database)
+    assert code == 2 and err.startswith("fel: ")

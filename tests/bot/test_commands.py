@@ -8,6 +8,7 @@ from bot.commands import (
     COMMANDS,
     Decisions,
     DigestNow,
+    Follow,
     FollowUps,
     Help,
     IngestNow,
@@ -17,6 +18,7 @@ from bot.commands import (
     MyItems,
     OpenItems,
     Undo,
+    Unfollow,
     parse_command,
 )
 
@@ -88,3 +90,19 @@ def test_every_command_and_alias_parses() -> None:
         )
         for word in (spec.name, *spec.aliases):
             assert parse_command(word + argument) is not None, word
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("följ FLG", Follow("FLG")),
+        ("följ flg", Follow("FLG")),
+        ("follow FSG", Follow("FSG")),
+        ("sluta följa FLG", Unfollow("FLG")),
+        ("sluta  följa fsg", Unfollow("FSG")),
+        ("unfollow VSG", Unfollow("VSG")),
+        ("följ", Follow(None)),
+    ],
+)
+def test_follow_commands(text: str, expected: object) -> None:
+    assert parse_command(text) == expected

@@ -12,8 +12,11 @@ from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
+from tests.store.builders import FSG_REF, document, ingest
+from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
 from workflows.chat import CardAction, IncomingMessage
+from workflows.following import Administrators, Following
 from workflows.item_actions import ItemActions
 from workflows.queries import Queries
 
@@ -23,7 +26,9 @@ def handlers(store: SqlStore, ingested: list[str] | None = None) -> Handlers:
         (ingested if ingested is not None else []).append(link)
         return "Jag läser in protokollet nu."
 
-    return Handlers(store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now)
+    return Handlers(
+        store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now, Following(store, clock)
+    )
 
 
 def said(reply: object) -> str:
@@ -160,9 +165,7 @@ async def test_a_thread_answers_for_the_group_its_channel_follows(store: SqlStor
         CHANNEL, conversation_id="19:fsg@thread.tacv2", team_id="19:fsg@thread.tacv2", group=None
     )
     await store.save_conversation(fsg_channel, at=clock())
-    await store.set_conversation_group(
-        fsg_channel.conversation_id, "FSG", by="aad:yk", at=clock(), origin="cli"
-    )
+    await store.follow_group(fsg_channel.conversation_id, "FSG", by="aad:yk", at=clock(), origin="cli")
     bot = handlers(store)
 
     flg = said(await bot.on_message(message("uppföljning", ANNIKA, in_thread("1", "aad-aa"))))
@@ -173,3 +176,76 @@ async def test_a_thread_answers_for_the_group_its_channel_follows(store: SqlStor
 
     assert "Uppföljning kommande FLG" in flg  # FLG's channel (CHANNEL follows FLG)
     assert "Inget återkommer till nästa möte" in fsg  # FSG has no minutes yet: nothing of FLG's
+
+
+# -- following groups ----------------------------------------------------------------------------------------
+
+NEW_CHANNEL = replace(CHANNEL, conversation_id="19:ny@thread.tacv2", team_id="19:ny@thread.tacv2", group=None)
+
+
+def following_handlers(store: SqlStore, *administrators: str) -> Handlers:
+    async def ingest_now(link: str) -> str:
+        return "Jag läser in protokollet nu."
+
+    return Handlers(
+        store,
+        Queries(store, clock),
+        ItemActions(store, clock),
+        clock,
+        ingest_now,
+        following=Following(store, clock, Administrators.parse(",".join(administrators))),
+    )
+
+
+async def test_the_greeting_says_how_to_follow_a_group(store: SqlStore) -> None:
+    reply = await following_handlers(store).on_conversation(NEW_CHANNEL, installed=True)
+    assert "följ" in said(reply) and await store.followed_groups(NEW_CHANNEL.conversation_id) == frozenset()
+
+
+async def test_the_secretary_follows_and_the_latest_meeting_card_arrives(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = following_handlers(store)
+    reply = await bot.on_message(message("följ FLG", YVONNE, NEW_CHANNEL))
+    assert "följer nu FLG" in said(reply) and "Protokoll FLG" in said(reply)
+    assert await store.followed_groups(NEW_CHANNEL.conversation_id) == {"FLG"}
+    reply = await bot.on_message(message("unfollow flg", YVONNE, NEW_CHANNEL))
+    assert await store.followed_groups(NEW_CHANNEL.conversation_id) == frozenset()
+
+
+async def test_following_by_anyone_else_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await following_handlers(store).on_message(message("follow FLG", ANNIKA, NEW_CHANNEL))
+    assert "sekreterare" in said(reply) and "Protokoll FLG" not in said(reply)
+    assert await store.followed_groups(NEW_CHANNEL.conversation_id) == frozenset()
+    admin = replace(ANNIKA, aad_object_id="aad-admin")
+    await following_handlers(store, "aad-admin").on_message(message("följ FLG", admin, NEW_CHANNEL))
+    assert await store.followed_groups(NEW_CHANNEL.conversation_id) == {"FLG"}
+
+
+async def test_show_all_of_another_groups_meeting_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    await store.save_conversation(NEW_CHANNEL, at=clock())
+    await store.follow_group(NEW_CHANNEL.conversation_id, "FSG", by="t", at=clock(), origin="t")
+    bot = following_handlers(store)
+    refused = await bot.on_card_action(
+        CardAction(Verb.SHOW_ALL, {"documentKey": key}, ANNIKA, NEW_CHANNEL, "tenant")
+    )
+    assert "Protokoll FLG" not in said(refused) and not refused.replace_for_everyone
+    shown = await bot.on_card_action(
+        CardAction(Verb.SHOW_ALL, {"documentKey": key}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert "Protokoll FLG" in said(shown)
+
+
+async def test_a_refreshed_view_never_shows_another_groups_card(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    secret = [builder_item("t1", "Hemlig FSG-punkt", ref=FSG_REF, group="FSG")]
+    await ingest(store, document(FSG_REF, group="FSG"), secret)
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners and i.group == "FLG")
+    forged = {"itemId": item.id, "view": "summary", "documentKey": FSG_REF.key}  # an FLG item, FSG's view
+    reply = await following_handlers(store).on_card_action(
+        CardAction(Verb.DONE, forged, ANNIKA, CHANNEL, "tenant")
+    )
+    assert reply.card is not None and "Hemlig FSG-punkt" not in said(reply)

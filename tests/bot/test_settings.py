@@ -176,3 +176,23 @@ def test_make_run_sets_its_own_folder() -> None:
     # The default is off: only the embedded default (`make run`) watches a folder, and it names it.
     run_target = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nrun:", 1)[1].split("\n\n", 1)[0]
     assert "MINUTESBOT_MINUTES_FOLDER=$(RUN_DIR)/protokoll" in run_target
+
+
+def test_administrators_and_source_groups(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MINUTESBOT_ADMINISTRATORS", "6F1C2B3A-0000-4000-8000-00000000AAAA, it@kommun.example")
+    monkeypatch.setenv("MINUTESBOT_SOURCE_GROUPS", '{"/srv/protokoll/fsg": "FSG"}')
+    settings = Settings()
+    assert settings.administrators == ("6f1c2b3a-0000-4000-8000-00000000aaaa", "it@kommun.example")
+    assert settings.source_groups == {"/srv/protokoll/fsg": "FSG"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("ADMINISTRATORS", "inte en användare"), ("SOURCE_GROUPS", "[]"), ("SOURCE_GROUPS", '{"/x": "F L G"}')],
+)
+def test_bad_administrators_or_source_groups_are_refused(
+    monkeypatch: pytest.MonkeyPatch, key: str, value: str
+) -> None:
+    monkeypatch.setenv(f"MINUTESBOT_{key}", value)
+    with pytest.raises(ValidationError):
+        Settings()

@@ -50,6 +50,10 @@ from tests.e2e.harness import (
 )
 
 MINUTES_SAMPLE = ROOT / "samples" / "000_9fb95432c85b271b.docx"
+FSG_SAMPLE = ROOT / "samples" / "002_9f59629560e86923.docx"  # an FSG meeting
+# Groups kept apart. The Playground sends every message as its current user (Annika), so she is FLG's and
+# FSG's secretary, and a third group (VSG, no roster, no administrator) is the one she may not follow.
+SECRETARY_ID = "29:aa"
 ECHO_VERB = "echo.click"
 Scenario = Callable[[Run, aiohttp.ClientSession, dict[str, Any]], Awaitable[None]]
 
@@ -192,13 +196,15 @@ def _activity_type(line: str) -> str:
 
 def roster_toml(config: dict[str, Any], group: str) -> str:
     """A roster of the group from the Playground's users: initials from given name and surname, the
-    Entra object id and UPN the Playground puts on every activity."""
+    Entra object id and UPN the Playground puts on every activity; SECRETARY_ID is its secretary."""
     lines = [f'group = "{group}"', ""]
     for user in [config["currentUser"], *config["users"]]:
+        roles = '["sekreterare"]' if user["id"] == SECRETARY_ID else "[]"
         lines += [
             "[[person]]",
             f'initials = "{initials(user)}"',
             f'name = "{user["name"]}"',
+            f"roles = {roles}",
             f'aad_object_id = "{user["aadObjectId"]}"',
             f'upn = "{user["userPrincipleName"]}"',
             "",
@@ -230,6 +236,14 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
     folder.mkdir()
     rosters.mkdir()
     (rosters / "flg.toml").write_text(roster_toml(yml, group), encoding="utf-8")
+    secretary = yml[
+        "currentUser"
+    ]  # FSG's roster: only its secretary, under initials FSG's minutes do not use
+    (rosters / "fsg.toml").write_text(
+        f'group = "FSG"\n\n[[person]]\ninitials = "ANA"\nname = "{secretary["name"]}"\n'
+        f'roles = ["sekreterare"]\naad_object_id = "{secretary["aadObjectId"]}"\n',
+        encoding="utf-8",
+    )
     database_url = f"sqlite+aiosqlite:///{run.workdir / 'bot.db'}"
     binary = Path(sys.executable).parent / "minutesbot"
 
@@ -265,6 +279,37 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
                 observed[kind] in (200, 201, 202), f"the bot answered {kind} with {log.get('response')}"
             )
 
+    name = config["bot"]["name"]
+    channel = next(c["id"] for c in yml["team"]["channels"])  # Protokoll: it will follow FSG
+
+    async def said_in(conversation: str, sender: str, text: str) -> str:
+        """`text` said to the bot (@mentioned) in the conversation by `sender`; the bot's answer there."""
+        after = len(playground.events)
+        await playground.send(conversation, sender, text, mention=(bot_id, name))
+        _, answer = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and in_conversation(e, conversation)
+                and "följ" in (e["message"].get("text") or "")
+            ),
+            after=after,
+        )
+        return str(answer["message"].get("text") or "")
+
+    async with run.step("följ by someone neither secretary nor administrator is refused", 15) as observed:
+        observed["answer"] = await said_in(team, user["id"], "följ VSG")
+        run.check("sekreterare" in observed["answer"], f"not refused: {observed['answer']!r}")
+        run.check("Inget har ändrats" in observed["answer"], f"not refused: {observed['answer']!r}")
+
+    async with run.step("följ by the group's secretary", 15) as observed:
+        observed["answer"] = await said_in(team, SECRETARY_ID, f"följ {group}")
+        run.check(f"följer nu {group}" in observed["answer"], f"not followed: {observed['answer']!r}")
+
+    async with run.step("följ FSG in the Protokoll channel by FSG's secretary", 15) as observed:
+        observed["answer"] = await said_in(channel, SECRETARY_ID, "följ FSG")
+        run.check("följer nu FSG" in observed["answer"], f"not followed: {observed['answer']!r}")
+
     async with run.step("summary card in the team", 25) as observed:
         shutil.copy2(MINUTES_SAMPLE, folder / MINUTES_SAMPLE.name)
         _, summary = await playground.wait_for(
@@ -281,6 +326,50 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
             messageId=summary["message"]["messageId"],
             card=card_text(card_of(summary["message"]))[:1500],
         )
+
+    flg_card_id = summary["message"]["messageId"]
+
+    async with run.step("an FSG meeting reaches only where FSG is followed", 30) as observed:
+        after = len(playground.events)
+        shutil.copy2(FSG_SAMPLE, folder / FSG_SAMPLE.name)
+        _, fsg_summary = await playground.wait_for(
+            lambda e: (
+                e.get("action") == "createMessage"
+                and from_bot(e, bot_id)
+                and card_of(e["message"]) is not None
+                and "Protokoll FSG" in card_text(card_of(e["message"]))
+            ),
+            after=after,
+        )
+        observed["conversation"] = fsg_summary["actionConversationId"]
+        run.check(in_conversation(fsg_summary, channel), f"FSG's card went to {observed['conversation']}")
+        await asyncio.sleep(3)  # the FLG team gets nothing of FSG, then or later
+        leaked = [
+            e["actionConversationId"]
+            for e in playground.events[after:]
+            if from_bot(e, bot_id)
+            and card_of(e.get("message") or {}) is not None
+            and "Protokoll FSG" in card_text(card_of(e["message"]))
+            and not in_conversation(e, channel)
+        ]
+        run.check(not leaked, f"FSG's card also went to {leaked}")
+
+    async with run.step("a click on an FSG item from the FLG channel is refused", 15) as observed:
+        fsg_items = await stored_items(run, binary, env, "--open", "--group", "FSG")
+        run.check(fsg_items, "no open FSG items stored")
+        fsg_item = min(fsg_items)
+        thread = f"{team};messageid={flg_card_id}"
+        status, answer = await playground.invoke(
+            thread, user["id"], flg_card_id, Verb.DONE, {"itemId": fsg_item}
+        )
+        observed.update(item=fsg_item, status=status, answer=card_text((answer or {}).get("value"))[:500])
+        run.check(status == 200, f"invoke answered {status}: {answer}")
+        run.check(
+            "Inget har ändrats" in observed["answer"], f"not the polite refusal: {observed['answer']!r}"
+        )
+        row = (await stored_items(run, binary, env, "--group", "FSG"))[fsg_item]
+        observed["row"] = row
+        run.check("öppen" in row.split(), f"FSG's item {fsg_item} changed: {row}")
 
     async with run.step("mina in personal chat", 15) as observed:
         after = len(playground.events)

@@ -3,7 +3,7 @@ tests/e2e/package.json), run inside a loopback-only network namespace.
 
 Install once (make test does it): `npm ci --prefix tests/e2e --no-audit --no-fund`. Needs root (or
 CAP_SYS_ADMIN) for `ip netns`; the tests SKIP only when namespaces are not permitted or node/npm are missing,
-and FAIL for anything else (including a missing `npm ci`).
+and FAIL for anything else (including a missing `npm ci`); under CI=true they fail instead of skipping.
 
     .venv/bin/pytest tests/e2e -q            # all of it, about 10 s when the bot is healthy
 
@@ -13,14 +13,18 @@ stream and writes result.json), then kills what is left in the namespace and del
 failed step, what was observed, the Playground's log of every activity and answer, and the bot's log.
 - test_playground_harness_echo: a trivial echo bot (tests/e2e/echo_bot.py): proves namespace, Playground and
   driver work independent of our bot.
-- test_minutesbot_end_to_end: `minutesbot run` installed in the team FLG; the minutes
-  samples/000_9fb95432c85b271b.docx dropped into its folder → the summary card in the team; "mina" in the
+- test_minutesbot_end_to_end: `minutesbot run` installed in the team FLG; 'följ FLG' by someone neither
+  secretary nor administrator refused, by FLG's secretary accepted; 'följ FSG' by an administrator in the
+  Protokoll channel; the minutes samples/000_9fb95432c85b271b.docx dropped into its folder → the summary
+  card in the team; an FSG meeting (002) → its card in Protokoll only; a click on an FSG item from the FLG
+  channel → the polite refusal, the item unchanged; "mina" in the
   personal chat → Annika's (AA) open items; `done` on one → 200 with a card, the card replaced in place
   (updateMessage) and the item closed in the store.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,11 +50,19 @@ pytestmark = pytest.mark.slow
 USER_FIELDS = {"id", "name", "userPrincipleName", "aadObjectId", "givenName", "surname", "email"}
 
 
+def skip_unless_ci(reason: str) -> None:
+    """Skip here; under CI=true the environment is meant to have everything, so the test fails instead."""
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"CI=true, yet {reason}")
+    pytest.skip(reason)
+
+
 def require_playground() -> None:
-    """Skip without node/npm; fail when they are there but the pinned Playground is not installed."""
+    """Skip without node/npm (fail under CI=true); fail when they are there but the pinned Playground is
+    not installed."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
+        skip_unless_ci(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
     installed = installed_playground_version()
     if installed is None or not PLAYGROUND_BIN.exists():
         pytest.fail(f"the Agents Playground is not installed: run `{INSTALL_COMMAND}`")
@@ -67,7 +79,7 @@ def namespace() -> Iterator[str]:
         with network_namespace() as name:
             yield name
     except NamespaceUnavailable as error:
-        pytest.skip(f"network namespaces are not permitted here: {error}")
+        skip_unless_ci(f"network namespaces are not permitted here: {error}")
 
 
 def test_playground_config_follows_the_schema() -> None:
@@ -101,8 +113,14 @@ def test_playground_harness_echo(namespace: str, tmp_path: Path) -> None:
 
 
 def test_minutesbot_end_to_end(namespace: str, tmp_path: Path) -> None:
-    result = run_driver(namespace, "minutesbot", tmp_path / "minutesbot", timeout=55)
+    result = run_driver(namespace, "minutesbot", tmp_path / "minutesbot", timeout=90)
     assert result.ok, result.explain()
     assert "FLG" in result.observed("summary card in the team")["card"]
+    # Groups kept apart: FSG's card only in the channel following FSG, an FSG click from FLG's channel
+    # refused, and 'följ' by someone neither secretary nor administrator refused.
+    assert result.observed("an FSG meeting reaches only where FSG is followed")["conversation"].startswith(
+        "19:protokoll@thread.tacv2"
+    )
+    assert "öppen" in result.observed("a click on an FSG item from the FLG channel is refused")["row"]
     assert result.observed("mina in personal chat")["items"]
     assert result.observed("click done")["status"] == 200

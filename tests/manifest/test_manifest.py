@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from bot.commands import COMMANDS, parse_command
+from bot.commands import COMMANDS, MENU_COMMANDS, parse_command
 from bot.package import (
     ENGLISH_DESCRIPTIONS,
     MANIFEST_DIR,
@@ -151,9 +151,11 @@ def test_every_scope_lists_exactly_the_vocabulary(manifest: dict[str, Any]) -> N
     assert bot["supportsFiles"] is False and bot["isNotificationOnly"] is False
     assert [command_list["scopes"] for command_list in bot["commandLists"]] == [[scope] for scope in SCOPES]
     for command_list in bot["commandLists"]:
-        assert [command["title"] for command in command_list["commands"]] == [spec.name for spec in COMMANDS]
+        assert [command["title"] for command in command_list["commands"]] == [
+            spec.name for spec in MENU_COMMANDS
+        ]
         assert [command["description"] for command in command_list["commands"]] == [
-            spec.description for spec in COMMANDS
+            spec.description for spec in MENU_COMMANDS
         ]
 
 
@@ -172,7 +174,7 @@ def test_every_title_is_understood_by_parse_command(
     """Teams puts a clicked command's title in the message box; the parser must take it as that command,
     in Swedish and in the English localization alike."""
     for list_index, command_list in enumerate(manifest["bots"][0]["commandLists"]):
-        for index, (command, spec) in enumerate(zip(command_list["commands"], COMMANDS, strict=True)):
+        for index, (command, spec) in enumerate(zip(command_list["commands"], MENU_COMMANDS, strict=True)):
             arguments = _arguments(spec.usage, spec.name)
             expected = parse_command(spec.name + arguments)
             assert expected is not None, spec
@@ -188,8 +190,8 @@ def test_the_english_localization_covers_every_command(
     assert set(ENGLISH_DESCRIPTIONS) == {spec.name for spec in COMMANDS}
     expected = {"$schema", "name.short", "name.full", "description.short", "description.full"}
     for list_index, command_list in enumerate(manifest["bots"][0]["commandLists"]):
-        assert len(command_list["commands"]) == len(COMMANDS)
-        for index, spec in enumerate(COMMANDS):
+        assert len(command_list["commands"]) == len(MENU_COMMANDS)
+        for index, spec in enumerate(MENU_COMMANDS):
             key = f"bots[0].commandLists[{list_index}].commands[{index}]"
             expected |= {f"{key}.title", f"{key}.description"}
             assert localization[f"{key}.title"] == spec.aliases[0]

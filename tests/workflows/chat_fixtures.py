@@ -49,13 +49,15 @@ def clock() -> datetime:
 
 
 async def ingest_flg(store: SqlStore, folder: Path) -> str:
-    """The FLG meeting of 2024-08-26 ingested, its roster loaded, the channel known; returns the document key."""
+    """The FLG meeting of 2024-08-26 ingested, its roster loaded, the channel known and following FLG; returns
+    the document key."""
     folder.mkdir(exist_ok=True)
     shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", folder / "flg.docx")
     source = LocalFolderSource(folder, store)
     await Ingestor(store=store, clock=clock, reader=in_process_reader).run(source)
     await store.save_roster("FLG", ROSTER)
     await store.save_conversation(CHANNEL, at=NOW)
+    await store.follow_group(CHANNEL.conversation_id, "FLG", by="aad-yk", at=NOW, origin="test")
     return f"{source.name}|flg.docx"
 
 

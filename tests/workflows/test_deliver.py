@@ -4,18 +4,22 @@ failures retried, then parked; nothing lost."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cards.verbs import Verb
 from minutes.calendar import QuietHours
+from minutes.records import ConversationType, ConvRef
 from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.fakes import in_process_reader
-from tests.workflows.chat_fixtures import NOW, RecordingSender, clock, ingest_flg
+from tests.store.builders import FSG_REF, document, ingest, item
+from tests.workflows.chat_fixtures import CHANNEL, NOW, RecordingSender, clock, ingest_flg
 from workflows.chat import ChatSendError
 from workflows.deliver import SECRETARY_NOTICE, Deliverer
+from workflows.digest import DIGEST
 from workflows.ingest import Ingestor
 from workflows.local_folder import LocalFolderSource
 from workflows.remind import REMINDER, GroupPolicies, ReminderPolicy
@@ -164,3 +168,77 @@ async def test_a_document_deleted_before_its_card_went_out_posts_nothing(
     await Deliverer(store, sender, clock, worker="w1").run_once()
     assert (sender.sent, sender.updated) == ([], [])
     assert await store.outbox_messages(OutboxStatus.PENDING) == []
+
+
+# -- groups kept apart: cards only to the conversations that follow the group --------------------------------
+
+FSG_CHANNEL = ConvRef(
+    service_url="http://127.0.0.1:1/",
+    conversation_id="19:fsg@thread.tacv2",
+    conversation_type=ConversationType.CHANNEL,
+    tenant_id="tenant",
+    bot_id="28:bot",
+)
+CHANNEL_ID = CHANNEL.conversation_id
+GROUP_CHAT = replace(
+    FSG_CHANNEL, conversation_id="19:chatt@thread.v2", conversation_type=ConversationType.GROUP_CHAT
+)
+
+
+async def test_a_meeting_card_goes_only_to_conversations_following_its_group(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await store.unfollow_group(
+        CHANNEL_ID, "FLG", by="t", at=NOW, origin="t"
+    )  # FLG's channel: as if never told
+    for conversation in (FSG_CHANNEL, GROUP_CHAT):
+        await store.save_conversation(conversation, at=NOW)
+    await store.follow_group(FSG_CHANNEL.conversation_id, "FSG", by="t", at=NOW, origin="t")
+    await store.follow_group(
+        GROUP_CHAT.conversation_id, "FLG", by="t", at=NOW, origin="t"
+    )  # checked at send time
+    sender = RecordingSender()
+    await Deliverer(store, sender, clock, worker="w1").run_once()
+    assert [conversation for conversation, _ in sender.sent] == [GROUP_CHAT.conversation_id]
+
+
+async def test_a_digest_goes_only_to_the_groups_followers(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await store.unfollow_group(CHANNEL_ID, "FLG", by="t", at=NOW, origin="t")
+    await store.save_conversation(FSG_CHANNEL, at=NOW)
+    await store.follow_group(FSG_CHANNEL.conversation_id, "FSG", by="t", at=NOW, origin="t")
+    await Deliverer(store, RecordingSender(), clock, worker="w1").run_once()
+    await store.enqueue(DIGEST, {"group": "FLG", "week": "2024-W36"}, conversation_key=None, at=NOW)
+    await store.enqueue(DIGEST, {"group": None, "week": "2024-W36"}, conversation_key=None, at=NOW)
+    sender = RecordingSender()
+    await Deliverer(store, sender, clock, worker="w1").run_once()
+    assert sender.sent == []  # nobody follows FLG; a digest of every group reaches no channel
+    await store.follow_group(CHANNEL_ID, "FLG", by="t", at=NOW, origin="t")
+    await store.enqueue(DIGEST, {"group": "FLG", "week": "2024-W37"}, conversation_key=None, at=NOW)
+    await Deliverer(store, sender, clock, worker="w1").run_once()
+    assert [c for c, _ in sender.sent] == [CHANNEL_ID]
+
+
+async def test_a_document_of_no_group_goes_to_no_channel_and_the_administrators_are_told_once(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    await store.follow_group(CHANNEL_ID, "FLG", by="t", at=NOW, origin="t")
+    await Deliverer(store, RecordingSender(), clock, worker="w1").run_once()
+    await ingest(store, document(FSG_REF, group=None), [item("t1", "Gör något", ref=FSG_REF, group=None)])  # type: ignore[arg-type]
+    sender = RecordingSender()
+    deliverer = Deliverer(
+        store, sender, clock, worker="w1", administrators=("aad-admin", "admin@kommun.example")
+    )
+    await deliverer.run_once()
+    assert [c for c, _ in sender.sent] == ["a:personal-aad-admin"]
+    assert FSG_REF.name in json.dumps(sender.sent[0][1].card, ensure_ascii=False)
+    await store.enqueue(
+        "meeting_summary", {"document_key": FSG_REF.key}, conversation_key=None, at=NOW
+    )  # an edit
+    await deliverer.run_once()
+    assert len(sender.sent) == 1  # told once
+    await store.set_document_group(FSG_REF.key, "FLG", by="operator", at=NOW, origin="cli")
+    await deliverer.run_once()
+    assert [c for c, _ in sender.sent][1:] == [CHANNEL_ID] and key != FSG_REF.key

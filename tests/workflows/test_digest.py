@@ -16,6 +16,8 @@ from store import SqlStore
 from store.outbox import OutboxStatus
 from tests.cards.cardcheck import text_block_texts
 from tests.fakes import in_process_reader
+from tests.store.builders import FSG_REF, document, ingest
+from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import CHANNEL, PERSONAL, SAMPLES, RecordingSender, ingest_flg
 from workflows.deliver import Deliverer
 from workflows.digest import DIGEST, build_digest, enqueue_weekly_digest, week_label
@@ -191,8 +193,8 @@ async def test_the_digest_is_posted_once_per_channel_then_updated(store: SqlStor
     sender = RecordingSender()
     await enqueue_weekly_digest(store, "FLG", now=monday)
     assert await deliver_pending(store, sender, monday) == 1
-    # FLG's channel and the channel following no group; not FSG's.
-    assert sorted(c for c, _ in sender.sent) == [ALL_CHANNEL.conversation_id, CHANNEL.conversation_id]
+    # FLG's channel only: not FSG's, nor the channel following no group (groups kept apart).
+    assert sorted(c for c, _ in sender.sent) == [CHANNEL.conversation_id]
     card = sender.sent[0][1].card
     assert card is not None and card["body"][0]["text"] == "Veckosammanfattning FLG"
     premises, staffing = await item(store, PREMISES), await item(store, STAFFING)
@@ -203,9 +205,9 @@ async def test_the_digest_is_posted_once_per_channel_then_updated(store: SqlStor
     await store.set_status(premises.id, ItemStatus.DONE, by="aad-rn", at=monday, origin="test")
     await store.enqueue(DIGEST, {"group": "FLG", "week": "2024-W37"}, conversation_key=None, at=monday)
     assert await deliver_pending(store, sender, at(date(2024, 9, 9), 7)) == 1
-    assert len(sender.sent) == 2
+    assert len(sender.sent) == 1
     posted = {(conversation, f"activity-{n}") for n, (conversation, _) in enumerate(sender.sent, start=1)}
-    assert {(c, a) for c, a, _ in sender.updated} == posted and len(sender.updated) == 2
+    assert {(c, a) for c, a, _ in sender.updated} == posted and len(sender.updated) == 1
     # Checked off since: no longer due, but done (the look-back ends yesterday, so not yet listed).
     assert all(numbers(m.card) == {staffing.id} for _, _, m in sender.updated)
 
@@ -237,3 +239,16 @@ async def test_a_digest_with_nowhere_to_go_is_parked(store: SqlStore, tmp_path: 
     await deliver_pending(store, RecordingSender(), at(date(2024, 9, 9)))
     [parked] = [m for m in await store.outbox_messages(OutboxStatus.PARKED) if m.kind == DIGEST]
     assert parked.last_error == "sammanfattningen saknar grupp eller vecka"
+
+
+async def test_the_digest_of_every_group_is_one_digest_per_group(store: SqlStore, tmp_path: Path) -> None:
+    """Groups kept apart: one digest showing every group's items would reach no channel."""
+    await ingest_flg(store, tmp_path / "m")
+    await ingest(
+        store, document(FSG_REF, group="FSG"), [builder_item("t1", "En FSG-punkt", ref=FSG_REF, group="FSG")]
+    )
+    monday = at(date(2024, 9, 9))
+    assert await enqueue_weekly_digest(store, None, now=monday) == 2
+    digests = [m.payload for m in await store.outbox_messages() if m.kind == DIGEST]
+    assert sorted(p["group"] for p in digests) == ["FLG", "FSG"]
+    assert await enqueue_weekly_digest(store, None, now=monday) == 0  # queued already

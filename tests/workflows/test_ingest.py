@@ -20,7 +20,7 @@ from tests.conftest import sqlite_url
 from tests.fakes import in_process_reader
 from tests.workflows.chat_fixtures import CHANNEL, RecordingSender
 from workflows.deliver import Deliverer
-from workflows.ingest import Ingestor, Outcome, summarise
+from workflows.ingest import Ingestor, Outcome, SourceGroups, summarise
 from workflows.local_folder import LocalFolderSource
 from workflows.sandbox import SandboxPool
 
@@ -271,7 +271,40 @@ async def test_the_card_waits_until_the_document_has_settled(tmp_path: Path, sto
     assert pending.next_attempt_at == typed + settle
 
     await store.save_conversation(CHANNEL, at=NOW)
+    await store.follow_group(CHANNEL.conversation_id, "FLG", by="aad-yk", at=NOW, origin="test")
     sender = RecordingSender()
     assert await Deliverer(store, sender, lambda: NOW + settle, worker="w1").run_once() == 0
     assert await Deliverer(store, sender, lambda: typed + settle, worker="w1").run_once() == 1
     assert len(sender.sent) == 1
+
+
+# -- a document's group: first from where it was read, then from its text ------------------------------------
+
+
+async def test_a_document_takes_its_group_from_the_place_it_was_read(tmp_path: Path, store: SqlStore) -> None:
+    fsg, other = tmp_path / "fsg", tmp_path / "annat"
+    fsg.mkdir(), other.mkdir()
+    shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", fsg / "protokoll.docx")  # its text says FLG
+    shutil.copy(SAMPLES / "000_9fb95432c85b271b.docx", other / "protokoll.docx")
+    groups = SourceGroups.parse({str(fsg): "FSG"})
+    placed = Ingestor(store=store, clock=clock, reader=in_process_reader, source_groups=groups)
+    await placed.run(LocalFolderSource(fsg, store))
+    await placed.run(LocalFolderSource(other, store))
+    by_folder = {
+        Path(d.key.split("|")[0].removeprefix("local:")).name: d.group for d in await store.documents()
+    }
+    assert by_folder == {"fsg": "FSG", "annat": "FLG"}  # the place first, then the text
+    assert {i.group for i in await store.list_items()} == {"FLG", "FSG"}
+
+
+def test_source_groups_match_the_longest_place() -> None:
+    groups = SourceGroups.parse(
+        {
+            "https://kommun.sharepoint.com/sites/VOF/Protokoll": "FLG",
+            "https://kommun.sharepoint.com/sites/VOF/Protokoll/FSG": "FSG",
+        }
+    )
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll/FSG/2024/a.docx") == "FSG"
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll/b.docx") == "FLG"
+    assert groups.group_of("https://kommun.sharepoint.com/sites/VOF/Protokoll%20gamla/b.docx") is None
+    assert groups.group_of(None) is None

@@ -10,10 +10,14 @@ from typing import Any
 import pytest
 
 from cards.messages import STALE_ITEM_MESSAGE
-from minutes.records import ItemRecord, ItemStatus
+from minutes.records import ConvRef, ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
+from tests.store.builders import FSG_REF, document, ingest
+from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
+from workflows.chat import Person
 from workflows.item_actions import SECRETARY_NOTICE, ActionPolicy, ItemActions
+from workflows.owners import DirectoryUser
 
 
 async def first_item(store: SqlStore, owner: str) -> ItemRecord:
@@ -170,3 +174,95 @@ async def test_not_mine_on_an_item_withdrawn_meanwhile_is_a_stale_click(
     outcome = await ItemActions(WithdrawnMeanwhile(store), clock).not_mine(item.id, ANNIKA, CHANNEL)  # type: ignore[arg-type]
     assert outcome.item is None and outcome.text == STALE_ITEM_MESSAGE
     assert [m for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE] == []
+
+
+# -- groups kept apart: a conversation acts only on the groups it follows, a person only on their groups -----
+
+FSG_CHANNEL = replace(
+    CHANNEL, conversation_id="19:fsg@thread.tacv2", team_id="19:fsg@thread.tacv2", group=None
+)
+NOWHERE_CHANNEL = replace(
+    CHANNEL, conversation_id="19:nowhere@thread.tacv2", team_id="19:x@thread.tacv2", group=None
+)
+BO = Person("29:bb", "Bo Berg", "aad-bb")
+
+
+async def follow(store: SqlStore, conversation: ConvRef, group: str) -> None:
+    await store.save_conversation(conversation, at=NOW)
+    await store.follow_group(conversation.conversation_id, group, by="test", at=NOW, origin="test")
+
+
+async def test_a_channel_that_follows_no_group_changes_nothing(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await store.save_conversation(NOWHERE_CHANNEL, at=NOW)
+    item = await first_item(store, "AA")
+    for action in ("mark_done", "undo", "not_mine"):
+        outcome = await getattr(ItemActions(store, clock), action)(item.id, ANNIKA, NOWHERE_CHANNEL)
+        assert not outcome.changed and outcome.item is None and "Inget har ändrats" in str(outcome.card)
+    moved = await ItemActions(store, clock).move(item.id, "2024-12-01", ANNIKA, NOWHERE_CHANNEL)
+    assert moved.item is None
+    assert await store.get_item(item.id or 0) == item
+    assert not [m for m in await store.outbox_messages() if m.kind == SECRETARY_NOTICE]
+
+
+async def test_a_channel_following_another_group_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await follow(store, FSG_CHANNEL, "FSG")
+    item = await first_item(store, "AA")
+    outcome = await ItemActions(store, clock).mark_done(item.id, YVONNE, FSG_CHANNEL)  # even the secretary
+    assert not outcome.changed and (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_a_channel_following_the_group_may(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await follow(store, FSG_CHANNEL, "FSG")
+    await follow(store, FSG_CHANNEL, "FLG")  # a channel may follow several groups
+    item = await first_item(store, "AA")
+    assert (await ItemActions(store, clock).mark_done(item.id, STRANGER, FSG_CHANNEL)).changed
+
+
+async def fsg_item_without_roster(store: SqlStore, owners: tuple[str, ...]) -> ItemRecord:
+    await ingest(
+        store,
+        document(FSG_REF, group="FSG"),
+        [builder_item("t1", "Bo ringer", ref=FSG_REF, owners=owners, group="FSG")],
+    )
+    return next(i for i in await store.list_items(group="FSG"))
+
+
+async def test_a_group_without_a_roster_only_from_its_own_channel(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await fsg_item_without_roster(store, ("UR",))
+    refused = await ItemActions(store, clock).mark_done(item.id, ANNIKA, PERSONAL)
+    assert not refused.changed
+    await follow(store, FSG_CHANNEL, "FSG")
+    assert (await ItemActions(store, clock).mark_done(item.id, ANNIKA, FSG_CHANNEL)).changed
+
+
+async def test_an_owner_found_through_the_directory_may_in_a_personal_chat(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await fsg_item_without_roster(store, ("Bo Berg",))
+    bo_chat = replace(PERSONAL, conversation_id="a:personal-bb", user_id="29:bb", user_aad_id="aad-bb")
+    assert not (await ItemActions(store, clock).mark_done(item.id, BO, bo_chat)).changed  # no directory
+    directory = OneUserDirectory(DirectoryUser("aad-bb", "bo@kommun.example", "Bo Berg"))
+    assert (await ItemActions(store, clock, directory=directory).mark_done(item.id, BO, bo_chat)).changed
+
+
+async def test_alla_means_the_items_own_group(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await store.save_roster("FSG", [RosterEntry("FSG", "BB", "Bo Berg", (), "aad-bb", None)])
+    item = next(i for i in await store.list_items(open_only=True, group="FLG") if "ALLA" in i.owners)
+    strict = ItemActions(store, clock, ActionPolicy.OWNER_OR_SECRETARY)
+    bo_chat = replace(PERSONAL, conversation_id="a:personal-bb", user_id="29:bb", user_aad_id="aad-bb")
+    assert not (await strict.mark_done(item.id, BO, bo_chat)).changed  # 'Alla' in FLG is not Bo of FSG
+    assert (await strict.mark_done(item.id, ANNIKA, PERSONAL)).changed
+
+
+@dataclass(frozen=True)
+class OneUserDirectory:
+    user: DirectoryUser
+
+    async def find_users(self, display_name_or_upn: str) -> list[DirectoryUser]:
+        return [self.user] if display_name_or_upn in (self.user.display_name, self.user.upn) else []

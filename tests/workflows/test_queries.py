@@ -115,3 +115,47 @@ SEP_1, SEP_9 = date(2024, 9, 1), date(2024, 9, 9)
 )
 def test_merge_pages(pages: list[ItemPage], merged: ItemPage) -> None:
     assert merge_pages(pages, limit=2) == merged
+
+
+# -- groups kept apart: a conversation sees the groups it follows, a personal chat the user's groups ----------
+
+NOWHERE = replace(CHANNEL, conversation_id="19:nowhere@thread.tacv2", team_id="19:x@thread.tacv2", group=None)
+STRANGERS_CHAT = replace(PERSONAL, conversation_id="a:personal-xx", user_id="29:xx", user_aad_id="aad-xx")
+
+
+async def every_answer(queries: Queries, where: object, who: object = STRANGER) -> str:
+    return " ".join(
+        text_of(card)
+        for card in (
+            await queries.my_items(who, where),  # type: ignore[arg-type]
+            await queries.open_items(None, where),  # type: ignore[arg-type]
+            await queries.open_items("RN", where),  # type: ignore[arg-type]
+            await queries.decisions(None, where),  # type: ignore[arg-type]
+            await queries.meeting(None, where),  # type: ignore[arg-type]
+            await queries.meeting("2024-08-26", where),  # type: ignore[arg-type]
+            await queries.follow_ups(where),  # type: ignore[arg-type]
+            await queries.this_week(where),  # type: ignore[arg-type]
+        )
+    )
+
+
+async def test_a_channel_following_no_group_sees_no_groups_items(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await store.save_conversation(NOWHERE, at=clock())
+    text = await every_answer(Queries(store, clock), NOWHERE, ANNIKA)
+    assert "Emma återkommer" not in text and "Samordnas av innovationsgänget" not in text
+    assert "Digitalisering" not in text and "följ" in text
+
+
+async def test_a_personal_chat_covers_only_the_users_groups(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await ingest(
+        store,
+        document(FSG_REF, group="FSG"),
+        [item("a", "En FSG-punkt om lokaler.", ref=FSG_REF, group="FSG", owners=("BB",))],
+    )
+    queries = Queries(store, clock)
+    strangers = await every_answer(queries, STRANGERS_CHAT)
+    assert "Emma återkommer" not in strangers and "FSG-punkt" not in strangers
+    annikas = await every_answer(queries, PERSONAL, ANNIKA)
+    assert "Emma återkommer" in annikas and "FSG-punkt" not in annikas
