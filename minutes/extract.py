@@ -593,9 +593,13 @@ class _ProseState:
     # item only when the text under it yields none: usually that text is the item, owned by the heading.
     pending: ActionItem | None = None
 
+    # 'Åtgärd: …' in a paragraph of its own, filled by the 'Ansvarig: …' and 'Klart senast: …' after it.
+    record: ActionItem | None = None
+
     def release(self) -> list[ActionItem]:
         pending, self.pending = self.pending, None
-        return [pending] if pending else []
+        record, self.record = self.record, None
+        return [item for item in (pending, record) if item is not None]
 
     def after_table(self) -> list[ActionItem]:
         self.decision_section = False
@@ -616,6 +620,26 @@ def _paragraph_items(
     text = squash(paragraph.text)
     if not text:
         return []
+    part = _RECORD_PART.match(text) if label_record(paragraph.text) is None else None
+    if part is not None:
+        field, value = part.group(1).casefold(), part.group(2).strip()
+        if _RECORD_WHAT.fullmatch(field):
+            released = state.release()
+            state.record = _record_item(LabelRecord(value, "", ""), value, index, context, state)
+            return released
+        if state.record is not None:
+            if _RECORD_WHO.fullmatch(field):
+                owners = normalise_owner_cell(value, context.roster)
+                state.record = replace(state.record, owners=owners, text=f"{state.record.text} {text}")
+            else:
+                due = resolve_due(value, context.meeting_date) or _bare_month_due(value, context)
+                state.record = replace(
+                    state.record, due=due or state.record.due, text=f"{state.record.text} {text}"
+                )
+            return []
+    elif state.record is not None:
+        released = state.release()
+        return [*released, *_paragraph_items(paragraph, index, context, state)]
     label = _LABEL_PARAGRAPH.match(text)
     if DECISION_HEADING.match(text):
         state.decision_section, state.skip_section = True, False
@@ -682,7 +706,7 @@ def _task_lines(
     marker. Returns their items and the rest of the paragraph's text, for the prose rules."""
     items: list[ActionItem] = []
     rest: list[str] = []
-    for line in paragraph.text.split("\n"):
+    for line in _statement_lines(paragraph):
         text, marked = strip_line_marker(line)
         if not text:
             continue
@@ -696,6 +720,20 @@ def _task_lines(
         else:
             items.append(item)
     return items, "\n".join(rest)
+
+
+def _statement_lines(paragraph: Paragraph) -> list[str]:
+    """A list item is one statement however it wraps; other text is one per line, a line that starts in lower
+    case continuing the one before (a PDF's hard wrap)."""
+    if paragraph.list_item:
+        return [" ".join(paragraph.text.split())]
+    lines: list[str] = []
+    for line in paragraph.text.split("\n"):
+        if lines and line.strip()[:1].islower() and not strip_line_marker(line)[1]:
+            lines[-1] = f"{lines[-1]} {line.strip()}"
+        else:
+            lines.append(line)
+    return lines
 
 
 def _task_line(
@@ -747,6 +785,23 @@ def _record_item(
         actors=context.actors(record.what),
         due=due or choose_due(record.what, context.meeting_date) or state.section_due,
         source=Source(block=index),
+    )
+
+
+_RECORD_WHAT = re.compile(r"åtgärd|aktivitet|uppgift|action|att göra")
+_RECORD_WHO = re.compile(r"ansvarig|ansv|vem|owner|ägare")
+_RECORD_PART = re.compile(
+    r"^\s*(åtgärd|aktivitet|uppgift|action|att göra|ansvarig|ansv|vem|owner|ägare|klart senast|klart|senast|deadline"
+    r"|när|due|slutdatum)\s*:\s*(.+)$",
+    re.IGNORECASE,
+)
+
+
+def _bare_month_due(text: str, context: _Context) -> Due | None:
+    return (
+        resolve_due(f"i {squash(text)}", context.meeting_date)
+        if _BARE_MONTH.fullmatch(squash(text))
+        else None
     )
 
 

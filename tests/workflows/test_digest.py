@@ -29,7 +29,7 @@ STAFFING = "Översyn organisation bemanning och rekrytering"  # EE, SR, TU; due 
 PREMISES = "Översyn administrativa lokaler"  # RN; due 9/9
 PLANNER = "Planner för aktiviteter"  # follow-up, ALLA; due 7/10
 DIALOGUE = "Verksamhetsdialog, prioriterade områden"  # AA; due 31/10
-SECOND_MINUTES_READ = datetime(2024, 9, 5, 9, 0, tzinfo=UTC)  # a Thursday: FLG minutes with six decisions
+SECOND_MINUTES_READ = datetime(2024, 9, 5, 9, 0, tzinfo=UTC)  # a Thursday: FLG minutes with five decisions
 
 FSG_CHANNEL = replace(CHANNEL, conversation_id="19:fsg@thread.tacv2", team_id="19:fsg", group="FSG")
 ALL_CHANNEL = replace(CHANNEL, conversation_id="19:alla@thread.tacv2", team_id="19:alla", group=None)
@@ -55,7 +55,8 @@ async def item(store: SqlStore, topic: str) -> ItemRecord:
 
 
 async def ingest_second_flg(store: SqlStore, folder: Path) -> str:
-    """Undated FLG minutes with six decisions, read in beside the first on SECOND_MINUTES_READ."""
+    """Undated FLG minutes with five decisions, read in beside the first on SECOND_MINUTES_READ ('FLG godkänner
+    förslag på dagordning' approves the agenda: procedure, no decision to carry out)."""
     shutil.copy(SAMPLES / "001_2328fa2428c872c0.docx", folder / "flg2.docx")
     source = LocalFolderSource(folder, store)
     await Ingestor(store=store, clock=lambda: SECOND_MINUTES_READ, reader=in_process_reader).run(source)
@@ -128,7 +129,7 @@ async def test_new_decisions_with_their_minutes(store: SqlStore, tmp_path: Path)
     second = await ingest_second_flg(store, tmp_path / "m")
     digest = await build_digest(store, "FLG", today=date(2024, 9, 9))
     # The dated minutes first, then the undated ones; only the second records decisions.
-    assert [(m.document.key, len(m.decisions)) for m in digest.new_minutes] == [(first, 0), (second, 6)]
+    assert [(m.document.key, len(m.decisions)) for m in digest.new_minutes] == [(first, 0), (second, 5)]
     decisions = digest.new_minutes[1].decisions
     assert all(d.kind.value == "decision" and d.document_key == second for d in decisions)
     assert any("löneöversynen 2024" in d.text for d in decisions)
