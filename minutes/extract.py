@@ -722,6 +722,18 @@ def _task_lines(
     return items, "\n".join(rest)
 
 
+# 'Nästa möte: …', 'Antecknat av …', 'Vid protokollet': the notes' own furniture, under any heading.
+_MEETING_INFO = re.compile(
+    r"^\W*(?:nästa möte|next meeting|nästa träff|antecknat av|anteckningar:|vid protokollet|justeras|mötet avslutas"
+    r"|hälsningar|mvh|/\w+$|tid:|plats:|datum:)",
+    re.IGNORECASE,
+)
+# A line marked done: '[x] …', '… – klart', '(klart)', 'Done'.
+_DONE_MARK = re.compile(
+    r"^\s*(?:[-*•]\s*)?\[[xX]\]|\b(?:klart|klar|done|avklarat?|löst)\s*[.!)]*\s*$", re.IGNORECASE
+)
+
+
 def _statement_lines(paragraph: Paragraph) -> list[str]:
     """A list item is one statement however it wraps; other text is one per line, a line that starts in lower
     case continuing the one before (a PDF's hard wrap)."""
@@ -746,7 +758,14 @@ def _task_line(
     context: _Context,
     state: _ProseState,
 ) -> ActionItem | None:
-    if is_negated(body) or PROCEDURAL.search(body) or body.rstrip().endswith("?") or len(body.split()) < 2:
+    if (
+        is_negated(body)
+        or PROCEDURAL.search(body)
+        or "?" in body
+        or len(body.split()) < 2
+        or _MEETING_INFO.match(body)
+        or _DONE_MARK.search(text)
+    ):
         return None
     kind = _prose_kind(body, context)
     if kind is None and (opens_with_infinitive(body) or (state.action_section and owner_text is not None)):
@@ -855,8 +874,8 @@ def _prose_items(text: str, index: int, context: _Context, state: _ProseState) -
 def _prose_kind(sentence: str, context: _Context) -> ItemKind | None:
     if sentence.endswith(":") or _CONDITIONAL_START.match(sentence) or sentence.endswith("?"):
         return None
-    if is_negated(sentence) or PROCEDURAL.search(sentence):
-        return None  # 'Vi ska inte …', 'Rådet godkänner informationen'
+    if is_negated(sentence) or PROCEDURAL.search(sentence) or _is_report(sentence, context):
+        return None  # 'Vi ska inte …', 'Rådet godkänner informationen', 'Fatima påminner om att …'
     kind = _kind_of(sentence)
     if kind is None and (_present_commitment(sentence, context) or _PASSIVE_WITH_AGENT.search(sentence)):
         return ItemKind.ACTION
@@ -878,6 +897,26 @@ _PASSIVE_TASK = re.compile(
     r"|\b(?:ses|tas|ges|görs|läggs|sätts|köps|skickas|bokas|ordnas|beställs|skrivs)\b(?!\s+\w+(?:ade|at)\b)",
     re.IGNORECASE,
 )
+
+
+# What was said or shown at the meeting: 'X påminner om att …', 'X informerar: …', 'X lyfter att …'.
+_REPORT_SPEECH = re.compile(
+    r"^(?:\S+\s+){1,4}?(?:informerar|berättar|redogör|påminner|lyfter|påpekar|betonar|konstaterar|undrar"
+    r"|frågar|upplever)(?:\s+om)?\s*(?:att\b|:|kring\b|hur\b|vad\b)",
+    re.IGNORECASE,
+)
+# Verbs that report unless a date makes them a task ('Anton redovisar remissvaren' / '… redovisar till 3/5').
+_REPORT_VERB = re.compile(
+    r"^(?:\S+\s+){1,4}?(?:redovisar|presenterar|visar|diskuterar|går igenom|informerar om|berättar om|redogör för"
+    r"|lyfter|rapporterar)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_report(sentence: str, context: _Context) -> bool:
+    if _REPORT_SPEECH.search(sentence):
+        return True
+    return _REPORT_VERB.search(sentence) is not None and choose_due(sentence, context.meeting_date) is None
 
 
 def _present_commitment(sentence: str, context: _Context) -> bool:

@@ -30,6 +30,8 @@ _NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
 # 'Annika Andersson (AA)': a name with its initials.
 _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
+# 'Therese Nordin (systemförvaltare, TN)': the initials last in the bracket.
+_NAME_ROLE_INITIALS = re.compile(rf"({_FULL_NAME})\s*\([^()]{{2,60}}?,\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ingrid Hammar IH (utbildningschef)', 'Lotta Widell LW,': initials after the name without brackets.
 _NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|\s*$)")
 _ROSTER_LABEL = re.compile(
@@ -194,6 +196,10 @@ def parse_roster(text: str) -> Roster:
         # '(KD)' after a name is a party: initials start with the name's own first letter.
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
+    for match in _NAME_ROLE_INITIALS.finditer(flat):
+        name, initials = match.group(1), match.group(2)
+        if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
+            people.setdefault(name, Person(name=name, initials=initials))
     for source in (flat, *text.splitlines()):
         for match in _NAME_THEN_BARE_INITIALS.finditer(source):
             name, initials = match.group(1), match.group(2)
@@ -350,10 +356,16 @@ def _is_owner_token(part: str, roster: Roster) -> bool:
     )
 
 
+# An owner cell that names nobody yet.
+_NO_OWNER = re.compile(
+    r"(?:tbd|tba|ej utsedd|inte utsedd|ingen|saknas|oklart|okänd|n/?a|vakant)", re.IGNORECASE
+)
+
+
 def normalise_owner(part: str, roster: Roster) -> str | None:
     """One owner phrase → its GOLD form: initials, roster name, 'ALLA', or a lower-case role/party."""
     part = squash(part).strip(" .,;:()")
-    if not part or part == "-":
+    if not part or part in {"-", "–", "—", "?"} or _NO_OWNER.fullmatch(part):
         return None
     if ALL_WORDS.match(part):
         return ALL
