@@ -25,12 +25,11 @@ from bot.app import create_app, freeze_startup_heap
 from bot.package import PackageError, build_package
 from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
-from minutes.errors import UserFacingError
 from minutes.extract import extract
 from minutes.model import ActionItem, DocumentError, Extraction, ItemKind
 from minutes.records import ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
-from store.engine import UnsupportedDatabase, open_store
+from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import AgendaError, build_agenda
 from workflows.agenda_docx import write_agenda_docx
@@ -161,17 +160,15 @@ def _package_command(args: argparse.Namespace) -> int:
     return 0
 
 
-class StoreUnavailable(UserFacingError):
-    """The database cannot be opened; `message` says why in Swedish (never the URL's password)."""
-
-
 async def _open(settings: Settings) -> SqlStore:
+    """The store, or StoreUnavailable naming the database (never the URL's password) and why."""
     try:
         return await open_store(settings.database_url)
     except UnsupportedDatabase as error:
         raise StoreUnavailable(f"databasen stöds inte: {error}") from None
-    except (OSError, SQLAlchemyError, CommandError) as error:
-        raise StoreUnavailable(f"databasen kan inte öppnas ({type(error).__name__})") from None
+    except (OSError, SQLAlchemyError, CommandError) as error:  # open_store translates; this is a last net
+        name = describe_database(settings.database_url)
+        raise StoreUnavailable(f"databasen {name} kan inte öppnas ({type(error).__name__})") from None
 
 
 async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:
