@@ -20,6 +20,7 @@ from bot.handlers import Handlers
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.calendar import MeetingCalendar
+from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
@@ -78,7 +79,7 @@ class Ingestion:
         try:
             reports = await self.ingestor.run(self.sources[name])
         except SourceError as error:
-            logger.warning("source %s unavailable: %s", name, error.message)
+            logger.warning("source %s unavailable: %s", safe_log_field(name), safe_log_field(error.message))
             return
         self.last_success[name] = datetime.now(UTC)
         _log_reports(name, reports)
@@ -112,9 +113,11 @@ SUBSCRIBE_AFTER_START_SECONDS = 2.0
 def _log_reports(name: str, reports: list[IngestReport]) -> None:
     for report in reports:
         if report.outcome is Outcome.FAILED:
-            logger.warning("%s: %s could not be ingested", name, report.document_key)
+            logger.warning(
+                "%s: %s could not be ingested", safe_log_field(name), safe_log_field(report.document_key)
+            )
     if reports:
-        logger.info("%s: %d files handled", name, len(reports))
+        logger.info("%s: %d files handled", safe_log_field(name), len(reports))
 
 
 async def freeze_startup_heap(app: web.Application) -> None:
@@ -315,7 +318,9 @@ async def _ensure_subscriptions(app: web.Application) -> None:
         try:
             library = await source.resolve()
         except SourceError as error:
-            logger.warning("library %s not reachable: %s", source.name, error.message)
+            logger.warning(
+                "library %s not reachable: %s", safe_log_field(source.name), safe_log_field(error.message)
+            )
             continue
         subscription, created = await keeper.ensure(library.drive_id)
         if subscription is not None:

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
@@ -22,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.app import create_app, freeze_startup_heap
+from bot.logs import configure_logging
 from bot.package import PackageError, build_package
 from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_service(settings: Settings) -> int:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     try:
         app = create_app(settings)
         app.on_startup.append(freeze_startup_heap)

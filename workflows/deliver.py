@@ -13,6 +13,7 @@ from typing import Any
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
+from minutes.logsafe import safe_log_field
 from minutes.records import ConversationType, ConvRef, ItemStatus
 from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
@@ -127,7 +128,9 @@ class Deliverer:
             await self.store.record_posted_card(
                 SUMMARY_CARD, document_key, channel.conversation_id, sent.activity_id, at=self.clock()
             )
-        logger.info("meeting summary %s delivered to %d channels", document_key, len(channels))
+        logger.info(
+            "meeting summary %s delivered to %d channels", safe_log_field(document_key), len(channels)
+        )
 
     async def _notice(self, conversation_id: str, text: str) -> None:
         conversation = await self.store.conversation(conversation_id)
@@ -185,7 +188,7 @@ class Deliverer:
             await self.store.record_posted_card(
                 kind, post.subject, conversation.conversation_id, sent.activity_id, at=self.clock()
             )
-        logger.info("%s %s delivered to %d conversations", kind, post.subject, len(targets))
+        logger.info("%s %s delivered to %d conversations", kind, safe_log_field(post.subject), len(targets))
 
     async def _personal_chat(self, aad_object_id: str, name: str) -> ConvRef:
         existing = await self.store.personal_conversation(aad_object_id)

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from minutes.extract import extract
+from minutes.logsafe import safe_log_field
 from minutes.model import DocumentError, Extraction, ParsedDocument
 from minutes.reconcile import Reconciliation, reconcile, to_record
 from minutes.records import DocumentRecord, DocumentRef, ItemRecord
@@ -131,7 +132,7 @@ class Ingestor:
             else:
                 result = extract(await self.reader(data, ref.name), reference_date=reference_date)
         except (DocumentError, SourceError) as error:
-            logger.info("ingest %s failed: %s", ref.key, type(error).__name__)
+            logger.info("ingest %s failed: %s", safe_log_field(ref.key), type(error).__name__)
             return _Prepared(ref, failure=error.message)
         meeting = result.meeting
         records = tuple(
@@ -168,7 +169,7 @@ class Ingestor:
         await self.store.save_ingest(prepared.record, changes, at=self.clock(), origin=origin)
         logger.info(
             "ingested %s: %d added, %d updated, %d withdrawn",
-            ref.key,
+            safe_log_field(ref.key),
             len(changes.added),
             len(changes.updated),
             len(changes.withdrawn),

@@ -51,9 +51,7 @@ def assert_one_fel_line(code: int, err: str, names: str) -> None:
 @pytest.mark.parametrize("database", DATABASES, ids=IDS)
 def test_run_on_a_database_that_cannot_be_opened(tmp_path: Path, database: object) -> None:
     url, names = database(tmp_path)  # type: ignore[operator]
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("MINUTESBOT_")
-    } | {
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("MINUTESBOT_")} | {
         "MINUTESBOT_DATABASE_URL": url,
         "MINUTESBOT_MINUTES_FOLDER": "",
         "MINUTESBOT_PORT": str(free_port()),

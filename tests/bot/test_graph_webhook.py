@@ -105,5 +105,3 @@ async def test_no_echo_off_the_handshake(
 ) -> None:
     response = await service.post("/api/graph/notifications", params={"validationToken": token}, data=data)
     assert response.status == 400 and token not in await response.text()
-
-
