@@ -37,7 +37,7 @@ from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summaris
 from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import SandboxPool, read_in_sandbox
+from workflows.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2
@@ -129,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run_service(settings: Settings) -> int:
     configure_logging(settings.log_level)
+    forbid_inspection()  # the service holds secrets and documents: no other process of its user reads them
     try:
         app = create_app(settings)
         app.on_startup.append(freeze_startup_heap)

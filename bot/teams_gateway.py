@@ -189,9 +189,9 @@ class TeamsGateway:
         try:
             authenticated = await self._authentication.authenticate_request(activity, authorization)
         except PermissionError as error:  # (an OSError too, so first)
-            logger.info(
-                "refused an activity: %s", safe_log_field(str(error), 200)
-            )  # claims: the caller's text
+            # The reason may quote the caller's claims: their text only at DEBUG.
+            logger.info("refused an activity: %s", type(error).__name__)
+            logger.debug("refused an activity: %s", safe_log_field(str(error), 200))
             return web.Response(status=401)
         except OSError:  # the OpenID metadata could not be fetched: our problem, not the caller's
             logger.exception("Bot Framework signing keys unavailable")

@@ -89,6 +89,7 @@ def test_run_keeps_azure_identity_token_chatter_at_debug(
     monkeypatch.setenv("MINUTESBOT_MINUTES_FOLDER", "")
     monkeypatch.setenv("MINUTESBOT_LOG_LEVEL", level)
     monkeypatch.setattr(bot.cli.web, "run_app", lambda *args, **kwargs: None)
+    monkeypatch.setattr(bot.cli, "forbid_inspection", lambda: None)  # not on the test process
     logging.getLogger().handlers.clear()  # as in a fresh process: `minutesbot run` configures the root logger
     logging.getLogger().setLevel(logging.WARNING)
     assert bot.cli.main(["run"]) == 0

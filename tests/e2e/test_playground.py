@@ -40,6 +40,7 @@ from tests.e2e.harness import (
     playground_config,
     run_driver,
 )
+from tests.skips import skip_or_fail
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +51,7 @@ def require_playground() -> None:
     """Skip without node/npm; fail when they are there but the pinned Playground is not installed."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        pytest.skip(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
+        skip_or_fail(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
     installed = installed_playground_version()
     if installed is None or not PLAYGROUND_BIN.exists():
         pytest.fail(f"the Agents Playground is not installed: run `{INSTALL_COMMAND}`")
@@ -67,7 +68,7 @@ def namespace() -> Iterator[str]:
         with network_namespace() as name:
             yield name
     except NamespaceUnavailable as error:
-        pytest.skip(f"network namespaces are not permitted here: {error}")
+        skip_or_fail(f"network namespaces are not permitted here: {error}")
 
 
 def test_playground_config_follows_the_schema() -> None:
