@@ -45,10 +45,14 @@ PR_SET_DUMPABLE = 4
 # The user a child runs as when the server runs as root.
 SANDBOX_USER = "nobody"
 NOBODY_ID = 65534
-# Packages whose modules are imported before a child drops root: the child may no longer read the
-# interpreter's own files (under /root, say), and a codec or a parser module imported lazily in the middle of a
-# document would then fail.
-PRELOAD_PACKAGES = ("encodings", "pdfminer", "pdfplumber", "pypdf")
+# Modules imported before a child drops root: the child may no longer read the interpreter's own files (under
+# /root, say), and a codec or a parser module imported lazily in the middle of a document would then fail. The
+# parsers import nearly everything at import; reading the sample minutes of every format after the warm-up
+# imported only a codec (a PDF's UTF-16 text: encodings.utf_16_be, so every codec, by the server) and, for a PDF,
+# pypdf's filters (3 ms, so by each PDF's child: in the server they would change how a child meets its memory
+# limit). Importing the parsers' packages whole would cost a second per server.
+PRELOAD_PACKAGES = ("encodings",)
+PRELOAD_FOR_SUFFIX = {".pdf": ("pypdf.filters", "pypdf._codecs._codecs")}
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -99,9 +103,16 @@ def isolate(*, new_network: bool, ids: tuple[int, int] | None) -> None:
     forbid_inspection()
 
 
-def preload_modules(packages: tuple[str, ...] = PRELOAD_PACKAGES) -> None:
-    """Import every module of `packages` now, while the files can be read (see PRELOAD_PACKAGES)."""
-    for name in packages:
+def preload_for(filename: str) -> None:
+    """Import what a document of this kind may import late (PRELOAD_FOR_SUFFIX), before the user changes."""
+    for name in PRELOAD_FOR_SUFFIX.get(os.path.splitext(filename)[1].lower(), ()):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def preload_modules() -> None:
+    """Import every module of PRELOAD_PACKAGES now, while their files can be read."""
+    for name in PRELOAD_PACKAGES:
         try:
             package = importlib.import_module(name)
         except ImportError:
@@ -128,8 +139,9 @@ def main(argv: list[str]) -> int:
     try:
         filename, memory_bytes, cpu_seconds = argv[0], int(argv[1]), int(argv[2])
         ids = sandbox_ids()
-        if ids is not None:  # the PDF parsers' modules take a second to import: only for a PDF
-            preload_modules(PRELOAD_PACKAGES if filename.lower().endswith(".pdf") else ("encodings",))
+        if ids is not None:
+            preload_modules()
+            preload_for(filename)
         isolate(new_network=True, ids=ids)
         set_limits(memory_bytes, cpu_seconds)  # before the document is read
         data = sys.stdin.buffer.read()
@@ -229,7 +241,10 @@ def _read_in_child(
             for fd in close_in_child:
                 os.close(fd)
             os.environ.clear()
-            isolate(**(isolation or {"new_network": False, "ids": None}))
+            settings = isolation or {"new_network": False, "ids": None}
+            if settings["ids"] is not None:
+                preload_for(filename)
+            isolate(**settings)
             gc.disable()
             with os.fdopen(write_end, "wb") as out:
                 code = _read_one(
