@@ -48,10 +48,14 @@ NOBODY_ID = 65534
 # Modules imported before a child drops root: the child may no longer read the interpreter's own files (under
 # /root, say), and a codec or a parser module imported lazily in the middle of a document would then fail. The
 # parsers import nearly everything at import; reading the sample minutes of every format after the warm-up
-# imported only a codec (a PDF's UTF-16 text: encodings.utf_16_be, so every codec, by the server) and, for a PDF,
+# imported only a codec (a PDF's UTF-16 text: encodings.utf_16_be, so the common Unicode and Western ones,
+# by the server; all 120 in the server, too, changed how a child meets its memory limit) and, for a PDF,
 # pypdf's filters (3 ms, so by each PDF's child: in the server they would change how a child meets its memory
 # limit). Importing the parsers' packages whole would cost a second per server.
-PRELOAD_PACKAGES = ("encodings",)
+PRELOAD_CODECS = (
+    "ascii", "latin_1", "cp1252", "mac_roman", "utf_8", "utf_8_sig",
+    "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le", "idna",
+)  # fmt: skip
 PRELOAD_FOR_SUFFIX = {".pdf": ("pypdf.filters", "pypdf._codecs._codecs")}
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -110,18 +114,16 @@ def preload_for(filename: str) -> None:
             importlib.import_module(name)
 
 
-def preload_modules() -> None:
-    """Import every module of PRELOAD_PACKAGES now, while their files can be read."""
-    for name in PRELOAD_PACKAGES:
-        try:
-            package = importlib.import_module(name)
-        except ImportError:
-            continue
-        for module in pkgutil.walk_packages(package.__path__, f"{name}."):
-            try:
-                importlib.import_module(module.name)
-            except Exception:  # an optional part whose dependency is missing; not needed then
-                continue
+def preload_modules(*, every_codec: bool = False) -> None:
+    """Import the codecs of PRELOAD_CODECS (or all of them) now, while their files can be read."""
+    codecs: tuple[str, ...] = PRELOAD_CODECS
+    if every_codec:
+        codecs = tuple(
+            module.name for module in pkgutil.iter_modules(importlib.import_module("encodings").__path__)
+        )
+    for codec in codecs:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"encodings.{codec}")
 
 
 def set_limits(memory_bytes: int, cpu_seconds: int) -> None:
@@ -139,8 +141,8 @@ def main(argv: list[str]) -> int:
     try:
         filename, memory_bytes, cpu_seconds = argv[0], int(argv[1]), int(argv[2])
         ids = sandbox_ids()
-        if ids is not None:
-            preload_modules()
+        if ids is not None:  # a fresh process, read once: every codec, as no warm-up has run here
+            preload_modules(every_codec=True)
             preload_for(filename)
         isolate(new_network=True, ids=ids)
         set_limits(memory_bytes, cpu_seconds)  # before the document is read
