@@ -20,6 +20,7 @@ from bot.handlers import Handlers
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.calendar import MeetingCalendar
+from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
 from store.engine import store_context
@@ -82,7 +83,7 @@ class Ingestion:
         try:
             reports = await self.ingestor.run(self.sources[name])
         except SourceError as error:
-            logger.warning("source %s unavailable: %s", name, error.message)
+            logger.warning("source %s unavailable: %s", safe_log_field(name), safe_log_field(error.message))
             return
         self.last_success[name] = datetime.now(UTC)
         _log_reports(name, reports)
@@ -118,9 +119,11 @@ SUBSCRIBE_AFTER_START_SECONDS = 2.0
 def _log_reports(name: str, reports: list[IngestReport]) -> None:
     for report in reports:
         if report.outcome is Outcome.FAILED:
-            logger.warning("%s: %s could not be ingested", name, report.document_key)
+            logger.warning(
+                "%s: %s could not be ingested", safe_log_field(name), safe_log_field(report.document_key)
+            )
     if reports:
-        logger.info("%s: %d files handled", name, len(reports))
+        logger.info("%s: %d files handled", safe_log_field(name), len(reports))
 
 
 async def freeze_startup_heap(app: web.Application) -> None:
@@ -345,7 +348,9 @@ async def _ensure_subscriptions(app: web.Application) -> None:
         try:
             library = await source.resolve()
         except SourceError as error:
-            logger.warning("library %s not reachable: %s", source.name, error.message)
+            logger.warning(
+                "library %s not reachable: %s", safe_log_field(source.name), safe_log_field(error.message)
+            )
             continue
         subscription, created = await keeper.ensure(library.drive_id)
         if subscription is not None:
@@ -360,14 +365,16 @@ async def graph_notifications(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     if settings.graph_client_state is None:
         raise web.HTTPNotFound()
-    body = await request.content.read(MAX_NOTIFICATION_BYTES + 1)
-    if len(body) > MAX_NOTIFICATION_BYTES:
-        raise web.HTTPRequestEntityTooLarge(max_size=MAX_NOTIFICATION_BYTES, actual_size=len(body))
+    body = await read_body(request, MAX_NOTIFICATION_BYTES)
     from graph.subscriptions import handle_notification  # msgraph is loaded only where Graph is configured
 
     outcome = handle_notification(request.query, body, settings.graph_client_state.get_secret_value())
     if outcome.validation_token is not None:
-        return web.Response(text=outcome.validation_token, content_type="text/plain")
+        return web.Response(
+            text=outcome.validation_token,
+            content_type="text/plain",
+            headers={"X-Content-Type-Options": "nosniff"},
+        )
     if outcome.malformed:
         raise web.HTTPBadRequest()
     subscribed = request.app[SUBSCRIBED]
@@ -376,6 +383,19 @@ async def graph_notifications(request: web.Request) -> web.Response:
         if name is not None:
             request.app[INGESTION].nudge(name)
     return web.Response(status=202)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body however many pieces it arrives in (a read returns what has arrived so far); 413 past
+    `limit`, known from Content-Length before anything is read, else as soon as the body passes it."""
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length)
+    body = bytearray()
+    while chunk := await request.content.read(limit + 1 - len(body)):
+        body += chunk
+        if len(body) > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+    return bytes(body)
 
 
 async def load_rosters(folder: Path, rosters: RosterStore) -> list[str]:

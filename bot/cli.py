@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import logging
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.app import create_app, freeze_startup_heap
+from bot.logs import configure_logging
 from bot.package import PackageError, build_package
 from bot.settings import Settings, describe_settings_error
 from bot.sources import sharepoint_connection
@@ -32,7 +32,7 @@ from minutes.groups import normalise_group
 from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
-from store.engine import UnsupportedDatabase, open_store
+from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import AgendaError, build_agenda
 from workflows.agenda_docx import write_agenda_docx
@@ -40,7 +40,7 @@ from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summaris
 from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import SandboxPool, read_in_sandbox
+from workflows.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2
@@ -155,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_service(settings: Settings) -> int:
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
+    forbid_inspection()  # the service holds secrets and documents: no other process of its user reads them
     try:
         app = create_app(settings)
         app.on_startup.append(freeze_startup_heap)
@@ -187,17 +188,15 @@ def _package_command(args: argparse.Namespace) -> int:
     return 0
 
 
-class StoreUnavailable(UserFacingError):
-    """The database cannot be opened; `message` says why in Swedish (never the URL's password)."""
-
-
 async def _open(settings: Settings) -> SqlStore:
+    """The store, or StoreUnavailable naming the database (never the URL's password) and why."""
     try:
         return await open_store(settings.database_url)
     except UnsupportedDatabase as error:
         raise StoreUnavailable(f"databasen stöds inte: {error}") from None
-    except (OSError, SQLAlchemyError, CommandError) as error:
-        raise StoreUnavailable(f"databasen kan inte öppnas ({type(error).__name__})") from None
+    except (OSError, SQLAlchemyError, CommandError) as error:  # open_store translates; this is a last net
+        name = describe_database(settings.database_url)
+        raise StoreUnavailable(f"databasen {name} kan inte öppnas ({type(error).__name__})") from None
 
 
 async def _ingest_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -122,7 +122,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
 # The commands of the Teams command menu (bot/package.py), in the order of COMMANDS.
 MENU_COMMANDS: tuple[CommandSpec, ...] = tuple(spec for spec in COMMANDS if spec.in_menu)
 
-_NUMBER = r"#?(\d{1,9})"
+# An item number in any script's decimal digits ('12', '١٢', '１２'), of any length: a number no item has gets
+# the polite 'finns inte' from the workflow. Past MAX_DIGITS it is no command at all (int() refuses ~4,300).
+_NUMBER = r"#?(\d+)"
+MAX_DIGITS = 1000
 
 
 def _spoken(spec: CommandSpec) -> str:
@@ -182,6 +185,8 @@ def _build(kind: type[Command], rest: str) -> Command | None:
         return kind(rest.upper() or None)
     if kind in (MarkDone, Undo):
         number = re.fullmatch(_NUMBER, rest)
-        return kind(int(number.group(1))) if number else None
+        return kind(int(number.group(1))) if number and len(number.group(1)) <= MAX_DIGITS else None
     moved = re.fullmatch(rf"{_NUMBER}\s+(.+)", rest)
-    return Move(int(moved.group(1)), moved.group(2)) if moved else None
+    if moved is None or len(moved.group(1)) > MAX_DIGITS:
+        return None
+    return Move(int(moved.group(1)), moved.group(2))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
+from minutes.logsafe import safe_log_field
 from minutes.records import ConvRef
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person, SentMessage
 
@@ -191,7 +192,7 @@ class RateLimitedSender:
             self._pause(key, delay, everyone=failure.status == 429 and failure.retry_after is None)
             logger.info(
                 "send to %s failed (HTTP %s), attempt %d of %d; again in %.1f s",
-                key,
+                safe_log_field(key),
                 failure.status,
                 attempt,
                 self._max_attempts,

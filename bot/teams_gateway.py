@@ -58,6 +58,7 @@ from msrest.universal_http.requests import ClientRetryPolicy
 
 from bot.sending import parse_retry_after
 from bot.settings import LOOPBACK_HOSTS, Settings
+from minutes.logsafe import safe_log_field
 from minutes.records import ConversationType, ConvRef
 from workflows.chat import (
     CardAction,
@@ -93,6 +94,9 @@ ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 INVOKE_MESSAGE = "application/vnd.microsoft.activity.message"
 INVOKE_ERROR = "application/vnd.microsoft.error"
 CONNECTOR_TIMEOUT_SECONDS = 30
+# Headers a reverse proxy adds: behind one on the same host every request comes from loopback, so the
+# unauthenticated Playground mode refuses any request that carries one.
+PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-IP")
 # Teams announces one install twice: as installationUpdate and as conversationUpdate.
 INSTALL_EVENT_WINDOW_SECONDS = 120.0
 
@@ -165,6 +169,9 @@ class TeamsGateway:
         if not self._authenticated and not _is_loopback(request.remote):
             logger.warning("unauthenticated Teams endpoint: refused a request from off loopback")
             return web.Response(status=403)
+        if not self._authenticated and _proxied(request):
+            logger.warning("unauthenticated Teams endpoint: refused a request that came through a proxy")
+            return web.Response(status=403)
         try:
             body = await request.json()
             activity = Activity().deserialize(body) if isinstance(body, dict) else None
@@ -172,6 +179,7 @@ class TeamsGateway:
             activity = None
         if activity is None or not activity.type:
             return web.Response(status=400)
+        _keep_conversation_tenant(activity, body)
         authorization = request.headers.get("Authorization", "")
         if authorization and _token_issuer(authorization) != CHANNEL_TOKEN_ISSUER:
             # Only the Bot Connector talks to a Teams bot. botbuilder would also try emulator and skill
@@ -181,7 +189,9 @@ class TeamsGateway:
         try:
             authenticated = await self._authentication.authenticate_request(activity, authorization)
         except PermissionError as error:  # (an OSError too, so first)
-            logger.info("refused an activity: %r", str(error)[:200])  # repr: claims are the caller's text
+            # The reason may quote the caller's claims: their text only at DEBUG.
+            logger.info("refused an activity: %s", type(error).__name__)
+            logger.debug("refused an activity: %s", safe_log_field(str(error), 200))
             return web.Response(status=401)
         except OSError:  # the OpenID metadata could not be fetched: our problem, not the caller's
             logger.exception("Bot Framework signing keys unavailable")
@@ -191,12 +201,17 @@ class TeamsGateway:
             logger.info("refused an activity: %s", type(error).__name__)
             return web.Response(status=401)
         if not self._serves_tenant(activity):
-            logger.warning("refused an activity from another tenant (%s)", _tenants_of(activity) or "none")
+            logger.warning(
+                "refused an activity from another tenant (%s)",
+                safe_log_field(sorted(_tenants_of(activity)) or "none"),
+            )
             return web.Response(status=403)
         try:
             invoke = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
         except Exception:
-            logger.exception("turn failed: %s %s", activity.type, activity.name or "")
+            logger.exception(
+                "turn failed: %s %s", safe_log_field(activity.type), safe_log_field(activity.name or "")
+            )
             return web.Response(status=500)
         if invoke is None:
             return web.Response(status=201)
@@ -353,7 +368,7 @@ class _MinutesBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no
         try:
             reply = await self._handlers.on_card_action(action)
         except Exception:
-            logger.exception("on_card_action failed (%s)", action.verb)
+            logger.exception("on_card_action failed (%s)", safe_log_field(action.verb))
             return _invoke_response(200, INVOKE_MESSAGE, ERROR_TEXT)
         if reply.card is not None and activity.reply_to_id and reply.replace_for_everyone:
             # The invoke response replaces the card for the one who clicked; this replaces it for everyone.
@@ -557,10 +572,37 @@ def _nested_id(data: dict[str, Any], key: str) -> str | None:
 
 
 def _tenants_of(activity: Activity) -> set[str]:
+    """Every tenant the activity names: channelData.tenant.id and conversation.tenantId (both must agree)."""
     tenants = {_nested_id(_channel_data(activity), "tenant")}
     if activity.conversation is not None:
         tenants.add(activity.conversation.tenant_id or None)
+        tenants.update(getattr(activity.conversation, RAW_TENANTS, ()))
     return {tenant for tenant in tenants if tenant}
+
+
+# Where _keep_conversation_tenant keeps the tenants the conversation names as they came.
+RAW_TENANTS = "minutesbot_raw_tenants"
+
+
+def _keep_conversation_tenant(activity: Activity, body: dict[str, Any]) -> None:
+    """botbuilder's ConversationAccount reads `tenantID`, Teams sends `tenantId`, which msrest then drops, so
+    the tenant check would see only channelData's. Keep both spellings as they came."""
+    conversation = body.get("conversation")
+    if activity.conversation is None or not isinstance(conversation, dict):
+        return
+    named = {conversation.get(key) for key in ("tenantId", "tenantID")}
+    raw = {tenant for tenant in named if tenant}
+    if any(not isinstance(tenant, str) for tenant in raw):
+        raw = {"(ogiltig)"}  # not a tenant id: never the configured one
+    setattr(activity.conversation, RAW_TENANTS, frozenset(raw))
+    if not activity.conversation.tenant_id and len(raw) == 1:
+        activity.conversation.tenant_id = next(iter(raw))
+
+
+def _proxied(request: web.Request) -> bool:
+    return any(header in request.headers for header in PROXY_HEADERS) or any(
+        header.lower().startswith("x-forwarded-") for header in request.headers
+    )
 
 
 def _conversation_type(conversation: ConversationAccount) -> ConversationType:

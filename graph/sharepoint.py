@@ -24,6 +24,7 @@ from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import http_client_of
 from graph.errors import GRAPH_ERRORS, GraphSourceError, error_for_status, too_large, translate_error
+from minutes.logsafe import safe_log_field
 from minutes.records import DocumentRef
 
 logger = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class SharePointSource:
                 self._library = await self._resolve_library()
             except GRAPH_ERRORS as error:
                 raise translate_error(error) from error
-            logger.info("resolved %s to drive %s", self.name, self._library.drive_id)
+            logger.info("resolved %s to drive %s", safe_log_field(self.name), self._library.drive_id)
         return self._library
 
     async def changes(self) -> Sequence[DocumentRef]:
@@ -173,7 +174,7 @@ class SharePointSource:
         self._pending_cursor = (library.cursor_key, Cursor(batch.delta_link, documents).dumps())
         logger.info(
             "%s: %d changed items, %d documents%s",
-            self.name,
+            safe_log_field(self.name),
             len(batch.items),
             len(refs),
             " (full enumeration)" if batch.full_enumeration else "",

@@ -22,6 +22,9 @@ logger = logging.getLogger(__name__)
 MAX_LIFETIME = timedelta(minutes=42300)
 DEFAULT_LIFETIME = MAX_LIFETIME - timedelta(hours=1)
 MAX_CLIENT_STATE_LENGTH = 128
+# Graph's validation tokens are a sentence ('Validation: Testing client application reachability for
+# subscription Request-Id: …'), well under this; anything longer, or with a control character, is no handshake.
+MAX_VALIDATION_TOKEN_LENGTH = 1024
 SERVICE = "Microsoft Graph"
 
 
@@ -129,10 +132,13 @@ def handle_notification(query: Mapping[str, str], body: bytes, client_state: str
     and the raw body, and turns the outcome into a response (within Graph's 10 s / 3 s budgets)."""
     token = query.get("validationToken")
     if token is not None:
+        # The handshake is a POST with the token and no body; echo only a token that looks like one.
+        if body.strip() or not _plausible_token(token):
+            return NotificationOutcome(malformed=True)
         return NotificationOutcome(validation_token=token)
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deeply nested arrays
         return NotificationOutcome(malformed=True)
     notifications = payload.get("value") if isinstance(payload, dict) else None
     if not isinstance(notifications, list):
@@ -156,3 +162,8 @@ def handle_notification(query: Mapping[str, str], body: bytes, client_state: str
     if ignored:
         logger.warning("ignored %d change notifications with a wrong clientState", ignored)
     return NotificationOutcome(subscription_ids=frozenset(matched), ignored=ignored)
+
+
+def _plausible_token(token: str) -> bool:
+    """Prose with spaces, colons and the like, of a sane length; no control characters (no header or line tricks)."""
+    return 0 < len(token) <= MAX_VALIDATION_TOKEN_LENGTH and all(c.isprintable() for c in token)

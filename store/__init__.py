@@ -1,6 +1,13 @@
 """SQL persistence of ingested minutes: SQLite by default, PostgreSQL for several instances; the only SQL imports."""
 
-from store.engine import UnsupportedDatabase, create_engine_for, migrate, open_store, store_context
+from store.engine import (
+    StoreUnavailable,
+    UnsupportedDatabase,
+    create_engine_for,
+    migrate,
+    open_store,
+    store_context,
+)
 from store.outbox import OutboxKind, OutboxMessage, OutboxStatus
 from store.repository import SqlStore, StaleReconciliation, UnknownConversation
 
@@ -10,6 +17,7 @@ __all__ = [
     "OutboxStatus",
     "SqlStore",
     "StaleReconciliation",
+    "StoreUnavailable",
     "UnknownConversation",
     "UnsupportedDatabase",
     "create_engine_for",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,12 +13,14 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from minutes.errors import UserFacingError
 from store.repository import WRITE_TRANSACTION, SqlStore
 
 logger = logging.getLogger(__name__)
@@ -36,6 +40,41 @@ class UnsupportedDatabase(ValueError):
     """The database URL names neither SQLite through aiosqlite nor PostgreSQL through asyncpg."""
 
 
+class StoreUnavailable(UserFacingError):
+    """The database cannot be opened at start-up: `message` names it (never its password) and says why in
+    Swedish, one line for the command line's `fel: …`."""
+
+
+def describe_database(database_url: str | URL) -> str:
+    """The database as a person recognises it, without a password: the SQLite file, or host:port/name."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return "databasen"
+    if url.drivername.startswith("sqlite"):
+        return url.database or "SQLite"
+    port = f":{url.port}" if url.port else ""
+    return f"{url.host or 'localhost'}{port}/{url.database or ''}"
+
+
+def _why_unavailable(error: BaseException) -> str:
+    """Why the database cannot be opened, in Swedish; never the driver's text (it may quote the URL)."""
+    text = str(error).lower()
+    if "file is not a database" in text or "malformed" in text:
+        return "filen är ingen SQLite-databas eller är skadad"
+    if "unable to open database file" in text:
+        return "filen kan inte öppnas eller skapas (finns mappen, och får tjänsten skriva där?)"
+    if isinstance(error, TimeoutError) or "timeout" in text:
+        return "servern svarar inte"
+    if isinstance(error, OSError) or "connect" in text:
+        return "servern går inte att nå"
+    if "password" in text or "authentication" in text:
+        return "inloggningen nekades"
+    if isinstance(error, CommandError):
+        return "databasens schema är okänt för den här versionen"
+    return f"fel {type(error).__name__}"
+
+
 def create_engine_for(database_url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> AsyncEngine:
     """An engine for `sqlite+aiosqlite:///path/file.db` (WAL with synchronous=NORMAL, foreign keys, busy
     timeout, SQLAlchemy-issued BEGIN) or `postgresql+asyncpg://user:password@host/database` (a connection
@@ -45,11 +84,12 @@ def create_engine_for(database_url: str, *, ping_after_idle: float = PING_AFTER_
         if not url.database or ":memory:" in url.database or url.query.get("mode") == "memory":
             # Every pooled connection would see its own empty database, or all share one connection.
             raise UnsupportedDatabase("SQLite needs a database file: sqlite+aiosqlite:///path/minutesbot.db")
-        engine = create_async_engine(url)
+        # hide_parameters: an error's text (logged, shown) never carries the values of a statement.
+        engine = create_async_engine(url, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
     if url.drivername == POSTGRES_DRIVER:
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         _ping_when_idle(engine, ping_after_idle)
         return engine
     # The driver name only: the URL may hold a password.
@@ -137,15 +177,35 @@ def _upgrade_to_head(connection: Connection) -> None:
 
 
 async def open_store(database_url: str) -> SqlStore:
-    """A migrated store; `await store.close()` when done."""
+    """A migrated store; `await store.close()` when done. A database that cannot be opened or migrated (a
+    corrupt file, a path that cannot be created, a server out of reach) raises StoreUnavailable."""
     engine = create_engine_for(database_url)
     try:
         await migrate(engine)
+    except (OSError, SQLAlchemyError, CommandError) as error:
+        await engine.dispose()
+        await _let_sqlite_threads_stop()
+        raise StoreUnavailable(
+            f"databasen {describe_database(engine.url)} kan inte öppnas: {_why_unavailable(error)}"
+        ) from error
     except BaseException:
         await engine.dispose()
         raise
     logger.info("store open on %s", engine.url.render_as_string(hide_password=True))
     return SqlStore(engine)
+
+
+async def _let_sqlite_threads_stop(seconds: float = 0.5) -> None:
+    """aiosqlite stops the worker thread of a connection that failed to open without waiting for it; were the
+    event loop closed first (the command line exits), the thread would print a traceback as it answers. Give
+    such threads a moment, with the loop running, to finish."""
+    deadline = time.monotonic() + seconds
+    for thread in threading.enumerate():
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        if thread.name.endswith("(_connection_worker_thread)"):
+            await asyncio.to_thread(thread.join, remaining)
 
 
 @asynccontextmanager

@@ -127,6 +127,16 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
+# make the driver raise (asyncpg's 'out of int32 range', sqlite3's OverflowError).
+MAX_ITEM_ID = 2**31 - 1
+
+
+def is_item_id(item_id: object) -> bool:
+    """Whether `item_id` could be an item's id: a whole number from 1 to MAX_ITEM_ID."""
+    return isinstance(item_id, int) and not isinstance(item_id, bool) and 0 < item_id <= MAX_ITEM_ID
+
+
 class SqlStore:
     """The store of ingested minutes. Satisfies the Protocols of workflows.ports (IngestStore, ItemQueries,
     RosterStore, ChatStore, OutboxStore), the reminder ledger and the scheduler's job leases.
@@ -191,6 +201,8 @@ class SqlStore:
             return await _fetch_items(connection, _ITEMS_OF_DOCUMENT, {"b_document_key": document_key})
 
     async def get_item(self, item_id: int) -> ItemRecord | None:
+        if not is_item_id(item_id):  # a number no row can have: none, rather than the driver's overflow
+            return None
         found = await self._select_items(select(items).where(items.c.id == item_id))
         return found[0] if found else None
 
@@ -336,6 +348,8 @@ class SqlStore:
         action = _STATUS_ACTIONS.get(status)
         if action is None:
             raise ValueError(f"set_status sets open or done, not {status.value}: withdrawal is ingestion's")
+        if not is_item_id(item_id):
+            return None
         async with self._write() as connection:
             found = await _fetch_items(
                 connection, select(items).where(items.c.id == item_id).with_for_update()
@@ -369,6 +383,8 @@ class SqlStore:
         no relative due; the minutes' own due (document_due) stays, so the move outlives edits of the minutes
         that leave the item's date alone (minutes.reconcile). Returns the item as stored afterwards, None for an unknown id; a withdrawn item, or
         one due that day already, is returned unchanged."""
+        if not is_item_id(item_id):
+            return None
         async with self._write() as connection:
             found = await _fetch_items(
                 connection, select(items).where(items.c.id == item_id).with_for_update()
@@ -1150,6 +1166,8 @@ class SqlStore:
         `at`), all in one transaction. True when this is news; False for an unknown or withdrawn item, or when
         they said so already about these owners (nothing is written then). Said again after the owners
         changed, it counts afresh."""
+        if not is_item_id(item_id):
+            return False
         who = aad_key(user_aad_id)
         if not who:
             raise ValueError("'Inte min' is recorded by Entra object id: none given")

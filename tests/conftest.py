@@ -12,6 +12,7 @@ from sqlalchemy import NullPool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from store import SqlStore, open_store
+from tests.skips import skip_or_fail
 
 # The fake Graph and the autouse guard that fails any connection off loopback, for every test.
 pytest_plugins = ["tests.graph_fixtures"]
@@ -40,10 +41,10 @@ def postgres_server() -> Iterator[str]:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
-        pytest.skip(f"PostgreSQL variant skipped: could not run {POSTGRES_SCRIPT.name}: {error}")
+        skip_or_fail(f"PostgreSQL variant skipped: could not run {POSTGRES_SCRIPT.name}: {error}")
     if started.returncode != 0:
         reason = (started.stderr.strip().splitlines() or ["no output"])[-1]
-        pytest.skip(
+        skip_or_fail(
             f"PostgreSQL variant skipped: {reason} "
             f'(set {POSTGRES_URL_VARIABLE}, or run `eval "$(scripts/postgres-test.sh start)"` first)'
         )

@@ -3,10 +3,16 @@ long-lived server that forks one such limited child per request. Does I/O."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import gc
+import importlib
 import io
 import json
 import os
+import pkgutil
+import pwd
 import resource
 import select
 import signal
@@ -32,6 +38,94 @@ EXIT_CRASHED = 4  # a bug, not the document's fault
 EXIT_DOCUMENT_ERROR = 10
 
 
+# ---- isolation of the process that parses a document ------------------------------------------------------
+
+CLONE_NEWNET = 0x40000000
+PR_SET_DUMPABLE = 4
+# The user a child runs as when the server runs as root.
+SANDBOX_USER = "nobody"
+NOBODY_ID = 65534
+# Modules imported before a child drops root: the child may no longer read the interpreter's own files (under
+# /root, say), and a codec or a parser module imported lazily in the middle of a document would then fail. The
+# parsers import nearly everything at import; reading the sample minutes of every format after the warm-up
+# imported only a codec (a PDF's UTF-16 text: encodings.utf_16_be, so the common Unicode and Western ones,
+# by the server; all 120 in the server, too, changed how a child meets its memory limit) and, for a PDF,
+# pypdf's filters (3 ms, so by each PDF's child: in the server they would change how a child meets its memory
+# limit). Importing the parsers' packages whole would cost a second per server.
+PRELOAD_CODECS = (
+    "ascii", "latin_1", "cp1252", "mac_roman", "utf_8", "utf_8_sig",
+    "utf_16", "utf_16_be", "utf_16_le", "utf_32", "utf_32_be", "utf_32_le", "idna",
+)  # fmt: skip
+PRELOAD_FOR_SUFFIX = {".pdf": ("pypdf.filters", "pypdf._codecs._codecs")}
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def forbid_inspection() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): other processes of the same user can no longer ptrace this one or read its
+    /proc/PID/mem and /proc/PID/environ (they become root's); no core dumps. Linux only; else nothing."""
+    with contextlib.suppress(AttributeError):  # no prctl: not Linux
+        _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+def network_namespace_error() -> int:
+    """0 when this process may create a network namespace (tried in a throwaway child), else the errno."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            if _libc.unshare(CLONE_NEWNET) != 0:
+                code = ctypes.get_errno() or errno.EPERM
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def sandbox_ids() -> tuple[int, int] | None:
+    """(uid, gid) of SANDBOX_USER when this process runs as root, else None (the user stays)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam(SANDBOX_USER)
+    except KeyError:
+        return NOBODY_ID, NOBODY_ID
+    return entry.pw_uid, entry.pw_gid
+
+
+def isolate(*, new_network: bool, ids: tuple[int, int] | None) -> None:
+    """In the process about to parse a document: a fresh network namespace with only a loopback that is down
+    (no route anywhere) when `new_network`, then another user when `ids` (root drops to nobody: no longer able
+    to read the service's files, memory or environment), and no inspection by processes of its user."""
+    if new_network:
+        _libc.unshare(CLONE_NEWNET)  # refused: the host's network stays (the server has said so once)
+    if ids is not None:
+        uid, gid = ids
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    forbid_inspection()
+
+
+def preload_for(filename: str) -> None:
+    """Import what a document of this kind may import late (PRELOAD_FOR_SUFFIX), before the user changes."""
+    for name in PRELOAD_FOR_SUFFIX.get(os.path.splitext(filename)[1].lower(), ()):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def preload_modules(*, every_codec: bool = False) -> None:
+    """Import the codecs of PRELOAD_CODECS (or all of them) now, while their files can be read."""
+    codecs: tuple[str, ...] = PRELOAD_CODECS
+    if every_codec:
+        codecs = tuple(
+            module.name for module in pkgutil.iter_modules(importlib.import_module("encodings").__path__)
+        )
+    for codec in codecs:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"encodings.{codec}")
+
+
 def set_limits(memory_bytes: int, cpu_seconds: int) -> None:
     """Address-space and CPU-time limits for this process, never above the hard limits already set."""
     for which, wanted in ((resource.RLIMIT_AS, memory_bytes), (resource.RLIMIT_CPU, cpu_seconds)):
@@ -46,6 +140,11 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr  # nothing a library prints may end up in the JSON answer
     try:
         filename, memory_bytes, cpu_seconds = argv[0], int(argv[1]), int(argv[2])
+        ids = sandbox_ids()
+        if ids is not None:  # a fresh process, read once: every codec, as no warm-up has run here
+            preload_modules(every_codec=True)
+            preload_for(filename)
+        isolate(new_network=True, ids=ids)
         set_limits(memory_bytes, cpu_seconds)  # before the document is read
         data = sys.stdin.buffer.read()
         try:
@@ -83,7 +182,19 @@ def serve() -> int:
     # Children share the server's memory until they write to it; a collection in a child writes to every
     # object it visits, copying all of the server's pages (tens of milliseconds a document). Frozen objects
     # are never visited, and a child lives too briefly to need collections of its own.
+    forbid_inspection()  # the server holds every document it is sent: no one else of its user reads its memory
     _warm_up()
+    ids = sandbox_ids()
+    if ids is not None:
+        preload_modules()
+    refused = network_namespace_error()
+    if refused:  # said once, on stderr: the service logs it at DEBUG
+        print(
+            f"read server: no network namespace for the children ({os.strerror(refused)}); "
+            "they keep the host's network",
+            file=sys.stderr,
+        )
+    isolation = {"new_network": refused == 0, "ids": ids}
     gc.collect()
     gc.freeze()
     protocol_out = os.fdopen(os.dup(1), "wb")
@@ -105,6 +216,7 @@ def serve() -> int:
             float(request["timeout"]),
             close_in_child=(protocol_out.fileno(), 0),
             reference_date=date.fromisoformat(reference_date) if reference_date else None,
+            isolation=isolation,
         )
         protocol_out.write(json.dumps({"status": status, "size": len(answer)}).encode() + b"\n")
         protocol_out.write(answer)
@@ -120,6 +232,7 @@ def _read_in_child(
     *,
     close_in_child: tuple[int, ...],
     reference_date: date | None = None,
+    isolation: dict[str, Any] | None = None,
 ) -> tuple[int | str, bytes]:
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -130,6 +243,10 @@ def _read_in_child(
             for fd in close_in_child:
                 os.close(fd)
             os.environ.clear()
+            settings = isolation or {"new_network": False, "ids": None}
+            if settings["ids"] is not None:
+                preload_for(filename)
+            isolate(**settings)
             gc.disable()
             with os.fdopen(write_end, "wb") as out:
                 code = _read_one(

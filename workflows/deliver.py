@@ -13,6 +13,7 @@ from typing import Any
 from cards.messages import notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
+from minutes.logsafe import safe_log_field
 from minutes.records import ConvRef, DocumentRecord, ItemStatus
 from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
@@ -136,7 +137,9 @@ class Deliverer:
             await self.store.record_posted_card(
                 SUMMARY_CARD, document_key, channel.conversation_id, sent.activity_id, at=self.clock()
             )
-        logger.info("meeting summary %s delivered to %d channels", document_key, len(channels))
+        logger.info(
+            "meeting summary %s delivered to %d channels", safe_log_field(document_key), len(channels)
+        )
 
     async def _meeting_removed(self, document: DocumentRecord) -> None:
         """The minutes were deleted: each card posted of them says so, without its items and buttons. No new
@@ -203,7 +206,7 @@ class Deliverer:
             await self.store.record_posted_card(
                 kind, post.subject, conversation.conversation_id, sent.activity_id, at=self.clock()
             )
-        logger.info("%s %s delivered to %d conversations", kind, post.subject, len(targets))
+        logger.info("%s %s delivered to %d conversations", kind, safe_log_field(post.subject), len(targets))
 
     async def _tell_administrators(self, document: DocumentRecord) -> None:
         """One personal message per administrator (by object id) naming a document whose group cannot be told;

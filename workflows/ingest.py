@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from minutes.extract import extract
+from minutes.logsafe import safe_log_field
 from minutes.model import DocumentError, Extraction, ParsedDocument
 from minutes.reconcile import Reconciliation, reconcile, to_record
 from minutes.records import DocumentRecord, DocumentRef, ItemRecord
@@ -172,7 +173,7 @@ class Ingestor:
                     await self.reader(data, ref.name), reference_date=reference_date, file_name=ref.name
                 )
         except (DocumentError, SourceError) as error:
-            logger.info("ingest %s failed: %s", ref.key, type(error).__name__)
+            logger.info("ingest %s failed: %s", safe_log_field(ref.key), type(error).__name__)
             return _Prepared(ref, failure=error.message)
         meeting = result.meeting
         # The group: where the file was read (a folder or library tied to a group), then what the minutes say,
@@ -215,7 +216,7 @@ class Ingestor:
         )
         logger.info(
             "ingested %s: %d added, %d updated, %d withdrawn",
-            ref.key,
+            safe_log_field(ref.key),
             len(changes.added),
             len(changes.updated),
             len(changes.withdrawn),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from typing import Any
 from cards.item import item_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
 from minutes.dates import resolve_due
+from minutes.logsafe import safe_log_field
 from minutes.people import ALL
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
 from workflows.chat import Person, conversation_to_keep
@@ -123,10 +125,11 @@ class ItemActions:
         one of the actor's groups) and the actor may change it;
         else None and the polite refusal to show (a forged, stale or tampered action changes nothing)."""
         refusal = ActionOutcome(error_card(STALE_ITEM_MESSAGE), STALE_ITEM_MESSAGE)
-        if isinstance(item_id, bool) or not isinstance(item_id, int | str) or not str(item_id).isdigit():
-            logger.info("refused card action: malformed item id from %s", _who(actor))
+        number = item_number(item_id)
+        if number is None:
+            logger.info("refused card action: malformed item id from %s", safe_log_field(_who(actor)))
             return None, refusal
-        item = await self.store.get_item(int(item_id))
+        item = await self.store.get_item(number)
         if item is None or item.status is ItemStatus.WITHDRAWN:
             return None, refusal
         personal = where.conversation_type is ConversationType.PERSONAL
@@ -195,14 +198,35 @@ def secretary_notice_card(text: str) -> dict[str, Any]:
     return notice_card("Inte min punkt", text)
 
 
+# The longest date a user types ('i början av december nästa år', 'senast fredag vecka 12') is far shorter;
+# resolve_due's time grows with the square of the phrase (100 kB would take a quarter of an hour).
+MAX_DATE_PHRASE = 100
+
+
 def _new_due(when: object, today: date) -> date | None:
-    if not isinstance(when, str) or not when.strip():
+    if not isinstance(when, str) or not when.strip() or len(when) > MAX_DATE_PHRASE:
         return None
     try:
         return date.fromisoformat(when.strip()[:10])
     except ValueError:
         resolved = resolve_due(when, today)
         return resolved.date if resolved else None
+
+
+# More digits than any item id has; a longer number is no item (and int() of thousands of digits is refused).
+MAX_ITEM_DIGITS = 30
+
+
+def item_number(item_id: object) -> int | None:
+    """The item number a card's data or a command carries: a whole number, or its decimal digits in any
+    script ('12', '١٢', '１２'); None for anything else ('²', '-1', '1.5', true, a list)."""
+    if isinstance(item_id, bool):
+        return None
+    if isinstance(item_id, int):
+        return item_id
+    if isinstance(item_id, str) and re.fullmatch(rf"\d{{1,{MAX_ITEM_DIGITS}}}", item_id.strip()):
+        return int(item_id.strip())
+    return None
 
 
 def _who(actor: Person) -> str:

@@ -209,7 +209,13 @@ def merge_pages(pages: Sequence[ItemPage], *, limit: int) -> ItemPage:
     return ItemPage(tuple(merged[:limit]), sum(p.total for p in pages), sum(p.overdue for p in pages))
 
 
+# As workflows.item_actions: no date is longer, and resolve_due's time grows with the square of the phrase.
+MAX_DATE_PHRASE = 100
+
+
 def _day(text: str, today: date) -> date | None:
+    if len(text) > MAX_DATE_PHRASE:
+        return None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:

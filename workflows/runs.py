@@ -6,6 +6,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from minutes.logsafe import safe_log_field
+
 logger = logging.getLogger(__name__)
 
 
@@ -52,7 +54,7 @@ class CoalescingRuns:
                     await self._run_once(key)
                 except Exception:
                     # One failed run must not stop later ones; the next nudge or safety-net run retries.
-                    logger.exception("%s of %s failed", self._label, key)
+                    logger.exception("%s of %s failed", self._label, safe_log_field(key))
                 if key not in self._again:
                     return
         finally:

@@ -23,9 +23,16 @@ from minutes.model import (
     UnsafeDocument,
 )
 from minutes.serialize import document_from_json, extraction_from_json
-from workflows._read_worker import EXIT_CRASHED, EXIT_DOCUMENT_ERROR, EXIT_OK, SERVE, TIMED_OUT
+from workflows._read_worker import (
+    EXIT_CRASHED,
+    EXIT_DOCUMENT_ERROR,
+    EXIT_OK,
+    SERVE,
+    TIMED_OUT,
+    forbid_inspection,
+)
 
-__all__ = ["SandboxPool", "read_in_sandbox"]
+__all__ = ["SandboxPool", "forbid_inspection", "read_in_sandbox"]
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ invoke bug (an adaptiveCard/action answered with HTTP 500) that these tests pin.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -254,9 +255,11 @@ async def test_a_malformed_authorization_is_refused(
     [
         ("00000000-0000-0000-0000-00000000dead", "00000000-0000-0000-0000-00000000dead"),
         (TENANT, "00000000-0000-0000-0000-00000000dead"),  # the two places disagree
+        ("00000000-0000-0000-0000-00000000dead", TENANT),  # botbuilder reads only channelData's
+        ("00000000-0000-0000-0000-00000000dead", None),
         (None, None),  # no tenant at all
     ],
-    ids=["other-tenant", "mixed", "none"],
+    ids=["other-tenant", "mixed", "other-conversation-tenant", "conversation-only", "none"],
 )
 async def test_another_tenant_is_forbidden_and_nothing_is_handled(
     client: Client,
@@ -589,3 +592,51 @@ async def test_a_connector_is_made_once_per_service_url_and_audience_with_one_at
     assert (
         first.config.retry_policy.retries == 0 and first.config.retry_policy.policy.status_forcelist == set()
     )
+
+
+# ---- hardening (issue 11) ---------------------------------------------------------------------------------------
+
+PROXY_HEADERS = [
+    {"Forwarded": "for=203.0.113.7;proto=https"},
+    {"X-Forwarded-For": "203.0.113.7"},
+    {"X-Forwarded-Host": "minutesbot.example.se"},
+    {"X-Forwarded-Proto": "https"},
+    {"X-Real-IP": "203.0.113.7"},
+]
+
+
+@pytest.mark.parametrize("proxied", PROXY_HEADERS, ids=[next(iter(h)) for h in PROXY_HEADERS])
+async def test_the_playground_mode_refuses_what_came_through_a_proxy(
+    connector: FakeConnector, handlers: RecordingHandlers, proxied: dict[str, str]
+) -> None:
+    settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
+    test_client = await serve(TeamsGateway(settings, handlers))
+    try:
+        body = activity(connector, text="mina", conversation={"id": "a:1", "conversationType": "personal"})
+        response = await test_client.post("/api/messages", json=body, headers=proxied)
+        assert response.status == 403 and handlers.calls == 0
+    finally:
+        await test_client.close()
+
+
+def test_the_playground_mode_warns_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
+    with caplog.at_level(logging.WARNING):
+        TeamsGateway(settings, RecordingHandlers())
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot.")]
+
+
+async def test_a_verb_cannot_forge_a_log_line(
+    client: Client,
+    connector: FakeConnector,
+    handlers: RecordingHandlers,
+    signing_key: SigningKey,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handlers.fail = True
+    forged = "item.done\n2026-01-01 00:00:00,000 ERROR bot.app: forged\r\u2028x"
+    with caplog.at_level(logging.DEBUG):
+        response = await post(client, invoke(connector, verb=forged), signing_key)
+    assert response.status == 200
+    ours = [r for r in caplog.records if r.name.startswith(("bot.", "workflows."))]
+    assert ours and all(not any(c in r.getMessage() for c in "\n\r\u2028") for r in ours)

@@ -24,7 +24,6 @@ failed step, what was observed, the Playground's log of every activity and answe
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,17 +43,11 @@ from tests.e2e.harness import (
     playground_config,
     run_driver,
 )
+from tests.skips import skip_or_fail
 
 pytestmark = pytest.mark.slow
 
 USER_FIELDS = {"id", "name", "userPrincipleName", "aadObjectId", "givenName", "surname", "email"}
-
-
-def skip_unless_ci(reason: str) -> None:
-    """Skip here; under CI=true the environment is meant to have everything, so the test fails instead."""
-    if os.environ.get("CI", "").strip().lower() == "true":
-        pytest.fail(f"CI=true, yet {reason}")
-    pytest.skip(reason)
 
 
 def require_playground() -> None:
@@ -62,7 +55,7 @@ def require_playground() -> None:
     not installed."""
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
-        skip_unless_ci(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
+        skip_or_fail(f"Agents Playground tests need {' and '.join(missing)} (Node 20 + npm)")
     installed = installed_playground_version()
     if installed is None or not PLAYGROUND_BIN.exists():
         pytest.fail(f"the Agents Playground is not installed: run `{INSTALL_COMMAND}`")
@@ -79,7 +72,7 @@ def namespace() -> Iterator[str]:
         with network_namespace() as name:
             yield name
     except NamespaceUnavailable as error:
-        skip_unless_ci(f"network namespaces are not permitted here: {error}")
+        skip_or_fail(f"network namespaces are not permitted here: {error}")
 
 
 def test_playground_config_follows_the_schema() -> None:

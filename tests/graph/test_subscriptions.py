@@ -186,3 +186,21 @@ def test_a_malformed_body_is_reported_as_such(raw: bytes) -> None:
     outcome = handle_notification({}, raw, CLIENT_STATE)
 
     assert outcome.malformed and not outcome.subscription_ids
+
+
+@pytest.mark.parametrize("depth", [10_000, 100_000])
+def test_deeply_nested_json_is_malformed(depth: int) -> None:
+    for raw in (b"[" * depth + b"]" * depth, b'{"value": ' + b"[" * depth + b"]" * depth + b"}"):
+        outcome = handle_notification({}, raw, CLIENT_STATE)
+
+        assert outcome.malformed and not outcome.subscription_ids
+
+
+def test_a_validation_token_is_echoed_only_on_a_validation_request() -> None:
+    with_body = handle_notification({"validationToken": "abc"}, body(notification("s1")), CLIENT_STATE)
+    too_long = handle_notification({"validationToken": "a" * 100_000}, b"", CLIENT_STATE)
+    control = handle_notification({"validationToken": "abc\r\nSet-Cookie: x"}, b"", CLIENT_STATE)
+
+    assert with_body.validation_token is None and with_body.malformed
+    assert too_long.validation_token is None and too_long.malformed
+    assert control.validation_token is None and control.malformed
