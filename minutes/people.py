@@ -358,7 +358,7 @@ def _is_owner_token(part: str, roster: Roster) -> bool:
 
 # An owner cell that names nobody yet.
 _NO_OWNER = re.compile(
-    r"(?:tbd|tba|ej utsedd|inte utsedd|ingen|saknas|oklart|okänd|n/?a|vakant)", re.IGNORECASE
+    r"(?:tbd|tba|ej utsedd|inte utsedd|ingen|saknas|oklart|okänd|n/a|vakant)", re.IGNORECASE
 )
 
 

@@ -175,3 +175,10 @@ def test_package_refuses_a_bad_app_id(tmp_path: Path, capsys: pytest.CaptureFixt
         ["package", "--app-id", "abc", "--out", str(tmp_path), "--website", "https://kommun.example"], capsys
     )
     assert code == 2 and err.startswith("fel: app-id måste vara ett GUID") and err.count("\n") == 1
+
+
+def test_a_reader_that_goes_away_is_no_traceback() -> None:
+    # 'minutesbot extract … | head': the pipe closes while the JSON is written.
+    command = f"{sys.executable} -m bot.cli extract {SAMPLE} --json | head -c 20"
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert "Traceback" not in done.stderr
