@@ -28,11 +28,11 @@ _UPPER = "A-ZÀ-ÖØ-ÞĀ-ž"
 _LOWER = "a-zß-öø-ÿĀ-ž"
 _NAME_WORD = rf"[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
 _FULL_NAME = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{1,2}}"
-# 'Annika Andersson (AA)': a name with its initials.
+# 'Mia Moln (MM)': a name with its initials.
 _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*\)")
-# 'Therese Nordin (systemförvaltare, TN)': the initials last in the bracket.
+# 'Lisa Berg (systemförvaltare, LB)': the initials last in the bracket.
 _NAME_ROLE_INITIALS = re.compile(rf"({_FULL_NAME})\s*\([^()]{{2,60}}?,\s*([{_UPPER}]{{2,4}})\s*\)")
-# 'Ingrid Hammar IH (utbildningschef)', 'Lotta Widell LW,': initials after the name without brackets.
+# 'Ola Strand OS (utbildningschef)', 'Kalle Ek KE,': initials after the name without brackets.
 _NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|\s*$)")
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
@@ -110,11 +110,11 @@ class Roster:
                 continue
             hits.append((name, initials))
         listed = {person.name for person in self.people}
-        # An attendee beats a name merely seen in the text ('Annelie' is the listed Annelie Strömberg).
+        # An attendee beats a name merely seen in the text ('Greta' is the listed Greta Fjäll).
         if any(name in listed for name, _ in hits):
             hits = [(name, initials) for name, initials in hits if name in listed]
         unique = {name: initials for name, initials in hits}
-        # 'Sanna Melling' and 'Sanna Melling Utvecklingsledare' are one person: keep the shortest.
+        # 'Stina Ås' and 'Stina Ås Utvecklingsledare' are one person: keep the shortest.
         shortest = min(unique, key=len, default=None)
         if shortest is not None and all(n.startswith(shortest) for n in unique):
             unique = {shortest: unique[shortest]}
@@ -137,7 +137,7 @@ class Roster:
 
 
 def _person_key(name: str) -> str:
-    """One key for spellings of one person ('Annika Anderson', 'Annika Andersson'): first name and the
+    """One key for spellings of one person ('Mia Molin', 'Mia Mollin'): first name and the
     surname's first four letters, folded."""
     words = _fold(name).split()
     return f"{words[0]} {words[-1][:4]}" if len(words) > 1 else _fold(name)
@@ -204,7 +204,7 @@ def parse_roster(text: str) -> Roster:
         for match in _NAME_THEN_BARE_INITIALS.finditer(source):
             name, initials = match.group(1), match.group(2)
             words = name.split()
-            # Bare initials must be the name's own ('Ingrid Hammar IH'), or 'Anna Berg SSR' would be a person's.
+            # Bare initials must be the name's own ('Ola Strand OS'), or 'Anna Berg SSR' would be a person's.
             if (
                 initials[0] == words[0][0]
                 and initials[-1] == words[-1][0]
@@ -234,7 +234,7 @@ def parse_roster(text: str) -> Roster:
         sorted(
             {
                 n
-                # line by line: a name never runs over a line's end ('… – Annelie' / 'Boka föreläsare …')
+                # line by line: a name never runs over a line's end ('… – Greta' / 'Boka föreläsare …')
                 for line in text.splitlines()
                 for n in re.findall(rf"(?<![{_UPPER}{_LOWER}])({_NAME_WORD}\s+{_NAME_WORD})", squash(line))
                 if _is_plausible_name(n) and n not in people
@@ -256,7 +256,7 @@ _NAME_THEN_ROLE = re.compile(
 )
 # 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'.
 _ROLE_THEN_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+(?-i:({_FULL_NAME}))(?![\w-])", re.I)
-# 'Birgitta Lund, BL (ordf)', 'Anna Ek (AE), kassör'.
+# 'Nils Dal, ND (ordf)', 'Tora Vik (TV), kassör'.
 _NAME_INITIALS_ROLE = re.compile(
     rf"(?-i:({_FULL_NAME})),?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?[ \t]*(?:,|\(|–|\t)[ \t]*({_ROLE_PHRASE})(?![\w-])",
     re.IGNORECASE,
@@ -299,7 +299,7 @@ def _is_plausible_name(name: str) -> bool:
     return (
         len(words) >= 2
         and not any(w.casefold() in _NOT_NAMES or w.upper() in ORGANISATION_ABBREVIATIONS for w in words)
-        # 'Sanna Melling Utvecklingsledare', 'Myndighetschef Ansökningstiden': roles are not names.
+        # 'Stina Ås Utvecklingsledare', 'Myndighetschef Ansökningstiden': roles are not names.
         and not any(re.fullmatch(ROLE_NOUNS, w, re.IGNORECASE) for w in words)
     )
 
