@@ -33,7 +33,9 @@ _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*
 # 'Lisa Berg (systemförvaltare, LB)': the initials last in the bracket.
 _NAME_ROLE_INITIALS = re.compile(rf"({_FULL_NAME})\s*\([^()]{{2,60}}?,\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ola Strand OS (utbildningschef)', 'Kalle Ek KE,': initials after the name without brackets.
-_NAME_THEN_BARE_INITIALS = re.compile(rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|\s*$)")
+_NAME_THEN_BARE_INITIALS = re.compile(
+    rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|[ \t]*$)", re.MULTILINE
+)
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
@@ -200,7 +202,7 @@ def parse_roster(text: str) -> Roster:
         name, initials = match.group(1), match.group(2)
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
-    for source in (flat, *text.splitlines()):
+    for source in (text,):
         for match in _NAME_THEN_BARE_INITIALS.finditer(source):
             name, initials = match.group(1), match.group(2)
             words = name.split()
@@ -249,18 +251,16 @@ _ROLE_PHRASE = (
     r"|v\.\s*ordf\.?|vordf\.?|ordf\.?|sekr\.?)"
 )
 # 'Eva Lind, ekonomichef', 'Eva Lind (ekonomichef)', 'Eva Lind – ekonomichef', 'Eva Lind<TAB>ekonomichef'.
-_NAME_THEN_ROLE = re.compile(
-    rf"(?<![\w-])(?-i:({_FULL_NAME}))[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*"
+# The name is found first (cheap: it needs capitals); the role is then matched where it must stand, beside it.
+_NAME = re.compile(rf"(?<![\w-])(?:{_FULL_NAME})(?![\w-])")
+# after the name: ', ekonomichef', ' (ekonomichef)', ' – ekonomichef', '<TAB>ekonomichef', ', ND (ordf)'
+_ROLE_AFTER_NAME = re.compile(
+    rf"(?:,?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?)?[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*"
     rf"({_ROLE_PHRASE}(?:[ \t]*[,(][ \t]*{_ROLE_PHRASE}\)?)*)(?![\w-])",
     re.IGNORECASE,
 )
-# 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'.
-_ROLE_THEN_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+(?-i:({_FULL_NAME}))(?![\w-])", re.I)
-# 'Nils Dal, ND (ordf)', 'Tora Vik (TV), kassör'.
-_NAME_INITIALS_ROLE = re.compile(
-    rf"(?-i:({_FULL_NAME})),?[ \t]+\(?(?-i:[{_UPPER}]{{2,4}})\)?[ \t]*(?:,|\(|–|\t)[ \t]*({_ROLE_PHRASE})(?![\w-])",
-    re.IGNORECASE,
-)
+# before the name: 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'
+_ROLE_BEFORE_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+\Z", re.IGNORECASE)
 _ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
 _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
 
@@ -269,20 +269,27 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
     """Roles written beside a name anywhere in the document, and a name line over a role line (an author
     block): the people who hold them, so that an owner written as a title reaches the person."""
     found: list[tuple[str, str]] = []
-    for line in (*text.splitlines(), squash(text)):  # and the whole, for a list wrapped over lines
-        for match in _NAME_THEN_ROLE.finditer(line):
-            found.append((match.group(1), match.group(2)))
-        for match in _ROLE_THEN_NAME.finditer(line):
-            found.append((match.group(2), match.group(1)))
-        for match in _NAME_INITIALS_ROLE.finditer(line):
-            found.append((match.group(1), match.group(2)))
+    # One pass over the text as written: a name may wrap over a line's end ('Therese' / 'Bylund, controller'),
+    # a role never does.
+    for match in _NAME.finditer(text):
+        words = match.group(0).split()
+        # 'Lisa Nord Sekreterare' reads as three name words: try the name without its last word too.
+        for count in range(len(words), 1, -1):
+            end = match.start() + len(" ".join(words[:count])) if count < len(words) else match.end()
+            name = text[match.start() : end]
+            after = _ROLE_AFTER_NAME.match(text, end)
+            before = _ROLE_BEFORE_NAME.search(text, max(0, match.start() - 60), match.start())
+            if after or before:
+                found += [(name, role.group(1)) for role in (after, before) if role]
+                break
     lines = [line for line in text.splitlines() if line.strip()]
     for line, after in zip(lines, lines[1:], strict=False):
         name_line, role_line = _NAME_LINE.fullmatch(line), _ROLE_LINE.fullmatch(after)
         if name_line and role_line:
             found.append((name_line.group(1), role_line.group(1)))
-    for name, written in found:
-        if not _is_plausible_name(name) or re.search(r"[\t\n]", name):
+    for written_name, written in found:
+        name = " ".join(written_name.split())  # a name wrapped over a line's end
+        if not _is_plausible_name(name) or "\t" in written_name:
             continue
         role = written_role(written)
         person = people.get(name)
