@@ -273,14 +273,14 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
     # a role never does.
     for match in _NAME.finditer(text):
         words = match.group(0).split()
-        # 'Lisa Nord Sekreterare' reads as three name words: try the name without its last word too.
+        # 'Tora Vik Sekreterare' reads as three name words: try the name without its last word too.
         for count in range(len(words), 1, -1):
             end = match.start() + len(" ".join(words[:count])) if count < len(words) else match.end()
             name = text[match.start() : end]
-            after = _ROLE_AFTER_NAME.match(text, end)
-            before = _ROLE_BEFORE_NAME.search(text, max(0, match.start() - 60), match.start())
-            if after or before:
-                found += [(name, role.group(1)) for role in (after, before) if role]
+            role_after = _ROLE_AFTER_NAME.match(text, end)
+            role_before = _ROLE_BEFORE_NAME.search(text, max(0, match.start() - 60), match.start())
+            if role_after or role_before:
+                found += [(name, role.group(1)) for role in (role_after, role_before) if role]
                 break
     lines = [line for line in text.splitlines() if line.strip()]
     for line, after in zip(lines, lines[1:], strict=False):
