@@ -33,8 +33,13 @@ from minutes.patterns import (
     DECISION_HEADING,
     FOLLOW_UP,
     GROUP_BODY,
+    PASSIVE_TASK,
+    PASSIVE_WITH_AGENT,
     PAST_TENSE,
+    PRESENT_VERB,
     PROCEDURAL,
+    REPORT_SPEECH,
+    REPORT_VERB,
     REPORTING_VERBS,
     STATIVE_FUTURE,
     ColumnRole,
@@ -877,46 +882,18 @@ def _prose_kind(sentence: str, context: _Context) -> ItemKind | None:
     if is_negated(sentence) or PROCEDURAL.search(sentence) or _is_report(sentence, context):
         return None  # 'Vi ska inte …', 'Rådet godkänner informationen', 'Fatima påminner om att …'
     kind = _kind_of(sentence)
-    if kind is None and (_present_commitment(sentence, context) or _PASSIVE_WITH_AGENT.search(sentence)):
+    if kind is None and (_present_commitment(sentence, context) or PASSIVE_WITH_AGENT.search(sentence)):
         return ItemKind.ACTION
     return kind
 
 
-# The subject's verb in the present tense, by the general rule of Swedish (-ar, -er, -r): 'Kalle fixar',
-# 'Kassören kollar', 'Bengt kontaktar'; and a present passive with its agent ('… bokas av Karl', 'tas fram av X').
-_PRESENT_VERB = re.compile(r"[a-zåäö]{1,}(?:ar|er|ör|år|ir|yr|är)")
-_PASSIVE_WITH_AGENT = re.compile(
-    r"\b[a-zåäö]{2,}(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\b(?:\s+(?:in|ut|upp|fram|över|till|på|om|med|av|\w+)){0,6}?"
-    r"\s+av\s+(?:(?-i:[A-ZÅÄÖ])|(?:ordf|sekr|kassör|rektor|styrelsen|\w+(?:chef|ansvarig)))",
-    re.IGNORECASE,
-)
 _SUBJECT_WORDS = 4
-# A task in the passive, owned or not: 'ska ses över till nästa möte', 'Lokalen bokas', 'skickas ut av X'.
-_PASSIVE_TASK = re.compile(
-    r"\b(?:ska|skall|bör|måste)\s+(?:\w+\s+)?[a-zåäö]{2,}s\b|\b[a-zåäö]{3,}(?:as|ks|ps|ts|ds|gs)\s+(?:över|ut|in|fram|upp)\b"
-    r"|\b(?:ses|tas|ges|görs|läggs|sätts|köps|skickas|bokas|ordnas|beställs|skrivs)\b(?!\s+\w+(?:ade|at)\b)",
-    re.IGNORECASE,
-)
-
-
-# What was said or shown at the meeting: 'X påminner om att …', 'X informerar: …', 'X lyfter att …'.
-_REPORT_SPEECH = re.compile(
-    r"^(?:\S+\s+){1,4}?(?:informerar|berättar|redogör|påminner|lyfter|påpekar|betonar|konstaterar|undrar"
-    r"|frågar|upplever)(?:\s+om)?\s*(?:att\b|:|kring\b|hur\b|vad\b)",
-    re.IGNORECASE,
-)
-# Verbs that report unless a date makes them a task ('Anton redovisar remissvaren' / '… redovisar till 3/5').
-_REPORT_VERB = re.compile(
-    r"^(?:\S+\s+){1,4}?(?:redovisar|presenterar|visar|diskuterar|går igenom|informerar om|berättar om|redogör för"
-    r"|lyfter|rapporterar)\b",
-    re.IGNORECASE,
-)
 
 
 def _is_report(sentence: str, context: _Context) -> bool:
-    if _REPORT_SPEECH.search(sentence):
+    if REPORT_SPEECH.search(sentence):
         return True
-    return _REPORT_VERB.search(sentence) is not None and choose_due(sentence, context.meeting_date) is None
+    return REPORT_VERB.search(sentence) is not None and choose_due(sentence, context.meeting_date) is None
 
 
 def _present_commitment(sentence: str, context: _Context) -> bool:
@@ -929,7 +906,7 @@ def _present_commitment(sentence: str, context: _Context) -> bool:
     for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):
         if word[:1].islower() and word not in {"och", "o", "&", "samt"}:
             verb = word.strip(".,;:")
-            return position > 0 and _PRESENT_VERB.fullmatch(verb) is not None and verb not in _NOT_COMMITMENTS
+            return position > 0 and PRESENT_VERB.fullmatch(verb) is not None and verb not in _NOT_COMMITMENTS
     return False
 
 
@@ -951,7 +928,7 @@ def _prose_item(
     actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:
         actors = context.actors(heading)
-    if not actors and kind is ItemKind.ACTION and not _PASSIVE_TASK.search(text):
+    if not actors and kind is ItemKind.ACTION and not PASSIVE_TASK.search(text):
         return None  # a follow-up, a decision or a passive task is worth keeping unowned; an action needs someone
     return ActionItem(
         kind=kind,

@@ -225,3 +225,31 @@ NOT_INFINITIVE_WORDS = frozenset(
     kyrka gata fika pizza kassa lista ekonomi tidiga senaste bästa största viktiga gemensamma ordinarie
     sammanfattning""".split()
 )
+
+
+# The subject's verb in the present tense, by the general rule of Swedish (-ar, -er, -r): 'Kalle fixar',
+# 'Kassören kollar', 'Bengt kontaktar'; and a present passive with its agent ('… bokas av Karl', 'tas fram av X').
+PRESENT_VERB = re.compile(r"[a-zåäö]{1,}(?:ar|er|ör|år|ir|yr|är)")
+PASSIVE_WITH_AGENT = re.compile(
+    r"\b[a-zåäö]{2,}(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\b(?:\s+(?:in|ut|upp|fram|över|till|på|om|med|av|\w+)){0,6}?"
+    r"\s+av\s+(?:(?-i:[A-ZÅÄÖ])|(?:ordf|sekr|kassör|rektor|styrelsen|\w+(?:chef|ansvarig)))",
+    re.IGNORECASE,
+)
+# A task in the passive, owned or not: 'ska ses över till nästa möte', 'Lokalen bokas', 'skickas ut av X'.
+PASSIVE_TASK = re.compile(
+    r"\b(?:ska|skall|bör|måste)\s+(?:\w+\s+)?[a-zåäö]{2,}s\b|\b[a-zåäö]{3,}(?:as|ks|ps|ts|ds|gs)\s+(?:över|ut|in|fram|upp)\b"
+    r"|\b(?:ses|tas|ges|görs|läggs|sätts|köps|skickas|bokas|ordnas|beställs|skrivs)\b(?!\s+\w+(?:ade|at)\b)",
+    re.IGNORECASE,
+)
+# What was said or shown at the meeting: 'X påminner om att …', 'X informerar: …', 'X lyfter att …'.
+REPORT_SPEECH = re.compile(
+    r"^(?:\S+\s+){1,4}?(?:informerar|berättar|redogör|påminner|lyfter|påpekar|betonar|konstaterar|undrar"
+    r"|frågar|upplever)(?:\s+om)?\s*(?:att\b|:|kring\b|hur\b|vad\b)",
+    re.IGNORECASE,
+)
+# Verbs that report unless a date makes them a task ('Anton redovisar remissvaren' / '… redovisar till 3/5').
+REPORT_VERB = re.compile(
+    r"^(?:\S+\s+){1,4}?(?:redovisar|presenterar|visar|diskuterar|går igenom|informerar om|berättar om|redogör för"
+    r"|lyfter|rapporterar)\b",
+    re.IGNORECASE,
+)
