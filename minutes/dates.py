@@ -922,7 +922,10 @@ def choose_due(text: str, meeting_date: date) -> Due | None:
 
 def resolve_due(phrase: str, meeting_date: date) -> Due | None:
     """One isolated due phrase, e.g. a date-column cell ('2019-12-31', 'Uppföljning: 2020-04-01').
-    A date column states deadlines, so a past date still counts (an overdue plan item)."""
+    A date column states deadlines, so a past date still counts (an overdue plan item). A bare month ('Juni')
+    is the last day of that month (GOLD_FORMAT)."""
+    if _BARE_MONTH.fullmatch(phrase.strip()):
+        phrase = f"i {phrase.strip()}"
     matches = _merge_meeting_dates(phrase, find_dates(phrase, meeting_date))
     if not matches:
         return None
@@ -932,6 +935,9 @@ def resolve_due(phrase: str, meeting_date: date) -> Due | None:
     return None  # pragma: no cover - `matches` is not empty
 
 
+_BARE_MONTH: Final = re.compile(
+    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?", _FLAGS
+)
 _EPOCH: Final = date(1900, 1, 1)  # resolves nothing relative; only dates with a written year are used
 _STRONG_LABEL = re.compile(rf"\b(?:{MEETING_DATE_LABELS})\s*:?\s*(?:den\s+)?\Z", _FLAGS)
 _GENERIC_LABEL = re.compile(rf"\b(?:{GENERIC_DATE_LABELS})\s*:\s*(?:den\s+)?\Z", _FLAGS)

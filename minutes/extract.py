@@ -60,6 +60,7 @@ from minutes.tasks import (
     is_negated,
     label_record,
     opens_with_infinitive,
+    record_part,
     split_owner_marker,
     strip_line_marker,
 )
@@ -452,9 +453,6 @@ def _row_due(segment: _Segment, cells: _RowCells, context: _Context, single: boo
         due = resolve_due(_first_line_with_digits(text), context.meeting_date)
         if due is not None:
             return due
-        if _BARE_MONTH.fullmatch(squash(text)):
-            # A date column saying only 'Juni' means the end of that month (GOLD_FORMAT: a bare month).
-            return resolve_due(f"i {squash(text)}", context.meeting_date)
         if column is cells.due:
             return choose_due(text, context.meeting_date)
     own = " ".join(segment.sentences[segment.signal_at :])
@@ -466,12 +464,6 @@ def _row_due(segment: _Segment, cells: _RowCells, context: _Context, single: boo
         if marked:
             return marked[0].due
     return due
-
-
-_BARE_MONTH = re.compile(
-    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?",
-    re.IGNORECASE,
-)
 
 
 def _first_line_with_digits(text: str) -> str:
@@ -625,19 +617,20 @@ def _paragraph_items(
     text = squash(paragraph.text)
     if not text:
         return []
-    part = _RECORD_PART.match(text) if label_record(paragraph.text) is None else None
+    record = label_record(paragraph.text)
+    part = record_part(text) if record is None else None
     if part is not None:
-        field, value = part.group(1).casefold(), part.group(2).strip()
-        if _RECORD_WHAT.fullmatch(field):
+        field, value = part
+        if field == "what":
             released = state.release()
             state.record = _record_item(LabelRecord(value, "", ""), value, index, context, state)
             return released
         if state.record is not None:
-            if _RECORD_WHO.fullmatch(field):
+            if field == "who":
                 owners = normalise_owner_cell(value, context.roster)
                 state.record = replace(state.record, owners=owners, text=f"{state.record.text} {text}")
             else:
-                due = resolve_due(value, context.meeting_date) or _bare_month_due(value, context)
+                due = resolve_due(value, context.meeting_date)
                 state.record = replace(
                     state.record, due=due or state.record.due, text=f"{state.record.text} {text}"
                 )
@@ -675,7 +668,6 @@ def _paragraph_items(
         return released
     if state.skip_section:
         return []
-    record = label_record(paragraph.text)
     if record is not None:
         return [*state.release(), _record_item(record, paragraph.text, index, context, state)]
     line_items, prose = _task_lines(paragraph, index, context, state)
@@ -809,23 +801,6 @@ def _record_item(
         actors=context.actors(record.what),
         due=due or choose_due(record.what, context.meeting_date) or state.section_due,
         source=Source(block=index),
-    )
-
-
-_RECORD_WHAT = re.compile(r"åtgärd|aktivitet|uppgift|action|att göra")
-_RECORD_WHO = re.compile(r"ansvarig|ansv|vem|owner|ägare")
-_RECORD_PART = re.compile(
-    r"^\s*(åtgärd|aktivitet|uppgift|action|att göra|ansvarig|ansv|vem|owner|ägare|klart senast|klart|senast|deadline"
-    r"|när|due|slutdatum)\s*:\s*(.+)$",
-    re.IGNORECASE,
-)
-
-
-def _bare_month_due(text: str, context: _Context) -> Due | None:
-    return (
-        resolve_due(f"i {squash(text)}", context.meeting_date)
-        if _BARE_MONTH.fullmatch(squash(text))
-        else None
     )
 
 

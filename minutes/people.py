@@ -168,7 +168,7 @@ def role_keys(text: str) -> frozenset[str]:
         return frozenset()
     expanded = ROLE_ABBREVIATIONS.get(plain)
     phrases = {_fold(expanded)} if expanded else {plain}
-    if not expanded and not re.fullmatch(rf"(?:[\w-]+\s+){{0,3}}{_fold_pattern(ROLE_NOUNS)}", plain):
+    if not expanded and not _FOLDED_ROLE_PHRASE.fullmatch(plain):
         return frozenset()
     keys: set[str] = set()
     for phrase in phrases:
@@ -184,9 +184,8 @@ def role_keys(text: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-@functools.lru_cache(maxsize=8)
-def _fold_pattern(pattern: str) -> str:
-    return _fold(pattern)
+# A role phrase in folded form (up to three words before the role noun), what role_keys compares.
+_FOLDED_ROLE_PHRASE = re.compile(rf"(?:[\w-]+\s+){{0,3}}{_fold(ROLE_NOUNS)}")
 
 
 def parse_roster(text: str) -> Roster:
@@ -202,18 +201,18 @@ def parse_roster(text: str) -> Roster:
         name, initials = match.group(1), match.group(2)
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
-    for source in (text,):
-        for match in _NAME_THEN_BARE_INITIALS.finditer(source):
-            name, initials = match.group(1), match.group(2)
-            words = name.split()
-            # Bare initials must be the name's own ('Ola Strand OS'), or 'Anna Berg SSR' would be a person's.
-            if (
-                initials[0] == words[0][0]
-                and initials[-1] == words[-1][0]
-                and initials not in ORGANISATION_ABBREVIATIONS
-                and "\t" not in name
-            ):
-                people.setdefault(name, Person(name=name, initials=initials))
+    # One pass over the text as written: a name may wrap over a line's end before its initials.
+    for match in _NAME_THEN_BARE_INITIALS.finditer(text):
+        name, initials = match.group(1), match.group(2)
+        words = name.split()
+        # Bare initials must be the name's own ('Ola Strand OS'), or 'Anna Berg SSR' would be a person's.
+        if (
+            initials[0] == words[0][0]
+            and initials[-1] == words[-1][0]
+            and initials not in ORGANISATION_ABBREVIATIONS
+            and "\t" not in name
+        ):
+            people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
     for index, line in enumerate(lines):
         label = _ROSTER_LABEL.match(line)

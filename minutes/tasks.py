@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from minutes.patterns import (
     ACTION_SECTION,
@@ -19,6 +20,7 @@ __all__ = [
     "is_negated",
     "label_record",
     "opens_with_infinitive",
+    "record_part",
     "split_owner_marker",
     "strip_line_marker",
 ]
@@ -39,13 +41,19 @@ _OWNER_LABEL = re.compile(
     r"(?:^|[\s,;(])(?:ansv(?:ariga?)?|owner|ägare|vem)\s*[:.]?\s+([^:()]{1,60}?)\s*[.!)]?\s*$", re.IGNORECASE
 )
 _MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][\wåäöé-]+)?)")
+# The labels of a record's three parts, as secretaries write them.
+_WHAT = r"åtgärd|aktivitet|uppgift|action|vad|att göra"
+_WHO = r"ansvarig|ansv|vem|owner|ägare"
+_WHEN = r"klart senast|klart|senast|deadline|när|datum|due|slutdatum"
 _RECORD = re.compile(
-    r"^\s*(?:åtgärd|aktivitet|uppgift|action|vad|att göra)\s*:\s*(?P<what>.+?)\s*[,;.]?\s+"
-    r"(?:ansvarig|ansv|vem|owner)\s*:\s*(?P<who>.+?)"
-    r"(?:\s*[,;.]?\s+(?:klart senast|klart|senast|deadline|när|datum|due|slutdatum)\s*:\s*(?P<when>.+?))?"
-    r"\s*[.;]?\s*$",
+    rf"^\s*(?:{_WHAT})\s*:\s*(?P<what>.+?)\s*[,;.]?\s+(?:{_WHO})\s*:\s*(?P<who>.+?)"
+    rf"(?:\s*[,;.]?\s+(?:{_WHEN})\s*:\s*(?P<when>.+?))?\s*[.;]?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_RECORD_PART = re.compile(
+    rf"^\s*(?:(?P<what>{_WHAT})|(?P<who>{_WHO})|(?P<when>{_WHEN}))\s*:\s*(?P<value>.+)$", re.I
+)
+RecordField = Literal["what", "who", "when"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +114,15 @@ def split_owner_marker(line: str, is_owner: Callable[[str], bool]) -> tuple[str,
     if mentions and all(is_owner(m) for m in mentions):
         return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)
     return line, None
+
+
+def record_part(text: str) -> tuple[RecordField, str] | None:
+    """One part of a record standing in a paragraph of its own: 'Åtgärd: …', 'Ansvarig: …', 'Klart senast: …'."""
+    match = _RECORD_PART.match(text)
+    if match is None:
+        return None
+    field: RecordField = "what" if match.group("what") else "who" if match.group("who") else "when"
+    return field, match.group("value").strip()
 
 
 def label_record(text: str) -> LabelRecord | None:
