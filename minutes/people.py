@@ -277,7 +277,14 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
             end = match.start() + len(" ".join(words[:count])) if count < len(words) else match.end()
             name = text[match.start() : end]
             role_after = _ROLE_AFTER_NAME.match(text, end)
-            role_before = _ROLE_BEFORE_NAME.search(text, max(0, match.start() - 60), match.start())
+            # A role before the name stands on the name's own line, and such a name does not run on to the next
+            # ('Ansvarig: Kim Berg' / 'Klart senast: …').
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            role_before = (
+                _ROLE_BEFORE_NAME.search(text, max(line_start, match.start() - 60), match.start())
+                if "\n" not in name
+                else None
+            )
             if role_after or role_before:
                 found += [(name, role.group(1)) for role in (role_after, role_before) if role]
                 break

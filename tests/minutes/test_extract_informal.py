@@ -1,0 +1,50 @@
+"""Informal notes end to end through the extractor: action lists, records, commitments and what is no task."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from minutes.extract import extract
+from minutes.read_markdown import read_markdown
+
+MEETING = date(2024, 4, 15)
+
+NOTES = """# Styrelsemöte 2024-04-15
+
+**Närvarande:** Anna Ek (ordf), Per Holm (kassör), Lisa Nord (sekr), Kim Berg
+
+## Ekonomi
+- Kassören kollar med banken om villkoren för lånet till 30/4.
+- Vi ska inte höja avgiften i år.
+- Kim påminner om att alla kvitton ska lämnas in.
+- [x] Nya nycklar beställda – klart
+
+## Att göra
+- Boka lokal till årsstämman (Lisa)
+- Skicka kallelse till medlemmarna – ordf
+- Köpa jord till trädgårdsdagen
+
+## Inför städdagen 4/5
+- Ta fram listan över verktyg
+"""
+
+
+def items_of(text: str) -> dict[str, tuple[tuple[str, ...], date | None]]:
+    found = extract(read_markdown(text.encode()), reference_date=MEETING).items
+    return {item.text: (item.owners, item.due.date if item.due else None) for item in found}
+
+
+def test_tasks_of_informal_notes_with_their_owners_and_dates() -> None:
+    assert items_of(NOTES) == {
+        "Kassören kollar med banken om villkoren för lånet till 30/4.": (("Per Holm",), date(2024, 4, 30)),
+        "Boka lokal till årsstämman (Lisa)": (("Lisa Nord",), None),
+        "Skicka kallelse till medlemmarna – ordf": (("Anna Ek",), None),
+        "Köpa jord till trädgårdsdagen": ((), None),  # a to-do with nobody named is kept
+        "Ta fram listan över verktyg": ((), date(2024, 5, 4)),  # the heading's date
+    }
+
+
+def test_a_record_over_several_paragraphs() -> None:
+    text = "Protokoll 2024-04-15\n\nÅtgärd: Boka lokal\n\nAnsvarig: Kim Berg\n\nKlart senast: Juni\n\nNästa möte: 3/6\n"
+    (item,) = extract(read_markdown(text.encode()), reference_date=MEETING).items
+    assert (item.owners, item.due.date if item.due else None) == (("Kim Berg",), date(2024, 6, 30))

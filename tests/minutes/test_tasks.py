@@ -1,0 +1,98 @@
+"""The grammar of task lines in informal notes: table-driven, no doubles."""
+
+from __future__ import annotations
+
+import pytest
+
+from minutes.tasks import (
+    LabelRecord,
+    is_negated,
+    label_record,
+    opens_with_infinitive,
+    record_part,
+    split_owner_marker,
+    strip_line_marker,
+)
+
+OWNERS = {"Kalle", "KL", "Kalle o Stina", "alla", "Skolverket"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Boka lokal (Kalle)", ("Boka lokal", "Kalle")),
+        ("Boka lokal – Kalle", ("Boka lokal", "Kalle")),
+        ("Boka lokal, Kalle.", ("Boka lokal", "Kalle")),
+        ("Boka lokal. Ansv: KL", ("Boka lokal.", "KL")),
+        ("Boka lokal, ansvariga Kalle o Stina", ("Boka lokal", "Kalle o Stina")),
+        ("Skicka frågan (Skolverket)", ("Skicka frågan", "Skolverket")),
+        ("Läsa planen (alla)", ("Läsa planen", "alla")),
+        ("Boka föreläsare, senast 18/3", ("Boka föreläsare, senast 18/3", None)),  # a date is no owner
+        ("Se bilagan (bilaga 2)", ("Se bilagan (bilaga 2)", None)),
+    ],
+)
+def test_an_owner_marker_at_the_end_of_a_line(line: str, expected: tuple[str, str | None]) -> None:
+    assert split_owner_marker(line, lambda phrase: phrase in OWNERS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Boka lokal", True),
+        ("Skicka ut enkät om läsårstider", True),
+        ("Se över rutinen", True),
+        ("Ta fram underlag", True),
+        ("Alla ska läsa", False),  # a pronoun ending in -a
+        ("Vecka 12 stängt", False),  # a noun ending in -a
+        ("Kalle bokar lokal", False),  # a name, no verb first
+        ("Boka", False),  # a verb alone is no task
+    ],
+)
+def test_a_to_do_opens_with_an_infinitive(text: str, expected: bool) -> None:
+    assert opens_with_infinitive(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("- [ ] Boka lokal", ("Boka lokal", True)),
+        ("1. Boka lokal", ("Boka lokal", True)),
+        ("a) Boka lokal", ("Boka lokal", True)),
+        ("• Boka lokal", ("Boka lokal", True)),
+        ("Boka lokal", ("Boka lokal", False)),
+    ],
+)
+def test_list_markers_are_stripped(line: str, expected: tuple[str, bool]) -> None:
+    assert strip_line_marker(line) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Vi ska inte höja avgiften.", True),
+        ("Ingen ny upphandling i år.", True),
+        ("Vi ska höja avgiften.", False),
+    ],
+)
+def test_a_negated_commitment(text: str, expected: bool) -> None:
+    assert is_negated(text) is expected
+
+
+def test_a_label_record_in_one_paragraph() -> None:
+    assert label_record("Åtgärd: Boka lokal. Ansvarig: Kim. Klart senast: 3/5") == LabelRecord(
+        "Boka lokal", "Kim", "3/5"
+    )
+    assert label_record("Åtgärd: Boka lokal") is None  # one part alone is no whole record
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Åtgärd: Boka lokal", ("what", "Boka lokal")),
+        ("Ansvarig: Kim", ("who", "Kim")),
+        ("Klart senast: v. 13", ("when", "v. 13")),
+        ("Beslut: att köpa", None),
+    ],
+)
+def test_a_part_of_a_record_in_a_paragraph_of_its_own(text: str, expected: tuple[str, str] | None) -> None:
+    assert record_part(text) == expected
