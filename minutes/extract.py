@@ -28,6 +28,7 @@ from minutes.model import (
 from minutes.patterns import (
     ACTION,
     ACTION_OPENING,
+    ALL_WORDS,
     COLUMN_HEADERS,
     DECISION,
     DECISION_HEADING,
@@ -105,6 +106,10 @@ class _Context:
         parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
         return bool(parts) and len(parts) <= 6 and all(_owner_like(part, self.roster) for part in parts)
 
+    def names_due(self, phrase: str) -> bool:
+        """Whether a phrase at a line's end is a due date ('fre 21/3', 'v. 14', 'Q2', 'end of April')."""
+        return len(phrase) <= 30 and resolve_due(phrase, self.meeting_date) is not None
+
 
 def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None = None) -> Extraction:
     """Every action, decision and follow-up with owners and due dates.
@@ -114,7 +119,11 @@ def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None 
     `reference_date` (the file's filing date), never against a clock.
     """
     full_text = doc.text()
-    roster = parse_roster(full_text)
+    # Blocks apart (a list under 'Sekreterare:' ends with its paragraph); tables also as cells.
+    roster = parse_roster(
+        "\n\n".join(block_text(b) for b in doc.blocks),
+        tables=[[row.texts for row in block.rows] for block in doc.blocks if isinstance(block, Table)],
+    )
     printed_date = find_meeting_date(_opening(doc))
     date_source = DateSource.DOCUMENT if printed_date else None
     if printed_date is None and file_name:
@@ -261,7 +270,7 @@ def _owner_like(part: str, roster: Roster) -> bool:
     part = part.strip(" .")
     if not part or len(part.split()) > 4 or re.search(r"\d", part):
         return False
-    if re.fullmatch(r"(?:alla|samtliga|vi|gemensamt|hela (?:gruppen|styrelsen|rådet))", part, re.I):
+    if ALL_WORDS.match(part):
         return True
     if re.fullmatch(r"[A-ZÅÄÖ]{2,4}", part) or roster.resolve_name(part) or role_keys(part):
         return True
@@ -380,7 +389,13 @@ def _row_items(cells: _RowCells, source: Source, context: _Context, section: str
     topic = squash(" ".join(cells.title)) or (section or "")
     background = squash(" ".join(cells.context))
     # A 'När/Klart senast' cell that says more than a date ('Kommande chefsnytt') is part of the item.
-    when = squash(" ".join(t for t in cells.due if re.search(r"[a-zåäö]{3}", t, re.IGNORECASE)))
+    when = squash(
+        " ".join(
+            t
+            for t in cells.due
+            if re.search(r"[a-zåäö]{3}", t, re.IGNORECASE) and resolve_due(t, context.meeting_date) is None
+        )
+    )
     action_text = "\n".join(c.text for c in cells.action)
     if not action_text and not owners:
         return []
@@ -708,7 +723,7 @@ def _task_lines(
         if not text:
             continue
         listed = paragraph.list_item or marked or state.action_section
-        body, owner_text = split_owner_marker(text, context.names_owners)
+        body, owner_text = split_owner_marker(text, context.names_owners, context.names_due)
         item = None
         if listed or owner_text is not None:
             item = _task_line(text, body, owner_text, listed, index, len(items), context, state)

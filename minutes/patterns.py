@@ -40,7 +40,8 @@ COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
 
 # Everyone: owners that mean the whole group.
 ALL_WORDS = re.compile(
-    r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen)$",
+    r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen"
+    r"|all|everyone|everybody)$",
     re.IGNORECASE,
 )
 

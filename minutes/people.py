@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from minutes.model import Person
@@ -47,7 +47,8 @@ _ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
 _NOT_NAMES = frozenset(
     """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
     onsdag torsdag fredag lördag söndag stad staden kommun kommunen region regionen sverige förvaltning
-    förvaltningen nämnd nämnden enhet enheten avdelning avdelningen""".split()
+    förvaltningen nämnd nämnden enhet enheten avdelning avdelningen namn roll funktion organisation titel
+    befattning deltagare""".split()
 )
 
 
@@ -188,9 +189,13 @@ def role_keys(text: str) -> frozenset[str]:
 _FOLDED_ROLE_PHRASE = re.compile(rf"(?:[\w-]+\s+){{0,3}}{_fold(ROLE_NOUNS)}")
 
 
-def parse_roster(text: str) -> Roster:
-    """Read attendees from the opening lines and the names given with initials anywhere."""
+def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> Roster:
+    """Read attendees from attendance tables ('Namn | Roll'), the opening lines and the names given with
+    initials anywhere. `tables` are the document's tables as rows of cell texts, header first."""
     people: dict[str, Person] = {}
+    for rows in tables:
+        for person in _table_people(rows):
+            people.setdefault(person.name, person)
     flat = squash(text)
     for match in _NAME_WITH_INITIALS.finditer(flat):
         name, initials = match.group(1), match.group(2)
@@ -243,6 +248,46 @@ def parse_roster(text: str) -> Roster:
         )
     )
     return Roster(people=tuple(people.values()), other_names=other)
+
+
+# An attendance table's columns: who, in what role, with which initials.
+_NAME_COLUMN = re.compile(r"(?:namn|deltagare|närvarande|ledamot|ledamöter|representant|person)", re.I)
+_ROLE_COLUMN = re.compile(r"(?:roll|funktion|titel|befattning|tjänst|uppdrag|roll i gruppen)", re.I)
+_INITIALS_COLUMN = re.compile(r"(?:initialer|förkortning|sign\.?|signatur|kortnamn)", re.I)
+_INITIALS = re.compile(rf"[{_UPPER}]{{2,4}}")
+
+
+def _table_people(rows: Sequence[Sequence[str]]) -> list[Person]:
+    """People from a table whose header names a name column, with their roles and initials if it has those
+    columns; nothing from any other table."""
+    if len(rows) < 2:
+        return []
+    header = [squash(cell).strip(" :") for cell in rows[0]]
+
+    def column(pattern: re.Pattern[str]) -> int | None:
+        return next((i for i, title in enumerate(header) if pattern.fullmatch(title)), None)
+
+    name_at, role_at, initials_at = column(_NAME_COLUMN), column(_ROLE_COLUMN), column(_INITIALS_COLUMN)
+    if name_at is None:
+        return []
+    people: list[Person] = []
+    for row in rows[1:]:
+        cells = [squash(cell) for cell in row]
+        if name_at >= len(cells) or not re.fullmatch(_FULL_NAME, cells[name_at]):
+            continue
+        name = cells[name_at]
+        if not _is_plausible_name(name):
+            continue
+        role = cells[role_at] if role_at is not None and role_at < len(cells) else ""
+        initials = cells[initials_at] if initials_at is not None and initials_at < len(cells) else ""
+        people.append(
+            Person(
+                name=name,
+                initials=initials if _INITIALS.fullmatch(initials) else None,
+                role=_normalise_role(role) or None,
+            )
+        )
+    return people
 
 
 _ROLE_PHRASE = (

@@ -40,6 +40,14 @@ _TRAILING_COMMA = re.compile(r",\s*([^,()]{1,40}?)\s*[.!]?\s*$")
 _OWNER_LABEL = re.compile(
     r"(?:^|[\s,;(])(?:ansv(?:ariga?)?|owner|ägare|vem)\s*[:.]?\s+([^:()]{1,60}?)\s*[.!)]?\s*$", re.IGNORECASE
 )
+# A due date after the owner marker: ' – fre 21/3', ' – due: v. 14', ', deadline Q2'.
+_TRAILING_DUE = re.compile(
+    r"(?:\s*[,;–—]\s*|\s+-\s+|\s+)(?:(?:due|deadline|senast|klart(?:\s+senast)?|till)\s*:?\s*)?"
+    r"(?P<when>[^,;–—()]{1,30}?)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+# 'Kristoffer: boka möte med …'
+_LEADING_OWNER = re.compile(r"^\s*([^:]{1,40}?)\s*:\s+(\S.*)$", re.DOTALL)
 _MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][\wåäöé-]+)?)")
 # The labels of a record's three parts, as secretaries write them.
 _WHAT = r"åtgärd|aktivitet|uppgift|action|vad|att göra"
@@ -101,15 +109,32 @@ def opens_with_infinitive(text: str) -> bool:
     )
 
 
-def split_owner_marker(line: str, is_owner: Callable[[str], bool]) -> tuple[str, str | None]:
-    """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle'.
+def split_owner_marker(
+    line: str, is_owner: Callable[[str], bool], is_due: Callable[[str], bool] = lambda _: False
+) -> tuple[str, str | None]:
+    """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle', also
+    before a trailing due date ('(Maja) – fre 21/3', 'owner: Maja + Erik, deadline Q2'), or at its start
+    before an infinitive ('Kristoffer: boka möte …'). The due date stays in the line.
 
     `is_owner` tells whether a phrase names owners (people, initials, roles, parties, 'alla'); a trailing
-    phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker."""
+    phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker. `is_due` tells a due date."""
+    head, tail = line, ""
+    due = _TRAILING_DUE.search(line)
+    if due and is_due(due.group("when")):
+        head, tail = line[: due.start()], line[due.start() :]
     for pattern in (_OWNER_LABEL, _TRAILING_PAREN, _TRAILING_DASH, _TRAILING_COMMA):
-        match = pattern.search(line)
+        match = pattern.search(head)
         if match and is_owner(match.group(1)):
-            return line[: match.start()].rstrip(" ,–—-"), match.group(1)
+            return head[: match.start()].rstrip(" ,–—-→") + tail, match.group(1)
+    leading = _LEADING_OWNER.match(line)
+    if (
+        leading
+        and leading.group(2)[:1].islower()  # 'Kristoffer: boka …', not 'Deltagare: Anna Berg, …'
+        and len(leading.group(1).split()) <= 3
+        and is_owner(leading.group(1))
+        and opens_with_infinitive(leading.group(2)[:1].upper() + leading.group(2)[1:])
+    ):
+        return leading.group(2), leading.group(1)
     mentions = _MENTION.findall(line)
     if mentions and all(is_owner(m) for m in mentions):
         return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)

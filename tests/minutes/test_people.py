@@ -179,6 +179,33 @@ def test_a_role_that_fits_one_listed_person_is_that_person(
     assert normalise_owner_cell(cell, roster) == expected
 
 
+@pytest.mark.parametrize(
+    ("rows", "cell", "expected"),
+    [
+        (
+            (("Namn", "Organisation", "Roll"), ("Nils Åberg", "Kommunstyrelsen (M)", "vice ordförande")),
+            "vordf",
+            ("Nils Åberg",),
+        ),
+        ((("Deltagare", "Funktion"), ("Camilla Rask", "sekreterare")), "sekreteraren", ("Camilla Rask",)),
+        ((("Namn", "Initialer", "Roll"), ("Eva Lind", "EL", "ekonomichef")), "Ekonomichefen", ("EL",)),
+        # A table with no name column names nobody.
+        ((("Ärende", "Ansvarig"), ("Budget", "ekonomichef")), "Ekonomichef", ("ekonomichef",)),
+    ],
+)
+def test_an_attendance_table_gives_people_and_their_roles(
+    rows: tuple[tuple[str, ...], ...], cell: str, expected: tuple[str, ...]
+) -> None:
+    roster = parse_roster("\n".join("\t".join(row) for row in rows), tables=[rows])
+    assert normalise_owner_cell(cell, roster) == expected
+    assert all(not p.name.startswith(("Namn", "Deltagare")) for p in roster.people)  # the header is no person
+
+
+def test_a_list_under_a_label_ends_with_its_block() -> None:
+    roster = parse_roster("Sekreterare: Elin Marklund\n\nFöregående anteckningar\n\nText.")
+    assert [p.name for p in roster.people] == ["Elin Marklund"]
+
+
 def test_an_actor_named_by_a_role_is_the_person_holding_it() -> None:
     roster = parse_roster(ROLE_DOCUMENTS["comma"])
     assert find_actors("Ekonomichefen tar fram ett underlag.", roster, actor_grammar(roster)) == ("Eva Lind",)
