@@ -810,7 +810,7 @@ def _record_item(
     due = resolve_due(record.when, context.meeting_date) if record.when else None
     return ActionItem(
         kind=_kind_of(record.what) or ItemKind.ACTION,
-        topic=state.heading or "",
+        topic=record.topic or state.heading or "",
         text=squash(text),
         owners=owners,
         actors=context.actors(record.what),

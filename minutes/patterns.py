@@ -94,7 +94,7 @@ PARTY_WORDS = (
 
 # Words that may stand before a role noun in an owner phrase.
 ROLE_MODIFIERS = (
-    r"(?:alla|samtliga|respektive|berörda|berörd|fackliga|nya|ny|biträdande|tillförordnad|t\.f\.|vår|våra"
+    r"(?:alla|samtliga|respektive|berörda|berörd|fackliga|nya|ny|biträdande|bitr\.|bitr|tillförordnad|t\.f\.|vår|våra"
     r"|ansvarig|ansvariga|administrativ|administrativa|ekonomisk|medicinskt|[A-ZÅÄÖ]{2,5})"
 )
 

@@ -33,6 +33,10 @@ _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*
 # 'Lisa Berg (systemförvaltare, LB)': the initials last in the bracket.
 _NAME_ROLE_INITIALS = re.compile(rf"({_FULL_NAME})\s*\([^()]{{2,60}}?,\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ola Strand OS (utbildningschef)', 'Kalle Ek KE,': initials after the name without brackets.
+# 'Eva Lind, rektor (EL)'
+_NAME_COMMA_ROLE_INITIALS = re.compile(
+    rf"({_FULL_NAME}),[ \t]*[^,;()\n]{{2,40}}?[ \t]*\(\s*([{_UPPER}]{{2,4}})\s*\)"
+)
 _NAME_THEN_BARE_INITIALS = re.compile(
     rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|[ \t]*$)", re.MULTILINE
 )
@@ -48,7 +52,7 @@ _NOT_NAMES = frozenset(
     """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
     onsdag torsdag fredag lördag söndag stad staden kommun kommunen region regionen sverige förvaltning
     förvaltningen nämnd nämnden enhet enheten avdelning avdelningen namn roll funktion organisation titel
-    befattning deltagare""".split()
+    befattning deltagare klart senast ansvarig ansvariga åtgärd åtgärder deadline ärende beslut""".split()
 )
 
 
@@ -105,13 +109,21 @@ class Roster:
         candidates: list[tuple[str, str | None]] = [(p.name, p.initials) for p in self.people]
         candidates += [(n, None) for n in self.other_names]
         hits: list[tuple[str, str | None]] = []
-        for name, initials in candidates:
-            parts = [_fold(w) for w in name.split()]
-            if not parts or _spelling(parts[0]) != key_first:
-                continue
-            if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
-                continue
-            hits.append((name, initials))
+        for near in (False, True):
+            # A first name spelt a letter off ('Annelie' for 'Anneli', 'Kristofer' for 'Kristoffer') is tried only when no name is
+            # spelt alike, and only for the attendees.
+            for name, initials in candidates if not near else [(p.name, p.initials) for p in self.people]:
+                parts = [_fold(w) for w in name.split()]
+                if not parts:
+                    continue
+                first = _spelling(parts[0])
+                if first != key_first and not (near and _one_letter_off(first, key_first)):
+                    continue
+                if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
+                    continue
+                hits.append((name, initials))
+            if hits:
+                break
         listed = {person.name for person in self.people}
         # An attendee beats a name merely seen in the text ('Greta' is the listed Greta Fjäll).
         if any(name in listed for name, _ in hits):
@@ -129,6 +141,16 @@ class Roster:
     def resolve_role(self, written: str) -> str | None:
         """The one listed person who holds the role written ('Ekonomichefen', 'ordf'), as an owner: their
         initials, else their name. None when nobody or several hold it (GOLD_FORMAT: the role then stays)."""
+        # The role as written, modifiers and all, first: 'Rektor' is the rektor, not the 'bitr. rektor', and a
+        # title the list itself gives ('Ola Ek (specialpedagog)') needs no vocabulary.
+        as_written = written_role(written)
+        exact = {
+            _person_key(p.name): p.initials or p.name
+            for p in self.people
+            if p.role and as_written in (written_role(part) for part in _role_parts(p.role))
+        }
+        if len(exact) == 1:
+            return next(iter(exact.values()))
         wanted = role_keys(written)
         if not wanted:
             return None
@@ -137,6 +159,16 @@ class Roster:
             if person.role and any(wanted & role_keys(part) for part in _role_parts(person.role)):
                 holders.setdefault(_person_key(person.name), person.initials or person.name)
         return next(iter(holders.values())) if len(holders) == 1 else None
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    """Names of five letters or more that differ by one letter added, dropped or changed."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _person_key(name: str) -> str:
@@ -202,7 +234,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
         # '(KD)' after a name is a party: initials start with the name's own first letter.
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
-    for match in _NAME_ROLE_INITIALS.finditer(flat):
+    for match in (*_NAME_ROLE_INITIALS.finditer(flat), *_NAME_COMMA_ROLE_INITIALS.finditer(flat)):
         name, initials = match.group(1), match.group(2)
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
@@ -235,6 +267,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
             if _is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
+        _add_listed_roles(listed, people)
     _add_roles(text, people)
     other = tuple(
         sorted(
@@ -305,8 +338,33 @@ _ROLE_AFTER_NAME = re.compile(
 )
 # before the name: 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'
 _ROLE_BEFORE_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+\Z", re.IGNORECASE)
+_RECORD_LABEL = re.compile(r"ansvarig|ansvariga|ansv\.?", re.IGNORECASE)
 _ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
 _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
+
+
+# In an attendance list, what stands in parentheses after a name is the person's role ('(bitr. rektor)',
+# '(SYV)', '(specialpedagog)'), whatever the word, unless it is their initials or a party ('(KD)').
+_NAME_PARENTHESIS = re.compile(rf"({_FULL_NAME})\s*\(([^()]{{2,40}})\)")
+_PARTY_LETTERS = re.compile(r"[A-ZÅÄÖ]{1,2}")
+
+
+def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
+    for match in _NAME_PARENTHESIS.finditer(listed):
+        name = match.group(1)
+        person = people.get(name)
+        if person is None or person.role:
+            continue
+        roles = [
+            part.strip()
+            for part in match.group(2).split(",")
+            if part.strip()
+            and not _PARTY_LETTERS.fullmatch(part.strip())
+            and part.strip().upper() not in ORGANISATION_ABBREVIATIONS
+            and not (_INITIALS.fullmatch(part.strip()) and part.strip()[0] == name[0])
+        ]
+        if roles:
+            people[name] = Person(person.name, person.initials, ", ".join(_normalise_role(r) for r in roles))
 
 
 def _add_roles(text: str, people: dict[str, Person]) -> None:
@@ -330,6 +388,8 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
                 if "\n" not in name
                 else None
             )
+            if role_before and _RECORD_LABEL.fullmatch(role_before.group(0).strip(" :\t")):
+                role_before = None  # 'Ansvarig: Kim' labels a record's owner, it is no title
             if role_after or role_before:
                 found += [(name, role.group(1)) for role in (role_after, role_before) if role]
                 break
@@ -430,10 +490,13 @@ def normalise_owner(part: str, roster: Roster) -> str | None:
     if re.fullmatch(rf"[{_UPPER}]{{2,4}}", part):
         if part in roster.initials:
             return part
+        if holder := roster.resolve_role(part):
+            return holder  # 'SYV' when the list says 'Ola Ek (SYV)'
         if part in ORGANISATION_ABBREVIATIONS or roster.initials:
             return part.lower()
         return part
-    resolved = roster.resolve_name(part) or roster.resolve_role(part)
+    # A title fitting one listed person beats a name merely seen in the text ('Specialpedagog' is no first name).
+    resolved = roster.resolve_role(part) or roster.resolve_name(part)
     if resolved:
         return resolved
     return written_role(part)
@@ -603,12 +666,23 @@ def _other_forms(roster: Roster) -> Iterable[str]:
 _PRONOUN_SUBJECTS = re.compile(r"^(?:det|detta|den|denna|de|dessa|man|som|han|hon|ni|du|jag)$", re.I)
 
 
+_DECIDER = re.compile(
+    r"^\s*(?:[\w-]+\s+){1,3}?(?:beslutar|beslöt|beslutade|ställer sig bakom|fastställer)\s+(?:att\s+)?",
+    re.IGNORECASE,
+)
+
+
 def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[str, ...]:
     """Who the sentence says will act, as owners; empty when it names nobody."""
     flat = squash(sentence)
     found: list[str] = []
     # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
     flat = re.split(r"\b(?:än att|ifall|såvida)\b", flat, maxsplit=1)[0]
+    # Who decides is not who acts: 'Rådet beslutar att mötestiderna läggs på måndagar' names no owner, and
+    # 'Styrelsen beslutar att kassören betalar' names the kassör.
+    decided = _DECIDER.match(flat)
+    if decided:
+        flat = flat[decided.end() :]
     readings = grammar.readings(flat)
     for pattern in _ACTOR_PATTERNS:
         for reading in readings:
@@ -621,7 +695,7 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                 named = [owner for owner in found if owner != ALL]
                 return tuple(named or found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
-    if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
+    if leading and not decided and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         agent = leading.group("agent")
         return (roster.resolve_role(agent) or _normalise_role(agent),)
     return ()

@@ -53,8 +53,9 @@ _MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][
 _WHAT = r"åtgärd|aktivitet|uppgift|action|vad|att göra"
 _WHO = r"ansvarig|ansv|vem|owner|ägare"
 _WHEN = r"klart senast|klart|senast|deadline|när|datum|due|slutdatum"
+_TOPIC = r"ärende|punkt|fråga|rubrik|ämne|topic"
 _RECORD = re.compile(
-    rf"^\s*(?:{_WHAT})\s*:\s*(?P<what>.+?)\s*[,;.]?\s+(?:{_WHO})\s*:\s*(?P<who>.+?)"
+    rf"^\s*(?:(?:{_TOPIC})\s*:\s*(?P<topic>.+?)\s*[,;.]?\s+)?(?:{_WHAT})\s*:\s*(?P<what>.+?)\s*[,;.]?\s+(?:{_WHO})\s*:\s*(?P<who>.+?)"
     rf"(?:\s*[,;.]?\s+(?:{_WHEN})\s*:\s*(?P<when>.+?))?\s*[.;]?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -71,6 +72,7 @@ class LabelRecord:
     what: str
     who: str
     when: str
+    topic: str = ""  # 'Ärende: …' before the action
 
 
 def strip_line_marker(line: str) -> tuple[str, bool]:
@@ -155,4 +157,6 @@ def label_record(text: str) -> LabelRecord | None:
     match = _RECORD.match(" ".join(text.split()))
     if match is None:
         return None
-    return LabelRecord(match.group("what"), match.group("who"), match.group("when") or "")
+    return LabelRecord(
+        match.group("what"), match.group("who"), match.group("when") or "", match.group("topic") or ""
+    )

@@ -111,6 +111,9 @@ def test_a_label_record_in_one_paragraph() -> None:
         "Boka lokal", "Kim", "3/5"
     )
     assert label_record("Åtgärd: Boka lokal") is None  # one part alone is no whole record
+    assert label_record("Ärende: Lokaler Åtgärd: Boka lokal Ansvarig: Kim Klart senast: 3/5") == LabelRecord(
+        "Boka lokal", "Kim", "3/5", topic="Lokaler"
+    )
 
 
 @pytest.mark.parametrize(
