@@ -21,11 +21,15 @@ class ColumnRole(StrEnum):
 COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
-        (ColumnRole.OWNER, r"^(?:huvud)?ansvarig|^ansvar\b|^vem\b|^ägare|^utförare|^vem gör"),
+        (
+            ColumnRole.OWNER,
+            r"^(?:huvud)?ansvarig|^ansvar\b|^ansv\b|^vem\b|^ägare|^utförare|^vem gör|^owner|^responsible|^who\b|^assignee",
+        ),
         (ColumnRole.FOLLOW_UP_DATE, r"uppföljning\w*\s*(?:datum|när)|^uppföljning$|^följs upp"),
         (
             ColumnRole.DUE_DATE,
-            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart",
+            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart|^due\b|^återrapport"
+            r"|^when\b|^date\b",
         ),
         (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$|^tidpunkt"),
         (
@@ -33,8 +37,14 @@ COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
             r"information|anteckning|dialog|diskussion|bakgrund|nuläge|beskrivning|kommentar|målgrupp"
             r"|^hur\b|resultat|^status|notering|^syfte|^underlag|^föredragande",
         ),
-        (ColumnRole.ACTION, r"åtgärd|beslut|att göra|uppgift|aktivitet|^insats|^förslag"),
-        (ColumnRole.TITLE, r"rubrik|ärende|punkt|område|fråga|ämne|dagordning|förbättring|^nr$|^rubrik"),
+        (
+            ColumnRole.ACTION,
+            r"åtgärd|beslut|att göra|uppgift|^uppdrag|aktivitet|^insats|^förslag|^vad\b|^action|^task|^to ?do\b|^what\b",
+        ),
+        (
+            ColumnRole.TITLE,
+            r"rubrik|ärende|punkt|område|fråga|ämne|dagordning|förbättring|^nr$|^#$|^topic|^subject",
+        ),
     )
 )
 

@@ -42,7 +42,9 @@ _NAME_THEN_BARE_INITIALS = re.compile(
 )
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
-    r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
+    r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|adjungerad|närvarande ledamöter|ledamöter"
+    r"|närvarande övriga|övriga närvarande|övriga|tjänstepersoner|tjänstemän|ersättare|anmält förhinder|med"
+    r"|närv|deltog|attendees|present|participants)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
@@ -151,6 +153,16 @@ class Roster:
         }
         if len(exact) == 1:
             return next(iter(exact.values()))
+        # Then the title the list gives, in the definite form too: 'Skyddsombudet' for 'undersköterska,
+        # skyddsombud', 'förvaltningschefen' for 'förvaltningschef SBF', 'VD' for 'VD'.
+        forms = _written_title_forms(written)
+        listed = {
+            _person_key(p.name): p.initials or p.name
+            for p in self.people
+            if p.role and forms & {f for part in _role_parts(p.role) for f in _listed_title_forms(part)}
+        }
+        if len(listed) == 1:
+            return next(iter(listed.values()))
         wanted = role_keys(written)
         if not wanted:
             return None
@@ -159,6 +171,26 @@ class Roster:
             if person.role and any(wanted & role_keys(part) for part in _role_parts(person.role)):
                 holders.setdefault(_person_key(person.name), person.initials or person.name)
         return next(iter(holders.values())) if len(holders) == 1 else None
+
+
+def _written_title_forms(written: str) -> frozenset[str]:
+    """A written owner as a title could be: itself, and without a definite ending ('arkitekten')."""
+    plain = _fold(" ".join(written.replace(".", " ").split()))
+    if not plain or len(plain.split()) > 3:
+        return frozenset()
+    forms = {plain}
+    for ending in (*_DEFINITE_ENDINGS, "na", "erna"):
+        if plain.endswith(ending) and len(plain) - len(ending) >= 3:
+            forms.add(plain[: -len(ending)])
+    return frozenset(forms)
+
+
+def _listed_title_forms(part: str) -> frozenset[str]:
+    """A title as an attendance list gives it: whole, and its first word when a unit follows
+    ('förvaltningschef SBF', 'projektledare e-tjänster')."""
+    plain = _fold(" ".join(part.replace(".", " ").split()))
+    words = plain.split()
+    return frozenset({plain, words[0]} if len(words) > 1 and len(words[0]) >= 5 else {plain})
 
 
 def _one_letter_off(a: str, b: str) -> bool:
@@ -267,6 +299,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
             if _is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
+        _add_first_names(listed, people)
         _add_listed_roles(listed, people)
     _add_roles(text, people)
     other = tuple(
@@ -345,11 +378,42 @@ _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
 
 # In an attendance list, what stands in parentheses after a name is the person's role ('(bitr. rektor)',
 # '(SYV)', '(specialpedagog)'), whatever the word, unless it is their initials or a party ('(KD)').
-_NAME_PARENTHESIS = re.compile(rf"({_FULL_NAME})\s*\(([^()]{{2,40}})\)")
-_PARTY_LETTERS = re.compile(r"[A-ZÅÄÖ]{1,2}")
+_NAME_PARENTHESIS = re.compile(rf"({_FULL_NAME}|{_NAME_WORD})\s*\(([^()]{{2,40}})\)")
+_PARTY_LETTERS = re.compile(r"S|M|V|C|L|KD|MP|SD|FP|Fi")  # '(KD)' after a politician's name
+_LISTED_ENTRY = re.compile(rf"({_FULL_NAME})\s*(\([^()]{{1,12}}\))?\s*,\s*([^,()]{{2,60}}?)\s*[.]?")
+
+
+_FIRST_NAME_ENTRY = re.compile(rf"({_NAME_WORD})\s*(?:\(([^()]{{1,40}})\))?")
+
+
+def _add_first_names(listed: str, people: dict[str, Person]) -> None:
+    """An attendance list of first names only ('Med: Nora (ordf), Elias, Wilma'): each is a person."""
+    entries = [e.strip(" .") for e in re.split(r"\s*[,;]\s*|\s+(?:och|o|&)\s+", listed) if e.strip(" .")]
+    if not entries or any(re.search(_FULL_NAME, e) for e in entries):
+        return
+    for entry in entries:
+        found = _FIRST_NAME_ENTRY.fullmatch(entry)
+        if found is None:
+            continue
+        name = found.group(1)
+        if name.casefold() in _NOT_NAMES or re.fullmatch(ROLE_NOUNS, name, re.IGNORECASE) or name in people:
+            continue
+        people[name] = Person(name=name)
 
 
 def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
+    if ";" in listed:
+        # 'Eva Lind (EL), vårdenhetschef; Per Holm, specialistsjuksköterska; …': the text after a
+        # name's comma, up to the semicolon, is the title.
+        for entry in listed.split(";"):
+            found = _LISTED_ENTRY.fullmatch(entry.strip())
+            if found is None or found.group(1) not in people:
+                continue
+            holder = people[found.group(1)]
+            title = re.split(r"\s+(?:och|&)\s+", found.group(3))
+            role = ", ".join(_normalise_role(part) for part in title if part.strip())
+            if role and not holder.role:
+                people[holder.name] = Person(holder.name, holder.initials, role)
     for match in _NAME_PARENTHESIS.finditer(listed):
         name = match.group(1)
         person = people.get(name)
@@ -499,6 +563,8 @@ def normalise_owner(part: str, roster: Roster) -> str | None:
     resolved = roster.resolve_role(part) or roster.resolve_name(part)
     if resolved:
         return resolved
+    if re.fullmatch(_NAME_WORD, part) and not role_keys(part) and not re.fullmatch(PARTY_WORDS, part, re.I):
+        return part  # a first name the list does not give ('Kalle') stays a name
     return written_role(part)
 
 
@@ -624,7 +690,8 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
     def usable(forms: Iterable[str]) -> list[str]:
         return [
             form
-            for form in sorted(set(forms), key=len, reverse=True)
+            # Ties in length in a fixed order: which names keep a token never depends on hash order.
+            for form in sorted(set(forms), key=lambda f: (-len(f), f))
             if not any(_NEVER_A_NAME_WORD.fullmatch(word.casefold()) for word in form.split())
         ]
 

@@ -126,8 +126,9 @@ def split_owner_marker(
         head, tail = line[: due.start()], line[due.start() :]
     for pattern in (_OWNER_LABEL, _TRAILING_PAREN, _TRAILING_DASH, _TRAILING_COMMA):
         match = pattern.search(head)
-        if match and is_owner(match.group(1)):
-            return head[: match.start()].rstrip(" ,–—-→") + tail, match.group(1)
+        owner = match.group(1).replace("@", "") if match else ""
+        if match and is_owner(owner):
+            return head[: match.start()].rstrip(" ,–—-→") + tail, owner
     leading = _LEADING_OWNER.match(line)
     if (
         leading

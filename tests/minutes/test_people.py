@@ -244,3 +244,29 @@ def test_a_party_in_parentheses_and_a_record_label_are_no_titles() -> None:
     people = {p.name: p for p in parse_roster(ATTENDANCE).people}
     assert people["Ola Ek"].role is None
     assert "Kim Berg" not in people or people["Kim Berg"].role is None  # 'Ansvarig:' labels an owner
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        # A list of first names only: each is a person, the owner as written.
+        ("Med: Nora (ordf), Elias, Wilma och Adam", "Adam", ("Adam",)),
+        ("Med: Nora (ordf), Elias, Wilma och Adam", "ordf", ("Nora",)),
+        # 'Name (XX), title; …': the title runs to the semicolon, in the definite form too.
+        (
+            "Närvarande: Eva Lind (EL), vårdenhetschef; Per Holm, undersköterska och skyddsombud",
+            "Skyddsombudet",
+            ("Per Holm",),
+        ),
+        ("Övriga: Kim Falk (VD), Lisa Borg (ekonomichef)", "vd", ("Kim Falk",)),
+        (
+            "Närvarande: Ann Lilja, förvaltningschef SBF; Ali Rad, IT-chef",
+            "förvaltningschefen",
+            ("Ann Lilja",),
+        ),
+    ],
+)
+def test_attendance_lists_as_secretaries_write_them(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected

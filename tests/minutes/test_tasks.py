@@ -53,6 +53,7 @@ DUES = {"fre 21/3", "v. 14", "Q2"}
         ("Kalle: klassningen är försenad", ("Kalle: klassningen är försenad", None)),  # a report, no task
         ("Deltagare: Kalle, Stina", ("Deltagare: Kalle, Stina", None)),
         ("Boka lokal – fre 21/3", ("Boka lokal – fre 21/3", None)),  # a date alone names nobody
+        ("Lösa migreringen – owner: @Kalle, deadline: v. 14", ("Lösa migreringen, deadline: v. 14", "Kalle")),
     ],
 )
 def test_an_owner_marker_before_a_due_date_or_at_the_start(
