@@ -670,7 +670,7 @@ def _paragraph_items(
         if skip:
             # 'Närvarande: …' is only itself.
             return state.release()
-    if paragraph.heading or _looks_like_heading(text, paragraph, state):
+    if paragraph.heading or _looks_like_heading(text, paragraph, state, context):
         released = state.release()
         state.open_section(text, context.meeting_date)
         # A new heading ends a 'Närvarande:' list; a heading such as 'Närvarande' starts one.
@@ -700,8 +700,12 @@ def _paragraph_items(
     return [*state.release(), *items]
 
 
-def _looks_like_heading(text: str, paragraph: Paragraph, state: _ProseState) -> bool:
+def _looks_like_heading(text: str, paragraph: Paragraph, state: _ProseState, context: _Context) -> bool:
     words = text.split()
+    if (_present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)) and choose_due(
+        text, context.meeting_date
+    ):
+        return False  # 'Ahmed fixar listan till v. 7', 'Underlaget skickas av Linnea på fredag': no title
     if (
         state.action_section
         and not ACTION_SECTION.match(text)

@@ -61,15 +61,19 @@ def read_text(data: bytes) -> ParsedDocument:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     furniture = _repeated_furniture(tidy_lines("\n".join(lines)).split("\n"))
     out: list[Block] = []
+    # The widest line tells a line broken by hand from one wrapped at the margin.
+    width = max((len(line.rstrip()) for line in lines), default=0)
     for part in _layout_parts(lines, furniture):
         if isinstance(part, Table):
             out.append(part)
         else:
-            out.extend(_read_flat(part, owner_token, furniture))
+            out.extend(_read_flat(part, owner_token, furniture, width))
     return ParsedDocument(blocks=tuple(out), source_format="text")
 
 
-def _read_flat(lines: list[str], owner_token: re.Pattern[str], furniture: set[str]) -> list[Block]:
+def _read_flat(
+    lines: list[str], owner_token: re.Pattern[str], furniture: set[str], width: int = 0
+) -> list[Block]:
     blocks = _blocks(lines, furniture)
     out: list[Block] = []
     table_rows: list[_OpenRow] | None = None
@@ -91,7 +95,7 @@ def _read_flat(lines: list[str], owner_token: re.Pattern[str], furniture: set[st
             index = header_end
             continue
         if table_rows is None:
-            out.extend(_prose_paragraphs(block))
+            out.extend(_prose_paragraphs(block, width))
             index += 1
             continue
         current = _consume(block, current, table_rows, owner_token)
@@ -288,12 +292,12 @@ def _split_dates(dates: str, columns: int) -> list[str]:
     return ([first, rest] + [""] * columns)[:columns]
 
 
-def _prose_paragraphs(lines: list[str]) -> list[Paragraph]:
+def _prose_paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     """A block of running text; a short first line over longer text is its heading."""
     if len(lines) > 1 and _is_heading_line(lines[0], lines[1:]):
         # One heading per block: the next short line is already text ('Första träffen fortsätter vi …').
-        return [Paragraph(lines[0], heading=True), *_paragraphs(lines[1:])]
-    return _paragraphs(lines)
+        return [Paragraph(lines[0], heading=True), *_paragraphs(lines[1:], width)]
+    return _paragraphs(lines, width)
 
 
 def _is_heading_line(line: str, rest: list[str]) -> bool:
@@ -308,7 +312,7 @@ def _is_heading_line(line: str, rest: list[str]) -> bool:
     )
 
 
-def _paragraphs(lines: list[str]) -> list[Paragraph]:
+def _paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     """Lines of one block as paragraphs: a bullet or a numbered '1)' line starts a new one, a '§ 4 Ekonomi'
     line is a heading of its own, and a line after a finished sentence starts a new paragraph (notes written
     line by line without blank lines between them)."""
@@ -324,7 +328,13 @@ def _paragraphs(lines: list[str]) -> list[Paragraph]:
             paragraphs.append(Paragraph(line, heading=True))
             current, is_list = [], False
             continue
-        after_sentence = bool(current) and _SENTENCE_END.search(current[-1]) is not None and _opens(line)
+        after_sentence = bool(current) and (
+            (_opens(line) and _SENTENCE_END.search(current[-1]) is not None)
+            or (_opens(line) and _broken_by_hand(current[-1], line, width))
+            # A line in lower case after one that stops far short of the margin starts afresh too
+            # ('… senast 28/2' / 'vi ska inte byta städfirma').
+            or _broken_by_hand(current[-1], line, width * 6 // 10)
+        )
         if (bullet or numbered or after_sentence) and current:
             paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
             current = []
@@ -335,6 +345,18 @@ def _paragraphs(lines: list[str]) -> list[Paragraph]:
     if current:
         paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
     return paragraphs
+
+
+def _broken_by_hand(line: str, following: str, width: int) -> bool:
+    """A line that stops before the margin although the next line's first word would have fitted: notes
+    written one statement per line ('Ahmed fixar listan' / 'Jenny pratar med fastighet'), not prose wrapped."""
+    words = following.split()
+    return (
+        width > 0
+        and bool(words)
+        and not line.rstrip().endswith((",", ";", ":", "-", "–", "/", "&", "(", " och", " att", " samt"))
+        and len(line.rstrip()) + 1 + len(words[0]) <= width
+    )
 
 
 _SECTION_LINE = re.compile(r"^§\s*\d+[a-z]?\s+\S")  # '§ 4 Ekonomi'

@@ -365,15 +365,22 @@ def test_the_extractor_reads_a_side_by_side_table() -> None:
 
 def test_notes_written_line_by_line_are_paragraphs_under_their_section_headings() -> None:
     text = (
-        "Närvarande: Roger Lund (ordf), Sofia Mäkinen\n(sekr)\n§ 1 Mötets öppnande\nOrdf öppnar mötet.\n"
-        "§ 2 Ekonomi\nKassören redovisar kassan. Kassören kollar med banken.\nSekr skickar ut listan\ntill alla.\n"
+        "Närvarande: Roger Lund (ordf), Anneli Wik (v. ordf), Sofia Mäkinen\n(sekr)\n§ 1 Mötets öppnande\nOrdf öppnar mötet.\n"
+        "§ 2 Ekonomi\nKassören redovisar kassan. Kassören kollar med banken.\n"
+        "Sekr skickar ut listan över alla medlemmar och deras adresser till\nalla.\n"
+        "Ahmed fixar vikarielistan till vecka 7\nJenny pratar med fastighet\nvi ska inte byta städfirma\n"
     )
     blocks = read_text(text.encode()).blocks
     assert [(b.text, b.heading) for b in blocks if isinstance(b, Paragraph)] == [
-        ("Närvarande: Roger Lund (ordf), Sofia Mäkinen\n(sekr)", False),
+        ("Närvarande: Roger Lund (ordf), Anneli Wik (v. ordf), Sofia Mäkinen\n(sekr)", False),
         ("§ 1 Mötets öppnande", True),
         ("Ordf öppnar mötet.", False),
         ("§ 2 Ekonomi", True),
         ("Kassören redovisar kassan. Kassören kollar med banken.", False),
-        ("Sekr skickar ut listan\ntill alla.", False),  # a wrapped sentence stays one paragraph
+        # a sentence wrapped at the margin stays one paragraph
+        ("Sekr skickar ut listan över alla medlemmar och deras adresser till\nalla.", False),
+        # One statement per line, the lines stopping short of the margin.
+        ("Ahmed fixar vikarielistan till vecka 7", False),
+        ("Jenny pratar med fastighet", False),
+        ("vi ska inte byta städfirma", False),
     ]
