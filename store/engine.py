@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from minutes.errors import UserFacingError
-from store.repository import WRITE_TRANSACTION, SqlStore
+from store.database import WRITE_TRANSACTION
+from store.repository import SqlStore
 
 logger = logging.getLogger(__name__)
 
