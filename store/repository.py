@@ -3,14 +3,8 @@ aggregates (workflows.ports.ChatStore, OutboxStore). Does I/O."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from store.audit import AuditRepository
 from store.conversations import ConversationRepository
-from store.database import READ_CACHE_SECONDS, Database, utc_now
 from store.documents import DocumentRepository
 from store.items import ItemRepository
 from store.not_mine import NotMineRepository
@@ -33,16 +27,11 @@ class SqlStore(
     """The store of ingested minutes: satisfies the Protocols of workflows.ports (IngestStore, ItemQueries,
     RosterStore, FollowingStore, ChatStore, OutboxStore), the reminder ledger and the scheduler's job leases.
     Each method is its aggregate's repository's; a caller whose port is one aggregate's may be given that
-    repository alone, over `database` (they share its engine, write lock and read cache)."""
+    repository alone, over `database` (they share its engine, write lock and read cache):
 
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        read_cache_seconds: float = READ_CACHE_SECONDS,
-    ) -> None:
-        super().__init__(Database(engine, clock=clock, read_cache_seconds=read_cache_seconds))
+        store = SqlStore(Database(engine))
+        leases = LeaseRepository(store.database)
+    """
 
     async def close(self) -> None:
         await self.database.close()
