@@ -23,8 +23,12 @@ from minutes.calendar import MeetingCalendar
 from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
+from store.documents import DocumentRepository
 from store.engine import store_context
+from store.not_mine import NotMineRepository
+from store.reminders import LeaseRepository, ReminderRepository
 from store.repository import SqlStore
+from store.rosters import RosterRepository
 from workflows.agenda import prepare_agendas
 from workflows.deliver import Deliverer
 from workflows.digest import enqueue_weekly_digest
@@ -231,7 +235,11 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         group: MeetingCalendar.configured(rules=[rule]) for group, rule in settings.meeting_rules.items()
     }
     reminders = Reminders(
-        store, store, policies=settings.reminder_group_policies, calendars=calendars, not_mine=store
+        store,
+        ReminderRepository(store.database),
+        policies=settings.reminder_group_policies,
+        calendars=calendars,
+        not_mine=NotMineRepository(store.database),
     )
 
     async def poll_sources(at: datetime) -> None:
@@ -255,7 +263,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         poll_interval=timedelta(minutes=settings.poll_interval_minutes),
         digest_schedules=settings.digest_cron,
     )
-    scheduler = start_scheduler(jobs, config, leases=store)
+    scheduler = start_scheduler(jobs, config, leases=LeaseRepository(store.database))
     app[SCHEDULER], app[REMINDERS] = scheduler, reminders
     try:
         yield
@@ -280,7 +288,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
 async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
     if settings.roster_dir is not None:
-        await load_rosters(settings.roster_dir, store)
+        await load_rosters(settings.roster_dir, RosterRepository(store.database))
     async with contextlib.AsyncExitStack() as stack:
         sources: dict[str, DocumentSource] = {}
         keepers: list[tuple[SubscriptionKeeper, SharePointSource]] = []
@@ -307,7 +315,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
         readers = SandboxPool()  # one read server per core, each forking a limited child per document
         stack.push_async_callback(readers.close)
         ingestor = Ingestor(
-            store=store,
+            store=DocumentRepository(store.database),
             clock=_now,
             analyser=readers.read_and_extract,
             max_bytes=settings.max_document_bytes,
