@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # How long a document must stay unchanged before its card is posted or updated (SharePoint's AutoSave
     # makes a version every few seconds while the secretary types); ingestion itself does not wait.
     settle_seconds: int = Field(default=120, ge=0, le=86_400)
+    # One TOML file per group: its people and its own settings (README, 'Group configuration'). The JSON
+    # settings per group below override what a group's file says (bot/group_config.py merges them).
     roster_dir: Path | None = None
     # Sources tied to a group (JSON): a local folder or a SharePoint library/folder address → the group every
     # document read below it belongs to, whatever its text says, e.g. {"https://kommun.sharepoint.com/sites/

@@ -128,6 +128,7 @@ def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
         ("AGENDA_DAYS_BEFORE", '{"FLG": "tre"}', ""),
         ("AGENDA_DAYS_BEFORE", '{"FLG": true}', ""),
         ("REMINDER_POLICIES", '{"FLG": {"days_before": [true]}}', ""),
+        ("MEETING_RULES", '{"FLG": "ibland"}', "ingen mötesregel"),  # at start, not at the first tick
     ],
 )
 def test_a_bad_group_policy_says_what_is_wrong(
