@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from bot.settings import EVERY_OTHER_GROUP, Settings
 from minutes.calendar import MeetingCalendar, parse_weekly_time
-from minutes.group_file import GroupFile, GroupFileError, ReminderRule, parse_group_file
+from minutes.group_file import GroupFile, GroupFileError, GroupSettings, ReminderRule, parse_group_file
 from minutes.logsafe import safe_log_field
 from minutes.roster import RosterError
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
@@ -77,7 +77,7 @@ def read_group_files(folder: Path) -> dict[Path, GroupFile]:
             raise GroupFileError(f"{path} kan inte läsas ({type(error).__name__})") from None
         if parsed.group in seen:
             raise GroupFileError(
-                f"{seen[parsed.group]} och {path.name} gäller båda gruppen {parsed.group}: en fil per grupp"
+                f"{path}: gruppen {parsed.group} har redan en fil, {seen[parsed.group].name}: en fil per grupp"
             )
         seen[parsed.group] = path
         folders = tuple(str(path.parent / Path(f).expanduser()) for f in parsed.settings.folders)
@@ -127,22 +127,12 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
         try:
             cron[group] = parse_weekly_time(when, quiet=policies.of(group).quiet)
         except ValueError as error:
-            where = (
-                f"MINUTESBOT_DIGEST_SCHEDULES → {group}"
-                if group in settings.digest_schedules
-                else f"{by_group[group][0]}: [digest] when"
-            )
-            quiet_from = (
-                f" (tysta timmar enligt {by_group[group][0].name} [reminders])"
-                if group in by_group
-                and by_group[group][1].reminders is not None
-                and group not in environment_policies.groups
-                else ""
-            )
-            raise GroupFileError(f"{where}: {error}{quiet_from}") from None
+            raise GroupFileError(_digest_refused(group, str(error), by_group.get(group), settings)) from None
+    source_groups, sources_overridden = _source_groups(files, settings.source_groups)
+    overridden += [(group, "MINUTESBOT_SOURCE_GROUPS") for group in sources_overridden]
     return GroupConfig(
         files=dict(files),
-        source_groups=_source_groups(files, settings.source_groups),
+        source_groups=source_groups,
         meeting_rules=rules,
         digest_cron=cron,
         reminder_policies=policies,
@@ -151,15 +141,35 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
     )
 
 
+def _digest_refused(
+    group: str, reason: str, own: tuple[Path, GroupSettings] | None, settings: Settings
+) -> str:
+    """Where the refused digest time was set, and the file when the quiet hours it falls in are the file's."""
+    if own is None:  # no file for the group: the environment alone
+        return f"MINUTESBOT_DIGEST_SCHEDULES → {group}: {reason}"
+    path, from_file = own
+    where = (
+        f"MINUTESBOT_DIGEST_SCHEDULES → {group}"
+        if group in settings.digest_schedules
+        else f"{path}: [digest] when"
+    )
+    if from_file.reminders is not None and group not in settings.reminder_policies:
+        reason += f" (tysta timmar enligt {path.name} [reminders])"
+    return f"{where}: {reason}"
+
+
 def _policy(rule: ReminderRule) -> ReminderPolicy:
     return ReminderPolicy(
         days_before=rule.days_before, on_day=rule.on_day, weekly_overdue=rule.weekly_overdue, quiet=rule.quiet
     )
 
 
-def _source_groups(files: Mapping[Path, GroupFile], environment: Mapping[str, str]) -> SourceGroups:
+def _source_groups(
+    files: Mapping[Path, GroupFile], environment: Mapping[str, str]
+) -> tuple[SourceGroups, list[str]]:
     """The places the files tie to their groups and those the environment ties (MINUTESBOT_SOURCE_GROUPS);
-    the environment wins for a place both name. Two files may not claim one place."""
+    the environment wins for a place both name (the groups whose place it took are returned too). Two files
+    may not claim one place."""
     claimed: dict[str, tuple[str, str, Path]] = {}  # place as compared → (place as written, group, file)
     for path, file in files.items():
         for place in (*file.settings.folders, *file.settings.sharepoint):
@@ -169,9 +179,10 @@ def _source_groups(files: Mapping[Path, GroupFile], environment: Mapping[str, st
                     f"{path}: [sources] {place!r} hör redan till {claimed[key][1]} ({claimed[key][2].name})"
                 )
             claimed[key] = (place, file.group, path)
-    overridden = {_compared(place) for place in environment}
-    from_files = {place: group for key, (place, group, _) in claimed.items() if key not in overridden}
-    return SourceGroups.parse({**from_files, **environment})
+    taken = {_compared(place) for place in environment}
+    from_files = {place: group for key, (place, group, _) in claimed.items() if key not in taken}
+    lost = sorted({group for key, (_, group, _) in claimed.items() if key in taken})
+    return SourceGroups.parse({**from_files, **environment}), lost
 
 
 def _compared(place: str) -> str:

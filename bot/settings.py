@@ -22,7 +22,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, Settin
 from minutes.calendar import CalendarError, parse_meeting_rule, parse_quiet_hours, parse_weekly_time
 from minutes.group_file import AGENDA_DAYS, MOST_REMINDER_DAYS, REMINDER_DAYS
 from minutes.groups import normalise_group
-from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.item_actions import ActionPolicy
 from workflows.remind import GroupPolicies, ReminderPolicy
 
@@ -228,21 +227,11 @@ class Settings(BaseSettings):
         return bool(self.bot_app_id) or self.dangerously_allow_unauthenticated
 
     @property
-    def digest_cron(self) -> dict[str, dict[str, int | str]]:
-        """digest_schedules as the scheduler takes them: group → cron fields."""
-        return {group: parse_weekly_time(when, quiet=None) for group, when in self.digest_schedules.items()}
-
-    @property
     def reminder_group_policies(self) -> GroupPolicies:
         """reminder_policies as the reminder tick takes them."""
         named = {group: setting.policy() for group, setting in self.reminder_policies.items()}
         default = named.pop(EVERY_OTHER_GROUP, ReminderPolicy())
         return GroupPolicies(default=default, groups=named)
-
-    def agenda_lead(self, group: str) -> int:
-        """Working days before the group's meetings that their follow-up agenda is posted."""
-        default = self.agenda_days_before.get(EVERY_OTHER_GROUP, AGENDA_WORKING_DAYS_BEFORE)
-        return self.agenda_days_before.get(group, default)
 
     @property
     def graph_configured(self) -> bool:

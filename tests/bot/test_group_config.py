@@ -147,8 +147,9 @@ MERGES: list[tuple[str, dict[str, str], dict[str, Any], Check, object]] = [
         lambda c: (
             c.source_groups.group_of("file:///srv/protokoll/fsg/a.docx"),
             c.source_groups.group_of("file:///srv/protokoll/b.docx"),
+            c.overridden,
         ),
-        ("VSG", "FSG"),
+        ("VSG", "FSG", (("FSG", "MINUTESBOT_SOURCE_GROUPS"),)),
     ),
 ]
 
@@ -216,7 +217,9 @@ def test_what_cannot_be_used_is_one_line_naming_it(
 def test_one_file_per_group(tmp_path: Path) -> None:
     folder = group_folder(tmp_path, {"FLG": ""})
     (folder / "flg-extra.toml").write_text('group = "FLG"\n', encoding="utf-8")
-    with pytest.raises(RosterError, match="gäller båda gruppen FLG: en fil per grupp"):
+    with pytest.raises(
+        RosterError, match="flg.toml: gruppen FLG har redan en fil, flg-extra.toml: en fil per grupp"
+    ):
         read_group_files(folder)
 
 
