@@ -228,7 +228,7 @@ class Settings(BaseSettings):
 
     @property
     def reminder_group_policies(self) -> GroupPolicies:
-        """reminder_policies as the reminder tick takes them."""
+        """The environment's reminder_policies alone; bot/group_config.py lays them over the groups' files."""
         named = {group: setting.policy() for group, setting in self.reminder_policies.items()}
         default = named.pop(EVERY_OTHER_GROUP, ReminderPolicy())
         return GroupPolicies(default=default, groups=named)

@@ -1,4 +1,5 @@
-"""Working days (Swedish holidays), quiet hours and a group's meeting calendar with Swedish rules. Pure."""
+"""Working days (Swedish holidays), quiet hours and weekly times as an admin writes them, and a group's
+meeting calendar with Swedish rules. Pure."""
 
 from __future__ import annotations
 
