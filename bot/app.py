@@ -11,18 +11,16 @@ import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.group_config import GroupConfig, load_group_config, save_rosters
 from bot.handlers import Handlers
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
-from minutes.calendar import MeetingCalendar
 from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
-from minutes.roster import RosterError, parse_roster_toml
 from store.documents import DocumentRepository
 from store.engine import store_context
 from store.not_mine import NotMineRepository
@@ -33,11 +31,11 @@ from workflows.agenda import prepare_agendas
 from workflows.deliver import Deliverer
 from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
-from workflows.ingest import Ingestor, IngestReport, Outcome, SourceGroups
+from workflows.ingest import Ingestor, IngestReport, Outcome
 from workflows.item_actions import ItemActions
 from workflows.local_folder import LocalFolderSource
 from workflows.owners import UserDirectory
-from workflows.ports import DocumentSource, RosterStore
+from workflows.ports import DocumentSource
 from workflows.queries import Queries
 from workflows.remind import Reminders
 from workflows.runs import CoalescingRuns
@@ -54,6 +52,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SETTINGS = web.AppKey("settings", Settings)
+# Each group's people and settings: its file in the roster folder, the environment laid over it.
+GROUPS = web.AppKey("groups", GroupConfig)
 GRAPH_CREDENTIAL: web.AppKey[AsyncTokenCredential | None] = web.AppKey("graph_credential")
 STORE = web.AppKey("store", SqlStore)
 # Finds item owners by display name (Graph, with SharePoint configured); None without Graph.
@@ -157,6 +157,7 @@ def create_app(
         )
     app = web.Application()
     app[SETTINGS] = settings
+    app[GROUPS] = load_group_config(settings)  # a broken group file stops the start here: one `fel:` line
     app[GRAPH_CREDENTIAL] = graph_credential
     app[CONNECTOR_TOKEN] = connector_token
     app.cleanup_ctx.append(_store_lifetime)
@@ -199,7 +200,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         RateLimitedSender(gateway),
         _now,
         worker=f"{socket.gethostname()}-{os.getpid()}",
-        policies=settings.reminder_group_policies,
+        policies=app[GROUPS].reminder_policies,
         administrators=settings.administrators,
     )
     app[DELIVERER] = deliverer
@@ -230,14 +231,12 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     from scheduler.jobs import SchedulerJobs
     from scheduler.runner import SchedulerConfig, start_scheduler
 
-    settings, store, ingestion = app[SETTINGS], app[STORE], app[INGESTION]
-    calendars = {
-        group: MeetingCalendar.configured(rules=[rule]) for group, rule in settings.meeting_rules.items()
-    }
+    settings, store, ingestion, groups = app[SETTINGS], app[STORE], app[INGESTION], app[GROUPS]
+    calendars = groups.calendars()
     reminders = Reminders(
         store,
         ReminderRepository(store.database),
-        policies=settings.reminder_group_policies,
+        policies=groups.reminder_policies,
         calendars=calendars,
         not_mine=NotMineRepository(store.database),
     )
@@ -249,7 +248,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         return await enqueue_weekly_digest(store, group, now=at)
 
     async def prepare_agenda(at: datetime) -> int:
-        return await prepare_agendas(store, calendars, now=at, working_days_before=settings.agenda_lead)
+        return await prepare_agendas(store, calendars, now=at, working_days_before=groups.agenda_lead)
 
     async def renew_subscriptions(at: datetime) -> None:
         await _ensure_subscriptions(app)
@@ -261,7 +260,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     config = SchedulerConfig(
         holder=holder,
         poll_interval=timedelta(minutes=settings.poll_interval_minutes),
-        digest_schedules=settings.digest_cron,
+        digest_schedules=groups.digest_cron,
     )
     scheduler = start_scheduler(jobs, config, leases=LeaseRepository(store.database))
     app[SCHEDULER], app[REMINDERS] = scheduler, reminders
@@ -287,8 +286,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
 
 async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     settings, store = app[SETTINGS], app[STORE]
-    if settings.roster_dir is not None:
-        await load_rosters(settings.roster_dir, RosterRepository(store.database))
+    await save_rosters(app[GROUPS], RosterRepository(store.database))
     async with contextlib.AsyncExitStack() as stack:
         sources: dict[str, DocumentSource] = {}
         keepers: list[tuple[SubscriptionKeeper, SharePointSource]] = []
@@ -321,7 +319,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             max_bytes=settings.max_document_bytes,
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             settle=timedelta(seconds=settings.settle_seconds),
-            source_groups=SourceGroups.parse(settings.source_groups),
+            source_groups=app[GROUPS].source_groups,
         )
         ingestion = Ingestion(ingestor, sources)
         app[INGESTION] = ingestion
@@ -404,33 +402,6 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         if len(body) > limit:
             raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
     return bytes(body)
-
-
-async def load_rosters(folder: Path, rosters: RosterStore) -> list[str]:
-    """Every *.toml roster in the folder into the store, at start-up; a broken file stops the start."""
-    groups: list[str] = []
-    for path, text in await asyncio.to_thread(_read_rosters, folder):
-        try:
-            if isinstance(text, Exception):
-                raise text
-            group, entries = parse_roster_toml(text)
-        except RosterError as error:
-            raise RosterError(f"{path.name}: {error.message}") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise RosterError(f"{path.name} kan inte läsas ({type(error).__name__})") from None
-        await rosters.save_roster(group, entries)
-        groups.append(group)
-    return groups
-
-
-def _read_rosters(folder: Path) -> list[tuple[Path, str | Exception]]:
-    found: list[tuple[Path, str | Exception]] = []
-    for path in sorted(folder.glob("*.toml")):
-        try:
-            found.append((path, path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as error:
-            found.append((path, error))
-    return found
 
 
 async def _poll(ingestion: Ingestion, settings: Settings) -> None:
