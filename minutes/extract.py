@@ -622,7 +622,13 @@ class _ProseState:
     def open_section(self, heading: str, meeting_date: date) -> None:
         self.heading = heading
         self.action_section = ACTION_SECTION.match(heading) is not None
-        days = [m for m in find_dates(heading, meeting_date) if m.kind == "day" and not m.history]
+        # A date after the meeting is a deadline for what follows ('Inför mötet 3/4'); the meeting's own
+        # date in a title ('Styrelsemöte 3/2-25') is none.
+        days = [
+            m
+            for m in find_dates(heading, meeting_date)
+            if m.kind == "day" and not m.history and m.due.date is not None and m.due.date > meeting_date
+        ]
         self.section_due = days[0].due if days else None
 
 

@@ -28,10 +28,10 @@ COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
         (ColumnRole.FOLLOW_UP_DATE, r"uppföljning\w*\s*(?:datum|när)|^uppföljning$|^följs upp"),
         (
             ColumnRole.DUE_DATE,
-            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart|^due\b|^återrapport"
+            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart|^due\b|^återrapport|^tidpunkt"
             r"|^when\b|^date\b",
         ),
-        (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$|^tidpunkt"),
+        (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$"),
         (
             ColumnRole.CONTEXT,
             r"information|anteckning|dialog|diskussion|bakgrund|nuläge|beskrivning|kommentar|målgrupp"

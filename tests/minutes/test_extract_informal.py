@@ -62,3 +62,17 @@ def test_a_task_table_with_english_or_terse_headers(header: str) -> None:
     assert [(i.text, i.owners, i.due.date if i.due else None) for i in result.items] == [
         ("Boka lokal för dagen", ("Kalle",), date(2025, 3, 14))
     ]
+
+
+def test_the_meetings_own_date_in_a_heading_is_no_deadline_but_a_later_one_is() -> None:
+    text = (
+        "# Styrelsemöte 3/2-25\n\n- Jakob väljer repertoar\n\n## Inför mötet 3/4\n\n- Beställa nya noter\n\n"
+        "| Punkt | Ärende | Beslut/Åtgärd | Ansvarig | Tidpunkt |\n|---|---|---|---|---|\n"
+        "| 1 | Ekonomi | Åtgärdsplan tas fram | AW | 28/2 |\n"
+    )
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 2, 10))
+    assert [(i.text, i.due.date if i.due else None) for i in result.items] == [
+        ("Jakob väljer repertoar", None),
+        ("Beställa nya noter", date(2025, 4, 3)),
+        ("Åtgärdsplan tas fram", date(2025, 2, 28)),  # 'Tidpunkt' says when, not a time of day
+    ]
