@@ -270,8 +270,8 @@ def _cores() -> int:
 
 
 def _reads_ahead() -> int:
+    from reading.sandbox import SandboxPool
     from workflows.ingest import DEFAULT_MAX_BYTES
-    from workflows.sandbox import SandboxPool
 
     return SandboxPool().reads_ahead(DEFAULT_MAX_BYTES)
 
@@ -301,11 +301,11 @@ def _other_database(postgres_url: str) -> str:
 
 def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int) -> Result:
     """One Ingestor run, timed from opening the store to the source's commit."""
+    from reading.sandbox import SandboxPool, sandboxed_reader
+    from sources.local_folder import LocalFolderSource
     from store import open_store
     from tests.fakes import in_process_reader
     from workflows.ingest import DEFAULT_MAX_BYTES, Ingestor, Outcome, summarise
-    from workflows.local_folder import LocalFolderSource
-    from workflows.sandbox import SandboxPool
 
     only = None if stride == 1 else frozenset(path.name for path in _files(folder, stride, offset))
     profiler = cProfile.Profile() if kind == "profile" else None
@@ -325,7 +325,7 @@ def _measure_ingest(kind: str, folder: Path, url: str, stride: int, offset: int)
         readers = SandboxPool()
         try:
             if kind == "sandbox":
-                ingestor = Ingestor(store, lambda: datetime.now(UTC))
+                ingestor = Ingestor(store, lambda: datetime.now(UTC), reader=sandboxed_reader)
             elif (
                 kind == "service"
             ):  # as `minutesbot run` and `minutesbot ingest` read (bot/app.py, bot/cli.py)

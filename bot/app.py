@@ -23,6 +23,8 @@ from minutes.calendar import MeetingCalendar
 from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
 from minutes.roster import RosterError, parse_roster_toml
+from reading.sandbox import SandboxPool
+from sources.local_folder import LocalFolderSource
 from store.engine import store_context
 from store.repository import SqlStore
 from workflows.agenda import prepare_agendas
@@ -31,13 +33,11 @@ from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor, IngestReport, Outcome, SourceGroups
 from workflows.item_actions import ItemActions
-from workflows.local_folder import LocalFolderSource
 from workflows.owners import UserDirectory
 from workflows.ports import DocumentSource, RosterStore
 from workflows.queries import Queries
 from workflows.remind import Reminders
 from workflows.runs import CoalescingRuns
-from workflows.sandbox import SandboxPool
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
     from bot.teams_gateway import TeamsGateway
-    from graph.sharepoint import SharePointSource
+    from sources.sharepoint import SharePointSource
 
 logger = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from bot.agenda_docx import write_agenda_docx
 from bot.app import create_app, freeze_startup_heap
 from bot.logs import configure_logging
 from bot.package import PackageError, build_package
@@ -33,15 +34,14 @@ from minutes.groups import normalise_group
 from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
+from reading.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
+from sources.local_folder import LocalFolderSource
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import AgendaError, build_agenda
-from workflows.agenda_docx import write_agenda_docx
 from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summarise
-from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2

@@ -36,7 +36,7 @@ from cards.verbs import Verb
 from minutes.records import ItemRecord, ItemStatus
 
 # The records live here rather than in workflows/agenda.py because cards/ may not import workflows/;
-# workflows.agenda builds them and re-exports them, workflows.agenda_docx writes them to Word.
+# workflows.agenda builds them and re-exports them, bot.agenda_docx writes them to Word.
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,7 @@ from store.tables import (
     sent_reminders,
     source_cursors,
 )
+from workflows.ports import UnknownConversation as UnknownConversation  # the port's error, raised here
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +109,6 @@ _WITHDRAWN = ItemStatus.WITHDRAWN.value
 _OPEN = ItemStatus.OPEN.value
 _PENDING = OutboxStatus.PENDING.value
 _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
-
-
-class UnknownConversation(LookupError):
-    """set_conversation_group was given a conversation the store has no reference for (none was saved)."""
 
 
 class _ReminderTaken(Exception):

@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import bot.cli
 from bot.app import Ingestion
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
 from store.engine import create_engine_for
 from tests.fakes import in_process_reader
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
 
 SECRET = "Annika Andersson ska ringa Bo om lönen"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

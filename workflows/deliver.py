@@ -15,11 +15,11 @@ from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.logsafe import safe_log_field
 from minutes.records import ConvRef, DocumentRecord, ItemStatus
-from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
+from workflows.outbox import OutboxMessage
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for

@@ -10,10 +10,9 @@ from datetime import datetime
 
 from minutes.groups import normalise_group
 from minutes.records import ConversationType, ConvRef
-from store.repository import UnknownConversation
 from workflows.chat import Person, conversation_to_keep
 from workflows.item_actions import SECRETARY_ROLE
-from workflows.ports import FollowingStore
+from workflows.ports import FollowingStore, UnknownConversation
 
 HOW_TO_FOLLOW = (
     "Gruppens sekreterare (eller en administratör för boten) skriver '@minutesbot följ FLG' här, "

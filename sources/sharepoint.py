@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -26,6 +26,7 @@ from graph.client import http_client_of
 from graph.errors import GRAPH_ERRORS, GraphSourceError, error_for_status, too_large, translate_error
 from minutes.logsafe import safe_log_field
 from minutes.records import DocumentRef
+from workflows.ports import CursorStore
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +51,6 @@ ITEM_FIELDS = ["id", "name", "file", "folder", "root", "parentReference"]
 MAX_FOLDER_DEPTH = 64
 SOURCE_PREFIX = "sharepoint:"
 T = TypeVar("T")
-
-
-class CursorStore(Protocol):
-    """Where the source keeps its deltaLink between runs (satisfied by the project's store)."""
-
-    async def get_cursor(self, source: str) -> str | None: ...
-
-    async def save_cursor(self, source: str, cursor: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
