@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, TypeVar
 
+from minutes.formats import FORMATS
 from minutes.model import (
     ActionItem,
     Block,
@@ -25,7 +26,7 @@ from minutes.model import (
 
 __all__ = ["document_from_json", "document_to_json", "extraction_from_json", "extraction_to_json"]
 
-SOURCE_FORMATS = frozenset({"docx", "pdf", "text", "markdown"})
+SOURCE_FORMATS = frozenset(document_format.name for document_format in FORMATS)
 
 T = TypeVar("T")
 
