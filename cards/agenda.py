@@ -26,6 +26,7 @@ from cards.rows import (
     OVERDUE_MARK,
     ROW_TEXT_LIMIT,
     ItemRow,
+    details_block,
     fit_rows,
     is_checkable,
     is_overdue,
@@ -182,13 +183,7 @@ def agenda_row(
             "width": "stretch",
             "items": [
                 plain_text_block(shorten(item.text, ROW_TEXT_LIMIT)),
-                text_block(
-                    " · ".join(details),
-                    size="small",
-                    spacing="none",
-                    color="attention" if overdue else None,
-                    subtle=not overdue,
-                ),
+                details_block(details, overdue=overdue),
             ],
         },
     ]
