@@ -1,4 +1,5 @@
-"""Wire graph/ from Settings: the SharePoint source, its subscriptions and the user directory, with lifetimes."""
+"""Wire SharePoint from Settings: its delta source (sources/sharepoint.py), the subscriptions and the user directory
+over one Graph client (graph/), with lifetimes."""
 
 from __future__ import annotations
 

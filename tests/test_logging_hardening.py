@@ -59,7 +59,9 @@ async def test_a_file_name_cannot_forge_a_log_line(
         ingestion.nudge(source.name)
         await ingestion.idle()
         await ingestion.stop()
-    ours = [r for r in caplog.records if r.name.split(".")[0] in {"bot", "workflows", "store", "graph"}]
+    ours = [
+        r for r in caplog.records if r.name.split(".")[0] in {"bot", "workflows", "store", "graph", "sources"}
+    ]
     assert ours and not [r.getMessage() for r in ours if forging(r.getMessage())]
 
 
