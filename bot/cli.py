@@ -31,9 +31,10 @@ from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
 from minutes.extract import extract
 from minutes.groups import normalise_group
-from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
+from minutes.model import DateSource, DocumentError, Extraction, ItemKind
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError, parse_roster_toml
+from minutes.serialize import extraction_to_json
 from reading.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
 from sources.local_folder import LocalFolderSource
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
@@ -476,34 +477,6 @@ def _read_file(path: Path) -> bytes:
         raise DocumentError("det är en mapp, inte en fil") from None
     except PermissionError:
         raise DocumentError("filen kan inte läsas (behörighet saknas)") from None
-
-
-def extraction_to_json(result: Extraction) -> dict[str, Any]:
-    meeting = result.meeting
-    return {
-        "meeting": {
-            "body": meeting.body,
-            "date": meeting.date.isoformat() if meeting.date else None,
-            "date_source": meeting.date_source.value if meeting.date_source else None,
-            "title": meeting.title,
-            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
-        },
-        "items": [_item_to_json(item) for item in result.items],
-    }
-
-
-def _item_to_json(item: ActionItem) -> dict[str, Any]:
-    return {
-        "kind": item.kind.value,
-        "topic": item.topic,
-        "text": item.text,
-        "owners": list(item.owners),
-        "actors": list(item.actors),
-        "due": item.due.date.isoformat() if item.due and item.due.date else None,
-        "due_raw": item.due.raw if item.due else None,
-        "due_relative": item.due.relative.value if item.due and item.due.relative else None,
-        "source": item.source.key(),
-    }
 
 
 def format_table(result: Extraction) -> str:

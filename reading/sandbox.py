@@ -22,7 +22,7 @@ from minutes.model import (
     UnreadableDocument,
     UnsafeDocument,
 )
-from minutes.serialize import document_from_json, extraction_from_json
+from minutes.serialize import document_from_json, extraction_from_wire
 from reading._read_worker import (
     EXIT_CRASHED,
     EXIT_DOCUMENT_ERROR,
@@ -107,7 +107,7 @@ def _extraction_answer(status: int | str, stdout: bytes) -> Extraction:
     """The extraction a read server's child answered with, or the error it stands for."""
     _raise_unless_ok(status, stdout)
     try:
-        return extraction_from_json(json.loads(stdout)["extraction"])
+        return extraction_from_wire(json.loads(stdout)["extraction"])
     except (ValueError, KeyError, TypeError) as error:
         logger.error("read worker answered with something that is not an extraction")
         raise UnreadableDocument(MSG_FAILED) from error
