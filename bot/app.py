@@ -21,6 +21,8 @@ from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
+from reading.sandbox import SandboxPool
+from sources.local_folder import LocalFolderSource
 from store.documents import DocumentRepository
 from store.engine import store_context
 from store.not_mine import NotMineRepository
@@ -33,13 +35,11 @@ from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor, IngestReport, Outcome
 from workflows.item_actions import ItemActions
-from workflows.local_folder import LocalFolderSource
 from workflows.owners import UserDirectory
 from workflows.ports import DocumentSource
 from workflows.queries import Queries
 from workflows.remind import Reminders
 from workflows.runs import CoalescingRuns
-from workflows.sandbox import SandboxPool
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from azure.core.credentials_async import AsyncTokenCredential
 
     from bot.teams_gateway import TeamsGateway
-    from graph.sharepoint import SharePointSource
+    from sources.sharepoint import SharePointSource
 
 logger = logging.getLogger(__name__)
 

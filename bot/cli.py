@@ -22,6 +22,7 @@ from pydantic_settings import SettingsError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from bot.agenda_docx import write_agenda_docx
 from bot.app import create_app, freeze_startup_heap
 from bot.logs import configure_logging
 from bot.package import PackageError, build_package
@@ -31,18 +32,18 @@ from minutes.errors import UserFacingError
 from minutes.extract import extract
 from minutes.group_file import GroupSettings, parse_group_file
 from minutes.groups import normalise_group
-from minutes.model import ActionItem, DateSource, DocumentError, Extraction, ItemKind
+from minutes.model import DateSource, DocumentError, Extraction, ItemKind
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, SourceError
 from minutes.roster import RosterError
+from minutes.serialize import extraction_to_json
+from reading.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
+from sources.local_folder import LocalFolderSource
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import AgendaError, build_agenda
-from workflows.agenda_docx import write_agenda_docx
 from workflows.ingest import Ingestor, IngestReport, Outcome, Progress, summarise
-from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import SandboxPool, forbid_inspection, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 EXIT_USAGE = 2
@@ -482,34 +483,6 @@ def _read_file(path: Path) -> bytes:
         raise DocumentError("det är en mapp, inte en fil") from None
     except PermissionError:
         raise DocumentError("filen kan inte läsas (behörighet saknas)") from None
-
-
-def extraction_to_json(result: Extraction) -> dict[str, Any]:
-    meeting = result.meeting
-    return {
-        "meeting": {
-            "body": meeting.body,
-            "date": meeting.date.isoformat() if meeting.date else None,
-            "date_source": meeting.date_source.value if meeting.date_source else None,
-            "title": meeting.title,
-            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
-        },
-        "items": [_item_to_json(item) for item in result.items],
-    }
-
-
-def _item_to_json(item: ActionItem) -> dict[str, Any]:
-    return {
-        "kind": item.kind.value,
-        "topic": item.topic,
-        "text": item.text,
-        "owners": list(item.owners),
-        "actors": list(item.actors),
-        "due": item.due.date.isoformat() if item.due and item.due.date else None,
-        "due_raw": item.due.raw if item.due else None,
-        "due_relative": item.due.relative.value if item.due and item.due.relative else None,
-        "source": item.source.key(),
-    }
 
 
 def format_table(result: Extraction) -> str:

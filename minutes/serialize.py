@@ -1,10 +1,12 @@
-"""ParsedDocument and Extraction to and from JSON-ready dicts, for handing them across a process boundary. Pure."""
+"""ParsedDocument and Extraction to and from JSON-ready dicts: the public JSON of an extraction (the command line's),
+and lossless forms for handing them across a process boundary. Pure."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any, TypeVar
 
+from minutes.formats import FORMATS
 from minutes.model import (
     ActionItem,
     Block,
@@ -23,9 +25,16 @@ from minutes.model import (
     Table,
 )
 
-__all__ = ["document_from_json", "document_to_json", "extraction_from_json", "extraction_to_json"]
+__all__ = [
+    "document_from_json",
+    "document_to_json",
+    "extraction_from_wire",
+    "extraction_to_json",
+    "extraction_to_wire",
+    "meeting_to_json",
+]
 
-SOURCE_FORMATS = frozenset({"docx", "pdf", "text", "markdown"})
+SOURCE_FORMATS = frozenset(document_format.name for document_format in FORMATS)
 
 T = TypeVar("T")
 
@@ -42,22 +51,49 @@ def document_from_json(data: dict[str, Any]) -> ParsedDocument:
     return ParsedDocument(blocks=_blocks_from_json(data.get("blocks")), source_format=source_format)
 
 
-def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
-    meeting = extraction.meeting
+def meeting_to_json(meeting: Meeting) -> dict[str, Any]:
     return {
-        "meeting": {
-            "body": meeting.body,
-            "date": meeting.date.isoformat() if meeting.date else None,
-            "date_source": meeting.date_source.value if meeting.date_source else None,
-            "title": meeting.title,
-            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
-        },
-        "items": [_item_to_json(item) for item in extraction.items],
+        "body": meeting.body,
+        "date": meeting.date.isoformat() if meeting.date else None,
+        "date_source": meeting.date_source.value if meeting.date_source else None,
+        "title": meeting.title,
+        "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
     }
 
 
-def extraction_from_json(data: dict[str, Any]) -> Extraction:
-    """The inverse of extraction_to_json. Raises ValueError on anything it did not produce."""
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    """The public JSON of an extraction, as `minutesbot extract --json` prints it (README, the customer's scorer):
+    each item's due date flat (`due`, `due_raw`, `due_relative`) and its source as a key ('t11.r1.c2.0')."""
+    return {
+        "meeting": meeting_to_json(extraction.meeting),
+        "items": [
+            {
+                "kind": item.kind.value,
+                "topic": item.topic,
+                "text": item.text,
+                "owners": list(item.owners),
+                "actors": list(item.actors),
+                "due": item.due.date.isoformat() if item.due and item.due.date else None,
+                "due_raw": item.due.raw if item.due else None,
+                "due_relative": item.due.relative.value if item.due and item.due.relative else None,
+                "source": item.source.key(),
+            }
+            for item in extraction.items
+        ],
+    }
+
+
+def extraction_to_wire(extraction: Extraction) -> dict[str, Any]:
+    """Every field of an extraction, for extraction_from_wire in another process (the sandbox's answer): the
+    public meeting, and items with their context and their source as numbers."""
+    return {
+        "meeting": meeting_to_json(extraction.meeting),
+        "items": [_item_to_json(i) for i in extraction.items],
+    }
+
+
+def extraction_from_wire(data: dict[str, Any]) -> Extraction:
+    """The inverse of extraction_to_wire. Raises ValueError on anything it did not produce."""
     meeting = _dict(data.get("meeting"), "meeting")
     people = tuple(
         Person(

@@ -1,1 +1,1 @@
-"""Imperative shell: one function per use case, and the command line."""
+"""The use cases, each with the ports it owns (workflows/ports.py, workflows/outbox.py): no adapter, no SDK."""
