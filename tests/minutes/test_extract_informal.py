@@ -120,3 +120,16 @@ def test_a_row_whose_status_says_done_is_no_item() -> None:
     assert [i.text for i in result.items] == ["Byta lampor Pågår"] or [i.text for i in result.items] == [
         "Byta lampor"
     ]
+
+
+def test_a_protocols_assignment_names_its_owner_and_english_month_cells_are_dates() -> None:
+    text = (
+        "Närvarande: Anna Holm, ekonomichef; Inger Mark, MAS\n\n§ 14 Ekonomi\n"
+        "FLG beslutar att uppdra åt Anna Holm att ta fram en åtgärdsplan till den 4 april.\n"
+        "FLG beslutar att uppdra åt MAS att genomföra en egenkontroll under april.\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 3, 10))
+    assert [i.owners for i in result.items] == [("Anna Holm",), ("Inger Mark",)]
+    table = "# Möte 2025-09-03\n\n| AP | Action | Owner | Due |\n|---|---|---|---|\n| AP2 | Kartlägga licenser | MW | Oct |\n"
+    (item,) = extract(read_markdown(table.encode()), reference_date=date(2025, 9, 8)).items
+    assert item.due is not None and (item.due.raw, item.due.date) == ("Oct", date(2025, 10, 31))
