@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from minutes.model import Person
@@ -283,6 +283,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
         ):
             people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
+    titled_before: set[str] = set()
     for index, line in enumerate(lines):
         label = _ROSTER_LABEL.match(line)
         if label is None:
@@ -300,8 +301,8 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
         _add_first_names(listed, people)
-        _add_listed_roles(listed, people)
-    _add_roles(text, people)
+        titled_before |= _add_listed_roles(listed, people)
+    _add_roles(text, people, titled_before)
     other = tuple(
         sorted(
             {
@@ -421,8 +422,36 @@ def _add_listed_initials(listed: str, people: dict[str, Person]) -> None:
         people[name] = Person(name, initials, person.role or (_normalise_role(role) if role else None))
 
 
-def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
+# 'ordf Eva Lind, vordf Per Holm' and 'Eva Lind ordf, Per Holm vordf': a title in lower case
+# written straight before or after the name in a comma-separated list.
+_TITLE_BEFORE_NAME = re.compile(
+    rf"(?P<role>(?-i:[{_LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}}?)\s+(?P<name>{_FULL_NAME})"
+)
+_TITLE_AFTER_NAME = re.compile(
+    rf"(?P<name>{_FULL_NAME})\s+(?P<role>(?-i:[{_LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}})"
+)
+
+
+def _add_bare_titles(listed: str, people: dict[str, Person]) -> set[str]:
+    """The titles; returns the names whose title stands before them (the word after such a name's comma is the
+    next person's title, not theirs)."""
+    titled_before: set[str] = set()
+    for entry in re.split(r"\s*[,;]\s*", listed):
+        before = _TITLE_BEFORE_NAME.fullmatch(entry.strip(" ."))
+        found = before or _TITLE_AFTER_NAME.fullmatch(entry.strip(" ."))
+        if found is None or found.group("name") not in people:
+            continue
+        person = people[found.group("name")]
+        if before:
+            titled_before.add(person.name)
+        if not person.role:
+            people[person.name] = Person(person.name, person.initials, written_role(found.group("role")))
+    return titled_before
+
+
+def _add_listed_roles(listed: str, people: dict[str, Person]) -> set[str]:
     _add_listed_initials(listed, people)
+    titled_before = _add_bare_titles(listed, people)
     if ";" in listed:
         # 'Eva Lind (EL), vårdenhetschef; Per Holm, specialistsjuksköterska; …': the text after a
         # name's comma, up to the semicolon, is the title.
@@ -450,9 +479,10 @@ def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
         ]
         if roles:
             people[name] = Person(person.name, person.initials, ", ".join(_normalise_role(r) for r in roles))
+    return titled_before
 
 
-def _add_roles(text: str, people: dict[str, Person]) -> None:
+def _add_roles(text: str, people: dict[str, Person], titled_before: Set[str] = frozenset()) -> None:
     """Roles written beside a name anywhere in the document, and a name line over a role line (an author
     block): the people who hold them, so that an owner written as a title reaches the person."""
     found: list[tuple[str, str]] = []
@@ -464,7 +494,7 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
         for count in range(len(words), 1, -1):
             end = match.start() + len(" ".join(words[:count])) if count < len(words) else match.end()
             name = text[match.start() : end]
-            role_after = _ROLE_AFTER_NAME.match(text, end)
+            role_after = _ROLE_AFTER_NAME.match(text, end) if name not in titled_before else None
             # A role before the name stands on the name's own line, and such a name does not run on to the next
             # ('Ansvarig: Kim Berg' / 'Klart senast: …').
             line_start = text.rfind("\n", 0, match.start()) + 1

@@ -294,3 +294,29 @@ def test_initials_and_titles_in_more_attendance_forms(
     listing: str, cell: str, expected: tuple[str, ...]
 ) -> None:
     assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        (
+            "Närvarande: ordf Rolf Dahl, vordf Gun Ek, kassör Mats Lind, sekr Lina Holm",
+            "Kassören",
+            ("Mats Lind",),
+        ),
+        (
+            "Närvarande: ordf Rolf Dahl, vordf Gun Ek, kassör Mats Lind, sekr Lina Holm",
+            "v. ordf",
+            ("Gun Ek",),
+        ),
+        (
+            "Närvarande: Maria Berg ordf, Stig Ek vordf, Patrik Holm sekr",
+            "sekreteraren",
+            ("Patrik Holm",),
+        ),
+    ],
+)
+def test_a_title_written_straight_before_or_after_the_name(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
