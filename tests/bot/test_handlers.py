@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import get_args
+import inspect
+from typing import get_type_hints
 
-from bot.commands import COMMANDS, Command
-from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
+import bot.commands
+from bot.commands import COMMANDS, Command, Help, help_reply
+from bot.handlers import VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
@@ -41,9 +43,29 @@ def message(text: str, sender: object = ANNIKA, where: object = CHANNEL) -> Inco
     return IncomingMessage(text=text, sender=sender, conversation=where, tenant_id="tenant")  # type: ignore[arg-type]
 
 
-def test_every_command_and_verb_has_a_handler() -> None:
-    assert set(COMMAND_HANDLERS) == set(get_args(Command)) and len(COMMAND_HANDLERS) == len(COMMANDS)
+def test_every_command_is_declared_once_with_a_handler_for_it_and_every_verb_has_one() -> None:
+    kinds = [spec.kind for spec in COMMANDS]
+    values = {v for v in vars(bot.commands).values() if isinstance(v, type) and issubclass(v, Command)} - {Command}
+    assert set(kinds) == values and len(kinds) == len(values)
+    for spec in COMMANDS:
+        assert inspect.iscoroutinefunction(spec.handler), spec.name
+        hints = get_type_hints(spec.handler, vars(bot.commands), {"Handlers": Handlers})
+        assert hints["command"] is spec.kind, f"{spec.name}: its handler takes {hints['command']}"
     assert set(VERB_HANDLERS) == set(Verb)
+
+
+# The arguments of a usage line, as a user would type them.
+EXAMPLES = {"N": "1", "DATUM": "2024-08-26", "LÄNK": "https://x", "GRUPP": "FLG"}
+
+
+async def test_every_declared_command_reaches_its_handler(store: SqlStore, tmp_path: Path) -> None:
+    """Dispatch runs each command's own handler: only 'hjälp' answers with the help card."""
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    for spec in COMMANDS:
+        arguments = [EXAMPLES[word] for word in spec.usage.split() if word in EXAMPLES]
+        reply = await bot.on_message(message(" ".join([spec.name, *arguments]), YVONNE))
+        assert (reply == help_reply()) is (spec.kind is Help), spec.name
 
 
 async def test_unknown_text_gets_the_help_card(store: SqlStore, tmp_path: Path) -> None:
