@@ -24,8 +24,8 @@ from cards.elements import (
 )
 from cards.item import move_action
 from cards.rows import ROWS_BYTE_BUDGET, is_checkable, item_number, meeting_label
-from cards.views import MyItemsView, view_data
 from cards.verbs import Verb
+from cards.views import MyItemsView, view_data
 from minutes.model import Relative
 from minutes.records import ItemRecord, ItemStatus
 

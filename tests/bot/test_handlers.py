@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import replace
 from pathlib import Path
-import inspect
 from typing import get_type_hints
 
 import bot.commands
@@ -45,7 +45,9 @@ def message(text: str, sender: object = ANNIKA, where: object = CHANNEL) -> Inco
 
 def test_every_command_is_declared_once_with_a_handler_for_it_and_every_verb_has_one() -> None:
     kinds = [spec.kind for spec in COMMANDS]
-    values = {v for v in vars(bot.commands).values() if isinstance(v, type) and issubclass(v, Command)} - {Command}
+    values = {v for v in vars(bot.commands).values() if isinstance(v, type) and issubclass(v, Command)} - {
+        Command
+    }
     assert set(kinds) == values and len(kinds) == len(values)
     for spec in COMMANDS:
         assert inspect.iscoroutinefunction(spec.handler), spec.name

@@ -39,7 +39,10 @@ def test_every_view_round_trips_with_an_item_id_beside_it(view: View) -> None:
     [
         # The wire values cards already posted in Teams carry.
         ({"view": "summary", "documentKey": "k"}, MeetingView("k")),
-        ({"view": "agenda", "group": "FLG", "meetingDate": "2025-04-28"}, AgendaView("FLG", date(2025, 4, 28))),
+        (
+            {"view": "agenda", "group": "FLG", "meetingDate": "2025-04-28"},
+            AgendaView("FLG", date(2025, 4, 28)),
+        ),
         ({"view": "mina"}, MyItemsView()),
         ({"view": "öppna"}, OpenItemsView()),
         ({"view": "öppna RN"}, OpenItemsView("RN")),  # posted before views were typed: the command's text
