@@ -177,7 +177,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
     """The Teams side: handlers over the workflows, the gateway (botbuilder, imported only here: it costs a
     second at start), a rate-limited sender, and the outbox delivery loop."""
     from bot.sending import RateLimitedSender
-    from bot.teams_gateway import TeamsGateway
+    from bot.teams_gateway import GatewaySettings, TeamsGateway
 
     settings, store, ingestion = app[SETTINGS], app[STORE], app[INGESTION]
 
@@ -188,7 +188,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
     actions = ItemActions(store, _now, settings.item_action_policy, directory=app[DIRECTORY])
     following = Following(store, _now, Administrators.of(settings.administrators))
     handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following)
-    gateway = TeamsGateway(settings, handlers, connector_token=app[CONNECTOR_TOKEN])
+    gateway = TeamsGateway(GatewaySettings.of(settings), handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(
         store,
