@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import bot.cli
-from bot.app import Ingestion
+from bot.ingestion import Ingestion
 from store import SqlStore
 from store.engine import create_engine_for
 from tests.fakes import in_process_reader
