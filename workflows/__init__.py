@@ -1,1 +1,1 @@
-"""Imperative shell: one function per use case, and the command line."""
+"""Imperative shell: the use cases, one module each (the command line is bot/cli.py)."""
