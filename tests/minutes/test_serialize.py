@@ -229,9 +229,11 @@ def damaged(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         damaged(lambda d: d["meeting"]["people"].append({"name": 7})),
         damaged(lambda d: d.update(items={})),
         damaged(lambda d: d["items"][0].update(kind="wish")),
-        damaged(lambda d: d["items"][0]["due"].update(relative="someday")),
-        damaged(lambda d: d["items"][0].update(source=[1, 2, 3])),
-        damaged(lambda d: d["items"][0].update(source=[True, 0, 0, 0])),
+        damaged(lambda d: d["items"][0].update(due_relative="someday")),
+        damaged(lambda d: d["items"][1].update(due="2024-10-07")),  # a date without the words it came from
+        damaged(lambda d: d["items"][0].update(source="t3.r2")),
+        damaged(lambda d: d["items"][0].update(source="t3.r2.c1.١")),  # Source.key() writes ASCII digits
+        damaged(lambda d: d["items"][0].update(source=[3, 2, 1, 1])),
         damaged(lambda d: d["items"][0].update(owners=["AA", None])),
         damaged(lambda d: d["items"][1].update(context=None)),
     ],
