@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.group_config import load_group_config, save_rosters
 from bot.handlers import Handlers
 from bot.ingestion import Ingestion, LibrarySubscriptions, watch_local_folders
 from bot.keys import (
@@ -21,6 +22,7 @@ from bot.keys import (
     DELIVERER,
     DIRECTORY,
     GRAPH_CREDENTIAL,
+    GROUPS,
     INGESTION,
     REMINDERS,
     SCHEDULER,
@@ -29,18 +31,20 @@ from bot.keys import (
     SUBSCRIPTIONS,
     TEAMS,
 )
-from bot.rosters import load_rosters
 from bot.routes import add_routes
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
-from minutes.calendar import MeetingCalendar
 from minutes.records import SourceError
+from store.documents import DocumentRepository
 from store.engine import store_context
+from store.not_mine import NotMineRepository
+from store.reminders import LeaseRepository, ReminderRepository
+from store.rosters import RosterRepository
 from workflows.agenda import prepare_agendas
 from workflows.deliver import Deliverer
 from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
-from workflows.ingest import Ingestor, SourceGroups
+from workflows.ingest import Ingestor
 from workflows.item_actions import ItemActions
 from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource
@@ -85,6 +89,7 @@ def create_app(
         )
     app = web.Application()
     app[SETTINGS] = settings
+    app[GROUPS] = load_group_config(settings)  # a broken group file stops the start here: one `fel:` line
     app[GRAPH_CREDENTIAL] = graph_credential
     app[CONNECTOR_TOKEN] = connector_token
     app.cleanup_ctx.append(_store_lifetime)
@@ -124,8 +129,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
     """The sources (the local folder, a SharePoint library with its subscription), the read servers, and the
     runs over them; the folder is watched here, SharePoint polled by the scheduler."""
     settings, store = app[SETTINGS], app[STORE]
-    if settings.roster_dir is not None:
-        await load_rosters(settings.roster_dir, store)
+    await save_rosters(app[GROUPS], RosterRepository(store.database))
     async with contextlib.AsyncExitStack() as stack:
         sources: dict[str, DocumentSource] = {}
         keepers = []
@@ -152,13 +156,13 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
         readers = SandboxPool()  # one read server per core, each forking a limited child per document
         stack.push_async_callback(readers.close)
         ingestor = Ingestor(
-            store=store,
+            store=DocumentRepository(store.database),
             clock=_now,
             analyser=readers.read_and_extract,
             max_bytes=settings.max_document_bytes,
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             settle=timedelta(seconds=settings.settle_seconds),
-            source_groups=SourceGroups.parse(settings.source_groups),
+            source_groups=app[GROUPS].source_groups,
         )
         ingestion = Ingestion(ingestor, sources)
         subscriptions = LibrarySubscriptions(ingestion, keepers)
@@ -185,12 +189,14 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     from scheduler.jobs import SchedulerJobs
     from scheduler.runner import SchedulerConfig, start_scheduler
 
-    settings, store, ingestion = app[SETTINGS], app[STORE], app[INGESTION]
-    calendars = {
-        group: MeetingCalendar.configured(rules=[rule]) for group, rule in settings.meeting_rules.items()
-    }
+    settings, store, ingestion, groups = app[SETTINGS], app[STORE], app[INGESTION], app[GROUPS]
+    calendars = groups.calendars()
     reminders = Reminders(
-        store, store, policies=settings.reminder_group_policies, calendars=calendars, not_mine=store
+        store,
+        ReminderRepository(store.database),
+        policies=groups.reminder_policies,
+        calendars=calendars,
+        not_mine=NotMineRepository(store.database),
     )
 
     async def poll_sources(at: datetime) -> None:
@@ -200,7 +206,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         return await enqueue_weekly_digest(store, group, now=at)
 
     async def prepare_agenda(at: datetime) -> int:
-        return await prepare_agendas(store, calendars, now=at, working_days_before=settings.agenda_lead)
+        return await prepare_agendas(store, calendars, now=at, working_days_before=groups.agenda_lead)
 
     async def renew_subscriptions(at: datetime) -> None:
         await app[SUBSCRIPTIONS].ensure()
@@ -211,9 +217,9 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     config = SchedulerConfig(
         holder=_worker_name(),
         poll_interval=timedelta(minutes=settings.poll_interval_minutes),
-        digest_schedules=settings.digest_cron,
+        digest_schedules=groups.digest_cron,
     )
-    scheduler = start_scheduler(jobs, config, leases=store)
+    scheduler = start_scheduler(jobs, config, leases=LeaseRepository(store.database))
     app[SCHEDULER], app[REMINDERS] = scheduler, reminders
     try:
         yield
@@ -244,7 +250,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         RateLimitedSender(gateway),
         _now,
         worker=_worker_name(),
-        policies=settings.reminder_group_policies,
+        policies=app[GROUPS].reminder_policies,
         administrators=settings.administrators,
     )
     app[DELIVERER] = deliverer

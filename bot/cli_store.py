@@ -18,9 +18,10 @@ from bot.cli_text import format_documents, format_follows, format_items, format_
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
+from minutes.group_file import GroupSettings, parse_group_file
 from minutes.groups import normalise_group
 from minutes.records import SourceError
-from minutes.roster import RosterError, parse_roster_toml
+from minutes.roster import RosterError
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import build_agenda
@@ -139,13 +140,18 @@ async def _roster_command(args: argparse.Namespace, settings: Settings) -> int:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RosterError(f"{args.file} kan inte läsas ({type(error).__name__})") from None
-    group, entries = parse_roster_toml(text)
+    group_file = parse_group_file(text)  # the settings tables are checked too, though not stored
+    group, entries = group_file.group, group_file.people
     store = await _open(settings)
     try:
         await store.save_roster(group, entries)
     finally:
         await store.close()
     sys.stdout.write(f"{group}: {len(entries)} personer inlästa\n")
+    if group_file.settings != GroupSettings():
+        sys.stdout.write(
+            "Filens inställningar gäller när `minutesbot run` läser den i MINUTESBOT_ROSTER_DIR.\n"
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.group_config import GroupConfig
 from bot.ingestion import Ingestion, LibrarySubscriptions
 from bot.settings import Settings
 from store.repository import SqlStore
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from bot.teams_gateway import TeamsGateway
 
 SETTINGS = web.AppKey("settings", Settings)
+# Each group's people and settings: its file in the roster folder, the environment laid over it.
+GROUPS = web.AppKey("groups", GroupConfig)
 GRAPH_CREDENTIAL: web.AppKey[AsyncTokenCredential | None] = web.AppKey("graph_credential")
 CONNECTOR_TOKEN: web.AppKey[str | None] = web.AppKey("connector_token")
 STORE = web.AppKey("store", SqlStore)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Final
 
@@ -20,68 +19,13 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
-from minutes.calendar import QuietHours
+from minutes.calendar import CalendarError, parse_meeting_rule, parse_quiet_hours, parse_weekly_time
+from minutes.group_file import AGENDA_DAYS, MOST_REMINDER_DAYS, REMINDER_DAYS
 from minutes.groups import normalise_group
-from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.item_actions import ActionPolicy
 from workflows.remind import GroupPolicies, ReminderPolicy
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///minutesbot.db"
-# A weekday as a municipal IT admin may write it (Swedish or English, whole or short) → APScheduler's name.
-WEEKDAYS: Final[dict[str, str]] = {
-    **dict.fromkeys(("måndag", "mån", "må", "monday", "mon"), "mon"),
-    **dict.fromkeys(("tisdag", "tis", "ti", "tuesday", "tue"), "tue"),
-    **dict.fromkeys(("onsdag", "ons", "on", "wednesday", "wed"), "wed"),
-    **dict.fromkeys(("torsdag", "tors", "tor", "to", "thursday", "thu"), "thu"),
-    **dict.fromkeys(("fredag", "fre", "fr", "friday", "fri"), "fri"),
-}
-_WEEKLY_TIME = re.compile(
-    r"^(?P<day>[a-zåäö]+)\.?\s+(?:kl\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?$"
-)
-DEFAULT_QUIET_HOURS = QuietHours()
-_WEEKLY_EXAMPLE = 'skriv veckodag och klockslag, t.ex. "mån 08:00" eller "fredag 13.30"'
-
-
-def parse_weekly_time(text: str, quiet: QuietHours | None = DEFAULT_QUIET_HOURS) -> dict[str, int | str]:
-    """'mån 08:00', 'fredag kl. 13.30', 'thu 9' → APScheduler cron fields {"day_of_week", "hour", "minute"}.
-    A working day, and a time outside `quiet` (the group's quiet hours; None: any time): the digest is no
-    message for the evening or the weekend. ValueError with one Swedish line otherwise."""
-    found = _WEEKLY_TIME.match(" ".join(text.split()).casefold())
-    day = found["day"] if found is not None else ""
-    if day not in WEEKDAYS and day.endswith(("ar", "en")):  # 'måndagar', 'fredagen'
-        day = day[:-2]
-    if found is None or day not in WEEKDAYS:
-        weekend = found is not None and found["day"].startswith(("lö", "sö", "sat", "sun"))
-        reason = "bara vardagar (mån–fre)" if weekend else _WEEKLY_EXAMPLE
-        raise ValueError(f"{text!r} förstås inte: {reason}")
-    hour, minute = int(found["hour"]), int(found["minute"] or 0)
-    if hour > 23 or minute > 59:
-        raise ValueError(f"{text!r}: {hour}:{minute:02d} är inget klockslag")
-    if quiet is not None and not quiet.end <= time(hour, minute) < quiet.start:
-        raise ValueError(
-            f"{text!r} ligger utanför arbetstid: välj en tid från {quiet.end:%H:%M} till före {quiet.start:%H:%M}"
-        )
-    return {"day_of_week": WEEKDAYS[day], "hour": hour, "minute": minute}
-
-
-_CLOCK_SPAN = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})\s*[-–]\s*(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})$")
-
-
-def parse_quiet_hours(text: str) -> QuietHours:
-    """'18:00-07:30' (also '18.00–7.30', 'kl. 17:00 - kl. 08:00') → the night from the first time to the
-    second, Stockholm time. ValueError with one Swedish line otherwise."""
-    found = _CLOCK_SPAN.match(" ".join(text.split()).casefold())
-    if found is None:
-        raise ValueError(f'{text!r} förstås inte: skriv början och slut, t.ex. "18:00-07:30"')
-    start_hour, start_minute, end_hour, end_minute = (int(g) for g in found.groups())
-    if max(start_hour, end_hour) > 23 or max(start_minute, end_minute) > 59:
-        raise ValueError(f"{text!r}: ett av klockslagen finns inte")
-    start, end = time(start_hour, start_minute), time(end_hour, end_minute)
-    if not start > end:
-        raise ValueError(f"{text!r}: tysta timmar går över natten, från kvällen till morgonen")
-    return QuietHours(start=start, end=end)
-
-
 # The group name that sets the policy of every group not named.
 EVERY_OTHER_GROUP = "*"
 
@@ -91,7 +35,7 @@ class ReminderSetting(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    days_before: list[StrictInt] = Field(default=[7, 1], max_length=10)
+    days_before: list[StrictInt] = Field(default=[7, 1], max_length=MOST_REMINDER_DAYS)
     on_day: bool = True
     weekly_overdue: bool = True
     quiet_hours: str = "18:00-07:30"
@@ -99,7 +43,7 @@ class ReminderSetting(BaseModel):
     @field_validator("days_before")
     @classmethod
     def _whole_days(cls, value: list[int]) -> list[int]:
-        if any(not 1 <= days <= 90 for days in value):
+        if any(days not in REMINDER_DAYS for days in value):
             raise ValueError("hela dagar före förfallodagen, 1–90")
         return value
 
@@ -142,6 +86,8 @@ class Settings(BaseSettings):
     # How long a document must stay unchanged before its card is posted or updated (SharePoint's AutoSave
     # makes a version every few seconds while the secretary types); ingestion itself does not wait.
     settle_seconds: int = Field(default=120, ge=0, le=86_400)
+    # One TOML file per group: its people and its own settings (README, 'Group configuration'). The JSON
+    # settings per group below override what a group's file says (bot/group_config.py merges them).
     roster_dir: Path | None = None
     # Sources tied to a group (JSON): a local folder or a SharePoint library/folder address → the group every
     # document read below it belongs to, whatever its text says, e.g. {"https://kommun.sharepoint.com/sites/
@@ -227,6 +173,17 @@ class Settings(BaseSettings):
             groups[place.strip()] = name
         return groups
 
+    @field_validator("meeting_rules")
+    @classmethod
+    def _meeting_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        # Checked at start, like every other setting, not when the scheduler first reads the rule.
+        for group, rule in value.items():
+            try:
+                parse_meeting_rule(rule)
+            except CalendarError as error:
+                raise ValueError(f"meeting_rules för {group}: {error.message}") from None
+        return value
+
     @field_validator("digest_schedules", "reminder_policies", "agenda_days_before")
     @classmethod
     def _named_groups(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
@@ -238,7 +195,7 @@ class Settings(BaseSettings):
     @classmethod
     def _working_days(cls, value: dict[str, int]) -> dict[str, int]:
         for group, days in value.items():
-            if not 1 <= days <= 20:
+            if days not in AGENDA_DAYS:
                 raise ValueError(f"agenda_days_before för {group}: arbetsdagar före mötet, 1–20")
         return value
 
@@ -270,21 +227,11 @@ class Settings(BaseSettings):
         return bool(self.bot_app_id) or self.dangerously_allow_unauthenticated
 
     @property
-    def digest_cron(self) -> dict[str, dict[str, int | str]]:
-        """digest_schedules as the scheduler takes them: group → cron fields."""
-        return {group: parse_weekly_time(when, quiet=None) for group, when in self.digest_schedules.items()}
-
-    @property
     def reminder_group_policies(self) -> GroupPolicies:
-        """reminder_policies as the reminder tick takes them."""
+        """The environment's reminder_policies alone; bot/group_config.py lays them over the groups' files."""
         named = {group: setting.policy() for group, setting in self.reminder_policies.items()}
         default = named.pop(EVERY_OTHER_GROUP, ReminderPolicy())
         return GroupPolicies(default=default, groups=named)
-
-    def agenda_lead(self, group: str) -> int:
-        """Working days before the group's meetings that their follow-up agenda is posted."""
-        default = self.agenda_days_before.get(EVERY_OTHER_GROUP, AGENDA_WORKING_DAYS_BEFORE)
-        return self.agenda_days_before.get(group, default)
 
     @property
     def graph_configured(self) -> bool:

@@ -1,4 +1,5 @@
-"""Working days (Swedish holidays), quiet hours and a group's meeting calendar with Swedish rules. Pure."""
+"""Working days (Swedish holidays), quiet hours and weekly times as an admin writes them, and a group's
+meeting calendar with Swedish rules. Pure."""
 
 from __future__ import annotations
 
@@ -98,6 +99,63 @@ def next_working_morning(moment: datetime, quiet: QuietHours) -> datetime:
         return local
     day = local.date() if local.time() < quiet.end else local.date() + timedelta(days=1)
     return quiet.morning_of(next_working_day(day))
+
+
+# -- weekly times and quiet hours as an admin writes them ------------------------------------------------
+
+DEFAULT_QUIET_HOURS: Final = QuietHours()
+# A weekday as a municipal IT admin may write it (Swedish or English, whole or short) → APScheduler's name.
+CRON_WEEKDAYS: Final[dict[str, str]] = {
+    **dict.fromkeys(("måndag", "mån", "må", "monday", "mon"), "mon"),
+    **dict.fromkeys(("tisdag", "tis", "ti", "tuesday", "tue"), "tue"),
+    **dict.fromkeys(("onsdag", "ons", "on", "wednesday", "wed"), "wed"),
+    **dict.fromkeys(("torsdag", "tors", "tor", "to", "thursday", "thu"), "thu"),
+    **dict.fromkeys(("fredag", "fre", "fr", "friday", "fri"), "fri"),
+}
+_WEEKLY_TIME = re.compile(
+    r"^(?P<day>[a-zåäö]+)\.?\s+(?:kl\.?\s*)?(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?$"
+)
+_WEEKLY_EXAMPLE = 'skriv veckodag och klockslag, t.ex. "mån 08:00" eller "fredag 13.30"'
+
+
+def parse_weekly_time(text: str, quiet: QuietHours | None = DEFAULT_QUIET_HOURS) -> dict[str, int | str]:
+    """'mån 08:00', 'fredag kl. 13.30', 'thu 9' → APScheduler cron fields {"day_of_week", "hour", "minute"}.
+    A working day, and a time outside `quiet` (the group's quiet hours; None: any time): the digest is no
+    message for the evening or the weekend. ValueError with one Swedish line otherwise."""
+    found = _WEEKLY_TIME.match(" ".join(text.split()).casefold())
+    day = found["day"] if found is not None else ""
+    if day not in CRON_WEEKDAYS and day.endswith(("ar", "en")):  # 'måndagar', 'fredagen'
+        day = day[:-2]
+    if found is None or day not in CRON_WEEKDAYS:
+        weekend = found is not None and found["day"].startswith(("lö", "sö", "sat", "sun"))
+        reason = "bara vardagar (mån–fre)" if weekend else _WEEKLY_EXAMPLE
+        raise ValueError(f"{text!r} förstås inte: {reason}")
+    hour, minute = int(found["hour"]), int(found["minute"] or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{text!r}: {hour}:{minute:02d} är inget klockslag")
+    if quiet is not None and not quiet.end <= time(hour, minute) < quiet.start:
+        raise ValueError(
+            f"{text!r} ligger utanför arbetstid: välj en tid från {quiet.end:%H:%M} till före {quiet.start:%H:%M}"
+        )
+    return {"day_of_week": CRON_WEEKDAYS[day], "hour": hour, "minute": minute}
+
+
+_CLOCK_SPAN = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})\s*[-–]\s*(?:kl\.?\s*)?(\d{1,2})[:.](\d{2})$")
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """'18:00-07:30' (also '18.00–7.30', 'kl. 17:00 - kl. 08:00') → the night from the first time to the
+    second, Stockholm time. ValueError with one Swedish line otherwise."""
+    found = _CLOCK_SPAN.match(" ".join(text.split()).casefold())
+    if found is None:
+        raise ValueError(f'{text!r} förstås inte: skriv början och slut, t.ex. "18:00-07:30"')
+    start_hour, start_minute, end_hour, end_minute = (int(g) for g in found.groups())
+    if max(start_hour, end_hour) > 23 or max(start_minute, end_minute) > 59:
+        raise ValueError(f"{text!r}: ett av klockslagen finns inte")
+    start, end = time(start_hour, start_minute), time(end_hour, end_minute)
+    if not start > end:
+        raise ValueError(f"{text!r}: tysta timmar går över natten, från kvällen till morgonen")
+    return QuietHours(start=start, end=end)
 
 
 # -- meeting calendar ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from minutes.model import (
 from minutes.patterns import (
     ACTION,
     ACTION_OPENING,
+    ALL_WORDS,
     COLUMN_HEADERS,
     DECISION,
     DECISION_HEADING,
@@ -105,6 +106,10 @@ class _Context:
         parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
         return bool(parts) and len(parts) <= 6 and all(_owner_like(part, self.roster) for part in parts)
 
+    def names_due(self, phrase: str) -> bool:
+        """Whether a phrase at a line's end is a due date ('fre 21/3', 'v. 14', 'Q2', 'end of April')."""
+        return len(phrase) <= 30 and resolve_due(phrase, self.meeting_date) is not None
+
 
 def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None = None) -> Extraction:
     """Every action, decision and follow-up with owners and due dates.
@@ -114,7 +119,11 @@ def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None 
     `reference_date` (the file's filing date), never against a clock.
     """
     full_text = doc.text()
-    roster = parse_roster(full_text)
+    # Blocks apart (a list under 'Sekreterare:' ends with its paragraph); tables also as cells.
+    roster = parse_roster(
+        "\n\n".join(block_text(b) for b in doc.blocks),
+        tables=[[row.texts for row in block.rows] for block in doc.blocks if isinstance(block, Table)],
+    )
     printed_date = find_meeting_date(_opening(doc))
     date_source = DateSource.DOCUMENT if printed_date else None
     if printed_date is None and file_name:
@@ -261,7 +270,7 @@ def _owner_like(part: str, roster: Roster) -> bool:
     part = part.strip(" .")
     if not part or len(part.split()) > 4 or re.search(r"\d", part):
         return False
-    if re.fullmatch(r"(?:alla|samtliga|vi|gemensamt|hela (?:gruppen|styrelsen|rådet))", part, re.I):
+    if ALL_WORDS.match(part):
         return True
     if re.fullmatch(r"[A-ZÅÄÖ]{2,4}", part) or roster.resolve_name(part) or role_keys(part):
         return True
@@ -380,7 +389,13 @@ def _row_items(cells: _RowCells, source: Source, context: _Context, section: str
     topic = squash(" ".join(cells.title)) or (section or "")
     background = squash(" ".join(cells.context))
     # A 'När/Klart senast' cell that says more than a date ('Kommande chefsnytt') is part of the item.
-    when = squash(" ".join(t for t in cells.due if re.search(r"[a-zåäö]{3}", t, re.IGNORECASE)))
+    when = squash(
+        " ".join(
+            t
+            for t in cells.due
+            if re.search(r"[a-zåäö]{3}", t, re.IGNORECASE) and resolve_due(t, context.meeting_date) is None
+        )
+    )
     action_text = "\n".join(c.text for c in cells.action)
     if not action_text and not owners:
         return []
@@ -607,7 +622,13 @@ class _ProseState:
     def open_section(self, heading: str, meeting_date: date) -> None:
         self.heading = heading
         self.action_section = ACTION_SECTION.match(heading) is not None
-        days = [m for m in find_dates(heading, meeting_date) if m.kind == "day" and not m.history]
+        # A date after the meeting is a deadline for what follows ('Inför mötet 3/4'); the meeting's own
+        # date in a title ('Styrelsemöte 3/2-25') is none.
+        days = [
+            m
+            for m in find_dates(heading, meeting_date)
+            if m.kind == "day" and not m.history and m.due.date is not None and m.due.date > meeting_date
+        ]
         self.section_due = days[0].due if days else None
 
 
@@ -655,7 +676,7 @@ def _paragraph_items(
         if skip:
             # 'Närvarande: …' is only itself.
             return state.release()
-    if paragraph.heading or _looks_like_heading(text, paragraph, state):
+    if paragraph.heading or _looks_like_heading(text, paragraph, state, context):
         released = state.release()
         state.open_section(text, context.meeting_date)
         # A new heading ends a 'Närvarande:' list; a heading such as 'Närvarande' starts one.
@@ -685,8 +706,12 @@ def _paragraph_items(
     return [*state.release(), *items]
 
 
-def _looks_like_heading(text: str, paragraph: Paragraph, state: _ProseState) -> bool:
+def _looks_like_heading(text: str, paragraph: Paragraph, state: _ProseState, context: _Context) -> bool:
     words = text.split()
+    if (_present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)) and choose_due(
+        text, context.meeting_date
+    ):
+        return False  # 'Ahmed fixar listan till v. 7', 'Underlaget skickas av Linnea på fredag': no title
     if (
         state.action_section
         and not ACTION_SECTION.match(text)
@@ -708,7 +733,7 @@ def _task_lines(
         if not text:
             continue
         listed = paragraph.list_item or marked or state.action_section
-        body, owner_text = split_owner_marker(text, context.names_owners)
+        body, owner_text = split_owner_marker(text, context.names_owners, context.names_due)
         item = None
         if listed or owner_text is not None:
             item = _task_line(text, body, owner_text, listed, index, len(items), context, state)
@@ -795,7 +820,7 @@ def _record_item(
     due = resolve_due(record.when, context.meeting_date) if record.when else None
     return ActionItem(
         kind=_kind_of(record.what) or ItemKind.ACTION,
-        topic=state.heading or "",
+        topic=record.topic or state.heading or "",
         text=squash(text),
         owners=owners,
         actors=context.actors(record.what),

@@ -21,26 +21,37 @@ class ColumnRole(StrEnum):
 COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
     (role, re.compile(pattern, re.IGNORECASE))
     for role, pattern in (
-        (ColumnRole.OWNER, r"^(?:huvud)?ansvarig|^ansvar\b|^vem\b|^ägare|^utförare|^vem gör"),
+        (
+            ColumnRole.OWNER,
+            r"^(?:huvud)?ansvarig|^ansvar\b|^ansv\b|^vem\b|^ägare|^utförare|^vem gör|^owner|^responsible|^who\b|^assignee",
+        ),
         (ColumnRole.FOLLOW_UP_DATE, r"uppföljning\w*\s*(?:datum|när)|^uppföljning$|^följs upp"),
         (
             ColumnRole.DUE_DATE,
-            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart",
+            r"datum|klart senast|^senast|^när\b|deadline|tidplan|genomför|^klar\b|slutdatum|tidsram|^klart|^due\b|^återrapport|^tidpunkt"
+            r"|^when\b|^date\b",
         ),
-        (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$|^tidpunkt"),
+        (ColumnRole.TIME, r"^tid$|^klockslag|^kl\.?$"),
         (
             ColumnRole.CONTEXT,
             r"information|anteckning|dialog|diskussion|bakgrund|nuläge|beskrivning|kommentar|målgrupp"
             r"|^hur\b|resultat|^status|notering|^syfte|^underlag|^föredragande",
         ),
-        (ColumnRole.ACTION, r"åtgärd|beslut|att göra|uppgift|aktivitet|^insats|^förslag"),
-        (ColumnRole.TITLE, r"rubrik|ärende|punkt|område|fråga|ämne|dagordning|förbättring|^nr$|^rubrik"),
+        (
+            ColumnRole.ACTION,
+            r"åtgärd|beslut|att göra|uppgift|^uppdrag|aktivitet|^insats|^förslag|^vad\b|^action|^task|^to ?do\b|^what\b",
+        ),
+        (
+            ColumnRole.TITLE,
+            r"rubrik|ärende|punkt|område|fråga|ämne|dagordning|förbättring|^nr$|^#$|^topic|^subject",
+        ),
     )
 )
 
 # Everyone: owners that mean the whole group.
 ALL_WORDS = re.compile(
-    r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen)$",
+    r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen"
+    r"|all|everyone|everybody)$",
     re.IGNORECASE,
 )
 
@@ -93,7 +104,7 @@ PARTY_WORDS = (
 
 # Words that may stand before a role noun in an owner phrase.
 ROLE_MODIFIERS = (
-    r"(?:alla|samtliga|respektive|berörda|berörd|fackliga|nya|ny|biträdande|tillförordnad|t\.f\.|vår|våra"
+    r"(?:alla|samtliga|respektive|berörda|berörd|fackliga|nya|ny|biträdande|bitr\.|bitr|tillförordnad|t\.f\.|vår|våra"
     r"|ansvarig|ansvariga|administrativ|administrativa|ekonomisk|medicinskt|[A-ZÅÄÖ]{2,5})"
 )
 

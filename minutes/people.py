@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from minutes.model import Person
@@ -33,12 +33,18 @@ _NAME_WITH_INITIALS = re.compile(rf"({_FULL_NAME})\s*\(\s*([{_UPPER}]{{2,4}})\s*
 # 'Lisa Berg (systemförvaltare, LB)': the initials last in the bracket.
 _NAME_ROLE_INITIALS = re.compile(rf"({_FULL_NAME})\s*\([^()]{{2,60}}?,\s*([{_UPPER}]{{2,4}})\s*\)")
 # 'Ola Strand OS (utbildningschef)', 'Kalle Ek KE,': initials after the name without brackets.
+# 'Eva Lind, rektor (EL)'
+_NAME_COMMA_ROLE_INITIALS = re.compile(
+    rf"({_FULL_NAME}),[ \t]*[^,;()\n]{{2,40}}?[ \t]*\(\s*([{_UPPER}]{{2,4}})\s*\)"
+)
 _NAME_THEN_BARE_INITIALS = re.compile(
     rf"({_FULL_NAME}),?[ \t]+([{_UPPER}]{{2,4}})(?=[ \t]*[(,;\t]|[ \t]*$)", re.MULTILINE
 )
 _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
-    r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|närvarande ledamöter|ledamöter)\s*:\s*(.*)$",
+    r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|adjungerad|närvarande ledamöter|ledamöter"
+    r"|närvarande övriga|övriga närvarande|övriga|tjänstepersoner|tjänstemän|ersättare|anmält förhinder|med"
+    r"|närv|deltog|attendees|present|participants)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
@@ -47,7 +53,8 @@ _ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
 _NOT_NAMES = frozenset(
     """januari februari mars april maj juni juli augusti september oktober november december måndag tisdag
     onsdag torsdag fredag lördag söndag stad staden kommun kommunen region regionen sverige förvaltning
-    förvaltningen nämnd nämnden enhet enheten avdelning avdelningen""".split()
+    förvaltningen nämnd nämnden enhet enheten avdelning avdelningen namn roll funktion organisation titel
+    befattning deltagare klart senast ansvarig ansvariga åtgärd åtgärder deadline ärende beslut""".split()
 )
 
 
@@ -104,13 +111,21 @@ class Roster:
         candidates: list[tuple[str, str | None]] = [(p.name, p.initials) for p in self.people]
         candidates += [(n, None) for n in self.other_names]
         hits: list[tuple[str, str | None]] = []
-        for name, initials in candidates:
-            parts = [_fold(w) for w in name.split()]
-            if not parts or _spelling(parts[0]) != key_first:
-                continue
-            if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
-                continue
-            hits.append((name, initials))
+        for near in (False, True):
+            # A first name spelt a letter off ('Annelie' for 'Anneli', 'Kristofer' for 'Kristoffer') is tried only when no name is
+            # spelt alike, and only for the attendees.
+            for name, initials in candidates if not near else [(p.name, p.initials) for p in self.people]:
+                parts = [_fold(w) for w in name.split()]
+                if not parts:
+                    continue
+                first = _spelling(parts[0])
+                if first != key_first and not (near and _one_letter_off(first, key_first)):
+                    continue
+                if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
+                    continue
+                hits.append((name, initials))
+            if hits:
+                break
         listed = {person.name for person in self.people}
         # An attendee beats a name merely seen in the text ('Greta' is the listed Greta Fjäll).
         if any(name in listed for name, _ in hits):
@@ -128,6 +143,26 @@ class Roster:
     def resolve_role(self, written: str) -> str | None:
         """The one listed person who holds the role written ('Ekonomichefen', 'ordf'), as an owner: their
         initials, else their name. None when nobody or several hold it (GOLD_FORMAT: the role then stays)."""
+        # The role as written, modifiers and all, first: 'Rektor' is the rektor, not the 'bitr. rektor', and a
+        # title the list itself gives ('Ola Ek (specialpedagog)') needs no vocabulary.
+        as_written = written_role(written)
+        exact = {
+            _person_key(p.name): p.initials or p.name
+            for p in self.people
+            if p.role and as_written in (written_role(part) for part in _role_parts(p.role))
+        }
+        if len(exact) == 1:
+            return next(iter(exact.values()))
+        # Then the title the list gives, in the definite form too: 'Skyddsombudet' for 'undersköterska,
+        # skyddsombud', 'förvaltningschefen' for 'förvaltningschef SBF', 'VD' for 'VD'.
+        forms = _written_title_forms(written)
+        listed = {
+            _person_key(p.name): p.initials or p.name
+            for p in self.people
+            if p.role and forms & {f for part in _role_parts(p.role) for f in _listed_title_forms(part)}
+        }
+        if len(listed) == 1:
+            return next(iter(listed.values()))
         wanted = role_keys(written)
         if not wanted:
             return None
@@ -136,6 +171,36 @@ class Roster:
             if person.role and any(wanted & role_keys(part) for part in _role_parts(person.role)):
                 holders.setdefault(_person_key(person.name), person.initials or person.name)
         return next(iter(holders.values())) if len(holders) == 1 else None
+
+
+def _written_title_forms(written: str) -> frozenset[str]:
+    """A written owner as a title could be: itself, and without a definite ending ('arkitekten')."""
+    plain = _fold(" ".join(written.replace(".", " ").split()))
+    if not plain or len(plain.split()) > 3:
+        return frozenset()
+    forms = {plain}
+    for ending in (*_DEFINITE_ENDINGS, "na", "erna"):
+        if plain.endswith(ending) and len(plain) - len(ending) >= 3:
+            forms.add(plain[: -len(ending)])
+    return frozenset(forms)
+
+
+def _listed_title_forms(part: str) -> frozenset[str]:
+    """A title as an attendance list gives it: whole, and its first word when a unit follows
+    ('förvaltningschef SBF', 'projektledare e-tjänster')."""
+    plain = _fold(" ".join(part.replace(".", " ").split()))
+    words = plain.split()
+    return frozenset({plain, words[0]} if len(words) > 1 and len(words[0]) >= 5 else {plain})
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    """Names of five letters or more that differ by one letter added, dropped or changed."""
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _person_key(name: str) -> str:
@@ -188,16 +253,20 @@ def role_keys(text: str) -> frozenset[str]:
 _FOLDED_ROLE_PHRASE = re.compile(rf"(?:[\w-]+\s+){{0,3}}{_fold(ROLE_NOUNS)}")
 
 
-def parse_roster(text: str) -> Roster:
-    """Read attendees from the opening lines and the names given with initials anywhere."""
+def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> Roster:
+    """Read attendees from attendance tables ('Namn | Roll'), the opening lines and the names given with
+    initials anywhere. `tables` are the document's tables as rows of cell texts, header first."""
     people: dict[str, Person] = {}
+    for rows in tables:
+        for person in _table_people(rows):
+            people.setdefault(person.name, person)
     flat = squash(text)
     for match in _NAME_WITH_INITIALS.finditer(flat):
         name, initials = match.group(1), match.group(2)
         # '(KD)' after a name is a party: initials start with the name's own first letter.
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
-    for match in _NAME_ROLE_INITIALS.finditer(flat):
+    for match in (*_NAME_ROLE_INITIALS.finditer(flat), *_NAME_COMMA_ROLE_INITIALS.finditer(flat)):
         name, initials = match.group(1), match.group(2)
         if initials[0] == name[0] and initials not in ORGANISATION_ABBREVIATIONS:
             people.setdefault(name, Person(name=name, initials=initials))
@@ -230,6 +299,8 @@ def parse_roster(text: str) -> Roster:
             if _is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
+        _add_first_names(listed, people)
+        _add_listed_roles(listed, people)
     _add_roles(text, people)
     other = tuple(
         sorted(
@@ -243,6 +314,46 @@ def parse_roster(text: str) -> Roster:
         )
     )
     return Roster(people=tuple(people.values()), other_names=other)
+
+
+# An attendance table's columns: who, in what role, with which initials.
+_NAME_COLUMN = re.compile(r"(?:namn|deltagare|närvarande|ledamot|ledamöter|representant|person)", re.I)
+_ROLE_COLUMN = re.compile(r"(?:roll|funktion|titel|befattning|tjänst|uppdrag|roll i gruppen)", re.I)
+_INITIALS_COLUMN = re.compile(r"(?:initialer|förkortning|sign\.?|signatur|kortnamn)", re.I)
+_INITIALS = re.compile(rf"[{_UPPER}]{{2,4}}")
+
+
+def _table_people(rows: Sequence[Sequence[str]]) -> list[Person]:
+    """People from a table whose header names a name column, with their roles and initials if it has those
+    columns; nothing from any other table."""
+    if len(rows) < 2:
+        return []
+    header = [squash(cell).strip(" :") for cell in rows[0]]
+
+    def column(pattern: re.Pattern[str]) -> int | None:
+        return next((i for i, title in enumerate(header) if pattern.fullmatch(title)), None)
+
+    name_at, role_at, initials_at = column(_NAME_COLUMN), column(_ROLE_COLUMN), column(_INITIALS_COLUMN)
+    if name_at is None:
+        return []
+    people: list[Person] = []
+    for row in rows[1:]:
+        cells = [squash(cell) for cell in row]
+        if name_at >= len(cells) or not re.fullmatch(_FULL_NAME, cells[name_at]):
+            continue
+        name = cells[name_at]
+        if not _is_plausible_name(name):
+            continue
+        role = cells[role_at] if role_at is not None and role_at < len(cells) else ""
+        initials = cells[initials_at] if initials_at is not None and initials_at < len(cells) else ""
+        people.append(
+            Person(
+                name=name,
+                initials=initials if _INITIALS.fullmatch(initials) else None,
+                role=_normalise_role(role) or None,
+            )
+        )
+    return people
 
 
 _ROLE_PHRASE = (
@@ -260,8 +371,64 @@ _ROLE_AFTER_NAME = re.compile(
 )
 # before the name: 'ordförande Eva Lind', 'Kassör: Per Holm', 'ekonomichef Eva Lind'
 _ROLE_BEFORE_NAME = re.compile(rf"(?<![\w-])({_ROLE_PHRASE})[ \t]*:?[ \t]+\Z", re.IGNORECASE)
+_RECORD_LABEL = re.compile(r"ansvarig|ansvariga|ansv\.?", re.IGNORECASE)
 _ROLE_LINE = re.compile(rf"\s*({_ROLE_PHRASE})\s*", re.IGNORECASE)
 _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
+
+
+# In an attendance list, what stands in parentheses after a name is the person's role ('(bitr. rektor)',
+# '(SYV)', '(specialpedagog)'), whatever the word, unless it is their initials or a party ('(KD)').
+_NAME_PARENTHESIS = re.compile(rf"({_FULL_NAME}|{_NAME_WORD})\s*\(([^()]{{2,40}})\)")
+_PARTY_LETTERS = re.compile(r"S|M|V|C|L|KD|MP|SD|FP|Fi")  # '(KD)' after a politician's name
+_LISTED_ENTRY = re.compile(rf"({_FULL_NAME})\s*(\([^()]{{1,12}}\))?\s*,\s*([^,()]{{2,60}}?)\s*[.]?")
+
+
+_FIRST_NAME_ENTRY = re.compile(rf"({_NAME_WORD})\s*(?:\(([^()]{{1,40}})\))?")
+
+
+def _add_first_names(listed: str, people: dict[str, Person]) -> None:
+    """An attendance list of first names only ('Med: Nora (ordf), Elias, Wilma'): each is a person."""
+    entries = [e.strip(" .") for e in re.split(r"\s*[,;]\s*|\s+(?:och|o|&)\s+", listed) if e.strip(" .")]
+    if not entries or any(re.search(_FULL_NAME, e) for e in entries):
+        return
+    for entry in entries:
+        found = _FIRST_NAME_ENTRY.fullmatch(entry)
+        if found is None:
+            continue
+        name = found.group(1)
+        if name.casefold() in _NOT_NAMES or re.fullmatch(ROLE_NOUNS, name, re.IGNORECASE) or name in people:
+            continue
+        people[name] = Person(name=name)
+
+
+def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
+    if ";" in listed:
+        # 'Eva Lind (EL), vårdenhetschef; Per Holm, specialistsjuksköterska; …': the text after a
+        # name's comma, up to the semicolon, is the title.
+        for entry in listed.split(";"):
+            found = _LISTED_ENTRY.fullmatch(entry.strip())
+            if found is None or found.group(1) not in people:
+                continue
+            holder = people[found.group(1)]
+            title = re.split(r"\s+(?:och|&)\s+", found.group(3))
+            role = ", ".join(_normalise_role(part) for part in title if part.strip())
+            if role and not holder.role:
+                people[holder.name] = Person(holder.name, holder.initials, role)
+    for match in _NAME_PARENTHESIS.finditer(listed):
+        name = match.group(1)
+        person = people.get(name)
+        if person is None or person.role:
+            continue
+        roles = [
+            part.strip()
+            for part in match.group(2).split(",")
+            if part.strip()
+            and not _PARTY_LETTERS.fullmatch(part.strip())
+            and part.strip().upper() not in ORGANISATION_ABBREVIATIONS
+            and not (_INITIALS.fullmatch(part.strip()) and part.strip()[0] == name[0])
+        ]
+        if roles:
+            people[name] = Person(person.name, person.initials, ", ".join(_normalise_role(r) for r in roles))
 
 
 def _add_roles(text: str, people: dict[str, Person]) -> None:
@@ -285,6 +452,8 @@ def _add_roles(text: str, people: dict[str, Person]) -> None:
                 if "\n" not in name
                 else None
             )
+            if role_before and _RECORD_LABEL.fullmatch(role_before.group(0).strip(" :\t")):
+                role_before = None  # 'Ansvarig: Kim' labels a record's owner, it is no title
             if role_after or role_before:
                 found += [(name, role.group(1)) for role in (role_after, role_before) if role]
                 break
@@ -385,12 +554,17 @@ def normalise_owner(part: str, roster: Roster) -> str | None:
     if re.fullmatch(rf"[{_UPPER}]{{2,4}}", part):
         if part in roster.initials:
             return part
+        if holder := roster.resolve_role(part):
+            return holder  # 'SYV' when the list says 'Ola Ek (SYV)'
         if part in ORGANISATION_ABBREVIATIONS or roster.initials:
             return part.lower()
         return part
-    resolved = roster.resolve_name(part) or roster.resolve_role(part)
+    # A title fitting one listed person beats a name merely seen in the text ('Specialpedagog' is no first name).
+    resolved = roster.resolve_role(part) or roster.resolve_name(part)
     if resolved:
         return resolved
+    if re.fullmatch(_NAME_WORD, part) and not role_keys(part) and not re.fullmatch(PARTY_WORDS, part, re.I):
+        return part  # a first name the list does not give ('Kalle') stays a name
     return written_role(part)
 
 
@@ -516,7 +690,8 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
     def usable(forms: Iterable[str]) -> list[str]:
         return [
             form
-            for form in sorted(set(forms), key=len, reverse=True)
+            # Ties in length in a fixed order: which names keep a token never depends on hash order.
+            for form in sorted(set(forms), key=lambda f: (-len(f), f))
             if not any(_NEVER_A_NAME_WORD.fullmatch(word.casefold()) for word in form.split())
         ]
 
@@ -558,12 +733,23 @@ def _other_forms(roster: Roster) -> Iterable[str]:
 _PRONOUN_SUBJECTS = re.compile(r"^(?:det|detta|den|denna|de|dessa|man|som|han|hon|ni|du|jag)$", re.I)
 
 
+_DECIDER = re.compile(
+    r"^\s*(?:[\w-]+\s+){1,3}?(?:beslutar|beslöt|beslutade|ställer sig bakom|fastställer)\s+(?:att\s+)?",
+    re.IGNORECASE,
+)
+
+
 def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[str, ...]:
     """Who the sentence says will act, as owners; empty when it names nobody."""
     flat = squash(sentence)
     found: list[str] = []
     # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
     flat = re.split(r"\b(?:än att|ifall|såvida)\b", flat, maxsplit=1)[0]
+    # Who decides is not who acts: 'Rådet beslutar att mötestiderna läggs på måndagar' names no owner, and
+    # 'Styrelsen beslutar att kassören betalar' names the kassör.
+    decided = _DECIDER.match(flat)
+    if decided:
+        flat = flat[decided.end() :]
     readings = grammar.readings(flat)
     for pattern in _ACTOR_PATTERNS:
         for reading in readings:
@@ -576,7 +762,7 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                 named = [owner for owner in found if owner != ALL]
                 return tuple(named or found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
-    if leading and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
+    if leading and not decided and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         agent = leading.group("agent")
         return (roster.resolve_role(agent) or _normalise_role(agent),)
     return ()

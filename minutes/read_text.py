@@ -61,15 +61,19 @@ def read_text(data: bytes) -> ParsedDocument:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     furniture = _repeated_furniture(tidy_lines("\n".join(lines)).split("\n"))
     out: list[Block] = []
+    # The widest line tells a line broken by hand from one wrapped at the margin.
+    width = max((len(line.rstrip()) for line in lines), default=0)
     for part in _layout_parts(lines, furniture):
         if isinstance(part, Table):
             out.append(part)
         else:
-            out.extend(_read_flat(part, owner_token, furniture))
+            out.extend(_read_flat(part, owner_token, furniture, width))
     return ParsedDocument(blocks=tuple(out), source_format="text")
 
 
-def _read_flat(lines: list[str], owner_token: re.Pattern[str], furniture: set[str]) -> list[Block]:
+def _read_flat(
+    lines: list[str], owner_token: re.Pattern[str], furniture: set[str], width: int = 0
+) -> list[Block]:
     blocks = _blocks(lines, furniture)
     out: list[Block] = []
     table_rows: list[_OpenRow] | None = None
@@ -91,7 +95,7 @@ def _read_flat(lines: list[str], owner_token: re.Pattern[str], furniture: set[st
             index = header_end
             continue
         if table_rows is None:
-            out.extend(_prose_paragraphs(block))
+            out.extend(_prose_paragraphs(block, width))
             index += 1
             continue
         current = _consume(block, current, table_rows, owner_token)
@@ -288,12 +292,12 @@ def _split_dates(dates: str, columns: int) -> list[str]:
     return ([first, rest] + [""] * columns)[:columns]
 
 
-def _prose_paragraphs(lines: list[str]) -> list[Paragraph]:
+def _prose_paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     """A block of running text; a short first line over longer text is its heading."""
     if len(lines) > 1 and _is_heading_line(lines[0], lines[1:]):
         # One heading per block: the next short line is already text ('Första träffen fortsätter vi …').
-        return [Paragraph(lines[0], heading=True), *_paragraphs(lines[1:])]
-    return _paragraphs(lines)
+        return [Paragraph(lines[0], heading=True), *_paragraphs(lines[1:], width)]
+    return _paragraphs(lines, width)
 
 
 def _is_heading_line(line: str, rest: list[str]) -> bool:
@@ -308,23 +312,55 @@ def _is_heading_line(line: str, rest: list[str]) -> bool:
     )
 
 
-def _paragraphs(lines: list[str]) -> list[Paragraph]:
-    """Lines of one block as paragraphs: a bullet or a numbered '1)' line starts a new one."""
+def _paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
+    """Lines of one block as paragraphs: a bullet or a numbered '1)' line starts a new one, a '§ 4 Ekonomi'
+    line is a heading of its own, and a line after a finished sentence starts a new paragraph (notes written
+    line by line without blank lines between them)."""
     paragraphs: list[Paragraph] = []
     current: list[str] = []
     is_list = False
     for line in lines:
         stripped, bullet = strip_bullet(line)
         numbered = re.match(r"^\d{1,2}\)\s", line) is not None
-        if (bullet or numbered) and current:
+        if _SECTION_LINE.match(line) and not re.search(r"[.,;:!?]$", line):
+            if current:
+                paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
+            paragraphs.append(Paragraph(line, heading=True))
+            current, is_list = [], False
+            continue
+        after_sentence = bool(current) and (
+            (_opens(line) and _SENTENCE_END.search(current[-1]) is not None)
+            or (_opens(line) and _broken_by_hand(current[-1], line, width))
+            # A line in lower case after one that stops far short of the margin starts afresh too
+            # ('… senast 28/2' / 'vi ska inte byta städfirma').
+            or _broken_by_hand(current[-1], line, width * 6 // 10)
+        )
+        if (bullet or numbered or after_sentence) and current:
             paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
             current = []
+            is_list = False
         if bullet or numbered:
             is_list = True
         current.append(stripped if bullet else line)
     if current:
         paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
     return paragraphs
+
+
+def _broken_by_hand(line: str, following: str, width: int) -> bool:
+    """A line that stops before the margin although the next line's first word would have fitted: notes
+    written one statement per line ('Ahmed fixar listan' / 'Jenny pratar med fastighet'), not prose wrapped."""
+    words = following.split()
+    return (
+        width > 0
+        and bool(words)
+        and not line.rstrip().endswith((",", ";", ":", "-", "–", "/", "&", "(", " och", " att", " samt"))
+        and len(line.rstrip()) + 1 + len(words[0]) <= width
+    )
+
+
+_SECTION_LINE = re.compile(r"^§\s*\d+[a-z]?\s+\S")  # '§ 4 Ekonomi'
+_SENTENCE_END = re.compile(r"[.!?]$")
 
 
 # --- tables whose columns stand side by side ------------------------------------------------------------
@@ -338,6 +374,7 @@ def _paragraphs(lines: list[str]) -> list[Paragraph]:
 # The header line gives the columns; each line is cut at them, and wrapped lines join their row's cells.
 
 _CHUNK = re.compile(r"\S+(?: \S+)*")  # text between runs of two or more spaces
+_ROW_NUMBER = re.compile(r"\d{1,3}[.)]?")
 _COLUMN_SLACK = 3  # a cell's text may start this many characters left of its header
 _LAYOUT_MAX_COLUMNS = 8
 _LAYOUT_MAX_HEADER_WORDS = 5
@@ -417,8 +454,10 @@ def _layout_parts(lines: list[str], furniture: set[str]) -> list[list[str] | Tab
     flat_start = 0
     index = 0
     while index < len(lines):
-        header = _layout_header(lines[index]) if "  " in lines[index] else None
-        found = _layout_table(lines, index, header, furniture) if header else None
+        found = _tab_table(raw, index) if "\t" in raw[index] else None
+        if found is None:
+            header = _layout_header(lines[index]) if "  " in lines[index] else None
+            found = _layout_table(lines, index, header, furniture) if header else None
         if found is None:
             index += 1
             continue
@@ -430,6 +469,31 @@ def _layout_parts(lines: list[str], furniture: set[str]) -> list[list[str] | Tab
     if flat_start < len(lines):
         parts.append(raw[flat_start:])  # the flat reader gets the lines as written ('\f' breaks a page)
     return parts
+
+
+def _tab_table(lines: list[str], start: int) -> tuple[Table, int] | None:
+    """A table copied from a spreadsheet or Word: cells separated by tabs, one row per line, under a header
+    naming the columns ('Vad<TAB>Vem<TAB>När'). None when the line is no such header."""
+    titles = [t.strip() for t in lines[start].strip("\n").split("\t")]
+    while titles and not titles[-1]:
+        titles.pop()
+    roles = [_role_of(t) for t in titles if t]
+    known = {r for r in roles if r is not None}
+    if len(titles) < 2 or len(known) < 2 or not known & {ColumnRole.OWNER, ColumnRole.ACTION}:
+        return None
+    header = Row(cells=tuple(Cell(blocks=(Paragraph(t),), col=i) for i, t in enumerate(titles)), header=True)
+    rows = [header]
+    index = start + 1
+    while index < len(lines) and "\t" in lines[index]:
+        texts = [t.strip() for t in lines[index].split("\t")][: len(titles)]
+        cells = tuple(
+            Cell(blocks=(Paragraph(text),) if text else (), col=column) for column, text in enumerate(texts)
+        )
+        rows.append(Row(cells=cells))
+        index += 1
+    if len(rows) < 2:
+        return None
+    return Table(rows=tuple(rows)), index
 
 
 def _layout_table(
@@ -584,7 +648,7 @@ def _layout_rows(
             previous_first, blanks = None, 0
             index += 1
             continue
-        if current is None or _starts_row(cells, current, blanks > 0, previous_first, owner):
+        if current is None or _starts_row(cells, current, blanks > 0, previous_first, owner, layout.roles):
             current = _LayoutRow(first_line=index, last_line=index)
             rows.append(current)
         elif blanks:
@@ -602,17 +666,31 @@ def _layout_rows(
 
 
 def _starts_row(
-    cells: dict[int, str], row: _LayoutRow, after_blank: bool, previous_first: str | None, owner: int | None
+    cells: dict[int, str],
+    row: _LayoutRow,
+    after_blank: bool,
+    previous_first: str | None,
+    owner: int | None,
+    roles: tuple[ColumnRole | None, ...],
 ) -> bool:
     if 0 in cells and (after_blank or previous_first is None):
         return True
+    if 0 in cells and _ROW_NUMBER.fullmatch(cells[0]) and len(cells) >= 2:
+        return True  # a numbered row ('4  Kalla till städdag  Ordf  v. 18')
+    # Rows packed without blank lines: every cell of a row's first line starts afresh — but a date ('v. 18',
+    # 'snarast') or an owner ('ordf') is often written in lower case.
+    lower_case_allowed = {ColumnRole.DUE_DATE, ColumnRole.FOLLOW_UP_DATE, ColumnRole.TIME, ColumnRole.OWNER}
     if (
         0 in cells
         and len(cells) >= 2
-        and all(_opens(text) for text in cells.values())
+        and _opens(cells[0])
+        and all(
+            _opens(text) or (column < len(roles) and roles[column] in lower_case_allowed)
+            for column, text in cells.items()
+        )
         and not (previous_first and _title_runs_on(previous_first))
     ):
-        return True  # rows packed without blank lines: every cell of a row's first line starts afresh
+        return True
     if after_blank or owner is None or owner not in cells or not row.cells.get(owner):
         return False
     owner_so_far = " ".join(row.cells[owner]).rstrip()

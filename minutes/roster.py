@@ -1,9 +1,8 @@
-"""Group rosters: parse a roster file's text and resolve an owner as the minutes write it to a person. Pure."""
+"""Group rosters: parse a group's people and resolve an owner as the minutes write it to a person. Pure."""
 
 from __future__ import annotations
 
 import functools
-import tomllib
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,23 +39,16 @@ class ResolvedOwner:
         return bool(self.people)
 
 
-def parse_roster_toml(text: str) -> tuple[str, list[RosterEntry]]:
-    """`group = "FLG"` and `[[person]]` tables with initials, name, roles, aad_object_id, upn."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise RosterError(f"rosterfilen är inte giltig TOML ({error})") from None
-    group = data.get("group")
-    if not isinstance(group, str) or not group.strip():
-        raise RosterError("rosterfilen saknar 'group = \"…\"' (till exempel FLG)")
-    people = data.get("person", [])
+def parse_people(group: str, people: object) -> tuple[RosterEntry, ...]:
+    """The `[[person]]` tables of a group's file (as TOML gives them): initials, name, roles, aad_object_id,
+    upn. The whole file, its settings too: minutes.group_file.parse_group_file."""
     if not isinstance(people, list):
         raise RosterError("'person' ska vara en lista av [[person]]-tabeller")
-    entries = [_entry(group.strip(), number, person) for number, person in enumerate(people, start=1)]
+    entries = tuple(_entry(group, number, person) for number, person in enumerate(people, start=1))
     initials = [e.initials for e in entries if e.initials]
     if len(initials) != len(set(initials)):
         raise RosterError("samma initialer förekommer två gånger i rosterfilen")
-    return group.strip(), entries
+    return entries
 
 
 def _entry(group: str, number: int, person: Any) -> RosterEntry:

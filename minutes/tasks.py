@@ -40,13 +40,22 @@ _TRAILING_COMMA = re.compile(r",\s*([^,()]{1,40}?)\s*[.!]?\s*$")
 _OWNER_LABEL = re.compile(
     r"(?:^|[\s,;(])(?:ansv(?:ariga?)?|owner|ägare|vem)\s*[:.]?\s+([^:()]{1,60}?)\s*[.!)]?\s*$", re.IGNORECASE
 )
+# A due date after the owner marker: ' – fre 21/3', ' – due: v. 14', ', deadline Q2'.
+_TRAILING_DUE = re.compile(
+    r"(?:\s*[,;–—]\s*|\s+-\s+|\s+)(?:(?:due|deadline|senast|klart(?:\s+senast)?|till)\s*:?\s*)?"
+    r"(?P<when>[^,;–—()]{1,30}?)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+# 'Kristoffer: boka möte med …'
+_LEADING_OWNER = re.compile(r"^\s*([^:]{1,40}?)\s*:\s+(\S.*)$", re.DOTALL)
 _MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][\wåäöé-]+)?)")
 # The labels of a record's three parts, as secretaries write them.
 _WHAT = r"åtgärd|aktivitet|uppgift|action|vad|att göra"
 _WHO = r"ansvarig|ansv|vem|owner|ägare"
 _WHEN = r"klart senast|klart|senast|deadline|när|datum|due|slutdatum"
+_TOPIC = r"ärende|punkt|fråga|rubrik|ämne|topic"
 _RECORD = re.compile(
-    rf"^\s*(?:{_WHAT})\s*:\s*(?P<what>.+?)\s*[,;.]?\s+(?:{_WHO})\s*:\s*(?P<who>.+?)"
+    rf"^\s*(?:(?:{_TOPIC})\s*:\s*(?P<topic>.+?)\s*[,;.]?\s+)?(?:{_WHAT})\s*:\s*(?P<what>.+?)\s*[,;.]?\s+(?:{_WHO})\s*:\s*(?P<who>.+?)"
     rf"(?:\s*[,;.]?\s+(?:{_WHEN})\s*:\s*(?P<when>.+?))?\s*[.;]?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -63,6 +72,7 @@ class LabelRecord:
     what: str
     who: str
     when: str
+    topic: str = ""  # 'Ärende: …' before the action
 
 
 def strip_line_marker(line: str) -> tuple[str, bool]:
@@ -101,15 +111,33 @@ def opens_with_infinitive(text: str) -> bool:
     )
 
 
-def split_owner_marker(line: str, is_owner: Callable[[str], bool]) -> tuple[str, str | None]:
-    """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle'.
+def split_owner_marker(
+    line: str, is_owner: Callable[[str], bool], is_due: Callable[[str], bool] = lambda _: False
+) -> tuple[str, str | None]:
+    """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle', also
+    before a trailing due date ('(Maja) – fre 21/3', 'owner: Maja + Erik, deadline Q2'), or at its start
+    before an infinitive ('Kristoffer: boka möte …'). The due date stays in the line.
 
     `is_owner` tells whether a phrase names owners (people, initials, roles, parties, 'alla'); a trailing
-    phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker."""
+    phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker. `is_due` tells a due date."""
+    head, tail = line, ""
+    due = _TRAILING_DUE.search(line)
+    if due and is_due(due.group("when")):
+        head, tail = line[: due.start()], line[due.start() :]
     for pattern in (_OWNER_LABEL, _TRAILING_PAREN, _TRAILING_DASH, _TRAILING_COMMA):
-        match = pattern.search(line)
-        if match and is_owner(match.group(1)):
-            return line[: match.start()].rstrip(" ,–—-"), match.group(1)
+        match = pattern.search(head)
+        owner = match.group(1).replace("@", "") if match else ""
+        if match and is_owner(owner):
+            return head[: match.start()].rstrip(" ,–—-→") + tail, owner
+    leading = _LEADING_OWNER.match(line)
+    if (
+        leading
+        and leading.group(2)[:1].islower()  # 'Kristoffer: boka …', not 'Deltagare: Anna Berg, …'
+        and len(leading.group(1).split()) <= 3
+        and is_owner(leading.group(1))
+        and opens_with_infinitive(leading.group(2)[:1].upper() + leading.group(2)[1:])
+    ):
+        return leading.group(2), leading.group(1)
     mentions = _MENTION.findall(line)
     if mentions and all(is_owner(m) for m in mentions):
         return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)
@@ -130,4 +158,6 @@ def label_record(text: str) -> LabelRecord | None:
     match = _RECORD.match(" ".join(text.split()))
     if match is None:
         return None
-    return LabelRecord(match.group("what"), match.group("who"), match.group("when") or "")
+    return LabelRecord(
+        match.group("what"), match.group("who"), match.group("when") or "", match.group("topic") or ""
+    )

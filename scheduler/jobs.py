@@ -33,7 +33,8 @@ WorkflowCall = Callable[[datetime], Awaitable[object]]
 
 
 class JobLeases(Protocol):
-    """Who runs a slot: SqlStore satisfies it (job_leases), shared by every instance on one database."""
+    """Who runs a slot: store.reminders.LeaseRepository satisfies it (job_leases), shared by every instance on one
+    database."""
 
     async def acquire_job_lease(self, name: str, holder: str, *, now: datetime, ttl: timedelta) -> bool: ...
 

@@ -1,5 +1,7 @@
 """SQL persistence of ingested minutes: SQLite by default, PostgreSQL for several instances; the only SQL imports."""
 
+from store.conversations import UnknownConversation
+from store.database import Database
 from store.engine import (
     StoreUnavailable,
     UnsupportedDatabase,
@@ -8,10 +10,12 @@ from store.engine import (
     open_store,
     store_context,
 )
+from store.items import StaleReconciliation
 from store.outbox import OutboxKind, OutboxMessage, OutboxStatus
-from store.repository import SqlStore, StaleReconciliation, UnknownConversation
+from store.repository import SqlStore
 
 __all__ = [
+    "Database",
     "OutboxKind",
     "OutboxMessage",
     "OutboxStatus",

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from minutes.errors import UserFacingError
-from store.repository import WRITE_TRANSACTION, SqlStore
+from store.database import WRITE_TRANSACTION, Database
+from store.repository import SqlStore
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ async def open_store(database_url: str) -> SqlStore:
         await engine.dispose()
         raise
     logger.info("store open on %s", engine.url.render_as_string(hide_password=True))
-    return SqlStore(engine)
+    return SqlStore(Database(engine))
 
 
 async def _let_sqlite_threads_stop(seconds: float = 0.5) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from minutes.groups import normalise_group
 from minutes.records import ConversationType, ConvRef
-from store.repository import UnknownConversation
+from store.conversations import UnknownConversation
 from workflows.chat import Person, conversation_to_keep
 from workflows.item_actions import SECRETARY_ROLE
 from workflows.ports import FollowingStore

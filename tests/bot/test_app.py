@@ -17,10 +17,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app, freeze_startup_heap
 from bot.ingestion import Ingestion
 from bot.keys import DELIVERER, INGESTION, REMINDERS, SCHEDULER, STORE
-from bot.rosters import load_rosters
 from bot.settings import Settings
 from minutes.records import DocumentRef
-from minutes.roster import RosterError
 from tests.fakes import InMemoryStore, in_process_reader
 from workflows.ingest import Ingestor
 
@@ -95,20 +93,6 @@ async def test_nudges_during_a_run_coalesce_into_one_more_run() -> None:
     source.gate.set()
     await ingestion.idle()
     assert (source.runs, source.most_at_once) == (2, 1)
-
-
-async def test_rosters_are_loaded_from_the_roster_folder(tmp_path: Path) -> None:
-    rosters = tmp_path / "rosters"
-    rosters.mkdir()
-    (rosters / "flg.toml").write_text(
-        'group = "FLG"\n[[person]]\ninitials = "AA"\nname = "Anna A"\n', encoding="utf-8"
-    )
-    store = InMemoryStore()
-    assert await load_rosters(rosters, store) == ["FLG"]
-    assert [e.initials for e in await store.roster("FLG")] == ["AA"]
-    (rosters / "trasig.toml").write_text("group = [", encoding="utf-8")
-    with pytest.raises(RosterError, match="trasig.toml"):
-        await load_rosters(rosters, store)
 
 
 async def test_the_startup_heap_is_frozen_out_of_the_collectors_reach() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from bot.group_config import load_group_config
 from bot.settings import Settings
 from minutes.calendar import QuietHours
 from workflows.remind import ReminderPolicy
@@ -49,7 +50,7 @@ def test_digest_schedules_are_weekdays_and_times_per_group(monkeypatch: pytest.M
         "MINUTESBOT_DIGEST_SCHEDULES",
         '{"FLG": "mån 08:00", "FSG": "Fredag kl. 13.30", "KLG": "thu 9", "SLG": "tisdagar 7:30"}',
     )
-    assert Settings().digest_cron == {
+    assert load_group_config(Settings()).digest_cron == {
         "FLG": {"day_of_week": "mon", "hour": 8, "minute": 0},
         "FSG": {"day_of_week": "fri", "hour": 13, "minute": 30},
         "KLG": {"day_of_week": "thu", "hour": 9, "minute": 0},
@@ -59,7 +60,7 @@ def test_digest_schedules_are_weekdays_and_times_per_group(monkeypatch: pytest.M
 
 def test_no_digest_schedules_means_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    assert Settings().digest_cron == {}
+    assert load_group_config(Settings()).digest_cron == {}
 
 
 @pytest.mark.parametrize(
@@ -103,16 +104,25 @@ def test_no_reminder_policies_means_the_default(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.reminder_group_policies.of("FLG") == ReminderPolicy()
-    assert (settings.agenda_lead("FLG"), settings.agenda_lead("VSG")) == (3, 3)
+    assert (
+        load_group_config(settings).agenda_lead("FLG"),
+        load_group_config(settings).agenda_lead("VSG"),
+    ) == (3, 3)
 
 
 def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINUTESBOT_AGENDA_DAYS_BEFORE", '{"VSG": 5}')
     settings = Settings()
-    assert (settings.agenda_lead("VSG"), settings.agenda_lead("FLG")) == (5, 3)
+    assert (
+        load_group_config(settings).agenda_lead("VSG"),
+        load_group_config(settings).agenda_lead("FLG"),
+    ) == (5, 3)
     monkeypatch.setenv("MINUTESBOT_AGENDA_DAYS_BEFORE", '{"VSG": 5, "*": 4}')
     settings = Settings()
-    assert (settings.agenda_lead("VSG"), settings.agenda_lead("FLG")) == (5, 4)
+    assert (
+        load_group_config(settings).agenda_lead("VSG"),
+        load_group_config(settings).agenda_lead("FLG"),
+    ) == (5, 4)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +138,7 @@ def test_agenda_days_before_per_group(monkeypatch: pytest.MonkeyPatch) -> None:
         ("AGENDA_DAYS_BEFORE", '{"FLG": "tre"}', ""),
         ("AGENDA_DAYS_BEFORE", '{"FLG": true}', ""),
         ("REMINDER_POLICIES", '{"FLG": {"days_before": [true]}}', ""),
+        ("MEETING_RULES", '{"FLG": "ibland"}', "ingen mötesregel"),  # at start, not at the first tick
     ],
 )
 def test_a_bad_group_policy_says_what_is_wrong(
@@ -142,7 +153,7 @@ def test_a_bad_group_policy_says_what_is_wrong(
 def test_a_digest_time_keeps_its_groups_working_hours(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MINUTESBOT_REMINDER_POLICIES", '{"FSG": {"quiet_hours": "20:00-06:30"}}')
     monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FSG": "mån 07:00", "FLG": "mån 08:00"}')
-    assert Settings().digest_cron["FSG"] == {"day_of_week": "mon", "hour": 7, "minute": 0}
+    assert load_group_config(Settings()).digest_cron["FSG"] == {"day_of_week": "mon", "hour": 7, "minute": 0}
     monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FLG": "mån 07:00"}')  # FLG keeps 07:30-18:00
     with pytest.raises(ValidationError) as refused:
         Settings()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from minutes.extract import extract
 from minutes.read_markdown import read_markdown
 
@@ -48,3 +50,29 @@ def test_a_record_over_several_paragraphs() -> None:
     text = "Protokoll 2024-04-15\n\nÅtgärd: Boka lokal\n\nAnsvarig: Kim Berg\n\nKlart senast: Juni\n\nNästa möte: 3/6\n"
     (item,) = extract(read_markdown(text.encode()), reference_date=MEETING).items
     assert (item.owners, item.due.date if item.due else None) == (("Kim Berg",), date(2024, 6, 30))
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["| # | Action | Owner | Due |", "| Nr | Uppdrag | Ansv | Återrapport |", "| Nr | Vad | Vem | När |"],
+)
+def test_a_task_table_with_english_or_terse_headers(header: str) -> None:
+    text = f"# Möte 2025-03-04\n\n{header}\n|---|---|---|---|\n| 1 | Boka lokal för dagen | Kalle | 14/3 |\n"
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 3, 10))
+    assert [(i.text, i.owners, i.due.date if i.due else None) for i in result.items] == [
+        ("Boka lokal för dagen", ("Kalle",), date(2025, 3, 14))
+    ]
+
+
+def test_the_meetings_own_date_in_a_heading_is_no_deadline_but_a_later_one_is() -> None:
+    text = (
+        "# Styrelsemöte 3/2-25\n\n- Jakob väljer repertoar\n\n## Inför mötet 3/4\n\n- Beställa nya noter\n\n"
+        "| Punkt | Ärende | Beslut/Åtgärd | Ansvarig | Tidpunkt |\n|---|---|---|---|---|\n"
+        "| 1 | Ekonomi | Åtgärdsplan tas fram | AW | 28/2 |\n"
+    )
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 2, 10))
+    assert [(i.text, i.due.date if i.due else None) for i in result.items] == [
+        ("Jakob väljer repertoar", None),
+        ("Beställa nya noter", date(2025, 4, 3)),
+        ("Åtgärdsplan tas fram", date(2025, 2, 28)),  # 'Tidpunkt' says when, not a time of day
+    ]

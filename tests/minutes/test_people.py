@@ -79,6 +79,9 @@ def test_owner_cells_normalise_to_the_gold_form(cell: str, roster: Roster, expec
         ("Utredningen görs av Annika Andersson och Sanna.", ("AA", "Sanna Melling")),
         ("Annika Anderssons grupp ska skicka ut kallelsen.", ()),
         ("Ge Edit i uppdrag att utreda frågan.", ("EE",)),
+        # Who decides is not who acts.
+        ("Rådet beslutar att mötestiderna läggs på måndagar.", ()),
+        ("Styrelsen beslutar att Annika skickar ut kallelsen.", ("AA",)),
         # Private-use characters already in the text never stand for a name.
         ("\U000f0000 ska skicka ut kallelsen.", ()),
         ("\U000f0005, Edit ska skicka ut kallelsen.", ("EE",)),
@@ -179,6 +182,91 @@ def test_a_role_that_fits_one_listed_person_is_that_person(
     assert normalise_owner_cell(cell, roster) == expected
 
 
+@pytest.mark.parametrize(
+    ("rows", "cell", "expected"),
+    [
+        (
+            (("Namn", "Organisation", "Roll"), ("Nils Åberg", "Kommunstyrelsen (M)", "vice ordförande")),
+            "vordf",
+            ("Nils Åberg",),
+        ),
+        ((("Deltagare", "Funktion"), ("Camilla Rask", "sekreterare")), "sekreteraren", ("Camilla Rask",)),
+        ((("Namn", "Initialer", "Roll"), ("Eva Lind", "EL", "ekonomichef")), "Ekonomichefen", ("EL",)),
+        # A table with no name column names nobody.
+        ((("Ärende", "Ansvarig"), ("Budget", "ekonomichef")), "Ekonomichef", ("ekonomichef",)),
+    ],
+)
+def test_an_attendance_table_gives_people_and_their_roles(
+    rows: tuple[tuple[str, ...], ...], cell: str, expected: tuple[str, ...]
+) -> None:
+    roster = parse_roster("\n".join("\t".join(row) for row in rows), tables=[rows])
+    assert normalise_owner_cell(cell, roster) == expected
+    assert all(not p.name.startswith(("Namn", "Deltagare")) for p in roster.people)  # the header is no person
+
+
+def test_a_list_under_a_label_ends_with_its_block() -> None:
+    roster = parse_roster("Sekreterare: Elin Marklund\n\nFöregående anteckningar\n\nText.")
+    assert [p.name for p in roster.people] == ["Elin Marklund"]
+
+
 def test_an_actor_named_by_a_role_is_the_person_holding_it() -> None:
     roster = parse_roster(ROLE_DOCUMENTS["comma"])
     assert find_actors("Ekonomichefen tar fram ett underlag.", roster, actor_grammar(roster)) == ("Eva Lind",)
+
+
+ATTENDANCE = (
+    "Närvarande: Karin Åström (rektor), Robert Fagerlund (bitr. rektor), Niklas Berg (specialpedagog), "
+    "Tove Lundgren (SYV), Ola Ek (KD), Yasmin Al-Sayed (kurator)\n\n"
+    "Deltagare: Monika Eliasson, enhetschef (ME); Daniel Kask, kurator (DK)\n\n"
+    "Åtgärd: Boka aulan Ansvarig: Kim Berg Klart senast: 3/5\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Rektor", ("Karin Åström",)),  # the role as written beats the 'bitr. rektor'
+        ("Bitr. rektor", ("Robert Fagerlund",)),
+        ("Specialpedagog", ("Niklas Berg",)),  # a title the list gives needs no vocabulary
+        ("SYV", ("Tove Lundgren",)),
+        ("Yasmine", ("Yasmin Al-Sayed",)),  # a first name a letter off
+        ("Kurator", ("kurator",)),  # two kuratorer: the role stays
+        ("ME", ("ME",)),  # 'Name, role (XX)' defines initials
+        ("Kim", ("Kim Berg",)),
+    ],
+)
+def test_attendance_lists_give_titles_and_initials(cell: str, expected: tuple[str, ...]) -> None:
+    roster = parse_roster(ATTENDANCE)
+    assert normalise_owner_cell(cell, roster) == expected
+
+
+def test_a_party_in_parentheses_and_a_record_label_are_no_titles() -> None:
+    people = {p.name: p for p in parse_roster(ATTENDANCE).people}
+    assert people["Ola Ek"].role is None
+    assert "Kim Berg" not in people or people["Kim Berg"].role is None  # 'Ansvarig:' labels an owner
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        # A list of first names only: each is a person, the owner as written.
+        ("Med: Nora (ordf), Elias, Wilma och Adam", "Adam", ("Adam",)),
+        ("Med: Nora (ordf), Elias, Wilma och Adam", "ordf", ("Nora",)),
+        # 'Name (XX), title; …': the title runs to the semicolon, in the definite form too.
+        (
+            "Närvarande: Eva Lind (EL), vårdenhetschef; Per Holm, undersköterska och skyddsombud",
+            "Skyddsombudet",
+            ("Per Holm",),
+        ),
+        ("Övriga: Kim Falk (VD), Lisa Borg (ekonomichef)", "vd", ("Kim Falk",)),
+        (
+            "Närvarande: Ann Lilja, förvaltningschef SBF; Ali Rad, IT-chef",
+            "förvaltningschefen",
+            ("Ann Lilja",),
+        ),
+    ],
+)
+def test_attendance_lists_as_secretaries_write_them(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected

@@ -290,8 +290,32 @@ LAYOUT_CASES: list[tuple[str, str, list[tuple[str, ...]]]] = [
 ]
 
 
+PACKED_CASES = [
+    (
+        "numbered rows packed without blank lines, dates and owners in lower case",
+        "Nr    Åtgärd                      Ansvarig      Klart\n"
+        "1     Skicka inbjudan             Sofia         26/4\n"
+        "2     Kalla till städdag          ordf          v. 18\n"
+        "3     Kontakta kommunen           Roger         snarast\n",
+        [
+            ("Nr", "Åtgärd", "Ansvarig", "Klart"),
+            ("1", "Skicka inbjudan", "Sofia", "26/4"),
+            ("2", "Kalla till städdag", "ordf", "v. 18"),
+            ("3", "Kontakta kommunen", "Roger", "snarast"),
+        ],
+    ),
+    (
+        "cells separated by tabs, one row per line, empty cells kept",
+        "Att göra\n\nVad\tVem\tNär\nBeställa etiketter\tFredrik\tJuni\nRensa arkivet\t\t\nNästa möte 3/4.\n",
+        [("Vad", "Vem", "När"), ("Beställa etiketter", "Fredrik", "Juni"), ("Rensa arkivet", "", "")],
+    ),
+]
+
+
 @pytest.mark.parametrize(
-    ("text", "expected"), [c[1:] for c in LAYOUT_CASES], ids=[c[0] for c in LAYOUT_CASES]
+    ("text", "expected"),
+    [c[1:] for c in LAYOUT_CASES + PACKED_CASES],
+    ids=[c[0] for c in LAYOUT_CASES + PACKED_CASES],
 )
 def test_side_by_side_columns_are_cut_into_a_table(text: str, expected: list[tuple[str, ...]]) -> None:
     assert rows_of(text) == expected
@@ -337,3 +361,26 @@ def test_the_extractor_reads_a_side_by_side_table() -> None:
     assert ("Budget 2025", ("AA",), date(2024, 9, 30)) in found
     assert ("Rekrytering av enhetschef", ("AA", "BB", "CE"), date(2024, 10, 18)) in found
     assert ("IT-stöd", ("CE",), date(2024, 10, 31)) in found
+
+
+def test_notes_written_line_by_line_are_paragraphs_under_their_section_headings() -> None:
+    text = (
+        "Närvarande: Roger Lund (ordf), Anneli Wik (v. ordf), Sofia Mäkinen\n(sekr)\n§ 1 Mötets öppnande\nOrdf öppnar mötet.\n"
+        "§ 2 Ekonomi\nKassören redovisar kassan. Kassören kollar med banken.\n"
+        "Sekr skickar ut listan över alla medlemmar och deras adresser till\nalla.\n"
+        "Ahmed fixar vikarielistan till vecka 7\nJenny pratar med fastighet\nvi ska inte byta städfirma\n"
+    )
+    blocks = read_text(text.encode()).blocks
+    assert [(b.text, b.heading) for b in blocks if isinstance(b, Paragraph)] == [
+        ("Närvarande: Roger Lund (ordf), Anneli Wik (v. ordf), Sofia Mäkinen\n(sekr)", False),
+        ("§ 1 Mötets öppnande", True),
+        ("Ordf öppnar mötet.", False),
+        ("§ 2 Ekonomi", True),
+        ("Kassören redovisar kassan. Kassören kollar med banken.", False),
+        # a sentence wrapped at the margin stays one paragraph
+        ("Sekr skickar ut listan över alla medlemmar och deras adresser till\nalla.", False),
+        # One statement per line, the lines stopping short of the margin.
+        ("Ahmed fixar vikarielistan till vecka 7", False),
+        ("Jenny pratar med fastighet", False),
+        ("vi ska inte byta städfirma", False),
+    ]

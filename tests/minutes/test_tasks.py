@@ -35,6 +35,35 @@ def test_an_owner_marker_at_the_end_of_a_line(line: str, expected: tuple[str, st
     assert split_owner_marker(line, lambda phrase: phrase in OWNERS) == expected
 
 
+DUES = {"fre 21/3", "v. 14", "Q2"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The owner stands before a due date, which stays in the line for the date rules.
+        ("Skicka rapporten (Kalle) – fre 21/3", ("Skicka rapporten – fre 21/3", "Kalle")),
+        ("Inventera kontona (KL) – due: v. 14", ("Inventera kontona – due: v. 14", "KL")),
+        (
+            "Plan för övningen → owner: Kalle o Stina, deadline Q2",
+            ("Plan för övningen, deadline Q2", "Kalle o Stina"),
+        ),
+        # An owner before the line, then an infinitive.
+        ("Kalle: boka möte med leverantören", ("boka möte med leverantören", "Kalle")),
+        ("Kalle: klassningen är försenad", ("Kalle: klassningen är försenad", None)),  # a report, no task
+        ("Deltagare: Kalle, Stina", ("Deltagare: Kalle, Stina", None)),
+        ("Boka lokal – fre 21/3", ("Boka lokal – fre 21/3", None)),  # a date alone names nobody
+        ("Lösa migreringen – owner: @Kalle, deadline: v. 14", ("Lösa migreringen, deadline: v. 14", "Kalle")),
+    ],
+)
+def test_an_owner_marker_before_a_due_date_or_at_the_start(
+    line: str, expected: tuple[str, str | None]
+) -> None:
+    assert (
+        split_owner_marker(line, lambda phrase: phrase in OWNERS, lambda phrase: phrase in DUES) == expected
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -83,6 +112,9 @@ def test_a_label_record_in_one_paragraph() -> None:
         "Boka lokal", "Kim", "3/5"
     )
     assert label_record("Åtgärd: Boka lokal") is None  # one part alone is no whole record
+    assert label_record("Ärende: Lokaler Åtgärd: Boka lokal Ansvarig: Kim Klart senast: 3/5") == LabelRecord(
+        "Boka lokal", "Kim", "3/5", topic="Lokaler"
+    )
 
 
 @pytest.mark.parametrize(

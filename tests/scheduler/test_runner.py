@@ -12,6 +12,7 @@ import pytest
 from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.group_config import load_group_config
 from bot.settings import Settings
 from scheduler.jobs import STOCKHOLM, LeasedJob, SchedulerJobs
 from scheduler.runner import SchedulerConfig, scheduled_jobs, start_scheduler
@@ -156,7 +157,7 @@ async def test_digest_schedules_from_the_settings_fire_on_their_days(
 ) -> None:
     """MINUTESBOT_DIGEST_SCHEDULES as an admin writes it, through Settings, to the jobs' fire times."""
     monkeypatch.setenv("MINUTESBOT_DIGEST_SCHEDULES", '{"FLG": "mån 08:00", "FSG": "fredag kl. 13.30"}')
-    config = SchedulerConfig(holder="instance-a", digest_schedules=Settings().digest_cron)
+    config = SchedulerConfig(holder="instance-a", digest_schedules=load_group_config(Settings()).digest_cron)
     scheduler = start_scheduler(Calls().jobs(), config, leases=sqlite_store)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}

@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from minutes.reconcile import reconcile
 from minutes.records import DocumentRef, ItemRecord, ItemStatus
-from store import SqlStore, create_engine_for, migrate
+from store import Database, SqlStore, create_engine_for, migrate
 from tests.store.builders import FLG_REF, FSG_REF, ORIGIN, document, item, later
 
 
@@ -27,7 +27,7 @@ async def counted(database_url: str) -> AsyncIterator[tuple[SqlStore, list[str]]
         sent.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
-    store = SqlStore(engine)
+    store = SqlStore(Database(engine))
     try:
         yield store, sent
     finally:

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from minutes.records import ConversationType, ConvRef, RosterEntry
 from store import SqlStore, open_store
+from store.rosters import RosterRepository
 from tests.store.builders import MONDAY, ORIGIN, later
 
 CHANNEL = ConvRef(
@@ -31,7 +32,7 @@ def statements(store: SqlStore) -> Iterator[list[str]]:
     def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         seen.append(statement)
 
-    engine = store._engine.sync_engine
+    engine = store.database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", record)
     try:
         yield seen
@@ -82,7 +83,17 @@ async def test_another_instances_writes_are_seen_when_the_cache_time_is_over(
         await other.save_roster("FLG", [BO])
 
         assert await store.roster("FLG") == [ANNA]  # within the cache time
-        store._read_cache_seconds = 0.0
+        store.database.read_cache_seconds = 0.0
         assert await store.roster("FLG") == [BO]
     finally:
         await other.close()
+
+
+async def test_a_repository_over_the_stores_database_shares_its_cache(store: SqlStore) -> None:
+    rosters = RosterRepository(store.database)
+    await store.save_roster("FLG", [ANNA])
+    assert await store.roster("FLG") == [ANNA]
+
+    await rosters.save_roster("FLG", [BO])
+
+    assert await store.roster("FLG") == [BO]  # the write through the other repository dropped the cached read

@@ -1,4 +1,5 @@
-"""SqlStore on SQLite and PostgreSQL: the sender's side of the outbox (enqueue, claim with a lease, settle)."""
+"""OutboxRepository on SQLite and PostgreSQL: the sender's side of the outbox (enqueue, claim with a lease, settle,
+put back until the morning)."""
 
 from __future__ import annotations
 
@@ -209,3 +210,17 @@ async def test_a_claim_on_postgresql_skips_rows_another_transaction_has_locked(p
         await store.close()
 
     assert ids(claimed) == message_ids[2:]
+
+
+async def test_defer_puts_a_claimed_message_back_without_counting_it(store: SqlStore) -> None:
+    await store.enqueue("reminder", {"user_aad_id": "aad-aa"}, conversation_key=None, at=MONDAY)
+    [claimed] = await store.claim_outbox("w1", now=MONDAY, lease=timedelta(minutes=5), limit=10)
+    morning = later(14)
+    await store.defer(claimed.id, until=morning)
+    [pending] = await store.outbox_messages(OutboxStatus.PENDING)
+    assert (pending.next_attempt_at, pending.attempts, pending.claims) == (morning, 0, 0)
+    assert (pending.claimed_by, pending.claimed_until) == (None, None)
+    assert await store.claim_outbox("w1", now=later(1), lease=timedelta(minutes=5), limit=10) == []
+    assert [
+        m.id for m in await store.claim_outbox("w1", now=morning, lease=timedelta(minutes=5), limit=10)
+    ] == [claimed.id]

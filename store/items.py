@@ -1,0 +1,403 @@
+"""Items: the queries over action items and decisions, a user's changes to one item (done, reopened, moved),
+and the item rows that ingestion writes in the transaction of its document. Does I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from minutes.model import ItemKind, Relative
+from minutes.reconcile import is_moved
+from minutes.records import ItemFilter, ItemPage, ItemRecord, ItemStatus, ListOrder
+from store.audit import append_audit, ingest_audit
+from store.database import Repository, listed
+from store.rows import (
+    INGEST_ACTOR,
+    changed_item_fields,
+    item_content_values,
+    item_from_row,
+    like_pattern,
+    owner_key,
+    owner_keys,
+    search_needle,
+)
+from store.tables import item_owners, items
+
+WITHDRAWN = ItemStatus.WITHDRAWN.value
+OPEN = ItemStatus.OPEN.value
+_STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
+
+# Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
+# make the driver raise (asyncpg's 'out of int32 range', sqlite3's OverflowError).
+MAX_ITEM_ID = 2**31 - 1
+
+
+def is_item_id(item_id: object) -> bool:
+    """Whether `item_id` could be an item's id: a whole number from 1 to MAX_ITEM_ID."""
+    return isinstance(item_id, int) and not isinstance(item_id, bool) and 0 < item_id <= MAX_ITEM_ID
+
+
+class StaleReconciliation(Exception):
+    """save_ingest was given a reconciliation made against items that changed since they were read (another
+    ingest of the same document got there first). Nothing was written; read the items and reconcile again."""
+
+
+# Built once: SQLAlchemy caches a statement's compiled form under its structure, and one built anew for every
+# call pays for working out that structure each time. Parameters are named b_… so that no name is also a
+# column that an UPDATE's SET takes from the parameters.
+_SELECT_ITEM = select(items).where(items.c.id == bindparam("b_id"))
+LOCK_ITEM = _SELECT_ITEM.with_for_update()
+_UPDATE_ITEM = update(items).where(items.c.id == bindparam("b_id"))
+INSERT_ITEM = insert(items)
+# The rows that updated items name, locked (FOR UPDATE) until the transaction ends.
+_LOCK_ITEM_STATES = (
+    select(items.c.key, items.c.id, items.c.status).where(items.c.key.in_(listed("b_keys"))).with_for_update()
+)
+_WITHDRAW_ITEMS = (
+    update(items)
+    .where(items.c.key.in_(listed("b_keys")), items.c.status != WITHDRAWN)
+    .values(
+        status=WITHDRAWN, changed_by=INGEST_ACTOR, changed_at=bindparam("b_at"), updated_at=bindparam("b_at")
+    )
+    .returning(items.c.id, items.c.key)
+)
+_DELETE_OWNERS = delete(item_owners).where(item_owners.c.item_id.in_(listed("b_ids")))
+_INSERT_OWNERS = insert(item_owners)
+_DUE_COLUMNS = ("due", "due_raw", "due_relative")
+
+
+async def fetch_items(
+    connection: AsyncConnection, query: Select[Any], parameters: Mapping[str, Any] | None = None
+) -> list[ItemRecord]:
+    return [item_from_row(row) for row in (await connection.execute(query, parameters)).mappings().all()]
+
+
+class ItemRepository(Repository):
+    """Items by number and by list (ItemQueries, and that part of ChatStore, ReminderStore and
+    ReminderCardStore), and a user's changes to them (set_status, set_due)."""
+
+    async def get_item(self, item_id: int) -> ItemRecord | None:
+        if not is_item_id(item_id):  # a number no row can have: none, rather than the driver's overflow
+            return None
+        found = await self._select_items(_SELECT_ITEM, {"b_id": item_id})
+        return found[0] if found else None
+
+    # -- a user's changes -----------------------------------------------------------------------------------
+
+    async def set_status(
+        self, item_id: int, status: ItemStatus, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None:
+        """Mark an item done or open again on a user's word (audit 'item.done' / 'item.reopened').
+
+        Returns the item as stored afterwards, None for an unknown id. A withdrawn item, or one already in
+        `status`, is returned unchanged: compare its status to tell the user."""
+        action = _STATUS_ACTIONS.get(status)
+        if action is None:
+            raise ValueError(f"set_status sets open or done, not {status.value}: withdrawal is ingestion's")
+        return await self._change_item(
+            item_id,
+            {"status": status.value, "changed_by": by, "changed_at": at},
+            action=action,
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is status,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def set_due(
+        self, item_id: int, due: date, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None:
+        """A user moves an item to `due` (audit 'item.moved', detail 'old→new' as ISO dates, or the relative
+        due or '-' for an undated item: never the minutes' wording). The item gets due_raw the ISO date and
+        no relative due; the minutes' own due (document_due) stays, so the move outlives edits of the minutes
+        that leave the item's date alone (minutes.reconcile). Returns the item as stored afterwards, None for
+        an unknown id; a withdrawn item, or one due that day already, is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"due": due, "due_raw": due.isoformat(), "due_relative": None},
+            action="item.moved",
+            detail=lambda item: f"{_due_label(item)}→{due.isoformat()}",
+            already=lambda item: item.due == due and item.due_relative is None,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def _change_item(
+        self,
+        item_id: int,
+        values: Mapping[str, Any],
+        *,
+        action: str,
+        detail: Callable[[ItemRecord], str],
+        already: Callable[[ItemRecord], bool],
+        by: str,
+        at: datetime,
+        origin: str,
+    ) -> ItemRecord | None:
+        """A user's change to one item, in one transaction: lock and read the item, write `values` (and
+        updated_at `at`) and an audit entry (`action`, actor `by`, `detail` of the item as it was), read it
+        back. None for an unknown id; a withdrawn item, or one `already` so, is returned unchanged."""
+        if not is_item_id(item_id):
+            return None
+        async with self.database.write() as connection:
+            found = await fetch_items(connection, LOCK_ITEM, {"b_id": item_id})
+            if not found:
+                return None
+            item = found[0]
+            if item.status is ItemStatus.WITHDRAWN or already(item):
+                return item
+            await connection.execute(_UPDATE_ITEM, {"b_id": item_id, "updated_at": at, **values})
+            await append_audit(
+                connection,
+                at=at,
+                actor=by,
+                action=action,
+                subject=item.key,
+                origin=origin,
+                detail=detail(item),
+            )
+            return (await fetch_items(connection, _SELECT_ITEM, {"b_id": item_id}))[0]
+
+    # -- queries --------------------------------------------------------------------------------------------
+
+    async def list_items(
+        self, *, open_only: bool = False, owner: str | None = None, group: str | None = None
+    ) -> list[ItemRecord]:
+        """Live items (open, and done unless `open_only`), by due date with undated ones last, then by id.
+        `owner` matches any one of an item's owners, case-insensitively."""
+        query = select(items).where(items.c.status == OPEN if open_only else items.c.status != WITHDRAWN)
+        if owner is not None:
+            query = query.where(
+                items.c.id.in_(
+                    select(item_owners.c.item_id).where(item_owners.c.owner_key == owner_key(owner))
+                )
+            )
+        return await self._select_items(
+            _of_group(query, group).order_by(items.c.due.asc().nulls_last(), items.c.id)
+        )
+
+    async def search_decisions(self, text: str | None = None) -> list[ItemRecord]:
+        """Live decisions whose topic or text contains `text` (case-insensitive; all when None or blank),
+        newest meeting first, in document order within a meeting."""
+        query = select(items).where(items.c.kind == ItemKind.DECISION.value, items.c.status != WITHDRAWN)
+        needle = search_needle(text or "")
+        if needle:
+            query = query.where(items.c.search_text.like(like_pattern(needle), escape="\\"))
+        return await self._select_items(query.order_by(items.c.meeting_date.desc().nulls_last(), items.c.id))
+
+    async def item_page(self, spec: ItemFilter, *, limit: int, today: date) -> ItemPage:
+        """The first `limit` items of a list and the whole list's counts, in one read: a chat answer shows a
+        page, so only that page's rows are fetched and turned into records. Overdue as the cards count it:
+        open, not a decision, a date (not 'nästa möte') before `today`."""
+        conditions = _item_filter_conditions(spec)
+        overdue = and_(
+            items.c.status == OPEN,
+            items.c.kind != ItemKind.DECISION.value,
+            items.c.due_relative.is_(None),
+            items.c.due < today,
+        )
+        counts = select(func.count(), func.coalesce(func.sum(case((overdue, 1), else_=0)), 0)).where(
+            *conditions
+        )
+        if spec.order is ListOrder.NEWEST_MEETING:
+            order = (items.c.meeting_date.desc().nulls_last(), items.c.id)
+        else:
+            order = (items.c.due.asc().nulls_last(), items.c.id)
+        async with self.database.read() as connection:
+            total, overdue_count = (await connection.execute(counts)).one()
+            found = (
+                await fetch_items(connection, select(items).where(*conditions).order_by(*order).limit(limit))
+                if total and limit > 0
+                else []
+            )
+        return ItemPage(tuple(found), int(total), int(overdue_count))
+
+    async def items_due_between(
+        self, start: date, end: date, *, group: str | None = None, open_only: bool = True
+    ) -> list[ItemRecord]:
+        """Items due from `start` to `end`, both included: open ones, or open and done unless `open_only`.
+        By due date, then id."""
+        query = select(items).where(
+            items.c.status == OPEN if open_only else items.c.status != WITHDRAWN,
+            items.c.due >= start,
+            items.c.due <= end,
+        )
+        return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
+
+    async def overdue_items(self, today: date, *, group: str | None = None) -> list[ItemRecord]:
+        """Open items due before `today`, oldest due date first, then by id."""
+        query = select(items).where(items.c.status == OPEN, items.c.due < today)
+        return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
+
+    async def follow_up_items(self, group: str | None) -> list[ItemRecord]:
+        """Open items for the next meeting: due 'till nästa möte', or follow-ups; of every group when `group`
+        is None. By due date with undated ones last, then by id."""
+        query = select(items).where(items.c.status == OPEN, _for_next_meeting())
+        return await self._select_items(
+            _of_group(query, group).order_by(items.c.due.asc().nulls_last(), items.c.id)
+        )
+
+    async def _select_items(
+        self, query: Select[Any], parameters: Mapping[str, Any] | None = None
+    ) -> list[ItemRecord]:
+        async with self.database.read() as connection:
+            return await fetch_items(connection, query, parameters)
+
+
+def _of_group(query: Select[Any], group: str | None) -> Select[Any]:
+    """`query` narrowed to the items of `group`; all of them when None."""
+    return query if group is None else query.where(items.c.group_name == group)
+
+
+def _for_next_meeting() -> ColumnElement[bool]:
+    """Items for the next meeting: due 'till nästa möte', or follow-ups."""
+    return or_(items.c.due_relative == Relative.NEXT_MEETING.value, items.c.kind == ItemKind.FOLLOW_UP.value)
+
+
+def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        items.c.status == OPEN if spec.open_only else items.c.status != WITHDRAWN
+    ]
+    if spec.owners:
+        keys = sorted({owner_key(owner) for owner in spec.owners})
+        conditions.append(
+            items.c.id.in_(select(item_owners.c.item_id).where(item_owners.c.owner_key.in_(keys)))
+        )
+    if spec.groups:
+        conditions.append(items.c.group_name.in_(sorted(spec.groups)))
+    if spec.kinds:
+        conditions.append(items.c.kind.in_(sorted(kind.value for kind in spec.kinds)))
+    if spec.next_meeting:
+        conditions.append(_for_next_meeting())
+    needle = search_needle(spec.search or "")
+    if needle:
+        conditions.append(items.c.search_text.like(like_pattern(needle), escape="\\"))
+    return conditions
+
+
+def _due_label(item: ItemRecord) -> str:
+    """An item's due as the audit may show it: a date, a relative due, or '-'."""
+    if item.due is not None:
+        return item.due.isoformat()
+    return item.due_relative.value if item.due_relative is not None else "-"
+
+
+def _due_of(item: ItemRecord) -> tuple[object, ...]:
+    return (item.due, item.due_raw, item.due_relative)
+
+
+# -- the item rows of ingestion, written in the transaction of their document (store.documents) -------------
+
+
+def new_item_values(record: ItemRecord, *, at: datetime) -> dict[str, Any]:
+    return {
+        "key": record.key,
+        "document_key": record.document_key,
+        "status": OPEN,
+        "created_at": at,
+        "updated_at": at,
+        **item_content_values(record),
+    }
+
+
+async def update_items(
+    connection: AsyncConnection,
+    pairs: Sequence[tuple[ItemRecord, ItemRecord]],
+    owners: dict[int, Sequence[str]],
+    *,
+    at: datetime,
+    origin: str,
+) -> list[dict[str, Any]]:
+    """New content for live items, their status kept (and their due too when reconciliation kept the due it
+    read, so a move made since stands); withdrawn items whose rows came back, reopened. Their
+    owner rows are deleted and their new owners put in `owners` (by id) for the caller to insert. Returns
+    the audit entries, one per pair in order.
+
+    Written as if each pair were one `UPDATE … WHERE key = … AND status …` in turn: StaleReconciliation
+    when a pair's item is not (or no longer) in the state it was reconciled from, and an item named twice
+    ends up as the last pair says (reopened if any pair revived it)."""
+    if not pairs:
+        return []
+    keys = list(dict.fromkeys(old.key for old, _ in pairs))
+    current = {
+        row.key: (row.id, row.status) for row in await connection.execute(_LOCK_ITEM_STATES, {"b_keys": keys})
+    }
+    final: dict[int, dict[str, Any]] = {}
+    revived: set[int] = set()
+    entries: list[dict[str, Any]] = []
+    for old, new in pairs:
+        reviving = old.status is ItemStatus.WITHDRAWN
+        found = current.get(old.key)
+        if found is None or (found[1] == WITHDRAWN) != reviving:
+            state = "live" if reviving else "withdrawn"
+            raise StaleReconciliation(f"{old.document_key}: an updated item is {state} by now")
+        item_id: int = found[0]
+        if reviving:
+            current[old.key] = (item_id, OPEN)
+            revived.add(item_id)
+        values = {"b_id": item_id, "updated_at": at, **item_content_values(new)}
+        if not reviving and _due_of(new) == _due_of(old):
+            # The due is left as stored: a user who moved the item since it was read keeps the move.
+            for column in _DUE_COLUMNS:
+                del values[column]
+        final[item_id] = values
+        owners[item_id] = new.owners
+        fields = ", ".join(changed_item_fields(old, new))
+        detail = f"#{item_id} restored" if reviving else f"#{item_id}"
+        if is_moved(old) and (new.due, new.due_relative) != (old.due, old.due_relative):
+            fields += " (the minutes' new due replaces a user's move)"
+        entries.append(
+            ingest_audit(
+                "item.updated", old.key, f"{detail}: {fields}" if fields else detail, at=at, origin=origin
+            )
+        )
+    kept: dict[frozenset[str], list[dict[str, Any]]] = {}  # one UPDATE per set of columns written
+    for item_id, values in final.items():
+        if item_id not in revived:
+            kept.setdefault(frozenset(values), []).append(values)
+    reopened = [
+        {**values, "status": OPEN, "changed_by": INGEST_ACTOR, "changed_at": at}
+        for item_id, values in final.items()
+        if item_id in revived
+    ]
+    for parameters in (*kept.values(), reopened):
+        if parameters:
+            await connection.execute(_UPDATE_ITEM, parameters)
+    await connection.execute(_DELETE_OWNERS, {"b_ids": list(final)})
+    return entries
+
+
+async def withdraw_items(
+    connection: AsyncConnection, keys: Sequence[str], *, at: datetime, origin: str, detail: str = ""
+) -> list[dict[str, Any]]:
+    """Withdraw the items of `keys` that are live; the audit entries of those withdrawn, in `keys` order."""
+    if not keys:
+        return []
+    rows = await connection.execute(_WITHDRAW_ITEMS, {"b_keys": list(dict.fromkeys(keys)), "b_at": at})
+    withdrawn: dict[str, int] = {row.key: row.id for row in rows}
+    entries: list[dict[str, Any]] = []
+    for key in keys:
+        item_id = withdrawn.pop(key, None)
+        if item_id is not None:
+            entries.append(
+                ingest_audit("item.withdrawn", key, f"#{item_id} {detail}".strip(), at=at, origin=origin)
+            )
+    return entries
+
+
+async def insert_owners(connection: AsyncConnection, owners: Mapping[int, Sequence[str]]) -> None:
+    """The item_owners rows of items that have none now (added, or theirs deleted)."""
+    rows = [
+        {"item_id": item_id, "owner_key": key}
+        for item_id, names in owners.items()
+        for key in owner_keys(names)
+    ]
+    if rows:
+        await connection.execute(_INSERT_OWNERS, rows)

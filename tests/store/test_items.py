@@ -1,0 +1,134 @@
+"""ItemRepository on SQLite and PostgreSQL: a user marks items done and open again, lists and searches."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from minutes.model import ItemKind
+from minutes.records import DocumentRef, ItemRecord, ItemStatus
+from store import SqlStore
+from tests.store.builders import (
+    FLG_REF,
+    FLG_V1,
+    FSG_REF,
+    ORIGIN,
+    document,
+    ingest,
+    item,
+    later,
+)
+
+
+async def test_set_status_marks_done_and_reopens(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    item_id = live[0].id
+    assert item_id is not None
+
+    done = await store.set_status(item_id, ItemStatus.DONE, by="aad:anna", at=later(1), origin="teams:flg")
+    again = await store.set_status(item_id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="teams:flg")
+    reopened = await store.set_status(item_id, ItemStatus.OPEN, by="aad:bo", at=later(3), origin="cli")
+
+    assert done is not None and (done.status, done.changed_by, done.changed_at) == (
+        ItemStatus.DONE,
+        "aad:anna",
+        later(1),
+    )
+    assert again == done
+    assert reopened is not None and (reopened.status, reopened.changed_by) == (ItemStatus.OPEN, "aad:bo")
+    entries = await store.audit_log(live[0].key)
+    assert [(a.action, a.actor, a.origin) for a in entries] == [
+        ("item.added", "minutesbot", ORIGIN),
+        ("item.done", "aad:anna", "teams:flg"),
+        ("item.reopened", "aad:bo", "cli"),
+    ]
+    assert await store.set_status(999, ItemStatus.DONE, by="aad:anna", at=later(4), origin="cli") is None
+    with pytest.raises(ValueError):
+        await store.set_status(item_id, ItemStatus.WITHDRAWN, by="aad:anna", at=later(4), origin="cli")
+
+
+async def test_a_withdrawn_item_cannot_be_marked_done(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    await ingest(store, document(version="v2"), FLG_V1[1:], at=later(1))
+    assert live[0].id is not None
+
+    result = await store.set_status(live[0].id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="cli")
+
+    assert result is not None and result.status is ItemStatus.WITHDRAWN
+    assert [a.action for a in await store.audit_log(live[0].key)] == ["item.added", "item.withdrawn"]
+
+
+async def test_list_items_filters_by_status_owner_and_group_in_due_order(store: SqlStore) -> None:
+    flg = [
+        item("a", "Boka lokal.", owners=("AA", "klg"), due=date(2024, 10, 7)),
+        item("b", "Skriv rapport.", owners=("Åsa Öberg",)),
+        item("c", "Ring facket.", owners=("aa",), due=date(2024, 9, 9)),
+        item("d", "Stäng projektet.", owners=("RN",), due=date(2024, 9, 1)),
+    ]
+    fsg = [
+        item("a", "Planera APT.", ref=FSG_REF, owners=("ÅSA ÖBERG", "AA"), group="FSG", due=date(2024, 9, 9))
+    ]
+    _, flg_live = await ingest(store, document(), flg)
+    await ingest(store, document(FSG_REF, group="FSG"), fsg)
+    await ingest(store, document(version="v2"), flg[:3], at=later(1))  # d is withdrawn
+    assert flg_live[2].id is not None
+    await store.set_status(flg_live[2].id, ItemStatus.DONE, by="aad:anna", at=later(2), origin="cli")
+
+    def texts(found: list[ItemRecord]) -> list[str]:
+        return [i.text for i in found]
+
+    assert texts(await store.list_items()) == [
+        "Ring facket.",
+        "Planera APT.",
+        "Boka lokal.",
+        "Skriv rapport.",
+    ]
+    assert texts(await store.list_items(open_only=True)) == ["Planera APT.", "Boka lokal.", "Skriv rapport."]
+    assert texts(await store.list_items(owner="aa")) == ["Ring facket.", "Planera APT.", "Boka lokal."]
+    assert texts(await store.list_items(owner="åsa öberg")) == ["Planera APT.", "Skriv rapport."]
+    assert texts(await store.list_items(owner="KLG", open_only=True)) == ["Boka lokal."]
+    assert texts(await store.list_items(group="FSG")) == ["Planera APT."]
+    assert texts(await store.list_items(owner="aa", group="FLG", open_only=True)) == ["Boka lokal."]
+    assert await store.list_items(owner="RN") == []
+    assert await store.list_items(owner="Åsa") == []
+
+
+async def test_search_decisions_finds_words_in_topic_or_text_newest_meeting_first(store: SqlStore) -> None:
+    def decision(source: str, topic: str, text: str, *, ref: DocumentRef, meeting: date) -> ItemRecord:
+        return item(
+            source, text, topic=topic, ref=ref, kind=ItemKind.DECISION, owners=(), meeting_date=meeting
+        )
+
+    august, september = date(2024, 8, 26), date(2024, 9, 2)
+    flg = [
+        decision("a", "Riktlinje distansarbete", "FLG fastställer riktlinjen.", ref=FLG_REF, meeting=august),
+        decision("b", "Budget", "Ramen ökar med 100% för ÖVERSYN av lokaler.", ref=FLG_REF, meeting=august),
+        item("c", "Översyn av lokaler: Emma återkommer.", owners=("RN",)),
+    ]
+    fsg = [
+        decision(
+            "a", "Översyn administrativa lokaler", "Arbetet fortsätter.", ref=FSG_REF, meeting=september
+        ),
+        decision("b", "Gammalt beslut", "Ersätts.", ref=FSG_REF, meeting=september),
+    ]
+    await ingest(store, document(), flg)
+    await ingest(store, document(FSG_REF, group="FSG", meeting_date=september), fsg)
+    await ingest(
+        store, document(FSG_REF, version="v2", group="FSG", meeting_date=september), fsg[:1], at=later(1)
+    )
+
+    def topics(found: list[ItemRecord]) -> list[str]:
+        return [i.topic for i in found]
+
+    assert topics(await store.search_decisions()) == [
+        "Översyn administrativa lokaler",
+        "Riktlinje distansarbete",
+        "Budget",
+    ]
+    assert topics(await store.search_decisions("översyn")) == ["Översyn administrativa lokaler", "Budget"]
+    assert topics(await store.search_decisions("  RIKTLINJEN ")) == ["Riktlinje distansarbete"]
+    assert topics(await store.search_decisions("100%")) == ["Budget"]
+    assert await store.search_decisions("10_%") == []
+    assert await store.search_decisions("ersätts") == []  # withdrawn
+    assert topics(await store.search_decisions("")) == topics(await store.search_decisions())
