@@ -66,6 +66,7 @@ from minutes.tasks import (
     strip_line_marker,
 )
 from minutes.text import sentences, squash
+from minutes.words import WordClass, WordClasses
 
 # Sentences that pick up the previous one ('Detta kommer ske på nästa möte') belong to its item.
 _ANAPHORIC = re.compile(r"^(?:detta|denna|dessa|det här|där|därefter|sedan)\b", re.IGNORECASE)
@@ -75,8 +76,8 @@ _NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
 _LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
 # Sections of the preamble and the like: their prose states purpose or attendance, not actions.
 _SKIP_SECTION = re.compile(
-    r"syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund|^tid$",
+    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
+    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
     re.IGNORECASE,
 )
 _NO_ACTION = re.compile(
@@ -92,6 +93,7 @@ class _Context:
     roster: Roster
     grammar: ActorGrammar
     meeting_date: date
+    words: WordClasses | None = None  # a morphology's answers; None: the verb-shape rules alone
     # The same sentence is asked for its actors several times (cutting, owning, headings): ask once.
     _actors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -106,12 +108,32 @@ class _Context:
         parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
         return bool(parts) and len(parts) <= 6 and all(_owner_like(part, self.roster) for part in parts)
 
+    def is_present_verb(self, word: str) -> bool:
+        """'bokar', 'tar', 'fixar' — not 'åter' or 'efter', which only look like one."""
+        if self.words is not None and self.words.knows(word):
+            return self.words.can_be(word, WordClass.PRESENT)
+        return PRESENT_VERB.fullmatch(word) is not None
+
+    def opens_with_infinitive(self, text: str) -> bool:
+        """A to-do line: 'Boka lokal', 'Skicka ut kallelsen'."""
+        words = text.split()
+        first = words[0].strip(".,;:()") if words else ""
+        if self.words is not None and len(words) >= 2 and first[:1].isupper() and self.words.knows(first):
+            return self.words.can_be(first, WordClass.INFINITIVE, WordClass.IMPERATIVE)
+        return opens_with_infinitive(text)
+
     def names_due(self, phrase: str) -> bool:
         """Whether a phrase at a line's end is a due date ('fre 21/3', 'v. 14', 'Q2', 'end of April')."""
         return len(phrase) <= 30 and resolve_due(phrase, self.meeting_date) is not None
 
 
-def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None = None) -> Extraction:
+def extract(
+    doc: ParsedDocument,
+    *,
+    reference_date: date,
+    file_name: str | None = None,
+    word_classes: WordClasses | None = None,
+) -> Extraction:
     """Every action, decision and follow-up with owners and due dates.
 
     Raises NotMinutes when the document has no items and nothing else that minutes have.
@@ -129,7 +151,7 @@ def extract(doc: ParsedDocument, *, reference_date: date, file_name: str | None 
     if printed_date is None and file_name:
         printed_date = meeting_date_from_file_name(file_name)
         date_source = DateSource.FILE_NAME if printed_date else None
-    context = _Context(roster, actor_grammar(roster), printed_date or reference_date)
+    context = _Context(roster, actor_grammar(roster), printed_date or reference_date, word_classes)
     items: list[ActionItem] = []
     prose = _ProseState()
     for index, block in enumerate(doc.blocks):
@@ -790,7 +812,9 @@ def _task_line(
     ):
         return None
     kind = _prose_kind(body, context)
-    if kind is None and (opens_with_infinitive(body) or (state.action_section and owner_text is not None)):
+    if kind is None and (
+        context.opens_with_infinitive(body) or (state.action_section and owner_text is not None)
+    ):
         kind = ItemKind.ACTION
     if kind is None and state.action_section and not PAST_TENSE.search(body):
         kind = ItemKind.ACTION
@@ -799,7 +823,7 @@ def _task_line(
     if kind is ItemKind.ACTION and not state.action_section and _reports_done(body):
         return None
     owners = normalise_owner_cell(owner_text, context.roster) if owner_text else context.actors(body)
-    if not owners and not listed and kind is ItemKind.ACTION and not opens_with_infinitive(body):
+    if not owners and not listed and kind is ItemKind.ACTION and not context.opens_with_infinitive(body):
         return None
     due = choose_due(text, context.meeting_date) or state.section_due
     return ActionItem(
@@ -899,14 +923,24 @@ def _is_report(sentence: str, context: _Context) -> bool:
 def _present_commitment(sentence: str, context: _Context) -> bool:
     """A named actor at the sentence's start with a verb in the present tense that reports nothing said at the
     meeting ('Lisa fixar kallelsen', 'Rektorerna informerar vårdnadshavarna'; not 'Jenny informerar om …')."""
-    actors = context.actors(sentence)
-    if not actors or actors == (ALL,) or REPORTING_VERBS.search(sentence) or PAST_TENSE.search(sentence):
+    # Terse notes put the commitment after the topic: 'Helgen: 3 pass lediga, Reza ringer runt imorgon',
+    # 'Time Care – Ulla kollar m IT'.
+    clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
+    return any(_clause_commits(clause.strip(), context) for clause in clauses[:4])
+
+
+_CLAUSE_BREAK = re.compile(r"\s*(?::|;|,|\s[–—-])\s+")
+
+
+def _clause_commits(clause: str, context: _Context) -> bool:
+    actors = context.actors(clause)
+    if not actors or actors == (ALL,) or REPORTING_VERBS.search(clause) or PAST_TENSE.search(clause):
         return False
-    words = sentence.split()
+    words = clause.split()
     for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):
         if word[:1].islower() and word not in {"och", "o", "&", "samt"}:
             verb = word.strip(".,;:")
-            return position > 0 and PRESENT_VERB.fullmatch(verb) is not None and verb not in _NOT_COMMITMENTS
+            return position > 0 and context.is_present_verb(verb) and verb not in _NOT_COMMITMENTS
     return False
 
 

@@ -380,7 +380,9 @@ _NAME_LINE = re.compile(rf"\s*({_FULL_NAME})\s*")
 # '(SYV)', '(specialpedagog)'), whatever the word, unless it is their initials or a party ('(KD)').
 _NAME_PARENTHESIS = re.compile(rf"({_FULL_NAME}|{_NAME_WORD})\s*\(([^()]{{2,40}})\)")
 _PARTY_LETTERS = re.compile(r"S|M|V|C|L|KD|MP|SD|FP|Fi")  # '(KD)' after a politician's name
-_LISTED_ENTRY = re.compile(rf"({_FULL_NAME})\s*(\([^()]{{1,12}}\))?\s*,\s*([^,()]{{2,60}}?)\s*[.]?")
+_LISTED_ENTRY = re.compile(
+    rf"({_FULL_NAME})\s*(\([^()]{{1,12}}\))?\s*,\s*([^,()]{{2,60}}?)\s*(?:\([^()]*\))?\s*[.]?"
+)
 
 
 _FIRST_NAME_ENTRY = re.compile(rf"({_NAME_WORD})\s*(?:\(([^()]{{1,40}})\))?")
@@ -401,7 +403,26 @@ def _add_first_names(listed: str, people: dict[str, Person]) -> None:
         people[name] = Person(name=name)
 
 
+# Initials as secretaries write them in an attendance list: '(LPe)', '(KiS)' beside '(EL)', or first in the
+# parentheses before the role: '(LÖ, projektledare)'.
+_LISTED_INITIALS = re.compile(
+    rf"({_FULL_NAME})\s*\(\s*([{_UPPER}][{_UPPER}{_LOWER}]{{1,3}})\s*(?:,\s*([^()]{{2,60}}))?\)"
+)
+
+
+def _add_listed_initials(listed: str, people: dict[str, Person]) -> None:
+    for match in _LISTED_INITIALS.finditer(listed):
+        name, initials, role = match.group(1), match.group(2), match.group(3)
+        person = people.get(name)
+        if person is None or person.initials or initials[0] != name[0]:
+            continue
+        if sum(ch.isupper() for ch in initials) < 2 or initials.upper() in ORGANISATION_ABBREVIATIONS:
+            continue
+        people[name] = Person(name, initials, person.role or (_normalise_role(role) if role else None))
+
+
 def _add_listed_roles(listed: str, people: dict[str, Person]) -> None:
+    _add_listed_initials(listed, people)
     if ";" in listed:
         # 'Eva Lind (EL), vårdenhetschef; Per Holm, specialistsjuksköterska; …': the text after a
         # name's comma, up to the semicolon, is the title.
@@ -546,7 +567,7 @@ _NO_OWNER = re.compile(
 
 def normalise_owner(part: str, roster: Roster) -> str | None:
     """One owner phrase → its GOLD form: initials, roster name, 'ALLA', or a lower-case role/party."""
-    part = squash(part).strip(" .,;:()")
+    part = squash(part).strip(" .,;:()").lstrip("@")  # '@Anna Berg', a mention copied from Teams or Loop
     if not part or part in {"-", "–", "—", "?"} or _NO_OWNER.fullmatch(part):
         return None
     if ALL_WORDS.match(part):

@@ -330,7 +330,7 @@ def _paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
             continue
         after_sentence = bool(current) and (
             (_opens(line) and _SENTENCE_END.search(current[-1]) is not None)
-            or (_opens(line) and _broken_by_hand(current[-1], line, width))
+            or (line[:1].isupper() and _broken_by_hand(current[-1], line, width))
             # A line in lower case after one that stops far short of the margin starts afresh too
             # ('… senast 28/2' / 'vi ska inte byta städfirma').
             or _broken_by_hand(current[-1], line, width * 6 // 10)

@@ -14,6 +14,10 @@ _NEEDS_SQUASH = re.compile(r"\s\s|[^\S ]|\u00ad|^\s|\s$")
 _BULLET = re.compile(r"^\s*(?:[•\uf0b7\uf0a7▪◦●○■□➢►✓*]|-(?=\s))\s*")
 # Sentence ends: . ! ? followed by space and an upper-case letter, digit or quote; abbreviations guarded below.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9\"”“'(])")
+# Abbreviations that are a word of their own: 'v. 14', 'nr. 3', 'bitr. rektor', 'ordf. Anna'.
+_WORD_ABBREVIATIONS = frozenset(
+    {"v.", "nr.", "bitr.", "ordf.", "sekr.", "tf.", "vordf.", "jfr.", "avd.", "tel."}
+)
 _ABBREVIATIONS = ("t.ex.", "bl.a.", "m.m.", "kl.", "ca.", "resp.", "t.o.m.", "fr.o.m.", "s.k.", "dvs.", "mm.")
 
 
@@ -104,7 +108,10 @@ def _split_sentences(text: str) -> list[str]:
     parts = _SENTENCE_END.split(flat)
     merged: list[str] = []
     for part in parts:
-        if merged and merged[-1].lower().endswith(_ABBREVIATIONS):
+        if merged and (
+            merged[-1].lower().endswith(_ABBREVIATIONS)
+            or merged[-1].rsplit(None, 1)[-1].lower() in _WORD_ABBREVIATIONS
+        ):
             merged[-1] = f"{merged[-1]} {part}"
         else:
             merged.append(part)

@@ -8,6 +8,7 @@ import pytest
 
 from minutes.extract import extract
 from minutes.read_markdown import read_markdown
+from minutes.read_text import read_text
 
 MEETING = date(2024, 4, 15)
 
@@ -75,4 +76,21 @@ def test_the_meetings_own_date_in_a_heading_is_no_deadline_but_a_later_one_is() 
         ("Jakob väljer repertoar", None),
         ("Beställa nya noter", date(2025, 4, 3)),
         ("Åtgärdsplan tas fram", date(2025, 2, 28)),  # 'Tidpunkt' says when, not a time of day
+    ]
+
+
+def test_terse_notes_put_the_commitment_after_the_topic() -> None:
+    text = (
+        "Veckomöte\nNärv: Ulla, Kim, Reza\n\n"
+        "- Helgen: 3 pass lediga, Reza ringer runt imorgon\n"
+        "- Time Care – Ulla kollar m IT\n"
+        "\n"
+        "Båtplatser\n- Kim skickar ut fakturorna, v. 14\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 3, 3))
+    assert [(i.text, i.owners, i.due.date if i.due else None) for i in result.items] == [
+        ("Helgen: 3 pass lediga, Reza ringer runt imorgon", ("Reza",), date(2025, 3, 4)),
+        ("Time Care – Ulla kollar m IT", ("Ulla",), None),
+        # 'Båtplatser' is a topic, not the 'plats' of the meeting; 'v. 14' does not end the sentence.
+        ("Kim skickar ut fakturorna, v. 14", ("Kim",), date(2025, 4, 4)),
     ]

@@ -270,3 +270,27 @@ def test_attendance_lists_as_secretaries_write_them(
     listing: str, cell: str, expected: tuple[str, ...]
 ) -> None:
     assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        ("Närvarande: Kim Bodin (KB), rektor; Leo Persson (LPe)", "LPe", ("LPe",)),
+        ("Attendees: Lina Öhman (LÖ, projektledare), Bo Sand (BS)", "Projektledaren", ("LÖ",)),
+        (
+            "Deltagare: Nadia Rahimi, arkitekt (Byrån AB); Olle Ek, IT-samordnare",
+            "arkitekten",
+            ("Nadia Rahimi",),
+        ),
+        (
+            "Närvarande: Kjell Ström (ordförande), Roger Nilsson\n(kassör), Malin Ek (sekreterare)",
+            "Kassören",
+            ("Roger Nilsson",),
+        ),
+        ("Närvarande: Anna Wik, Omar Khalil", "@Omar Khalil", ("Omar Khalil",)),
+    ],
+)
+def test_initials_and_titles_in_more_attendance_forms(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
