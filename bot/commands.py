@@ -265,7 +265,9 @@ async def _is_secretary(h: Handlers, person: Person, where: ConvRef) -> bool:
 
 # ---- the table: the order of the help card and of the Teams menu -------------------------------------------
 
-COMMANDS = (  # not annotated: each entry is inferred on its own, so mypy checks its grammar against its handler
+# Not annotated: each entry is inferred on its own, so mypy checks its grammar against its handler (under a
+# `tuple[CommandSpec[Any], ...]` annotation it would check nothing).
+COMMANDS = (
     CommandSpec(
         Help, ("hjälp", "?"), ("help",), "hjälp",
         "Visa vad boten kan", "Show what the bot can do",

@@ -35,6 +35,9 @@ IngestNowFn = Callable[[str], Awaitable[str]]
 
 @dataclass(frozen=True)
 class Handlers:
+    """The gateway's TurnHandlers: a message runs the command bot.commands declares for it (help otherwise); a
+    click runs its verb's handler (VERB_HANDLERS) and shows the view its button names, as it is now."""
+
     store: ChatStore
     queries: Queries
     actions: ItemActions

@@ -12,8 +12,10 @@ import bot.commands
 from bot.commands import COMMANDS, Command, Help, help_reply
 from bot.handlers import VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
+from cards.views import OpenItemsView, view_of
 from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
+from tests.cards.cardcheck import execute_actions
 from tests.store.builders import FSG_REF, document, ingest
 from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
@@ -137,6 +139,20 @@ async def test_a_click_on_the_summary_refreshes_the_summary(store: SqlStore, tmp
         CardAction(Verb.DONE, data, ANNIKA, CHANNEL, "tenant", "a-1")
     )
     assert reply.replace_for_everyone and "Protokoll FLG" in said(reply.card)
+
+
+async def test_a_click_on_a_persons_list_shows_that_list_again(store: SqlStore, tmp_path: Path) -> None:
+    """The button's data is what the list card put there (a typed view), and the older cards' command text
+    ('öppna AA') still refreshes the same list."""
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    listed = (await bot.on_message(message("öppna AA"))).messages[0].card
+    data = next(a["data"] for a in execute_actions(listed or {}) if a["verb"] == Verb.DONE)
+    assert view_of(data) == OpenItemsView("AA")
+    for view in (data, {"itemId": data["itemId"], "view": "öppna AA"}):
+        reply = await bot.on_card_action(CardAction(Verb.DONE, view, ANNIKA, CHANNEL, "tenant", "a-1"))
+        assert "Öppna punkter för AA" in said(reply.card), view
+        assert f'"itemId": {data["itemId"]}' not in said(reply.card)  # checked off: no longer listed
 
 
 async def test_a_click_on_a_list_re_runs_its_command(store: SqlStore, tmp_path: Path) -> None:
