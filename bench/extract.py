@@ -5,26 +5,21 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import io
 import json
-import os
-import platform
 import resource
-import shlex
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+import common
+from common import RESULTS, ROOT
+
 DEFAULT_CORPUS = ROOT / "samples"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Extraction"
 REFERENCE_DATE = date(2024, 1, 29)
 FORMATS = ("docx", "pdf", "txt", "md")
@@ -214,52 +209,18 @@ def _subprocess(mode: str, fmt: str, corpus: Path, min_seconds: float) -> dict[s
 
 
 def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    names = ("python-docx", "pdfplumber", "pypdf", "lxml")
-    libraries = ", ".join(f"{name} {_version(name)}" for name in names)
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return f"nproc {nproc}, CPU {cpu}, Python {platform.python_version()} ({libraries}); load average {load}"
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "?"
+    load = common.load()
+    return f"{common.machine(('python-docx', 'pdfplumber', 'pypdf', 'lxml'))}; load average {load}"
 
 
 def _revision() -> str:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, check=False).stdout
-
-    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no").strip()
-    if not dirty:
-        return commit
-    return f"{commit} + uncommitted changes (minutes/*.py sha256 {_source_digest()})"
+    revision = common.revision()
+    return revision if revision.find(" + ") < 0 else f"{revision} (minutes/*.py sha256 {_source_digest()})"
 
 
 def _source_digest() -> str:
     """Fingerprint of the measured code, so a run on a dirty tree can still be matched to its source."""
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "minutes").glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _command() -> str:
-    python = Path(sys.executable)
-    with contextlib.suppress(ValueError):
-        python = python.relative_to(Path.cwd())
-    return shlex.join([str(python), *sys.argv])
+    return common.source_digest(["minutes"])
 
 
 def _table(results: Results, formats: list[str]) -> list[str]:
@@ -322,7 +283,7 @@ def _section(
             "",
             *table,
             "",
-            f"Command: `cd {ROOT} && {_command()}`",
+            f"Command: `cd {ROOT} && {common.command()}`",
             "",
             "Full = `minutes.readers.read_document` + `minutes.extract.extract`; read = "
             "`minutes.readers.read_document` alone; baselines = "
@@ -341,21 +302,6 @@ def _section(
             "",
         ]
     )
-
-
-def _write_results(section: str) -> None:
-    if not RESULTS.exists():
-        RESULTS.write_text("# Benchmark results\n\n" + section)
-        return
-    lines = RESULTS.read_text().splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        text = "".join(lines).rstrip("\n")
-        RESULTS.write_text(text + "\n\n" + section)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    tail = "".join(lines[end:])
-    RESULTS.write_text("".join(lines[:start]) + section + ("\n" + tail if tail else ""))
 
 
 def _write_markdown(corpus: Path, folder: Path) -> None:
@@ -427,7 +373,7 @@ def main() -> None:
     print("\n".join(table))
     section = _section(table, started, machine, revision, corpus, args.min_seconds, results, args.rounds)
     if not args.no_write:
-        _write_results(section)
+        common.write_section(SECTION, section)
         print(f"\nwrote {RESULTS.relative_to(ROOT)} ({SECTION})")
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -15,10 +12,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+import common
+from common import ROOT
+
 sys.path.insert(0, str(ROOT))  # the fake connector and the worker live in tests/
 
 from bot.sending import APP_LIMITS, CONVERSATION_LIMITS, Window  # noqa: E402
@@ -28,7 +25,6 @@ from tests.fake_connector import FakeConnector  # noqa: E402
 from tests.workflows.delivery_worker import APP_ID, TENANT  # noqa: E402
 from workflows.deliver import NOTICE  # noqa: E402
 
-RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Fan-out"
 TOKEN = "bench-connector-token"
 MESSAGES = 2000
@@ -169,30 +165,6 @@ async def run_case(case: Case, *, deliverers: int, batch: int) -> Outcome:
     )
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    packages = ", ".join(
-        f"{name} {metadata.version(name)}" for name in ("botbuilder-core", "msrest", "aiohttp")
-    )
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()} ({packages})"
-
-
-def load() -> str:
-    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def revision() -> str:
-    def git(*arguments: str) -> str:
-        return subprocess.run(
-            ["git", *arguments], capture_output=True, text=True, cwd=ROOT, check=False
-        ).stdout
-
-    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    return commit + (
-        " + uncommitted changes" if git("status", "--porcelain", "--untracked-files=no").strip() else ""
-    )
-
-
 def section(
     outcomes: list[Outcome], *, deliverers: int, batch: int, before: str, after: str, command: str
 ) -> str:
@@ -213,8 +185,8 @@ def section(
         [
             SECTION,
             "",
-            f"Date: {datetime.now(UTC).isoformat(timespec='seconds')}; revision {revision()}.",
-            f"Machine: {machine()}; load average {before} before the run, {after} after.",
+            f"Date: {datetime.now(UTC).isoformat(timespec='seconds')}; revision {common.revision()}.",
+            f"Machine: {common.machine(('botbuilder-core', 'msrest', 'aiohttp'))}; load average {before} before the run, {after} after.",
             f"Load: {MESSAGES} notices (`notice` outbox messages) to {CONVERSATIONS} personal chats, spread evenly "
             "(6 or 7 each) in a shuffled order, in a fresh SQLite outbox.",
             "",
@@ -241,18 +213,6 @@ def section(
             "",
         ]
     )
-
-
-def write_results(text: str) -> None:
-    lines = RESULTS.read_text().splitlines(keepends=True) if RESULTS.exists() else ["# Benchmark results\n"]
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        body = "".join(lines).rstrip("\n") + "\n\n" + text
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        body = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
-    RESULTS.write_text(body)
 
 
 async def run(arguments: argparse.Namespace) -> list[Outcome]:
@@ -285,19 +245,19 @@ def main() -> None:
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     arguments = parser.parse_args()
-    before = load()
+    before = common.load()
     outcomes = asyncio.run(run(arguments))
     text = section(
         outcomes,
         deliverers=arguments.deliverers,
         batch=arguments.batch,
         before=before,
-        after=load(),
+        after=common.load(),
         command="cd /work/main && .venv/bin/python bench/fanout.py" + (" --edge" if arguments.edge else ""),
     )
     print(text)
     if not arguments.no_write:
-        write_results(text)
+        common.write_section(SECTION, text)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from bot.routes import add_routes
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.records import SourceError
+from reading.sandbox import SandboxPool
+from sources.local_folder import LocalFolderSource
 from store.documents import DocumentRepository
 from store.engine import store_context
 from store.not_mine import NotMineRepository
@@ -46,11 +48,9 @@ from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor
 from workflows.item_actions import ItemActions
-from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource
 from workflows.queries import Queries
 from workflows.remind import Reminders
-from workflows.sandbox import SandboxPool
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:

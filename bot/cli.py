@@ -28,9 +28,9 @@ from minutes.model import DateSource, DocumentError
 from minutes.records import SourceError
 from minutes.roster import RosterError
 from minutes.serialize import extraction_to_json
+from reading.sandbox import forbid_inspection, read_in_sandbox
 from store.engine import StoreUnavailable
 from workflows.agenda import AgendaError
-from workflows.sandbox import forbid_inspection, read_in_sandbox
 
 MAX_FILE_BYTES = 50_000_000
 

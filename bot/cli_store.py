@@ -14,6 +14,7 @@ from alembic.util import CommandError
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
+from bot.agenda_docx import write_agenda_docx
 from bot.cli_text import format_documents, format_follows, format_items, format_reports
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
@@ -22,15 +23,14 @@ from minutes.group_file import GroupSettings, parse_group_file
 from minutes.groups import normalise_group
 from minutes.records import SourceError
 from minutes.roster import RosterError
+from reading.sandbox import SandboxPool
+from sources.local_folder import LocalFolderSource
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
 from workflows.agenda import build_agenda
-from workflows.agenda_docx import write_agenda_docx
 from workflows.ingest import Ingestor, Outcome, Progress
-from workflows.local_folder import LocalFolderSource
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
-from workflows.sandbox import SandboxPool
 
 # The exit code of every `fel:` line: bad input, an unreadable file, a store that cannot be opened.
 EXIT_USAGE = 2

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 
 from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
+from sources.local_folder import LocalFolderSource
 from workflows.ingest import Ingestor, IngestReport, Outcome
-from workflows.local_folder import LocalFolderSource
 from workflows.ports import DocumentSource
 from workflows.runs import CoalescingRuns
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
-    from graph.sharepoint import SharePointSource
+    from sources.sharepoint import SharePointSource
 
 logger = logging.getLogger(__name__)
 

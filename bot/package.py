@@ -18,8 +18,8 @@ from minutes.errors import UserFacingError
 
 ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_DIR = ROOT / "manifest"
-# The schema lives in ../shared beside the repository; a user's clone has none, and then validation is skipped.
-MANIFEST_SCHEMA = ROOT.parent / "shared" / "schemas" / "teams-manifest-v1.29.schema.json"
+# Vendored in the repository (schemas/README.md); an installed wheel has none, and then validation is skipped.
+MANIFEST_SCHEMA = ROOT / "schemas" / "teams-manifest-v1.29.schema.json"
 MANIFEST_VERSION = "1.29"
 # Teams finds these files only at the root of the zip; the manifest and localizationInfo name them so.
 PACKAGE_FILES = ("manifest.json", "color.png", "outline.png", "en.json")

@@ -1,4 +1,5 @@
-"""Wire graph/ from Settings: the SharePoint source, its subscriptions and the user directory, with lifetimes."""
+"""Wire SharePoint from Settings: its delta source (sources/sharepoint.py), the subscriptions and the user directory
+over one Graph client (graph/), with lifetimes."""
 
 from __future__ import annotations
 
@@ -17,9 +18,9 @@ from workflows.subscriptions import Subscription
 if TYPE_CHECKING:  # msgraph costs a quarter of a second and 30 MB, which local-only runs never pay
     from azure.core.credentials_async import AsyncTokenCredential
 
-    from graph.sharepoint import SharePointSource
     from graph.subscriptions import DriveSubscriptions
     from graph.users import EntraUserDirectory
+    from sources.sharepoint import SharePointSource
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,9 @@ async def sharepoint_connection(
     """One credential and one Graph client for the process, closed on the way out. A credential passed in
     (tests: a fake token) stays its owner's to close."""
     from graph.client import close_graph_client, make_credential, make_graph_client
-    from graph.sharepoint import SharePointSource
     from graph.subscriptions import DriveSubscriptions
     from graph.users import EntraUserDirectory
+    from sources.sharepoint import SharePointSource
 
     owned = credential is None
     if credential is None:

@@ -26,6 +26,7 @@ from cards.rows import (
     OVERDUE_MARK,
     ROW_TEXT_LIMIT,
     ItemRow,
+    details_block,
     fit_rows,
     is_checkable,
     is_overdue,
@@ -37,7 +38,7 @@ from cards.views import AgendaView, ViewKind, view_data
 from minutes.records import ItemRecord, ItemStatus
 
 # The records live here rather than in workflows/agenda.py because cards/ may not import workflows/;
-# workflows.agenda builds them and re-exports them, workflows.agenda_docx writes them to Word.
+# workflows.agenda builds them and re-exports them, bot.agenda_docx writes them to Word.
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,13 +184,7 @@ def agenda_row(
             "width": "stretch",
             "items": [
                 plain_text_block(shorten(item.text, ROW_TEXT_LIMIT)),
-                text_block(
-                    " · ".join(details),
-                    size="small",
-                    spacing="none",
-                    color="attention" if overdue else None,
-                    subtle=not overdue,
-                ),
+                details_block(details, overdue=overdue),
             ],
         },
     ]

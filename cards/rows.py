@@ -100,6 +100,17 @@ def item_number(item: ItemRecord) -> str:
     return f"#{item.id}" if item.id is not None else "#–"
 
 
+def details_block(details: Sequence[str], *, overdue: bool) -> Element:
+    """A row's small line of facts ('Ansvarig: … · Klart senast: …'), in the attention colour when overdue."""
+    return text_block(
+        " · ".join(details),
+        size="small",
+        spacing="none",
+        color="attention" if overdue else None,
+        subtle=not overdue,
+    )
+
+
 def item_row(
     item: ItemRecord,
     *,
@@ -130,15 +141,7 @@ def item_row(
 
     text_items: list[Element] = [plain_text_block(shorten(item.text, ROW_TEXT_LIMIT), strikethrough=done)]
     if details:
-        text_items.append(
-            text_block(
-                " · ".join(details),
-                size="small",
-                spacing="none",
-                color="attention" if overdue else None,
-                subtle=not overdue,
-            )
-        )
+        text_items.append(details_block(details, overdue=overdue))
     columns: list[Element] = [
         {
             "type": "Column",

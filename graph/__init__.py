@@ -1,6 +1,7 @@
-"""Microsoft Graph adapters: the client, the SharePoint source, change notifications and user lookup.
+"""Microsoft Graph adapters: the client, its errors, change notifications and user lookup.
 
-The only package that imports msgraph, azure-identity and httpx. Its modules are imported one by one
-(`graph.sharepoint`, …) so that runs without SharePoint never pay for msgraph."""
+With SharePoint's delta source (sources/sharepoint.py, built on this client) the only code that imports msgraph,
+azure-identity and httpx. Its modules are imported one by one (`graph.client`, …) so that runs without
+SharePoint never pay for msgraph."""
 
-__all__ = ["client", "errors", "sharepoint", "subscriptions", "users"]
+__all__ = ["client", "errors", "subscriptions", "users"]

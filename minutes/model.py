@@ -82,7 +82,7 @@ class ParsedDocument:
     """A minutes document in reading order, whatever format it came from."""
 
     blocks: tuple[Block, ...]
-    source_format: str  # "docx" | "pdf" | "text" | "markdown"
+    source_format: str  # a minutes.formats name: "docx" | "pdf" | "text" | "markdown"
 
     def text(self) -> str:
         return "\n".join(block_text(b) for b in self.blocks)

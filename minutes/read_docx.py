@@ -104,8 +104,14 @@ class _Styles:
 
 
 def read_docx(data: bytes) -> ParsedDocument:
-    """Paragraphs and tables of the document body in reading order (headers and footers are ignored)."""
+    """Paragraphs and tables of the document body in reading order (headers and footers are ignored), after
+    the container's safety check."""
     check_docx_container(data)
+    return parse_docx(data)
+
+
+def parse_docx(data: bytes) -> ParsedDocument:
+    """read_docx without the safety check, for a caller that ran check_docx_container (minutes.formats)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             document_xml = archive.read(DOCX_MAIN_PART)

@@ -85,8 +85,14 @@ class _Page:
 
 
 def read_pdf(data: bytes) -> ParsedDocument:
-    """Paragraphs and tables in reading order; tables split over pages are joined into one."""
+    """Paragraphs and tables in reading order; tables split over pages are joined into one. After the safety
+    check (size, pages, encryption, content streams)."""
     check_pdf_limits(data)
+    return parse_pdf(data)
+
+
+def parse_pdf(data: bytes) -> ParsedDocument:
+    """read_pdf without the safety check, for a caller that ran check_pdf_limits (minutes.formats)."""
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             pages = []

@@ -1,48 +1,46 @@
-"""Pick the reader for an uploaded document from its magic bytes, then its file name. Pure: no I/O."""
+"""Pick the reader for an uploaded document from its content, then its file name, by the registry of formats
+(minutes.formats). Pure: no I/O."""
 
 from __future__ import annotations
 
 from pathlib import PurePath
 
+from minutes import formats
+from minutes.formats import format_of, supported_suffixes
 from minutes.model import MSG_EMPTY, ParsedDocument, UnreadableDocument
-from minutes.read_docx import read_docx
-from minutes.read_markdown import read_markdown
-from minutes.read_pdf import read_pdf
-from minutes.safety import MSG_DOCX_CORRUPT, MSG_OLE2, MSG_PDF_CORRUPT, is_ole2
+from minutes.safety import MSG_OLE2, is_ole2
 
 __all__ = ["MSG_EMPTY", "SUPPORTED_SUFFIXES", "read_document"]
 
-SUPPORTED_SUFFIXES = (".docx", ".pdf", ".txt", ".md")
-ZIP_MAGIC = b"PK\x03\x04"
-PDF_MAGIC = b"%PDF-"
-PDF_HEADER_WINDOW = 1024  # the PDF header may follow some junk within the first kilobyte
+SUPPORTED_SUFFIXES = supported_suffixes()
 
-MSG_UNSUPPORTED = (
-    "Filtypen stöds inte – skicka protokollet som " + ", ".join(SUPPORTED_SUFFIXES[:-1]) + " eller .md"
-)
+
+def unsupported_message() -> str:
+    """'Filtypen stöds inte – skicka protokollet som .docx, .pdf, .txt eller .md', from the registry."""
+    *most, last = SUPPORTED_SUFFIXES
+    listed = f"{', '.join(most)} eller {last}" if most else last
+    return f"Filtypen stöds inte – skicka protokollet som {listed}"
+
+
+MSG_UNSUPPORTED = unsupported_message()
 
 
 def read_document(data: bytes, filename: str) -> ParsedDocument:
-    """Read .docx, .pdf, .txt or .md bytes. Raises a DocumentError with a one-line Swedish message."""
+    """Read the bytes of any registered format (.docx, .pdf, .txt, .md). Raises a DocumentError with a one-line
+    Swedish message."""
     if not data:
         raise UnreadableDocument(MSG_EMPTY)
     suffix = PurePath(filename).suffix.lower()
-    if data.startswith(ZIP_MAGIC):
-        return read_docx(data)
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(PDF_MAGIC) or (
-        suffix == ".pdf" and PDF_MAGIC in data[:PDF_HEADER_WINDOW]
-    ):
-        return read_pdf(data)
+    for (
+        document_format
+    ) in formats.FORMATS:  # the content first: a .docx sent as 'protokoll.pdf' is still read
+        if document_format.recognises(data, suffix):
+            return document_format.read_checked(data)
     if is_ole2(data):  # a password-protected Office file or a legacy .doc
         raise UnreadableDocument(MSG_OLE2)
-    if suffix == ".md":
-        return read_markdown(data)
-    if suffix == ".txt":
-        from minutes.read_text import read_text  # imported here: an optional, separately written reader
-
-        return read_text(data)
-    if suffix == ".docx":
-        raise UnreadableDocument(MSG_DOCX_CORRUPT)
-    if suffix == ".pdf":
-        raise UnreadableDocument(MSG_PDF_CORRUPT)
-    raise UnreadableDocument(MSG_UNSUPPORTED)
+    named = format_of(filename)
+    if named is None:
+        raise UnreadableDocument(MSG_UNSUPPORTED)
+    if named.recognise is not None:  # the name says so, the content does not
+        raise UnreadableDocument(named.damaged or MSG_UNSUPPORTED)
+    return named.read_checked(data)

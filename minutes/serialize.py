@@ -1,11 +1,12 @@
-"""ParsedDocument and Extraction as JSON-ready dicts: the read servers' wire and the CLI's --json. Pure."""
+"""ParsedDocument and Extraction to and from JSON-ready dicts: the public JSON of an extraction (the command line's),
+and lossless forms for handing them across a process boundary. Pure."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, TypeVar
 
+from minutes.formats import FORMATS
 from minutes.model import (
     ActionItem,
     Block,
@@ -24,9 +25,16 @@ from minutes.model import (
     Table,
 )
 
-__all__ = ["document_from_json", "document_to_json", "extraction_from_json", "extraction_to_json"]
+__all__ = [
+    "document_from_json",
+    "document_to_json",
+    "extraction_from_wire",
+    "extraction_to_json",
+    "extraction_to_wire",
+    "meeting_to_json",
+]
 
-SOURCE_FORMATS = frozenset({"docx", "pdf", "text", "markdown"})
+SOURCE_FORMATS = frozenset(document_format.name for document_format in FORMATS)
 
 T = TypeVar("T")
 
@@ -43,24 +51,49 @@ def document_from_json(data: dict[str, Any]) -> ParsedDocument:
     return ParsedDocument(blocks=_blocks_from_json(data.get("blocks")), source_format=source_format)
 
 
-def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
-    """The public shape of an extraction: `minutesbot extract --json` prints it (README, the customer's
-    scorer reads it), and the read servers hand it to the service. Lossless: extraction_from_json inverts it."""
-    meeting = extraction.meeting
+def meeting_to_json(meeting: Meeting) -> dict[str, Any]:
     return {
-        "meeting": {
-            "body": meeting.body,
-            "date": meeting.date.isoformat() if meeting.date else None,
-            "date_source": meeting.date_source.value if meeting.date_source else None,
-            "title": meeting.title,
-            "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
-        },
-        "items": [_item_to_json(item) for item in extraction.items],
+        "body": meeting.body,
+        "date": meeting.date.isoformat() if meeting.date else None,
+        "date_source": meeting.date_source.value if meeting.date_source else None,
+        "title": meeting.title,
+        "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in meeting.people],
     }
 
 
-def extraction_from_json(data: dict[str, Any]) -> Extraction:
-    """The inverse of extraction_to_json. Raises ValueError on anything it did not produce."""
+def extraction_to_json(extraction: Extraction) -> dict[str, Any]:
+    """The public JSON of an extraction, as `minutesbot extract --json` prints it (README, the customer's scorer):
+    each item's due date flat (`due`, `due_raw`, `due_relative`) and its source as a key ('t11.r1.c2.0')."""
+    return {
+        "meeting": meeting_to_json(extraction.meeting),
+        "items": [
+            {
+                "kind": item.kind.value,
+                "topic": item.topic,
+                "text": item.text,
+                "owners": list(item.owners),
+                "actors": list(item.actors),
+                "due": item.due.date.isoformat() if item.due and item.due.date else None,
+                "due_raw": item.due.raw if item.due else None,
+                "due_relative": item.due.relative.value if item.due and item.due.relative else None,
+                "source": item.source.key(),
+            }
+            for item in extraction.items
+        ],
+    }
+
+
+def extraction_to_wire(extraction: Extraction) -> dict[str, Any]:
+    """Every field of an extraction, for extraction_from_wire in another process (the sandbox's answer): the
+    public meeting, and items with their context and their source as numbers."""
+    return {
+        "meeting": meeting_to_json(extraction.meeting),
+        "items": [_item_to_json(i) for i in extraction.items],
+    }
+
+
+def extraction_from_wire(data: dict[str, Any]) -> Extraction:
+    """The inverse of extraction_to_wire. Raises ValueError on anything it did not produce."""
     meeting = _dict(data.get("meeting"), "meeting")
     people = tuple(
         Person(
@@ -90,50 +123,45 @@ def _item_to_json(item: ActionItem) -> dict[str, Any]:
         "text": item.text,
         "owners": list(item.owners),
         "actors": list(item.actors),
-        # The date as resolved (ISO or null), the words it was read from, and 'next_meeting' for 'kommande FLG'.
-        "due": due.date.isoformat() if due and due.date else None,
-        "due_raw": due.raw if due else None,
-        "due_relative": due.relative.value if due and due.relative else None,
-        "source": item.source.key(),
         "context": item.context,
+        "due": None
+        if due is None
+        else {
+            "raw": due.raw,
+            "date": due.date.isoformat() if due.date else None,
+            "relative": due.relative.value if due.relative else None,
+        },
+        "source": [item.source.block, item.source.row, item.source.column, item.source.part],
     }
 
 
 def _item_from_json(data: object) -> ActionItem:
     item = _dict(data, "item")
-    raw = _optional(item.get("due_raw"), str, "due_raw")
-    relative = _optional(item.get("due_relative"), str, "due_relative")
-    due_date = _date(item.get("due"))
-    if raw is None and (due_date is not None or relative is not None):
-        raise ValueError("a due date without the words it was read from")
+    due_data = item.get("due")
     due = None
-    if raw is not None:
-        due = Due(raw=raw, date=due_date, relative=Relative(relative) if relative is not None else None)
+    if due_data is not None:
+        due_fields = _dict(due_data, "due")
+        relative = _optional(due_fields.get("relative"), str, "relative")
+        due = Due(
+            raw=_typed(due_fields.get("raw"), str, "raw"),
+            date=_date(due_fields.get("date")),
+            relative=Relative(relative) if relative is not None else None,
+        )
+    block, row, column, part = _list(item.get("source"), "source")
     return ActionItem(
         kind=ItemKind(_typed(item.get("kind"), str, "kind")),
         topic=_typed(item.get("topic"), str, "topic"),
         text=_typed(item.get("text"), str, "text"),
         owners=tuple(_typed(o, str, "owner") for o in _list(item.get("owners"), "owners")),
         due=due,
-        source=_source(_typed(item.get("source"), str, "source")),
+        source=Source(
+            block=_integer(block, "block"),
+            row=None if row is None else _integer(row, "row"),
+            column=None if column is None else _integer(column, "column"),
+            part=_integer(part, "part"),
+        ),
         actors=tuple(_typed(a, str, "actor") for a in _list(item.get("actors"), "actors")),
         context=_typed(item.get("context"), str, "context"),
-    )
-
-
-# Source.key(): 'p3.0' (a paragraph's first item), 't11.r1.c2.0' (table, row, column, item in the cell).
-_SOURCE_KEY = re.compile(r"p(\d+)\.(\d+)|t(\d+)\.r(\d+)\.c(\d+|None)\.(\d+)", re.ASCII)
-
-
-def _source(key: str) -> Source:
-    found = _SOURCE_KEY.fullmatch(key)
-    if found is None:
-        raise ValueError(f"unknown source {key!r}")
-    paragraph, paragraph_part, table, row, column, cell_part = found.groups()
-    if paragraph is not None:
-        return Source(block=int(paragraph), part=int(paragraph_part))
-    return Source(
-        block=int(table), row=int(row), column=None if column == "None" else int(column), part=int(cell_part)
     )
 
 

@@ -13,11 +13,7 @@ from store.audit import append_audit
 from store.database import Repository, dialect_insert, upsert
 from store.rows import aad_key, conversation_from_row, conversation_values, posted_card_from_row
 from store.tables import conversation_groups, conversation_references, posted_cards
-
-
-class UnknownConversation(LookupError):
-    """The store has no reference for the conversation (none was saved), so it cannot be bound to a group."""
-
+from workflows.ports import UnknownConversation as UnknownConversation  # the port's error, raised here
 
 _REFERENCE = conversation_references.c
 

@@ -61,7 +61,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 # Characters in a document key (documents.key, items.document_key, posted_cards.subject, audit_log.subject);
-# PostgreSQL enforces it, so sources make longer keys short (workflows.local_folder).
+# PostgreSQL enforces it, so sources make longer keys short (sources.local_folder).
 DOCUMENT_KEY_LENGTH = 1000
 
 # One row per source file, describing the newest version seen: `status` says whether it was ingested ('ok'),

@@ -1,6 +1,6 @@
 """A fake Microsoft Graph and SharePoint download host on 127.0.0.1 for the real SDK. Does I/O (loopback only).
 
-Every JSON body it sends is validated against the Graph v1.0 schema (../shared/schemas), strictly: a body
+Every JSON body it sends is validated against the Graph v1.0 schema (schemas/, vendored), strictly: a body
 that fails is answered with 500 and recorded in `FakeGraph.problems`, which the fixtures assert empty. Its
 state is a plain `GraphState`, set up before the server starts and changed by tests between calls."""
 
@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from jsonschema import Draft202012Validator, FormatChecker
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "graph-v1.components.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "graph-v1.components.json"  # vendored
 MAX_SUBSCRIPTION_LIFETIME = timedelta(minutes=42300)
 Json = dict[str, Any]
 Handler = Callable[..., Awaitable[web.StreamResponse]]

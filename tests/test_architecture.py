@@ -1,14 +1,16 @@
-"""Imports point one way: minutes ← cards/store/graph ← workflows ← bot/scheduler; SDKs stay at the edge."""
+"""Imports point one way: minutes ← cards ← workflows (use cases and the ports they own) ← the adapters
+(store, graph, sources, reading) ← bot/scheduler; SDKs stay at the edge, and the use cases import none."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = {"minutes", "cards", "store", "graph", "workflows", "bot", "scheduler"}
+PROJECT = {"minutes", "cards", "store", "graph", "sources", "reading", "workflows", "bot", "scheduler"}
 SDKS = {
     "aiohttp",
     "httpx",
@@ -20,16 +22,23 @@ SDKS = {
     "sqlalchemy",
 }
 
-# What each package may import of the project's own packages.
+# What each package may import of the project's own packages. The use cases own their ports; an adapter
+# implements them and may import of workflows/ only those (PORT_MODULES), never a use case.
 ALLOWED = {
     "minutes": set(),
     "cards": {"minutes"},
-    "store": {"minutes"},
+    "workflows": {"minutes", "cards"},
+    "store": {"minutes", "workflows"},
     "graph": {"minutes"},
-    "workflows": {"minutes", "cards", "store", "graph"},
-    "bot": {"minutes", "cards", "store", "graph", "workflows"},
+    "sources": {"minutes", "graph", "workflows"},
+    "reading": {"minutes"},
+    "bot": {"minutes", "cards", "store", "graph", "sources", "reading", "workflows"},
     "scheduler": {"minutes", "cards", "store", "graph", "workflows"},
 }
+ADAPTERS = {"store", "graph", "sources", "reading"}
+PORT_MODULES = {"workflows.ports", "workflows.outbox"}
+# The use cases import the standard library and the project's core only: no SDK, no parser, no driver.
+USE_CASES = "workflows"
 # The pure core and the card builders touch no SDK and no network library.
 PURE = {"minutes", "cards"}
 # botbuilder is at end of support: the gateway's package holds every import of it.
@@ -47,6 +56,18 @@ def imported_roots(path: Path) -> set[str]:
     return roots
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Every module named by an absolute import (`from a.b import c` names a.b, `import a.b` names a.b)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
 def modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
@@ -62,6 +83,22 @@ def test_project_imports_point_one_way(package: str) -> None:
             continue
         forbidden = (imported_roots(path) & PROJECT) - ALLOWED[package] - {package}
         assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"
+
+
+@pytest.mark.parametrize("package", sorted(ADAPTERS))
+def test_adapters_import_only_the_ports_of_the_use_cases(package: str) -> None:
+    for path in modules(package):
+        of_workflows = {name for name in imported_modules(path) if name.split(".")[0] == USE_CASES}
+        assert of_workflows <= PORT_MODULES, (
+            f"{path.relative_to(ROOT)} imports {sorted(of_workflows - PORT_MODULES)}"
+        )
+
+
+def test_the_use_cases_import_no_sdk_and_no_adapter() -> None:
+    own = {"minutes", "cards", USE_CASES}
+    for path in modules(USE_CASES):
+        foreign = imported_roots(path) - own - set(sys.stdlib_module_names)
+        assert not foreign, f"{path.relative_to(ROOT)} imports {sorted(foreign)}"
 
 
 @pytest.mark.parametrize("package", sorted(PURE))
@@ -91,5 +128,7 @@ def test_only_the_composition_root_wires_the_scheduler() -> None:
 
 def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("from workflows.cli import main\nimport botbuilder.core\n", encoding="utf-8")
-    assert imported_roots(bad) == {"workflows", "botbuilder"}
+    bad.write_text("from workflows.cli import main\nimport botbuilder.core\nimport docx\n", encoding="utf-8")
+    assert imported_roots(bad) == {"workflows", "botbuilder", "docx"}
+    assert imported_modules(bad) == {"workflows.cli", "botbuilder.core", "docx"}
+    assert "docx" not in sys.stdlib_module_names and "asyncio" in sys.stdlib_module_names

@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import bot.cli
 from bot.ingestion import Ingestion
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
 from store.engine import create_engine_for
 from tests.fakes import in_process_reader
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
 
 SECRET = "Annika Andersson ska ringa Bo om lönen"
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -59,7 +59,9 @@ async def test_a_file_name_cannot_forge_a_log_line(
         ingestion.nudge(source.name)
         await ingestion.idle()
         await ingestion.stop()
-    ours = [r for r in caplog.records if r.name.split(".")[0] in {"bot", "workflows", "store", "graph"}]
+    ours = [
+        r for r in caplog.records if r.name.split(".")[0] in {"bot", "workflows", "store", "graph", "sources"}
+    ]
     assert ours and not [r.getMessage() for r in ours if forging(r.getMessage())]
 
 

@@ -1,1 +1,1 @@
-"""Imperative shell: the use cases, one module each (the command line is bot/cli.py)."""
+"""The use cases, each with the ports it owns (workflows/ports.py, workflows/outbox.py): no adapter, no SDK."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,20 +15,20 @@ from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.logsafe import safe_log_field
 from minutes.records import ConvRef, DocumentRecord, ItemStatus
-from store.outbox import OutboxMessage
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
+from workflows.outbox import OutboxKind, OutboxMessage
 from workflows.owners import people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 
 logger = logging.getLogger(__name__)
 
-MEETING_SUMMARY = "meeting_summary"
-NOTICE = "notice"
-SUMMARY_CARD = "meeting_summary"
+MEETING_SUMMARY = OutboxKind.MEETING_SUMMARY.value
+NOTICE = OutboxKind.NOTICE.value
+SUMMARY_CARD = "meeting_summary"  # the posted-card kind of a meeting's card
 # The posted-card kind that remembers an administrator was told of a document of no group (told once).
 UNGROUPED_NOTICE = "ungrouped_document"
 LEASE = timedelta(minutes=5)
@@ -124,19 +124,7 @@ class Deliverer:
             )
         # Checked now, not when queued: a message that waited (Teams was away) obeys the bindings of today.
         channels = await self.store.followers(document.group)
-        posted = {
-            p.conversation_id: p.activity_id
-            for p in await self.store.posted_cards(SUMMARY_CARD, document_key)
-        }
-        for channel in channels:
-            message = OutboundMessage(card=card)
-            if channel.conversation_id in posted:
-                await self.sender.update(channel, posted[channel.conversation_id], message)
-                continue
-            sent = await self.sender.send(channel, message)
-            await self.store.record_posted_card(
-                SUMMARY_CARD, document_key, channel.conversation_id, sent.activity_id, at=self.clock()
-            )
+        await self._post_or_update(SUMMARY_CARD, document_key, [(channel, card) for channel in channels])
         logger.info(
             "meeting summary %s delivered to %d channels", safe_log_field(document_key), len(channels)
         )
@@ -196,7 +184,15 @@ class Deliverer:
             targets.append((await self._personal_chat(person.aad_object_id, person.name), person.card))
         if not targets:
             raise Undeliverable("ingen kanal för gruppen och ingen att skicka till")
-        posted = {p.conversation_id: p.activity_id for p in await self.store.posted_cards(kind, post.subject)}
+        await self._post_or_update(kind, post.subject, targets)
+        logger.info("%s %s delivered to %d conversations", kind, safe_log_field(post.subject), len(targets))
+
+    async def _post_or_update(
+        self, kind: str, subject: str, targets: Sequence[tuple[ConvRef, dict[str, Any]]]
+    ) -> None:
+        """Each card to its conversation: where a card of the same (kind, subject) was posted already it is
+        updated in place, elsewhere it is sent and remembered as posted."""
+        posted = {p.conversation_id: p.activity_id for p in await self.store.posted_cards(kind, subject)}
         for conversation, card in targets:
             message = OutboundMessage(card=card)
             if conversation.conversation_id in posted:
@@ -204,9 +200,8 @@ class Deliverer:
                 continue
             sent = await self.sender.send(conversation, message)
             await self.store.record_posted_card(
-                kind, post.subject, conversation.conversation_id, sent.activity_id, at=self.clock()
+                kind, subject, conversation.conversation_id, sent.activity_id, at=self.clock()
             )
-        logger.info("%s %s delivered to %d conversations", kind, safe_log_field(post.subject), len(targets))
 
     async def _tell_administrators(self, document: DocumentRecord) -> None:
         """One personal message per administrator (by object id) naming a document whose group cannot be told;

@@ -13,7 +13,7 @@ from cards.rows import is_checkable, is_overdue
 from minutes.errors import UserFacingError
 from minutes.model import ItemKind
 from minutes.records import AuditEntry, DocumentRecord, ItemRecord, ItemStatus, PostedCard
-from store.outbox import OutboxMessage, OutboxStatus
+from workflows.outbox import OutboxMessage, OutboxStatus
 from workflows.owners import people_of
 from workflows.ports import ChatStore
 

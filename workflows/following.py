@@ -10,10 +10,9 @@ from datetime import datetime
 
 from minutes.groups import normalise_group
 from minutes.records import ConversationType, ConvRef
-from store.conversations import UnknownConversation
 from workflows.chat import Person, conversation_to_keep
 from workflows.item_actions import SECRETARY_ROLE
-from workflows.ports import FollowingStore
+from workflows.ports import FollowingStore, UnknownConversation
 
 HOW_TO_FOLLOW = (
     "Gruppens sekreterare (eller en administratör för boten) skriver '@minutesbot följ FLG' här, "
@@ -95,23 +94,12 @@ class Following:
         conversation = conversation_to_keep(where)
         change = self.store.follow_group if follow else self.store.unfollow_group
         by = actor.aad_object_id or actor.teams_id
+        conversation_id, origin = conversation.conversation_id, f"teams:{conversation.conversation_id}"
         try:
-            changed = await change(
-                conversation.conversation_id,
-                group,
-                by=by,
-                at=self.clock(),
-                origin=f"teams:{conversation.conversation_id}",
-            )
-        except UnknownConversation:
+            changed = await change(conversation_id, group, by=by, at=self.clock(), origin=origin)
+        except UnknownConversation:  # no reference saved for the conversation yet: save it, then try again
             await self.store.save_conversation(conversation, at=self.clock())
-            changed = await change(
-                conversation.conversation_id,
-                group,
-                by=by,
-                at=self.clock(),
-                origin=f"teams:{conversation.conversation_id}",
-            )
+            changed = await change(conversation_id, group, by=by, at=self.clock(), origin=origin)
         place = "gruppchatten" if where.conversation_type is ConversationType.GROUP_CHAT else "kanalen"
         if follow:
             text = f"Den här {place} följer {'nu' if changed else 'redan'} {group}."

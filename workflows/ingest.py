@@ -1,4 +1,5 @@
-"""Ingest minutes: source → download → read (sandboxed) → extract → reconcile → store, one file at a time."""
+"""Ingest minutes: source → download → read (by the reader given: sandboxed in the service) → extract → reconcile →
+store, one file at a time."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from minutes.model import DocumentError, Extraction, ParsedDocument
 from minutes.reconcile import Reconciliation, reconcile, to_record
 from minutes.records import DocumentRecord, DocumentRef, ItemRecord
 from workflows.ports import DocumentSource, IngestStore, SourceError
-from workflows.sandbox import read_in_sandbox
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +51,6 @@ class IngestReport:
     withdrawn: int = 0
     failure: str | None = None
     reported: bool = False
-
-
-async def sandboxed_reader(data: bytes, filename: str) -> ParsedDocument:
-    """Parse in a worker process with memory and CPU limits, off the event loop."""
-    return await asyncio.to_thread(read_in_sandbox, data, filename)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +102,13 @@ def _place(where: str) -> str:
 class Ingestor:
     """The ingestion use case with its collaborators; one instance serves every source. `reads_ahead` files
     are downloaded, read and extracted while the store writes the one before them (worth it with a reader
-    that works in other processes, workflows.sandbox.SandboxPool); the store sees them one at a time, in
-    the order the source listed them."""
+    that works in other processes, reading.sandbox.SandboxPool); the store sees them one at a time, in
+    the order the source listed them. It reads with `analyser` (read and extract in one call) when given,
+    else with `reader` and extracts here; one of them is required (the composition root gives the sandbox)."""
 
     store: IngestStore
     clock: Clock
-    reader: Reader = sandboxed_reader
+    reader: Reader | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     reads_ahead: int = 0
     analyser: Analyser | None = None  # when set, reads and extracts instead of `reader` + extract here
@@ -120,6 +116,10 @@ class Ingestor:
     # pushes the card back (SharePoint's AutoSave). Ingestion itself never waits.
     settle: timedelta = timedelta(0)
     source_groups: SourceGroups = SourceGroups()  # folders and libraries tied to a group
+
+    def __post_init__(self) -> None:
+        if self.reader is None and self.analyser is None:
+            raise TypeError("Ingestor needs a reader or an analyser")
 
     async def run(self, source: DocumentSource, *, progress: Progress | None = None) -> list[IngestReport]:
         """Ingest every change the source reports. A failing file is recorded and never blocks the others;
@@ -169,6 +169,7 @@ class Ingestor:
             if self.analyser is not None:
                 result = await self.analyser(data, ref.name, reference_date)
             else:
+                assert self.reader is not None  # __post_init__
                 result = extract(
                     await self.reader(data, ref.name), reference_date=reference_date, file_name=ref.name
                 )

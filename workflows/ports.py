@@ -22,12 +22,17 @@ from minutes.records import (
     RosterEntry,
     SourceError,
 )
-from store.outbox import OutboxMessage
+from workflows.outbox import OutboxMessage
 
 __all__ = [
     "DocumentTooLarge",
     "SourceError",
 ]  # raised by sources; defined where every adapter can import them
+
+
+class UnknownConversation(LookupError):
+    """follow_group or unfollow_group was given a conversation the store has no reference for (none was
+    saved)."""
 
 
 class DocumentSource(Protocol):

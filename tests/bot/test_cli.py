@@ -45,7 +45,6 @@ def test_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[str]
         "due_raw",
         "due_relative",
         "source",
-        "context",  # the row's background (its context columns); "" when there is none
     }
     assert (first["owners"], first["due"], first["due_raw"]) == (["ALLA"], "2024-10-07", "7/10")
 

@@ -21,10 +21,9 @@ from tests.cards.cardcheck import (
     text_block_texts,
     visible_text,
 )
+from tests.cards.golden_files import GOLDEN, check_golden, dump, golden_names
 from tests.cards.samples import DOCUMENT, MEETING, NEXT_MEETING, OVERDUE, PEOPLE, TODAY, many_items, record
 from tests.cards.test_actions import stress_items
-from tests.cards.test_digest import check_golden
-from tests.cards.test_golden import GOLDEN, dump
 
 Card = dict[str, Any]
 
@@ -91,7 +90,7 @@ def test_card_matches_golden_file_and_schema(name: str, build: Callable[[], Card
 
 
 def test_every_golden_file_has_a_case() -> None:
-    assert {path.stem for path in GOLDEN_AGENDA.glob("*.json")} == set(CASES)
+    assert golden_names(GOLDEN_AGENDA) == set(CASES)
 
 
 def test_heading_and_sections_by_earlier_meeting_oldest_first() -> None:

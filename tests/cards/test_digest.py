@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +21,7 @@ from tests.cards.cardcheck import (
     text_block_texts,
     visible_text,
 )
+from tests.cards.golden_files import GOLDEN, check_golden, dump, golden_names
 from tests.cards.samples import (
     ANNA,
     DECISION,
@@ -39,7 +38,6 @@ from tests.cards.samples import (
     record,
 )
 from tests.cards.test_actions import stress_items
-from tests.cards.test_golden import GOLDEN, UPDATE, dump
 
 Card = dict[str, Any]
 
@@ -102,17 +100,6 @@ CASES: dict[str, Callable[[], Card]] = {
 }
 
 
-def check_golden(folder: Path, name: str, built: Card) -> None:
-    """Compare with folder/name.json; UPDATE_GOLDEN=1 rewrites it instead (as tests/cards/test_golden.py)."""
-    path = folder / f"{name}.json"
-    if UPDATE:
-        folder.mkdir(exist_ok=True)
-        path.write_text(dump(built), encoding="utf-8")
-        return
-    assert path.is_file(), f"{path.name} missing: run UPDATE_GOLDEN=1 pytest tests/cards"
-    assert built == json.loads(path.read_text(encoding="utf-8")), f"{name} differs from {path.name}"
-
-
 @pytest.mark.parametrize(("name", "build"), sorted(CASES.items()))
 def test_card_matches_golden_file_and_schema(name: str, build: Callable[[], Card]) -> None:
     built = build()
@@ -122,7 +109,7 @@ def test_card_matches_golden_file_and_schema(name: str, build: Callable[[], Card
 
 
 def test_every_golden_file_has_a_case() -> None:
-    assert {path.stem for path in GOLDEN_DIGEST.glob("*.json")} == set(CASES)
+    assert golden_names(GOLDEN_DIGEST) == set(CASES)
 
 
 def test_heading_week_counts_and_sections_in_order() -> None:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +13,7 @@ from cards.reminder import reminder_card, when_due
 from cards.verbs import Verb
 from minutes.model import ItemKind
 from tests.cards.cardcheck import TEAMS_LIMIT_BYTES, card_bytes, execute_actions, schema_errors, visible_text
+from tests.cards.golden_files import GOLDEN, check_golden, dump, golden_names
 from tests.cards.samples import (
     DECISION,
     DONE,
@@ -29,8 +27,7 @@ from tests.cards.samples import (
     record,
 )
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "reminder"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+GOLDEN_REMINDER = GOLDEN / "reminder"
 TOMORROW = record(
     9, ItemKind.ACTION, "Skicka kallelsen till FLG.", ("RN",), due=date(2025, 4, 23), due_raw="23/4"
 )
@@ -47,25 +44,15 @@ CASES: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-def dump(card: dict[str, Any]) -> str:
-    return json.dumps(card, ensure_ascii=False, indent=2) + "\n"
-
-
 @pytest.mark.parametrize(("name", "build"), sorted(CASES.items()))
 def test_card_matches_golden_file(name: str, build: Callable[[], dict[str, Any]]) -> None:
-    path = GOLDEN / f"{name}.json"
     card = build()
-    if UPDATE:
-        GOLDEN.mkdir(exist_ok=True)
-        path.write_text(dump(card), encoding="utf-8")
-        return
-    assert path.is_file(), f"{path.name} missing: run UPDATE_GOLDEN=1 pytest tests/cards/test_reminder.py"
-    assert card == json.loads(path.read_text(encoding="utf-8")), f"{name} differs from {path.name}"
+    check_golden(GOLDEN_REMINDER, name, card)
     assert dump(build()) == dump(card)  # deterministic
 
 
 def test_every_golden_file_has_a_case() -> None:
-    assert {path.stem for path in GOLDEN.glob("*.json")} <= set(CASES)
+    assert golden_names(GOLDEN_REMINDER) <= set(CASES)
 
 
 @pytest.mark.parametrize(

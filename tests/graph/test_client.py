@@ -22,7 +22,7 @@ from graph.client import (
     without_retries,
 )
 from graph.errors import GraphSourceError, translate_error
-from graph.sharepoint import SharePointSource
+from sources.sharepoint import SharePointSource
 from tests.fake_graph import FakeDrive, FakeGraph, FakeSite, GraphState
 from tests.graph_fixtures import FakeCredential, MemoryCursors
 

@@ -11,7 +11,6 @@ import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -28,9 +27,8 @@ from bot.package import (
     png_size,
 )
 
-# From npm @microsoft/app-manifest 1.1.2 (MIT), build/json-schemas/teams/v1.29/, whose manifest schema is
-# byte-identical to ../shared/schemas/teams-manifest-v1.29.schema.json. Its command keys allow indexes 0–11.
-LOCALIZATION_SCHEMA = Path(__file__).with_name("teams-localization-v1.29.schema.json")
+# Vendored beside the manifest schema (schemas/README.md). Its command keys allow indexes 0–11.
+LOCALIZATION_SCHEMA = MANIFEST_SCHEMA.with_name("teams-localization-v1.29.schema.json")
 SCOPES = ["team", "personal", "groupChat"]
 DETAILS = AppDetails(
     app_id="0b6f5d3e-2c1a-4e8f-9d7b-1a2b3c4d5e6f",
@@ -66,10 +64,6 @@ def localization(manifest: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def manifest_validator() -> Draft4Validator:
-    if not MANIFEST_SCHEMA.is_file():
-        pytest.skip(
-            f"Teams manifest schema not found at {MANIFEST_SCHEMA} (../shared/schemas next to the repository)"
-        )
     return Draft4Validator(json.loads(MANIFEST_SCHEMA.read_text(encoding="utf-8")))
 
 

@@ -32,7 +32,13 @@ from minutes.model import (
 from minutes.read_docx import read_docx
 from minutes.read_pdf import read_pdf
 from minutes.readers import read_document
-from minutes.serialize import document_from_json, document_to_json, extraction_from_json, extraction_to_json
+from minutes.serialize import (
+    document_from_json,
+    document_to_json,
+    extraction_from_wire,
+    extraction_to_json,
+    extraction_to_wire,
+)
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
@@ -175,7 +181,7 @@ def test_any_document_round_trips(doc: ParsedDocument) -> None:
 
 
 def extraction_round_trip(extraction: Extraction) -> Extraction:
-    return extraction_from_json(json.loads(json.dumps(extraction_to_json(extraction), ensure_ascii=False)))
+    return extraction_from_wire(json.loads(json.dumps(extraction_to_wire(extraction), ensure_ascii=False)))
 
 
 @pytest.mark.parametrize("path", sample_documents(), ids=lambda path: path.name)
@@ -215,7 +221,7 @@ def test_every_field_of_an_extraction_round_trips() -> None:
 
 
 def damaged(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    data = json.loads(json.dumps(extraction_to_json(EVERY_FIELD)))
+    data = json.loads(json.dumps(extraction_to_wire(EVERY_FIELD)))
     change(data)
     return data
 
@@ -229,15 +235,64 @@ def damaged(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         damaged(lambda d: d["meeting"]["people"].append({"name": 7})),
         damaged(lambda d: d.update(items={})),
         damaged(lambda d: d["items"][0].update(kind="wish")),
-        damaged(lambda d: d["items"][0].update(due_relative="someday")),
-        damaged(lambda d: d["items"][1].update(due="2024-10-07")),  # a date without the words it came from
-        damaged(lambda d: d["items"][0].update(source="t3.r2")),
-        damaged(lambda d: d["items"][0].update(source="t3.r2.c1.١")),  # Source.key() writes ASCII digits
-        damaged(lambda d: d["items"][0].update(source=[3, 2, 1, 1])),
+        damaged(lambda d: d["items"][0]["due"].update(relative="someday")),
+        damaged(lambda d: d["items"][0].update(source=[1, 2, 3])),
+        damaged(lambda d: d["items"][0].update(source=[True, 0, 0, 0])),
         damaged(lambda d: d["items"][0].update(owners=["AA", None])),
         damaged(lambda d: d["items"][1].update(context=None)),
     ],
 )
 def test_a_malformed_extraction_is_rejected(data: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
-        extraction_from_json(data)
+        extraction_from_wire(data)
+
+
+def test_the_public_json_is_the_command_lines() -> None:
+    """`minutesbot extract --json` (README, the customer's scorer): due flat, the source as its key."""
+    public = extraction_to_json(EVERY_FIELD)
+    assert public["meeting"] == {
+        "body": "FSG/VSG",
+        "date": "2024-08-26",
+        "date_source": None,
+        "title": "Protokoll",
+        "people": [
+            {"name": "Åsa Öberg", "initials": "ÅÖ", "role": "sekreterare"},
+            {"name": "Bo Ek", "initials": None, "role": None},
+        ],
+    }
+    assert public["meeting"] == extraction_to_wire(EVERY_FIELD)["meeting"]
+    assert public["items"] == [
+        {
+            "kind": "follow_up",
+            "topic": "Lokaler",
+            "text": "Åter till nästa möte.",
+            "owners": ["ÅÖ", "ALLA"],
+            "actors": ["Emma Jonsson"],
+            "due": None,
+            "due_raw": "kommande FLG",
+            "due_relative": "next_meeting",
+            "source": "t3.r2.c1.1",
+        },
+        {
+            "kind": "decision",
+            "topic": "Budget",
+            "text": "Fastställs.",
+            "owners": [],
+            "actors": [],
+            "due": None,
+            "due_raw": None,
+            "due_relative": None,
+            "source": "p7.0",
+        },
+        {
+            "kind": "action",
+            "topic": "APT",
+            "text": "Boka.",
+            "owners": ["BE"],
+            "actors": [],
+            "due": "2024-10-07",
+            "due_raw": "7/10",
+            "due_relative": None,
+            "source": "t1.r0.c0.0",
+        },
+    ]

@@ -10,12 +10,12 @@ from sqlalchemy import insert
 
 from minutes.records import RosterEntry
 from store import SqlStore, UnknownConversation, create_engine_for, open_store
-from store.outbox import OutboxStatus
 from store.rows import conversation_values
 from store.tables import conversation_references
 from tests.store.builders import FLG_REF, FSG_REF, MONDAY, document, ingest, item, later
 from tests.store.test_conversations import ANNA, FLG_CHANNEL, FSG_CHANNEL, GROUP_CHAT
 from tests.store.test_migrations import to_revision
+from workflows.outbox import OutboxStatus
 
 ORIGIN = "cli"
 

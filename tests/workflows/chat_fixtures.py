@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from minutes.records import ConversationType, ConvRef, RosterEntry
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
 from tests.fakes import in_process_reader
 from workflows.chat import OutboundMessage, Person, SentMessage
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NOW = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)

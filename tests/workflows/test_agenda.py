@@ -1,5 +1,5 @@
-"""The follow-up agenda on an ingested FLG meeting: what returns on a given date, queuing it once, posting
-its card, and the Word section for the invitation read back with python-docx."""
+"""The follow-up agenda on an ingested FLG meeting: what returns on a given date, queuing it once and posting
+its card (the Word section for the invitation: tests/bot/test_agenda_docx.py)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,18 @@ import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import docx
 import pytest
 
 from minutes.calendar import MeetingCalendar
 from minutes.records import ItemRecord, ItemStatus, RosterEntry
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
-from store.outbox import OutboxStatus
 from tests.fakes import in_process_reader
 from tests.workflows.chat_fixtures import CHANNEL, SAMPLES, RecordingSender, ingest_flg
 from workflows.agenda import AGENDA, Agenda, AgendaError, build_agenda, enqueue_agenda, prepare_agendas
-from workflows.agenda_docx import write_agenda_docx
 from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
+from workflows.outbox import OutboxStatus
 
 # Topics of the FLG meeting of 2024-08-26 (read in on 2 September).
 STAFFING = "Översyn organisation bemanning och rekrytering"  # action, EE SR TU, due 28/8
@@ -137,51 +135,6 @@ async def test_an_unknown_group_is_an_error_nothing_to_follow_up_is_not(
     with pytest.raises(AgendaError) as raised:
         await build_agenda(store, group, NEXT_FLG, today=TODAY)
     assert raised.value.message.startswith(message)
-
-
-def docx_rows(path: Path) -> tuple[docx.document.Document, list[list[str]]]:
-    document = docx.Document(str(path))
-    rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
-    return document, rows
-
-
-async def test_the_word_section_for_the_invitation(store: SqlStore, tmp_path: Path) -> None:
-    await ingest_flg(store, tmp_path / "m")
-    agenda = await build_agenda(store, "FLG", NEXT_FLG, today=TODAY)
-    out = write_agenda_docx(agenda, tmp_path / "uppfoljning.docx")
-    assert out == tmp_path / "uppfoljning.docx" and list(tmp_path.glob(".*.tmp")) == []
-    document, rows = docx_rows(out)
-    heading = document.paragraphs[0]
-    assert heading.text == "Uppföljning från tidigare möten" and heading.style is not None
-    assert heading.style.name == "Heading 2"
-    assert document.core_properties.language == "sv-SE"
-    assert rows[0] == ["Punkt", "Ansvarig", "Uppföljningsdatum", "Från mötet"]
-    assert [row[1:] for row in rows[1:]] == [
-        ["ALLA", "9 sep 2024", "FLG 26 aug 2024"],  # 'kommande FLG' written out
-        ["EE, SR, TU", "28 aug 2024", "FLG 26 aug 2024"],
-        ["RN", "9 sep 2024", "FLG 26 aug 2024"],
-    ]
-    # The point: its topic in bold, then the text of the minutes.
-    point = document.tables[0].rows[2].cells[0]
-    assert point.paragraphs[0].text.startswith(STAFFING) and point.paragraphs[0].runs[0].bold
-    assert point.paragraphs[1].text.startswith("Styrgruppsmöte 28/8")
-
-
-async def test_the_word_section_with_nothing_to_follow_up(tmp_path: Path) -> None:
-    out = write_agenda_docx(Agenda("FLG", NEXT_FLG), tmp_path / "tom.docx")
-    document, rows = docx_rows(out)
-    assert [p.text for p in document.paragraphs] == [
-        "Uppföljning från tidigare möten",
-        "Inga punkter från tidigare möten återkommer till det här mötet.",
-    ]
-    assert rows == []
-
-
-def test_an_unwritable_file_is_a_swedish_error(tmp_path: Path) -> None:
-    with pytest.raises(AgendaError) as raised:
-        write_agenda_docx(Agenda("FLG", NEXT_FLG), tmp_path / "saknas" / "ut.docx")
-    assert raised.value.message.startswith(f"Kunde inte skriva {tmp_path / 'saknas' / 'ut.docx'}")
-    assert not (tmp_path / "saknas").exists()
 
 
 async def test_the_agenda_is_queued_once_per_group_and_meeting(store: SqlStore, tmp_path: Path) -> None:

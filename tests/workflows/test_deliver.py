@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from cards.verbs import Verb
 from minutes.calendar import QuietHours
 from minutes.records import ConversationType, ConvRef
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
-from store.outbox import OutboxStatus
 from tests.fakes import in_process_reader
 from tests.store.builders import FSG_REF, document, ingest, item
 from tests.workflows.chat_fixtures import CHANNEL, NOW, RecordingSender, clock, ingest_flg
@@ -21,7 +21,7 @@ from workflows.chat import ChatSendError
 from workflows.deliver import SECRETARY_NOTICE, Deliverer
 from workflows.digest import DIGEST
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
+from workflows.outbox import OutboxStatus
 from workflows.remind import REMINDER, GroupPolicies, ReminderPolicy
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from minutes.records import ConversationType, ItemRecord, ItemStatus
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
-from store.outbox import OutboxStatus
 from tests.cards.cardcheck import text_block_texts
 from tests.fakes import in_process_reader
 from tests.store.builders import FSG_REF, document, ingest
@@ -22,7 +22,7 @@ from tests.workflows.chat_fixtures import CHANNEL, PERSONAL, SAMPLES, RecordingS
 from workflows.deliver import Deliverer
 from workflows.digest import DIGEST, build_digest, enqueue_weekly_digest, week_label
 from workflows.ingest import Ingestor
-from workflows.local_folder import LocalFolderSource
+from workflows.outbox import OutboxStatus
 
 # Topics of the FLG meeting of 2024-08-26 (read in on Monday 2 September at 08:00, chat_fixtures.NOW).
 STAFFING = "Översyn organisation bemanning och rekrytering"  # EE, SR, TU; due 28/8

@@ -15,14 +15,14 @@ import pytest
 
 from minutes.model import ParsedDocument
 from minutes.records import ItemRecord, ItemStatus
+from reading.sandbox import SandboxPool, sandboxed_reader
+from sources.local_folder import LocalFolderSource
 from store import SqlStore, open_store
 from tests.conftest import sqlite_url
 from tests.fakes import in_process_reader
 from tests.workflows.chat_fixtures import CHANNEL, RecordingSender
 from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor, Outcome, SourceGroups, summarise
-from workflows.local_folder import LocalFolderSource
-from workflows.sandbox import SandboxPool
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 NOW = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
@@ -196,8 +196,14 @@ async def test_the_sandboxed_reader_ingests_a_real_file(tmp_path: Path, store: S
     folder = tmp_path / "one"
     folder.mkdir()
     shutil.copy(next(SAMPLES.glob("002_*.pdf")), folder)
-    (report,) = await Ingestor(store=store, clock=clock).run(LocalFolderSource(folder, store))
+    reading = Ingestor(store=store, clock=clock, reader=sandboxed_reader)
+    (report,) = await reading.run(LocalFolderSource(folder, store))
     assert report.outcome is Outcome.INGESTED and report.added >= 11
+
+
+def test_an_ingestor_needs_a_reader_or_an_analyser(store: SqlStore) -> None:
+    with pytest.raises(TypeError):
+        Ingestor(store=store, clock=clock)
 
 
 async def test_files_read_ahead_are_stored_in_the_sources_order(folder: Path, store: SqlStore) -> None:

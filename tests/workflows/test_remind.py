@@ -20,13 +20,13 @@ from minutes.calendar import MeetingCalendar
 from minutes.model import ItemKind, Relative
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
-from store.outbox import OutboxStatus
 from tests.cards.cardcheck import execute_actions
 from tests.fakes import EnqueueFailed, MemoryNotMineLog, MemoryReminderLedger
 from tests.workflows.chat_fixtures import CHANNEL, NOW, PERSONAL, RecordingSender, clock, ingest_flg
 from workflows.chat import Person
 from workflows.deliver import Deliverer
 from workflows.item_actions import ItemActions
+from workflows.outbox import OutboxStatus
 from workflows.remind import (
     REMINDER,
     Addressbook,

@@ -12,11 +12,11 @@ import pytest
 
 from minutes.model import UnreadableDocument, UnsafeDocument
 from minutes.readers import read_document
+from reading import _read_worker
+from reading.sandbox import PROJECT_ROOT, WORKER_MODULE, SandboxPool, read_in_sandbox
 from tests.minutes.test_read_docx import make_docx, p
 from tests.minutes.test_read_pdf import Page, build_pdf
 from tests.minutes.test_safety import zip_bomb
-from workflows import _read_worker
-from workflows.sandbox import PROJECT_ROOT, WORKER_MODULE, SandboxPool, read_in_sandbox
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 CORPUS = SAMPLES if SAMPLES.is_dir() else Path("/work/shared/corpus")
@@ -108,7 +108,7 @@ def test_a_crashing_worker_prints_no_traceback_on_stdout() -> None:
 def test_limits_are_set_in_the_worker() -> None:
     code = (
         "import resource, sys\n"
-        "from workflows._read_worker import set_limits\n"
+        "from reading._read_worker import set_limits\n"
         "set_limits(3 << 30, 7)\n"
         "print(resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_CPU)[0])\n"
     )

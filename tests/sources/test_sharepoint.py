@@ -11,8 +11,8 @@ from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import close_graph_client, make_graph_client
 from graph.errors import GraphSourceError
-from graph.sharepoint import SharePointSource, is_sharing_link, share_id, split_library_url
 from minutes.records import DocumentRef, DocumentTooLarge, ItemStatus, SourceError
+from sources.sharepoint import SharePointSource, is_sharing_link, share_id, split_library_url
 from store import SqlStore
 from tests.fake_graph import FakeDrive, FakeGraph, FakeItem, GraphState
 from tests.fakes import in_process_reader

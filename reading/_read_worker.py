@@ -28,7 +28,7 @@ from typing import Any, BinaryIO
 from minutes.extract import extract
 from minutes.model import DocumentError
 from minutes.readers import read_document
-from minutes.serialize import document_to_json, extraction_to_json
+from minutes.serialize import document_to_json, extraction_to_wire
 
 # Exit codes the parent understands. Python's own 1 (an uncaught exception, in practice a MemoryError while
 # handling another) and death by a signal mean the document was too heavy.
@@ -298,7 +298,7 @@ def _read_one(
             _answer(
                 out,
                 {
-                    "extraction": extraction_to_json(
+                    "extraction": extraction_to_wire(
                         extract(document, reference_date=reference_date, file_name=filename)
                     )
                 },

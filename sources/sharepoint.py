@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -24,12 +24,13 @@ from msgraph.graph_service_client import GraphServiceClient
 
 from graph.client import http_client_of
 from graph.errors import GRAPH_ERRORS, GraphSourceError, error_for_status, too_large, translate_error
+from minutes.formats import supported_suffixes
 from minutes.logsafe import safe_log_field
 from minutes.records import DocumentRef
+from workflows.ports import CursorStore
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EXTENSIONS = (".docx", ".pdf", ".txt", ".md")
 # Everything delta needs to build a DocumentRef and to place an item in the folder tree; smaller pages.
 DELTA_FIELDS = [
     "id",
@@ -50,14 +51,6 @@ ITEM_FIELDS = ["id", "name", "file", "folder", "root", "parentReference"]
 MAX_FOLDER_DEPTH = 64
 SOURCE_PREFIX = "sharepoint:"
 T = TypeVar("T")
-
-
-class CursorStore(Protocol):
-    """Where the source keeps its deltaLink between runs (satisfied by the project's store)."""
-
-    async def get_cursor(self, source: str) -> str | None: ...
-
-    async def save_cursor(self, source: str, cursor: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +121,15 @@ class SharePointSource:
         cursors: CursorStore,
         *,
         folder: str | None = None,
-        extensions: Collection[str] = DEFAULT_EXTENSIONS,
+        extensions: Collection[str] | None = None,
     ) -> None:
         self._graph = graph
         self._library_url = library_url.strip()
         self._cursors = cursors
         self._folder = folder.strip("/") if folder and folder.strip("/") else None
-        self._extensions = tuple(normalise_extension(extension) for extension in extensions)
+        # The registry's formats (minutes.formats) unless told otherwise: a format added there is listed.
+        listed = supported_suffixes() if extensions is None else extensions
+        self._extensions = tuple(normalise_extension(extension) for extension in listed)
         self._library: Library | None = None
         self._pending_cursor: tuple[str, str] | None = None  # (cursor key, deltaLink) until commit()
 

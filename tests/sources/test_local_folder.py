@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from minutes.model import ParsedDocument
+from sources.local_folder import LocalFolderSource
 from store import SqlStore
 from tests.fakes import in_process_reader
 from workflows.ingest import Ingestor, Outcome
-from workflows.local_folder import LocalFolderSource
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 FLG = SAMPLES / "000_9fb95432c85b271b.docx"

@@ -18,11 +18,11 @@ import pytest
 from minutes.extract import extract
 from minutes.model import UnreadableDocument, UnsafeDocument
 from minutes.readers import read_document
+from reading import _read_worker
+from reading.sandbox import SandboxPool
 from tests.minutes.test_read_docx import make_docx, p
 from tests.minutes.test_read_pdf import Page, build_pdf
 from tests.minutes.test_safety import zip_bomb
-from workflows import _read_worker
-from workflows.sandbox import SandboxPool
 
 DOCX = make_docx(p("Mötesdatum: 2024-08-26") + p("punkt", "<w:pStyle w:val='ListBullet'/>"))
 PDF = build_pdf(Page().text(40, 60, "Åtgärd: AA skickar inbjudan"))

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from reading.sandbox import PROJECT_ROOT, WORKER_ENVIRONMENT
 from tests.skips import skip_or_fail
-from workflows.sandbox import PROJECT_ROOT, WORKER_ENVIRONMENT
 
 CLONE_NEWNET = 0x40000000
 SECRET = "hemligt-i-serverns-miljö"
@@ -25,7 +25,7 @@ SECRET = "hemligt-i-serverns-miljö"
 # of the document error the protocol carries back.
 SERVER = """
 import json, os, socket, sys
-import workflows._read_worker as worker
+import reading._read_worker as worker
 from minutes.model import DocumentError
 
 PORT = int(sys.argv[1])

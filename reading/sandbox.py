@@ -22,8 +22,8 @@ from minutes.model import (
     UnreadableDocument,
     UnsafeDocument,
 )
-from minutes.serialize import document_from_json, extraction_from_json
-from workflows._read_worker import (
+from minutes.serialize import document_from_json, extraction_from_wire
+from reading._read_worker import (
     EXIT_CRASHED,
     EXIT_DOCUMENT_ERROR,
     EXIT_OK,
@@ -32,12 +32,12 @@ from workflows._read_worker import (
     forbid_inspection,
 )
 
-__all__ = ["SandboxPool", "forbid_inspection", "read_in_sandbox"]
+__all__ = ["SandboxPool", "forbid_inspection", "read_in_sandbox", "sandboxed_reader"]
 
 logger = logging.getLogger(__name__)
 
-WORKER_MODULE = "workflows._read_worker"
-# The directory holding the `minutes` and `workflows` packages: the worker runs with it as working directory,
+WORKER_MODULE = "reading._read_worker"
+# The directory holding the `minutes` and `reading` packages: the worker runs with it as working directory,
 # so `python -m` finds them whether or not the project is installed.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The worker reads hostile files: it gets no secrets from our environment.
@@ -87,6 +87,11 @@ def read_in_sandbox(
     return _answer(completed.returncode, completed.stdout)
 
 
+async def sandboxed_reader(data: bytes, filename: str) -> ParsedDocument:
+    """read_in_sandbox off the event loop: a workflows.ingest.Reader (one new worker process per file)."""
+    return await asyncio.to_thread(read_in_sandbox, data, filename)
+
+
 def _worker_filename(filename: str) -> str:
     # The worker needs only the suffix; the name itself may hold anything, a NUL byte or a person's name.
     return "dokument" + PurePath(filename.replace("\0", "")).suffix[:16]
@@ -102,7 +107,7 @@ def _extraction_answer(status: int | str, stdout: bytes) -> Extraction:
     """The extraction a read server's child answered with, or the error it stands for."""
     _raise_unless_ok(status, stdout)
     try:
-        return extraction_from_json(json.loads(stdout)["extraction"])
+        return extraction_from_wire(json.loads(stdout)["extraction"])
     except (ValueError, KeyError, TypeError) as error:
         logger.error("read worker answered with something that is not an extraction")
         raise UnreadableDocument(MSG_FAILED) from error
@@ -129,7 +134,7 @@ READ_AHEAD_BUDGET = 256 << 20
 
 
 class SandboxPool:
-    """Up to `size` read servers (`python -m workflows._read_worker --serve`, started on first use with the
+    """Up to `size` read servers (`python -m reading._read_worker --serve`, started on first use with the
     same clean environment as a one-off worker), each reading one document at a time in a child it forks for
     that document alone, under the same limits as read_in_sandbox. Reads run side by side, off the event
     loop's process: while one document is read, the store can write the last one. A server that dies or
@@ -217,7 +222,7 @@ class SandboxPool:
 
 
 class _ReadServer:
-    """One read server process and its protocol (workflows._read_worker.serve)."""
+    """One read server process and its protocol (reading._read_worker.serve)."""
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self._process = process

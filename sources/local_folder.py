@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from minutes.formats import supported_suffixes
 from minutes.records import DocumentRef, DocumentTooLarge, SourceError
 from workflows.ports import CursorStore
 
-SUPPORTED_SUFFIXES = frozenset({".docx", ".pdf", ".txt", ".md"})
 # Characters a name keeps out of reports, logs and cards: control characters (a newline would split a
 # `fel: NAME: …` line), lone surrogates (bytes that are not UTF-8) and line separators.
 _UNSHOWN_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
@@ -51,6 +51,8 @@ class LocalFolderSource:
     only: frozenset[str] | None = None  # just these files (relative paths): a one-off ingest, no cursor kept
     recheck_after: float | None = None
     max_key_length: int | None = None
+    # The registry's formats (minutes.formats) as it is when the source is made: a format added there is listed.
+    suffixes: frozenset[str] = field(default_factory=lambda: frozenset(supported_suffixes()))
     _pending: dict[str, str] | None = field(default=None, init=False, repr=False)
     _paths: dict[str, str] = field(default_factory=dict, init=False, repr=False)  # key → relative path
     _last: dict[str, str] | None = field(default=None, init=False, repr=False)  # previous listing's versions
@@ -131,7 +133,7 @@ class LocalFolderSource:
     def _listing(self) -> dict[str, _Found]:
         found: dict[str, _Found] = {}
         for path in self.folder.rglob("*"):
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES or path.name.startswith("~$"):
+            if path.suffix.lower() not in self.suffixes or path.name.startswith("~$"):
                 continue  # '~$…' are Word's lock files
             try:
                 if not path.is_file():
