@@ -22,9 +22,12 @@ MONTHS: Final[dict[str, int]] = {
     "maj": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augusti": 8, "aug": 8,
     "september": 9, "sept": 9, "sep": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
     "december": 12, "dec": 12,
+    # English, as mixed-language notes write them ('Due: Oct', 'end of March')
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "october": 10,
+    "oct": 10,
 }  # fmt: skip
 MONTH_ABBREVIATIONS: Final[frozenset[str]] = frozenset(
-    {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dec"}
+    {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "oct", "nov", "dec"}
 )
 # After a preposition a month is written out or carries its abbreviation dot ('i okt.'), and 'jul' is never
 # July there: 'innan jul' is Christmas.
@@ -924,8 +927,12 @@ def resolve_due(phrase: str, meeting_date: date) -> Due | None:
     """One isolated due phrase, e.g. a date-column cell ('2019-12-31', 'Uppföljning: 2020-04-01').
     A date column states deadlines, so a past date still counts (an overdue plan item). A bare month ('Juni')
     is the last day of that month (GOLD_FORMAT)."""
-    if _BARE_MONTH.fullmatch(phrase.strip()):
-        phrase = f"i {phrase.strip()}"
+    bare = _BARE_MONTH.fullmatch(phrase.strip())
+    if bare:
+        # 'Juni', 'Okt', 'Oct' alone in a date column: the month written out, as 'i juni' would be.
+        month = _FULL_MONTH_NAMES[MONTHS[bare.group(1).lower()] - 1]
+        found = resolve_due(f"i {month}", meeting_date)
+        return Due(raw=phrase.strip(), date=found.date, relative=found.relative) if found else None
     matches = _merge_meeting_dates(phrase, find_dates(phrase, meeting_date))
     if not matches:
         return None
@@ -935,8 +942,9 @@ def resolve_due(phrase: str, meeting_date: date) -> Due | None:
     return None  # pragma: no cover - `matches` is not empty
 
 
-_BARE_MONTH: Final = re.compile(
-    r"(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\.?", _FLAGS
+_BARE_MONTH: Final = re.compile(rf"({'|'.join(sorted(MONTHS, key=len, reverse=True))})\.?", _FLAGS)
+_FULL_MONTH_NAMES: Final = (
+    "januari februari mars april maj juni juli augusti september oktober november december".split()
 )
 _EPOCH: Final = date(1900, 1, 1)  # resolves nothing relative; only dates with a written year are used
 _STRONG_LABEL = re.compile(rf"\b(?:{MEETING_DATE_LABELS})\s*:?\s*(?:den\s+)?\Z", _FLAGS)

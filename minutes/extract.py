@@ -407,6 +407,11 @@ class _Segment:
 
 
 def _row_items(cells: _RowCells, source: Source, context: _Context, section: str | None) -> list[ActionItem]:
+    if any(
+        squash(text) and _DONE_CELL.fullmatch(squash(text))
+        for text in (*cells.context, *cells.due, *cells.follow_up)
+    ):
+        return []  # a status or date column saying 'Klar' / 'Done': nothing left to do
     owners = normalise_owner_cell("\n".join(cells.owner), context.roster) if cells.owner else ()
     topic = squash(" ".join(cells.title)) or (section or "")
     background = squash(" ".join(cells.context))
@@ -459,6 +464,13 @@ def _row_items(cells: _RowCells, source: Source, context: _Context, section: str
             )
         )
     return items
+
+
+_DONE_CELL = re.compile(
+    r"(?:(?:klar|klart|done|avklarad|avklarat|avslutad|avslutat|genomförd|genomfört|utförd|utfört)[.!]?\s*)?"
+    r"[✓✔✅☑]?\ufe0f?",
+    re.IGNORECASE,
+)
 
 
 def _segment_actors(segment: _Segment, context: _Context) -> tuple[str, ...]:

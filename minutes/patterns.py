@@ -190,7 +190,8 @@ PAST_TENSE = re.compile(
 
 # Procedure of the meeting itself: never an action item.
 PROCEDURAL = re.compile(
-    r"\b(?:avslutar mötet|öppnar mötet|förklarar mötet|mötet avslutas|hälsar (?:alla )?välkomna"
+    r"\b(?:avslutar mötet|öppnar mötet|förklarar (?:mötet|sammanträdet)|mötet avslutas|hälsar (?:alla )?välkom\w*"
+    r"|noterar (?:\w+ )?information\w*|tackar för\b"
     r"|läggs till handlingarna|lades till handlingarna|valdes (?:till|som) justerare|väljs (?:till|som) justerare"
     r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka"
     # approvals of the agenda, earlier minutes or a report: nothing to carry out
@@ -255,7 +256,8 @@ PASSIVE_TASK = re.compile(
 # What was said or shown at the meeting: 'X påminner om att …', 'X informerar: …', 'X lyfter att …'.
 REPORT_SPEECH = re.compile(
     r"^(?:\S+\s+){1,4}?(?:informerar|berättar|redogör|påminner|lyfter|påpekar|betonar|konstaterar|undrar"
-    r"|frågar|upplever)(?:\s+om)?\s*(?:att\b|:|kring\b|hur\b|vad\b)",
+    r"|frågar|upplever)(?:\s+om)?\s*(?:att\b|:|kring\b|hur\b|vad\b)"
+    r"|^(?-i:[A-ZÅÄÖ])\S*(?:\s+(?-i:[A-ZÅÄÖ])\S*)?\s+(?:frågar|undrar)\s+om\b",  # 'Eva Lind frågar om …': a question
     re.IGNORECASE,
 )
 # Verbs that report unless a date makes them a task ('Anton redovisar remissvaren' / '… redovisar till 3/5').

@@ -618,6 +618,8 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             re.IGNORECASE,
         ),
         re.compile(rf"\b(?:ge|ger|gav|uppdras åt|uppdrar åt)\s+{agent}\s+(?:i\s+)?uppdrag", re.I),
+        # '(beslutar) att uppdra åt X att …', the protocol's form of an assignment
+        re.compile(rf"\b(?:uppdra|uppdrar|uppdras|uppdrog|uppdrogs)\s+åt\s+{agent}\s+att\b", re.I),
         # Any verb in the present tense after the agent that opens the sentence ('Kassören anmäler …').
         re.compile(
             rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{_LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",

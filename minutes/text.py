@@ -37,8 +37,14 @@ _NEEDS_FIXES = re.compile("[\u00ad\u200b\ufeff\u00a0\u202f\u2007\u2011]")
 
 
 def clean_characters(text: str) -> str:
-    """Readers' text as plain characters (translate() is slow: skipped when nothing needs it)."""
+    """Readers' text as plain characters (translate() is slow: skipped when nothing needs it). A glyph the PDF
+    maps to no character ('(cid:127)', a symbol font's bullet) is read as a bullet."""
+    if "(cid:" in text:
+        text = _UNMAPPED_GLYPH.sub("•", text)
     return text.translate(_CHARACTER_FIXES) if _NEEDS_FIXES.search(text) else text
+
+
+_UNMAPPED_GLYPH = re.compile(r"\(cid:\d+\)")
 
 
 def repair_hyphens(text: str) -> str:

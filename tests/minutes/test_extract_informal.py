@@ -94,3 +94,42 @@ def test_terse_notes_put_the_commitment_after_the_topic() -> None:
         # 'Båtplatser' is a topic, not the 'plats' of the meeting; 'v. 14' does not end the sentence.
         ("Kim skickar ut fakturorna, v. 14", ("Kim",), date(2025, 4, 4)),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "is_item"),
+    [
+        ("Ordföranden hälsar välkommen.", False),
+        ("Ordföranden tackar och förklarar sammanträdet avslutat.", False),
+        ("Parterna noterar informationen.", False),
+        ("Mona Sjödin frågar om nya arbetskläder.", False),  # a question raised
+        ("Fatima kontaktar systemförvaltaren och frågar om notiser kan aktiveras.", True),
+    ],
+)
+def test_procedure_and_questions_are_no_items(line: str, is_item: bool) -> None:
+    text = f"Närvarande: Mona Sjödin, Fatima Ek\n\n§ 3 Övrigt\n{line}\n"
+    assert bool(extract(read_text(text.encode()), reference_date=date(2025, 3, 3)).items) is is_item
+
+
+def test_a_row_whose_status_says_done_is_no_item() -> None:
+    text = (
+        "# Möte 2025-03-04\n\n| Åtgärd | Ansvarig | Klart | Status |\n|---|---|---|---|\n"
+        "| Installera ny pump | Kalle | v. 10 | Klar |\n| Byta lampor | Stina | 20/3 | Pågår |\n"
+    )
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 3, 10))
+    assert [i.text for i in result.items] == ["Byta lampor Pågår"] or [i.text for i in result.items] == [
+        "Byta lampor"
+    ]
+
+
+def test_a_protocols_assignment_names_its_owner_and_english_month_cells_are_dates() -> None:
+    text = (
+        "Närvarande: Anna Holm, ekonomichef; Inger Mark, MAS\n\n§ 14 Ekonomi\n"
+        "FLG beslutar att uppdra åt Anna Holm att ta fram en åtgärdsplan till den 4 april.\n"
+        "FLG beslutar att uppdra åt MAS att genomföra en egenkontroll under april.\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 3, 10))
+    assert [i.owners for i in result.items] == [("Anna Holm",), ("Inger Mark",)]
+    table = "# Möte 2025-09-03\n\n| AP | Action | Owner | Due |\n|---|---|---|---|\n| AP2 | Kartlägga licenser | MW | Oct |\n"
+    (item,) = extract(read_markdown(table.encode()), reference_date=date(2025, 9, 8)).items
+    assert item.due is not None and (item.due.raw, item.due.date) == ("Oct", date(2025, 10, 31))

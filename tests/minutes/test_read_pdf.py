@@ -403,3 +403,9 @@ def test_sample_001_pdf_section_rows_span_the_table() -> None:
         "Kort-kort",
         "Våra prioriterade områden",
     ]
+
+
+def test_a_glyph_mapped_to_no_character_is_a_bullet() -> None:
+    from minutes.text import clean_characters
+
+    assert clean_characters("(cid:127) Styrgruppen beslutar") == "• Styrgruppen beslutar"
