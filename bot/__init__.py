@@ -1,1 +1,1 @@
-"""The Teams app (later issue)."""
+"""The edge and the composition root: create_app, the Teams gateway, commands and handlers, the command line."""

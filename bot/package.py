@@ -1,4 +1,4 @@
-"""The Teams app zip: manifest/ templates with ${{NAME}} placeholders, command lists from COMMANDS, v1.29 checks."""
+"""The Teams app zip: manifest/ templates with ${{NAME}} placeholders, command lists from bot.commands, v1.29 checks."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.commands import MENU_COMMANDS, CommandSpec
+from bot.commands import LISTED_COMMANDS, MANIFEST_LIST_LIMIT, CommandSpec
 from minutes.errors import UserFacingError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,30 +24,13 @@ MANIFEST_VERSION = "1.29"
 # Teams finds these files only at the root of the zip; the manifest and localizationInfo name them so.
 PACKAGE_FILES = ("manifest.json", "color.png", "outline.png", "en.json")
 ICON_SIZES = {"color.png": (192, 192), "outline.png": (32, 32)}
-MAX_COMMANDS_PER_LIST = 12
+MAX_COMMANDS_PER_LIST = MANIFEST_LIST_LIMIT
 
 _PLACEHOLDER = re.compile(r"\$\{\{([A-Z_]+)\}\}")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 # MAJOR.MINOR.PATCH only: Teams refuses pre-release and build suffixes in an app version.
 _SEMVER = re.compile(r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)")
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-# The English command descriptions for en.json, by Swedish command name; the titles are the first alias.
-ENGLISH_DESCRIPTIONS = {
-    "hjälp": "Show what the bot can do",
-    "mina": "Your open items",
-    "öppna": "Open items, for everyone or for one person",
-    "klar": "Mark item N as done",
-    "ångra": "Reopen item N",
-    "flytta": "New date for item N",
-    "beslut": "Search the decision register",
-    "möte": "A meeting's items (the latest meeting if no date is given)",
-    "uppföljning": "What comes back at the next meeting",
-    "läs in": "Read in minutes now (the secretary)",
-    "sammanfattning": "This week's digest now",
-    "följ": "Make the channel follow the group (the secretary)",
-    "sluta följa": "The channel stops following the group",
-}
 
 JsonObject = dict[str, Any]
 
@@ -142,15 +125,16 @@ def build_package(
 
 
 def fill_manifest(template: JsonObject, details: AppDetails) -> JsonObject:
-    """The manifest: the template's placeholders filled, and one command list per bot scope from COMMANDS."""
+    """The manifest: the template's placeholders filled, and one command list per bot scope: the commands
+    bot.commands declares as listed."""
     manifest: JsonObject = _fill(template, details.placeholders(), "manifest.json")
-    if len(MENU_COMMANDS) > MAX_COMMANDS_PER_LIST:
+    if len(LISTED_COMMANDS) > MAX_COMMANDS_PER_LIST:
         raise PackageError(
-            f"Teams visar högst {MAX_COMMANDS_PER_LIST} kommandon per lista, men det finns {len(MENU_COMMANDS)}"
+            f"Teams visar högst {MAX_COMMANDS_PER_LIST} kommandon per lista, men det finns {len(LISTED_COMMANDS)}"
         )
     for bot in manifest.get("bots", []):
         bot["commandLists"] = [
-            {"scopes": [scope], "commands": [_command(spec) for spec in MENU_COMMANDS]}
+            {"scopes": [scope], "commands": [_command(spec) for spec in LISTED_COMMANDS]}
             for scope in bot["scopes"]
         ]
     return manifest
@@ -158,14 +142,14 @@ def fill_manifest(template: JsonObject, details: AppDetails) -> JsonObject:
 
 def fill_localization(template: JsonObject, details: AppDetails, manifest: JsonObject) -> JsonObject:
     """en.json: the template's English name and descriptions, and every command list's titles as the
-    commands' first English alias (which parse_command understands as well as the Swedish name)."""
+    commands' English names (which parse_command understands as well as the Swedish ones)."""
     localization: JsonObject = _fill(template, details.placeholders(), "en.json")
     for bot_index, bot in enumerate(manifest.get("bots", [])):
         for list_index in range(len(bot.get("commandLists", []))):
-            for command_index, spec in enumerate(MENU_COMMANDS):
+            for command_index, spec in enumerate(LISTED_COMMANDS):
                 key = f"bots[{bot_index}].commandLists[{list_index}].commands[{command_index}]"
-                localization[f"{key}.title"] = (spec.aliases or (spec.name,))[0]
-                localization[f"{key}.description"] = _english_description(spec)
+                localization[f"{key}.title"] = spec.english[0]
+                localization[f"{key}.description"] = spec.help_en
     return localization
 
 
@@ -223,17 +207,8 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-def _command(spec: CommandSpec) -> JsonObject:
-    return {"title": spec.name, "description": spec.description}
-
-
-def _english_description(spec: CommandSpec) -> str:
-    try:
-        return ENGLISH_DESCRIPTIONS[spec.name]
-    except KeyError:
-        raise PackageError(
-            f"engelsk beskrivning saknas för kommandot {spec.name!r} i bot/package.py"
-        ) from None
+def _command(spec: CommandSpec[Any]) -> JsonObject:
+    return {"title": spec.name, "description": spec.help_sv}
 
 
 def _fill(value: Any, values: Mapping[str, str], template: str) -> Any:

@@ -34,6 +34,7 @@ from cards.rows import (
     meeting_label,
 )
 from cards.verbs import Verb
+from cards.views import AgendaView, ViewKind, view_data
 from minutes.records import ItemRecord, ItemStatus
 
 # The records live here rather than in workflows/agenda.py because cards/ may not import workflows/;
@@ -90,7 +91,7 @@ class Agenda:
 TITLE = "Uppföljning från tidigare möten"
 # The view a Klar click on the agenda names, with the group and the meeting date, so that the click can
 # refresh this card rather than replace it with the single item.
-AGENDA_VIEW = "agenda"
+AGENDA_VIEW = ViewKind.AGENDA
 EMPTY_TEXT = "Inga punkter från tidigare möten återkommer till det här mötet."
 MAX_ROWS = 20
 MORE_TEXT = "Sekreteraren kan ta ut hela listan som Word-dokument till kallelsen."
@@ -157,7 +158,7 @@ def follow_up_agenda_card(
 
 def agenda_context(agenda: Agenda) -> dict[str, str]:
     """What a Klar button on the agenda carries besides the item: which agenda to show again."""
-    return {"view": AGENDA_VIEW, "group": agenda.group, "meetingDate": agenda.meeting_date.isoformat()}
+    return view_data(AgendaView(agenda.group, agenda.meeting_date))
 
 
 def agenda_row(

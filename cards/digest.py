@@ -22,6 +22,7 @@ from cards.elements import (
     text_block,
 )
 from cards.rows import ItemRow, fit_rows, item_row, meeting_label
+from cards.views import DigestView, ViewKind, view_data
 from minutes.records import DocumentRecord, ItemRecord
 
 # The records live here rather than in workflows/digest.py because cards/ may not import workflows/;
@@ -63,8 +64,8 @@ class Digest:
 
 
 TITLE = "Veckosammanfattning"
-# The view a Klar click on a digest refreshes (bot/handlers.py re-runs it as a command): the digest itself.
-DIGEST_VIEW = "sammanfattning"
+# The view a Klar click on a digest refreshes: the digest itself, as it stands then.
+DIGEST_VIEW = ViewKind.DIGEST
 PERSONAL_TITLE = "Dina punkter"
 EMPTY_TEXT = "Inget att rapportera den här veckan: inget förfaller, inget är försenat och inga nya protokoll."
 NO_DECISIONS_TEXT = "Inga nya beslut."
@@ -170,7 +171,7 @@ def _digest_card(
             continue
         rows = _fit(
             [
-                item_row(item, people=people, today=today, show_meeting=True, context={"view": DIGEST_VIEW})
+                item_row(item, people=people, today=today, show_meeting=True, context=view_data(DigestView()))
                 for item in items
             ],
             max_rows=max_rows,

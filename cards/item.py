@@ -31,6 +31,7 @@ from cards.rows import (
     meeting_label,
 )
 from cards.verbs import DUE_INPUT, Verb
+from cards.views import View, view_data
 from minutes.records import ItemRecord, ItemStatus
 
 # One item may show its whole text, but a runaway paragraph must not push the card past Teams' limit.
@@ -127,13 +128,13 @@ def items_list_card(
     today: date,
     empty_text: str,
     max_items: int = 15,
-    refresh: str | None = None,
+    refresh: View | None = None,
     total: int | None = None,
     overdue: int | None = None,
 ) -> Card:
     """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): items in the order given, each
     with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many.
-    `refresh` (the command that produced the list) rides on each Klar button, so a click re-runs it.
+    `refresh` (the view of the list) rides on each Klar button, so a click shows the list again as it is then.
     `total` and `overdue` count the whole list when `items` is only its first page (ItemPage)."""
     visible = [item for item in items if is_visible(item)]
     rows = fit_rows(
@@ -143,7 +144,7 @@ def items_list_card(
                 people=people,
                 today=today,
                 show_meeting=True,
-                context={"view": refresh} if refresh else None,
+                context=view_data(refresh) if refresh else None,
             )
             for item in visible
         ),

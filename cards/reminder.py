@@ -25,6 +25,7 @@ from cards.elements import (
 from cards.item import move_action
 from cards.rows import ROWS_BYTE_BUDGET, is_checkable, item_number, meeting_label
 from cards.verbs import Verb
+from cards.views import MyItemsView, view_data
 from minutes.model import Relative
 from minutes.records import ItemRecord, ItemStatus
 
@@ -127,7 +128,7 @@ def _item_row(
     ]
     if item.id is not None:
         # A click refreshes the reminder into the person's list of open items ('mina'), not a lone item card.
-        data: dict[str, str | int] = {"view": "mina", "itemId": item.id}
+        data: dict[str, str | int] = {**view_data(MyItemsView()), "itemId": item.id}
         buttons = [
             execute_action(Verb.DONE, "Klar", data, style="positive"),
             move_action(item, {"itemId": item.id}, today=today),

@@ -27,13 +27,14 @@ from cards.rows import (
     meeting_label,
 )
 from cards.verbs import Verb
+from cards.views import MeetingView, ViewKind, view_data
 from minutes.records import DocumentRecord, ItemRecord
 
 DOCUMENT_NAME_LIMIT = 120
 
 
 # The view a click on the summary refreshes: the same summary, with the item checked off.
-SUMMARY_VIEW = "summary"
+SUMMARY_VIEW = ViewKind.MEETING
 
 
 def meeting_summary_card(
@@ -48,7 +49,7 @@ def meeting_summary_card(
     'Visa alla' button asks the bot for the rest. `people` maps an owner as written to who it means."""
     visible = [item for item in items if is_visible(item)]
     ordered = [item for kind in SECTION_ORDER for item in visible if item.kind is kind]
-    context = {"view": SUMMARY_VIEW, "documentKey": document.key}
+    context = view_data(MeetingView(document.key))
     rows = fit_rows(
         (item_row(item, people=people, today=today, context=context) for item in ordered), max_items=max_items
     )

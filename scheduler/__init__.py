@@ -1,4 +1,4 @@
-"""When things run: APScheduler jobs with stable ids, each one workflow call, run once per slot."""
+"""When things run: APScheduler jobs with stable ids (one workflow call each, once per slot), the outbox loop."""
 
 from scheduler.jobs import JobLeases, LeasedJob, SchedulerJobs
 from scheduler.runner import SchedulerConfig, start_scheduler

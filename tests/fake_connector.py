@@ -24,7 +24,7 @@ class Call:
     """One request the fake accepted or refused."""
 
     method: str
-    operation: str  # send | reply | update | create | member | members
+    operation: str  # send | reply | update | create
     conversation_id: str | None
     activity_id: str | None  # the id the fake gave (send, reply), or the one updated
     body: dict[str, Any] | None
@@ -68,12 +68,10 @@ class FakeConnector:
         conversation_limits: Sequence[tuple[int, float]] = CONVERSATION_LIMITS,
         app_limits: Sequence[tuple[int, float]] = APP_LIMITS,
         retry_after: str | None = "1",
-        members: Sequence[dict[str, Any]] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.retry_after = retry_after  # the header on a rate-limit 429; None sends none
-        self.members = list(members)
         self.calls: list[Call] = []
         self.problems: list[str] = []
         self.failures: deque[Failure] = deque()
@@ -92,8 +90,6 @@ class FakeConnector:
         app.router.add_post(base + "/{conversation}/activities", self._send)
         app.router.add_post(base + "/{conversation}/activities/{activity}", self._reply)
         app.router.add_put(base + "/{conversation}/activities/{activity}", self._update)
-        app.router.add_get(base + "/{conversation}/members/{member}", self._member)
-        app.router.add_get(base + "/{conversation}/pagedmembers", self._paged_members)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -162,33 +158,6 @@ class FakeConnector:
         conversation_id = f"a:personal-{next(self._ids)}"
         self._record(request, "create", conversation_id, None, body, None)
         return web.json_response({"id": conversation_id, "serviceUrl": self.service_url}, status=201)
-
-    async def _member(self, request: web.Request) -> web.Response:
-        conversation, wanted = request.match_info["conversation"], request.match_info["member"]
-        refused = self._refuse(request, None)
-        if refused is not None:
-            return self._record(request, "member", conversation, None, None, refused)
-        found = next((m for m in self.members if wanted in (m.get("id"), m.get("aadObjectId"))), None)
-        if found is None:
-            self._record(request, "member", conversation, None, None, None)
-            return _error(404, "MemberNotFoundInConversation", "member not found")
-        self._record(request, "member", conversation, None, None, None)
-        return web.json_response(found)
-
-    async def _paged_members(self, request: web.Request) -> web.Response:
-        conversation = request.match_info["conversation"]
-        refused = self._refuse(request, None)
-        if refused is not None:
-            return self._record(request, "members", conversation, None, None, refused)
-        size = int(request.query.get("pageSize") or 100)
-        start = int(request.query.get("continuationToken") or 0)
-        page = self.members[start : start + size]
-        following = start + size
-        self._record(request, "members", conversation, None, None, None)
-        answer: dict[str, Any] = {"members": page}
-        if following < len(self.members):
-            answer["continuationToken"] = str(following)
-        return web.json_response(answer)
 
     # ---- checks ---------------------------------------------------------------------------------------------
 

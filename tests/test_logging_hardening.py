@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 import bot.cli
-from bot.app import Ingestion
+from bot.ingestion import Ingestion
 from sources.local_folder import LocalFolderSource
 from store import SqlStore
 from store.engine import create_engine_for

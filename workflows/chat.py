@@ -1,11 +1,11 @@
 """Chat in project terms: conversation references, messages in and out, card actions, and the sender port.
 
-The Teams gateway (bot/teams_gateway.py, the only module importing botbuilder) translates to and from these,
+The Teams gateway (bot/teams_gateway/, the only package importing botbuilder) translates to and from these,
 so the rest of the project never sees an SDK type."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from minutes.records import ConversationType, ConvRef
@@ -68,7 +68,6 @@ class Reply:
     card: dict[str, Any] | None = None
     # False when the card answers only the one who clicked (a refusal, an error): the posted card stays.
     replace_for_everyone: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class ChatSendError(Exception):

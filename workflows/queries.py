@@ -10,6 +10,7 @@ from typing import Any
 from cards.item import items_list_card
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
+from cards.views import FollowUpsView, MyItemsView, OpenItemsView, View
 from minutes.dates import resolve_due
 from minutes.model import ItemKind
 from minutes.people import ALL
@@ -61,7 +62,9 @@ class Queries:
         today = self.clock().date()
         pages = [await self.store.item_page(s, limit=LIST_PAGE, today=today) for s in specs]
         page = merge_pages(pages, limit=LIST_PAGE)
-        return await self._list("Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", "mina")
+        return await self._list(
+            "Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", MyItemsView()
+        )
 
     async def open_items(
         self, person: str | None, where: ConvRef, user: Person | None = None
@@ -72,7 +75,7 @@ class Queries:
         spec = ItemFilter(owners=frozenset({person}) if person else frozenset(), groups=groups)
         page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         title = f"Öppna punkter för {person}" if person else "Öppna punkter"
-        return await self._list(title, page, "Inga öppna punkter.", f"öppna {person}" if person else "öppna")
+        return await self._list(title, page, "Inga öppna punkter.", OpenItemsView(person))
 
     async def decisions(
         self, search: str | None, where: ConvRef, user: Person | None = None
@@ -128,7 +131,7 @@ class Queries:
         spec = ItemFilter(groups=groups, next_meeting=True)
         page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
         return await self._list(
-            "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", "uppföljning"
+            "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", FollowUpsView()
         )
 
     async def this_week(self, where: ConvRef, user: Person | None = None) -> list[dict[str, Any]]:
@@ -169,7 +172,7 @@ class Queries:
         return meeting_summary_card(document, items, people=people, today=today)
 
     async def _list(
-        self, title: str, page: ItemPage, empty: str, refresh: str | None = None
+        self, title: str, page: ItemPage, empty: str, refresh: View | None = None
     ) -> dict[str, Any]:
         people = await people_of(page.items, self.store)
         return items_list_card(

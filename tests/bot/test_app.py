@@ -14,16 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import (
-    DELIVERER,
-    INGESTION,
-    REMINDERS,
-    SCHEDULER,
-    STORE,
-    Ingestion,
-    create_app,
-    freeze_startup_heap,
-)
+from bot.app import create_app, freeze_startup_heap
+from bot.ingestion import Ingestion
+from bot.keys import DELIVERER, INGESTION, REMINDERS, SCHEDULER, STORE
 from bot.settings import Settings
 from minutes.records import DocumentRef
 from tests.fakes import InMemoryStore, in_process_reader

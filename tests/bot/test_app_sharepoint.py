@@ -14,8 +14,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-import bot.app
-from bot.app import INGESTION, SETTINGS, STORE, SUBSCRIBED, create_app
+import bot.ingestion
+from bot.app import create_app
+from bot.keys import INGESTION, SETTINGS, STORE, SUBSCRIPTIONS
 from bot.settings import Settings
 from tests.fake_graph import FakeDrive, FakeGraph, GraphState
 from tests.graph_fixtures import FakeCredential
@@ -45,7 +46,7 @@ def drive(state: GraphState) -> FakeDrive:
 async def service(
     fake: FakeGraph, drive: FakeDrive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[TestClient[object, object]]:
-    monkeypatch.setattr(bot.app, "SUBSCRIBE_AFTER_START_SECONDS", 0.2)
+    monkeypatch.setattr(bot.ingestion, "SUBSCRIBE_AFTER_START_SECONDS", 0.2)
     port = free_port()
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
@@ -79,8 +80,8 @@ async def test_sharepoint_minutes_are_ingested_on_start(service: TestClient[obje
 async def test_subscribe_then_a_notification_runs_delta_once(
     service: TestClient[object, object], fake: FakeGraph, drive: FakeDrive
 ) -> None:
-    await wait_for(lambda: bool(service.app[SUBSCRIBED]))
-    (subscription_id,) = service.app[SUBSCRIBED]
+    await wait_for(lambda: bool(service.app[SUBSCRIPTIONS].subscribed))
+    (subscription_id,) = service.app[SUBSCRIPTIONS].subscribed
     assert subscription_id in fake.state.subscriptions  # the handshake with our endpoint succeeded
     await service.app[INGESTION].idle()
     before = len(await service.app[STORE].list_items())
@@ -101,8 +102,8 @@ async def test_subscribe_then_a_notification_runs_delta_once(
 async def test_a_wrong_client_state_triggers_nothing(
     service: TestClient[object, object], fake: FakeGraph
 ) -> None:
-    await wait_for(lambda: bool(service.app[SUBSCRIBED]))
-    (subscription_id,) = service.app[SUBSCRIBED]
+    await wait_for(lambda: bool(service.app[SUBSCRIPTIONS].subscribed))
+    (subscription_id,) = service.app[SUBSCRIPTIONS].subscribed
     await service.app[INGESTION].idle()
     deltas = len(fake.state.requests_to("delta"))
     forged = {"value": [{"subscriptionId": subscription_id, "clientState": "fel", "changeType": "updated"}]}

@@ -14,8 +14,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-import bot.app
-from bot.app import INGESTION, STORE, create_app
+import scheduler.delivery
+from bot.app import create_app
+from bot.keys import INGESTION, STORE
 from bot.settings import Settings
 from minutes.records import ItemStatus
 from tests.bot.auth_keys import OpenIdServer, SigningKey, mint_token, trust_openid_server
@@ -59,7 +60,7 @@ async def service(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openid: OpenIdServer
 ) -> AsyncIterator[TestClient[Any, Any]]:
     trust_openid_server(monkeypatch, openid)
-    monkeypatch.setattr(bot.app, "DELIVERY_INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr(scheduler.delivery, "DELIVERY_INTERVAL_SECONDS", 0.05)
     folder, rosters = tmp_path / "protokoll", tmp_path / "rosters"
     folder.mkdir()
     rosters.mkdir()

@@ -22,10 +22,11 @@ from bot.settings import Settings
 from bot.teams_gateway import (
     ERROR_TEXT,
     GatewayConfigError,
+    GatewaySettings,
     TeamsGateway,
-    _SingleAttemptConnectors,
     teams_enabled,
 )
+from bot.teams_gateway.connector import SingleAttemptConnectors
 from minutes.records import ConversationType, ConvRef
 from tests.bot.auth_keys import OpenIdServer, SigningKey, mint_token, trust_openid_server
 from tests.fake_connector import FakeConnector
@@ -129,7 +130,9 @@ async def serve(gateway: TeamsGateway) -> Client:
 
 @pytest.fixture
 async def client(handlers: RecordingHandlers) -> AsyncIterator[Client]:
-    test_client = await serve(TeamsGateway(bot_settings(), handlers, connector_token=CONNECTOR_TOKEN))
+    test_client = await serve(
+        TeamsGateway(GatewaySettings.of(bot_settings()), handlers, connector_token=CONNECTOR_TOKEN)
+    )
     yield test_client
     await test_client.close()
 
@@ -513,15 +516,18 @@ async def test_other_members_joining_is_not_an_installation(
 
 def test_without_a_bot_registration_the_gateway_refuses_to_start() -> None:
     settings = Settings(minutes_folder=None)
-    assert not teams_enabled(settings)
+    assert not teams_enabled(GatewaySettings.of(settings))
     with pytest.raises(GatewayConfigError):
-        TeamsGateway(settings, RecordingHandlers())
+        TeamsGateway(GatewaySettings.of(settings), RecordingHandlers())
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "minutesbot.example.se"])
 def test_dangerously_allow_unauthenticated_is_refused_off_loopback(host: str) -> None:
     with pytest.raises(ValidationError, match="dangerously_allow_unauthenticated"):
         Settings(dangerously_allow_unauthenticated=True, host=host, minutes_folder=None)
+    # The gateway's own guard, for settings that did not come through Settings' check.
+    with pytest.raises(GatewayConfigError):
+        TeamsGateway(GatewaySettings(dangerously_allow_unauthenticated=True, host=host), RecordingHandlers())
 
 
 def test_a_bot_registration_needs_its_password_and_tenant() -> None:
@@ -535,8 +541,8 @@ async def test_the_playground_mode_accepts_unsigned_activities_on_loopback(
     connector: FakeConnector, handlers: RecordingHandlers
 ) -> None:
     settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
-    assert teams_enabled(settings)
-    test_client = await serve(TeamsGateway(settings, handlers))
+    assert teams_enabled(GatewaySettings.of(settings))
+    test_client = await serve(TeamsGateway(GatewaySettings.of(settings), handlers))
     try:
         body = activity(connector, text="mina", conversation={"id": "a:1", "conversationType": "personal"})
         body["channelData"] = {"tenant": {"id": "00000000-0000-0000-0000-0000000000ff"}}
@@ -551,7 +557,9 @@ async def test_with_dangerous_mode_but_an_app_id_tokens_are_still_required(
     connector: FakeConnector, handlers: RecordingHandlers
 ) -> None:
     settings = bot_settings(dangerously_allow_unauthenticated=True)
-    test_client = await serve(TeamsGateway(settings, handlers, connector_token=CONNECTOR_TOKEN))
+    test_client = await serve(
+        TeamsGateway(GatewaySettings.of(settings), handlers, connector_token=CONNECTOR_TOKEN)
+    )
     try:
         assert (await post(test_client, mention_of_bot("mina", connector), None)).status == 401
     finally:
@@ -578,10 +586,10 @@ async def test_a_connector_is_made_once_per_service_url_and_audience_with_one_at
     made: dict[tuple[str, ...], Any] = {}
     inner = CountingConnectorFactory()
 
-    first = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")
-    again = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")  # the next turn
-    other = await _SingleAttemptConnectors(inner, made).create("https://smba.example/amer/")
-    scoped = await _SingleAttemptConnectors(inner, made).create("https://smba.example/emea/", "api://other")
+    first = await SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")
+    again = await SingleAttemptConnectors(inner, made).create("https://smba.example/emea/")  # the next turn
+    other = await SingleAttemptConnectors(inner, made).create("https://smba.example/amer/")
+    scoped = await SingleAttemptConnectors(inner, made).create("https://smba.example/emea/", "api://other")
 
     assert first is again and other is not first and scoped is not first
     assert inner.made == [
@@ -610,7 +618,7 @@ async def test_the_playground_mode_refuses_what_came_through_a_proxy(
     connector: FakeConnector, handlers: RecordingHandlers, proxied: dict[str, str]
 ) -> None:
     settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
-    test_client = await serve(TeamsGateway(settings, handlers))
+    test_client = await serve(TeamsGateway(GatewaySettings.of(settings), handlers))
     try:
         body = activity(connector, text="mina", conversation={"id": "a:1", "conversationType": "personal"})
         response = await test_client.post("/api/messages", json=body, headers=proxied)
@@ -622,7 +630,7 @@ async def test_the_playground_mode_refuses_what_came_through_a_proxy(
 def test_the_playground_mode_warns_at_start(caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(dangerously_allow_unauthenticated=True, host="127.0.0.1", minutes_folder=None)
     with caplog.at_level(logging.WARNING):
-        TeamsGateway(settings, RecordingHandlers())
+        TeamsGateway(GatewaySettings.of(settings), RecordingHandlers())
     assert [r for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot.")]
 
 

@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from bot.sending import RateLimitedSender
 from bot.settings import Settings
-from bot.teams_gateway import TeamsGateway, _ReusedCredentials  # the one private piece tested directly
+from bot.teams_gateway import GatewaySettings, TeamsGateway
+from bot.teams_gateway.connector import ReusedCredentials
 from minutes.records import ConversationType, ConvRef
 from tests.fake_connector import FakeConnector
 from workflows.chat import (
@@ -33,10 +34,6 @@ BOT_ID = f"28:{APP_ID}"
 TOKEN = "connector-test-token"
 CHANNEL = "19:protokoll@thread.tacv2"
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Punkt 3"}]}
-MEMBERS = [
-    {"id": f"29:{n}", "name": f"Person {n}", "aadObjectId": f"00000000-0000-0000-0000-0000000000{n:02d}"}
-    for n in range(1, 6)
-]
 
 
 class NoTurns:
@@ -52,7 +49,7 @@ class NoTurns:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector(token=TOKEN, members=MEMBERS) as fake:
+    async with FakeConnector(token=TOKEN) as fake:
         yield fake
     assert not fake.problems, "the fake connector saw problems:\n" + "\n".join(fake.problems)
 
@@ -62,7 +59,7 @@ def gateway() -> TeamsGateway:
     settings = Settings(
         bot_app_id=APP_ID, bot_app_password=SecretStr("unused"), tenant_id=TENANT, minutes_folder=None
     )
-    return TeamsGateway(settings, NoTurns(), connector_token=TOKEN)
+    return TeamsGateway(GatewaySettings.of(settings), NoTurns(), connector_token=TOKEN)
 
 
 def channel(connector: FakeConnector, conversation_id: str = CHANNEL) -> ConvRef:
@@ -129,18 +126,6 @@ async def test_open_personal_chat_creates_a_conversation_with_the_user(
     )
     await gateway.send(personal, OutboundMessage(text="Hej Edit"))
     assert connector.accepted("send")[0].conversation_id == personal.conversation_id
-
-
-async def test_members_one_and_all(gateway: TeamsGateway, connector: FakeConnector) -> None:
-    thread = channel(connector, f"{CHANNEL};messageid=1")
-    assert await gateway.get_member(thread, "29:3") == Person(
-        "29:3", "Person 3", "00000000-0000-0000-0000-000000000003"
-    )
-    assert await gateway.get_member(thread, "29:nobody") is None
-    everyone = await gateway.list_members(thread, page_size=2)
-    assert [person.teams_id for person in everyone] == [member["id"] for member in MEMBERS]
-    assert {call.conversation_id for call in connector.calls} == {CHANNEL}  # the channel, not the thread
-    assert len(connector.accepted("members")) == 3  # 2 + 2 + 1
 
 
 async def test_a_throttled_send_raises_with_the_retry_after(
@@ -235,7 +220,7 @@ class CountingCredentials:
 
 async def test_production_credentials_are_reused_so_tokens_are_cached() -> None:
     inner = CountingCredentials()
-    reused = _ReusedCredentials(inner)
+    reused = ReusedCredentials(inner)
     first = await reused.create_credentials(APP_ID, "https://api.botframework.com", "https://login/", True)
     again = await reused.create_credentials(APP_ID, "https://api.botframework.com", "https://login/", True)
     other = await reused.create_credentials(APP_ID, "https://graph.example", "https://login/", True)

@@ -12,7 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.app import MAX_NOTIFICATION_BYTES, create_app
+from bot.app import create_app
+from bot.routes import MAX_NOTIFICATION_BYTES
 from bot.settings import Settings
 
 CLIENT_STATE = "state-1234567890"

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import INGESTION, REMINDERS, SCHEDULER, STORE, create_app
+from bot.app import create_app
 from bot.group_config import GroupConfig, load_group_config, read_group_files, save_rosters
+from bot.keys import INGESTION, REMINDERS, SCHEDULER, STORE
 from bot.settings import Settings
 from minutes.calendar import QuietHours
 from minutes.group_file import parse_group_file

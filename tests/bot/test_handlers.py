@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import get_args
+from typing import get_type_hints
 
-from bot.commands import COMMANDS, Command
-from bot.handlers import COMMAND_HANDLERS, VERB_HANDLERS, Handlers
+import bot.commands
+from bot.commands import COMMANDS, Command, Help, help_reply
+from bot.handlers import VERB_HANDLERS, Handlers
 from cards.verbs import DUE_INPUT, Verb
+from cards.views import OpenItemsView, view_of
 from minutes.records import ConvRef, ItemStatus
 from store import SqlStore
+from tests.cards.cardcheck import execute_actions
 from tests.store.builders import FSG_REF, document, ingest
 from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
@@ -41,9 +45,31 @@ def message(text: str, sender: object = ANNIKA, where: object = CHANNEL) -> Inco
     return IncomingMessage(text=text, sender=sender, conversation=where, tenant_id="tenant")  # type: ignore[arg-type]
 
 
-def test_every_command_and_verb_has_a_handler() -> None:
-    assert set(COMMAND_HANDLERS) == set(get_args(Command)) and len(COMMAND_HANDLERS) == len(COMMANDS)
+def test_every_command_is_declared_once_with_a_handler_for_it_and_every_verb_has_one() -> None:
+    kinds = [spec.kind for spec in COMMANDS]
+    values = {v for v in vars(bot.commands).values() if isinstance(v, type) and issubclass(v, Command)} - {
+        Command
+    }
+    assert set(kinds) == values and len(kinds) == len(values)
+    for spec in COMMANDS:
+        assert inspect.iscoroutinefunction(spec.handler), spec.name
+        hints = get_type_hints(spec.handler, vars(bot.commands), {"Handlers": Handlers})
+        assert hints["command"] is spec.kind, f"{spec.name}: its handler takes {hints['command']}"
     assert set(VERB_HANDLERS) == set(Verb)
+
+
+# The arguments of a usage line, as a user would type them.
+EXAMPLES = {"N": "1", "DATUM": "2024-08-26", "LÄNK": "https://x", "GRUPP": "FLG"}
+
+
+async def test_every_declared_command_reaches_its_handler(store: SqlStore, tmp_path: Path) -> None:
+    """Dispatch runs each command's own handler: only 'hjälp' answers with the help card."""
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    for spec in COMMANDS:
+        arguments = [EXAMPLES[word] for word in spec.usage.split() if word in EXAMPLES]
+        reply = await bot.on_message(message(" ".join([spec.name, *arguments]), YVONNE))
+        assert (reply == help_reply()) is (spec.kind is Help), spec.name
 
 
 async def test_unknown_text_gets_the_help_card(store: SqlStore, tmp_path: Path) -> None:
@@ -113,6 +139,20 @@ async def test_a_click_on_the_summary_refreshes_the_summary(store: SqlStore, tmp
         CardAction(Verb.DONE, data, ANNIKA, CHANNEL, "tenant", "a-1")
     )
     assert reply.replace_for_everyone and "Protokoll FLG" in said(reply.card)
+
+
+async def test_a_click_on_a_persons_list_shows_that_list_again(store: SqlStore, tmp_path: Path) -> None:
+    """The button's data is what the list card put there (a typed view), and the older cards' command text
+    ('öppna AA') still refreshes the same list."""
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    listed = (await bot.on_message(message("öppna AA"))).messages[0].card
+    data = next(a["data"] for a in execute_actions(listed or {}) if a["verb"] == Verb.DONE)
+    assert view_of(data) == OpenItemsView("AA")
+    for view in (data, {"itemId": data["itemId"], "view": "öppna AA"}):
+        reply = await bot.on_card_action(CardAction(Verb.DONE, view, ANNIKA, CHANNEL, "tenant", "a-1"))
+        assert "Öppna punkter för AA" in said(reply.card), view
+        assert f'"itemId": {data["itemId"]}' not in said(reply.card)  # checked off: no longer listed
 
 
 async def test_a_click_on_a_list_re_runs_its_command(store: SqlStore, tmp_path: Path) -> None:

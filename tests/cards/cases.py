@@ -10,6 +10,7 @@ from bot.commands import COMMANDS
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
+from cards.views import OpenItemsView
 from tests.cards.samples import (
     DECISION,
     DOCUMENT,
@@ -65,7 +66,7 @@ CASES: dict[str, Callable[[], Card]] = {
         people=PEOPLE,
         today=TODAY,
         empty_text="Inga öppna punkter.",
-        refresh="öppna",
+        refresh=OpenItemsView(),
         total=412,
         overdue=37,
     ),
@@ -73,6 +74,6 @@ CASES: dict[str, Callable[[], Card]] = {
         "Beslut om 'budget'", [], people=PEOPLE, today=TODAY, empty_text="Inga beslut om 'budget' hittades."
     ),
     "error_stale": lambda: error_card(STALE_ITEM_MESSAGE),
-    "help": lambda: help_card([(command.usage, command.description) for command in COMMANDS]),
+    "help": lambda: help_card([(command.usage, command.help_sv) for command in COMMANDS]),
     "notice": lambda: notice_card("Inte min punkt", "Anna Åberg säger att punkt #3 inte är hennes."),
 }

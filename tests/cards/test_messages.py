@@ -14,11 +14,11 @@ def test_error_card_is_polite_and_has_no_buttons() -> None:
 
 
 def test_help_lists_every_command_in_order() -> None:
-    card = help_card([(command.usage, command.description) for command in COMMANDS])
+    card = help_card([(command.usage, command.help_sv) for command in COMMANDS])
     [table] = [node for node in elements(card) if node.get("type") == "Table"]
     rows = [[cell["items"][0]["text"] for cell in row["cells"]] for row in table["rows"]]
     assert rows[0] == ["Kommando", "Vad det gör"]
-    assert rows[1:] == [[command.usage, command.description] for command in COMMANDS]
+    assert rows[1:] == [[command.usage, command.help_sv] for command in COMMANDS]
 
 
 def test_notice_card() -> None:

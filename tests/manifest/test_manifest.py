@@ -17,9 +17,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft4Validator
 
-from bot.commands import COMMANDS, MENU_COMMANDS, parse_command
+from bot.commands import COMMANDS, LISTED_COMMANDS, MANIFEST_LIST_LIMIT, parse_command
 from bot.package import (
-    ENGLISH_DESCRIPTIONS,
     MANIFEST_DIR,
     MANIFEST_SCHEMA,
     AppDetails,
@@ -139,6 +138,11 @@ def test_the_schema_refuses_a_broken_manifest(
     assert len(problems) == 1 and problems[0].startswith(where), problems
 
 
+def test_the_table_fits_the_manifest_and_help_lists_every_command() -> None:
+    assert 0 < len(LISTED_COMMANDS) <= MANIFEST_LIST_LIMIT == 12
+    assert len(COMMANDS) > len(LISTED_COMMANDS)  # 'följ' and 'sluta följa' are in the help only
+
+
 def test_every_scope_lists_exactly_the_vocabulary(manifest: dict[str, Any]) -> None:
     bot = manifest["bots"][0]
     assert bot["scopes"] == SCOPES
@@ -146,10 +150,10 @@ def test_every_scope_lists_exactly_the_vocabulary(manifest: dict[str, Any]) -> N
     assert [command_list["scopes"] for command_list in bot["commandLists"]] == [[scope] for scope in SCOPES]
     for command_list in bot["commandLists"]:
         assert [command["title"] for command in command_list["commands"]] == [
-            spec.name for spec in MENU_COMMANDS
+            spec.name for spec in LISTED_COMMANDS
         ]
         assert [command["description"] for command in command_list["commands"]] == [
-            spec.description for spec in MENU_COMMANDS
+            spec.help_sv for spec in LISTED_COMMANDS
         ]
 
 
@@ -168,7 +172,7 @@ def test_every_title_is_understood_by_parse_command(
     """Teams puts a clicked command's title in the message box; the parser must take it as that command,
     in Swedish and in the English localization alike."""
     for list_index, command_list in enumerate(manifest["bots"][0]["commandLists"]):
-        for index, (command, spec) in enumerate(zip(command_list["commands"], MENU_COMMANDS, strict=True)):
+        for index, (command, spec) in enumerate(zip(command_list["commands"], LISTED_COMMANDS, strict=True)):
             arguments = _arguments(spec.usage, spec.name)
             expected = parse_command(spec.name + arguments)
             assert expected is not None, spec
@@ -181,15 +185,15 @@ def test_every_title_is_understood_by_parse_command(
 def test_the_english_localization_covers_every_command(
     manifest: dict[str, Any], localization: dict[str, Any]
 ) -> None:
-    assert set(ENGLISH_DESCRIPTIONS) == {spec.name for spec in COMMANDS}
+    assert all(spec.english and spec.help_en for spec in COMMANDS)
     expected = {"$schema", "name.short", "name.full", "description.short", "description.full"}
     for list_index, command_list in enumerate(manifest["bots"][0]["commandLists"]):
-        assert len(command_list["commands"]) == len(MENU_COMMANDS)
-        for index, spec in enumerate(MENU_COMMANDS):
+        assert len(command_list["commands"]) == len(LISTED_COMMANDS)
+        for index, spec in enumerate(LISTED_COMMANDS):
             key = f"bots[0].commandLists[{list_index}].commands[{index}]"
             expected |= {f"{key}.title", f"{key}.description"}
-            assert localization[f"{key}.title"] == spec.aliases[0]
-            assert localization[f"{key}.description"] == ENGLISH_DESCRIPTIONS[spec.name]
+            assert localization[f"{key}.title"] == spec.english[0]
+            assert localization[f"{key}.description"] == spec.help_en
     assert set(localization) == expected
     assert manifest["localizationInfo"] == {
         "defaultLanguageTag": "sv-SE",

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from bot.sending import APP_LIMITS, RateLimitedSender
 from bot.settings import Settings
-from bot.teams_gateway import TeamsGateway
+from bot.teams_gateway import GatewaySettings, TeamsGateway
 from minutes.records import ConvRef
 from store import open_store
 from workflows.chat import CardAction, IncomingMessage, Reply
@@ -49,7 +49,7 @@ def gateway_sender(token: str, *, app_per_second: int | None) -> RateLimitedSend
         minutes_folder=None,
         _env_file=None,  # type: ignore[call-arg]  # a developer's .env must not change the worker
     )
-    gateway = TeamsGateway(settings, NoTurns(), connector_token=token)
+    gateway = TeamsGateway(GatewaySettings.of(settings), NoTurns(), connector_token=token)
     app_limits = APP_LIMITS if app_per_second is None else ((app_per_second, 1.0),)
     return RateLimitedSender(gateway, app_limits=app_limits)
 

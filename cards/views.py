@@ -1,0 +1,130 @@
+"""The views a card is refreshed to after a click: typed descriptors, kept in a button's data. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import assert_never
+
+# A Klar button carries the view it sits in (the meeting summary, a list, the agenda, the digest), so that the
+# click shows that card again as it is now instead of a lone item card. The view comes back from the client:
+# view_of() reads it defensively, and the handler still checks that the conversation may see it.
+
+
+class ViewKind(StrEnum):
+    """The `view` key of a button's data. The values are what cards already posted in Teams carry: keep them."""
+
+    MEETING = "summary"
+    AGENDA = "agenda"
+    MY_ITEMS = "mina"
+    OPEN_ITEMS = "öppna"
+    FOLLOW_UPS = "uppföljning"
+    DIGEST = "sammanfattning"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    """A meeting's summary card."""
+
+    document_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaView:
+    """The follow-up agenda of a group's coming meeting."""
+
+    group: str
+    meeting_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class MyItemsView:
+    """The clicker's open items ('mina')."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItemsView:
+    """Open items, for everyone or one person as written ('öppna [PERSON]')."""
+
+    person: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpsView:
+    """What returns at the next meeting ('uppföljning')."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestView:
+    """The weekly digest as it stands now ('sammanfattning')."""
+
+
+View = MeetingView | AgendaView | MyItemsView | OpenItemsView | FollowUpsView | DigestView
+
+
+def view_data(view: View) -> dict[str, str]:
+    """The view as a button's data (merged with the item's id by the card builder)."""
+    match view:
+        case MeetingView(document_key):
+            return {"view": ViewKind.MEETING, "documentKey": document_key}
+        case AgendaView(group, meeting_date):
+            return {"view": ViewKind.AGENDA, "group": group, "meetingDate": meeting_date.isoformat()}
+        case MyItemsView():
+            return {"view": ViewKind.MY_ITEMS}
+        case OpenItemsView(person):
+            return (
+                {"view": ViewKind.OPEN_ITEMS, "person": person} if person else {"view": ViewKind.OPEN_ITEMS}
+            )
+        case FollowUpsView():
+            return {"view": ViewKind.FOLLOW_UPS}
+        case DigestView():
+            return {"view": ViewKind.DIGEST}
+        case _:
+            assert_never(view)
+
+
+def view_of(data: Mapping[str, object]) -> View | None:
+    """The view a click's data names, or None when it names none (or not in the shape view_data writes)."""
+    kind = data.get("view")
+    if not isinstance(kind, str):
+        return None
+    if kind.startswith(f"{ViewKind.OPEN_ITEMS} "):
+        # Cards posted before views were typed carry the command text 'öppna PERSON'.
+        return OpenItemsView(_text(kind[len(ViewKind.OPEN_ITEMS) + 1 :]) or None)
+    try:
+        known = ViewKind(kind)
+    except ValueError:
+        return None
+    match known:
+        case ViewKind.MEETING:
+            key = data.get("documentKey")  # as stored: a file name may end in a space
+            return MeetingView(key) if isinstance(key, str) and key else None
+        case ViewKind.AGENDA:
+            group, day = _text(data.get("group")), _day(data.get("meetingDate"))
+            return AgendaView(group, day) if group and day else None
+        case ViewKind.MY_ITEMS:
+            return MyItemsView()
+        case ViewKind.OPEN_ITEMS:
+            return OpenItemsView(_text(data.get("person")) or None)
+        case ViewKind.FOLLOW_UPS:
+            return FollowUpsView()
+        case ViewKind.DIGEST:
+            return DigestView()
+        case _:
+            assert_never(known)
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    return value.strip() or None
+
+
+def _day(value: object) -> date | None:
+    text = _text(value)
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
