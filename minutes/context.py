@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from minutes.actors import ActorGrammar, find_actors
 from minutes.dates import resolve_due
 from minutes.model import (
     ItemKind,
@@ -21,12 +22,7 @@ from minutes.patterns import (
     PROCEDURAL,
     STATIVE_FUTURE,
 )
-from minutes.people import (
-    ActorGrammar,
-    Roster,
-    find_actors,
-    role_keys,
-)
+from minutes.people import Roster, role_keys
 from minutes.tasks import (
     opens_with_infinitive,
 )

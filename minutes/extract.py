@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from minutes.actors import actor_grammar
+from minutes.attendance import parse_roster
 from minutes.context import DocumentContext
 from minutes.dates import find_meeting_date, meeting_date_from_file_name
 from minutes.model import (
@@ -20,10 +22,6 @@ from minutes.model import (
 )
 from minutes.patterns import (
     GROUP_BODY,
-)
-from minutes.people import (
-    actor_grammar,
-    parse_roster,
 )
 from minutes.prose_items import ProseState, paragraph_items
 from minutes.table_items import table_items

@@ -26,10 +26,7 @@ from minutes.patterns import (
     REPORT_VERB,
     REPORTING_VERBS,
 )
-from minutes.people import (
-    ALL,
-    normalise_owner_cell,
-)
+from minutes.people import ALL, normalise_owner_cell
 from minutes.tasks import (
     ACTION_SECTION,
     LabelRecord,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from minutes.attendance import parse_roster
 from minutes.model import (
     MSG_EMPTY,
     Block,
@@ -17,7 +18,6 @@ from minutes.model import (
     UnreadableDocument,
 )
 from minutes.patterns import COLUMN_HEADERS, ORGANISATION_ABBREVIATIONS, ROLE_SUFFIX, ColumnRole
-from minutes.people import parse_roster
 from minutes.text import squash, strip_bullet, tidy_lines
 
 MAX_TEXT_BYTES = 5_000_000

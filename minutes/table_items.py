@@ -25,10 +25,7 @@ from minutes.patterns import (
     COLUMN_HEADERS,
     ColumnRole,
 )
-from minutes.people import (
-    ALL,
-    normalise_owner_cell,
-)
+from minutes.people import ALL, normalise_owner_cell
 from minutes.prose_items import ProseState, prose_items
 from minutes.text import sentences, squash
 

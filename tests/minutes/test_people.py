@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from minutes.actors import actor_grammar, find_actors
+from minutes.attendance import parse_roster
 from minutes.model import Person
-from minutes.people import Roster, actor_grammar, find_actors, normalise_owner_cell, parse_roster
+from minutes.people import Roster, normalise_owner_cell
 
 ROSTER = Roster(
     people=(
