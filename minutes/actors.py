@@ -40,7 +40,9 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
     abbreviated = r"(?:v\.\s*ordf|vordf|ordf|sekr)\.?"  # 'Ordf ringer …', 'Sekr meddelar …'
     everyone = r"(?:alla|samtliga|var och en|vi)"
     one = rf"(?:{_NAME_TOKEN}|{initials}|{role}|{abbreviated}|{PARTY_WORDS}|{everyone})(?![\w-])"
-    agent = rf"(?P<agent>{one}(?:\s*,\s*{one})*(?:\s+(?:och|&)\s+{one})?)"
+    agent = rf"(?P<agent>{one}(?:\s*[,/]\s*{one})*(?:\s+(?:och|&)\s+{one})?)"  # 'A, B och C', 'A/B'
+    person = rf"(?:{_NAME_TOKEN}|{initials})(?![\w-])"
+    people = rf"(?P<agent>{person}(?:\s*[,/]\s*{person})*(?:\s+(?:och|&|o)\s+{person})?)"
     return (
         re.compile(
             rf"(?:^|[.;:!?–]\s+|,\s+(?:och\s+|men\s+)?|\b(?:och|att|men)\s+){agent}\s+"
@@ -53,6 +55,12 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
         # Any verb in the present tense after the agent that opens the sentence ('Kassören anmäler …').
         re.compile(
             rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
+            re.IGNORECASE,
+        ),
+        # A short verb ('går', 'tar', 'gör', 'ser') after people by name: 'Linnea/Bosse går igenom listan' (after a
+        # body it is a state: 'Verksamheten går enligt plan').
+        re.compile(
+            rf"^{people}\s+(?-i:[{LOWER}](?:ar|er|ör|år))\b(?!\s+att\b)",
             re.IGNORECASE,
         ),
         re.compile(

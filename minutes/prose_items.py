@@ -190,10 +190,12 @@ def paragraph_items(
 
 def _looks_like_heading(text: str, paragraph: Paragraph, state: ProseState, context: DocumentContext) -> bool:
     words = text.split()
-    if (_present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)) and choose_due(
-        text, context.meeting_date
-    ):
-        return False  # 'Ahmed fixar listan till v. 7', 'Underlaget skickas av Linnea på fredag': no title
+    committed = _present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)
+    listed = {p.initials or p.name for p in context.roster.people}
+    if committed and (choose_due(text, context.meeting_date) or set(context.actors(text)) & listed):
+        # 'Ahmed fixar listan till v. 7', 'Fatima startar en grupp' (an attendee), 'Underlaget skickas av Linnea
+        # på fredag': a statement, no title
+        return False
     if (
         state.action_section
         and not ACTION_SECTION.match(text)
@@ -388,15 +390,26 @@ def _present_commitment(sentence: str, context: DocumentContext) -> bool:
     # Terse notes put the commitment after the topic: 'Helgen: 3 pass lediga, Reza ringer runt imorgon',
     # 'Time Care – Ulla kollar m IT'.
     clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
-    return any(_clause_commits(clause.strip(), context) for clause in clauses[:4])
+    dated = choose_due(sentence, context.meeting_date) is not None
+    return any(_clause_commits(clause.strip(), context, dated) for clause in clauses[:4])
 
 
 _CLAUSE_BREAK = re.compile(r"\s*(?::|;|,|\s[–—-])\s+")
 
 
-def _clause_commits(clause: str, context: DocumentContext) -> bool:
+_REVIEW = re.compile(r"\bgår igenom\b|\btar (?:\w+ )?upp\b", re.IGNORECASE)
+
+
+def _clause_commits(clause: str, context: DocumentContext, dated: bool) -> bool:
     actors = context.actors(clause)
-    if not actors or actors == (ALL,) or REPORTING_VERBS.search(clause) or PAST_TENSE.search(clause):
+    if not actors or PAST_TENSE.search(clause):
+        return False
+    # Speech reports nothing to do ('X informerar om … under januari'); 'Vi delar ut flygblad', 'Linnea går
+    # igenom listan' commit only with a date ('… i mitten av november'): without one they tell what the meeting did.
+    reviewing = _REVIEW.search(clause) is not None
+    if REPORTING_VERBS.search(clause) and not reviewing:
+        return False
+    if (actors == (ALL,) or reviewing) and not dated:
         return False
     words = clause.split()
     for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):

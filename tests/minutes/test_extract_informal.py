@@ -133,3 +133,23 @@ def test_a_protocols_assignment_names_its_owner_and_english_month_cells_are_date
     table = "# Möte 2025-09-03\n\n| AP | Action | Owner | Due |\n|---|---|---|---|\n| AP2 | Kartlägga licenser | MW | Oct |\n"
     (item,) = extract(read_markdown(table.encode()), reference_date=date(2025, 9, 8)).items
     assert item.due is not None and (item.due.raw, item.due.date) == ("Oct", date(2025, 10, 31))
+
+
+def test_notes_line_by_line_with_first_names_only() -> None:
+    text = (
+        "Grannsamverkan - träff tis 7/10\n\nMed: Jörgen, Tomas, Linnea, Bosse, Fatima\n"
+        "Erik från polisen berättade om inbrotten.\n"
+        "Linnea/Bosse går igenom telefonlistan, senast v. 43\n"
+        "Vi delar ut flygblad i alla brevlådor i mitten av november.\n"
+        "Fatima startar en sluten Facebookgrupp för området\n"
+        "Jörgen bjuder in kommunpolisen till nästa träff\n"
+        "Tomas informerar om budgeten under januari.\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 10, 9))
+    assert [(i.text, i.owners) for i in result.items] == [
+        ("Linnea/Bosse går igenom telefonlistan, senast v. 43", ("Linnea", "Bosse")),
+        ("Vi delar ut flygblad i alla brevlådor i mitten av november.", ("ALLA",)),
+        # an attendee's commitment is a statement, not the title of the next line
+        ("Fatima startar en sluten Facebookgrupp för området", ("Fatima",)),
+        ("Jörgen bjuder in kommunpolisen till nästa träff", ("Jörgen",)),
+    ]
