@@ -23,37 +23,47 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     scorer = SHARED_SCORER if SHARED_SCORER.exists() else VENDORED_SCORER
+    # The floor holds for every format on its own: a reader that fails one format cannot hide behind the others.
+    failed = False
+    for ext in args.ext.split(","):
+        if not any(args.corpus.glob(f"*.{ext}")):
+            continue
+        failed |= not _score_format(scorer, args.corpus, ext, args.floor, args.verbose)
+    return 1 if failed else 0
+
+
+def _score_format(scorer: Path, corpus: Path, ext: str, floor: float, verbose: bool) -> bool:
     command = [
         sys.executable,
         str(scorer),
         "--corpus",
-        str(args.corpus),
+        str(corpus),
         "--ext",
-        args.ext,
+        ext,
         "--cmd",
         f"{CLI} extract {{file}} --json --reference-date={{reference_date}}",
     ]
-    if args.verbose:
+    if verbose:
         command.append("--verbose")
     run = subprocess.run(command, capture_output=True, text=True, check=False)
     sys.stdout.write(run.stdout)
     sys.stderr.write(run.stderr)
     total = re.search(r"f1=([\d.]+) owner_acc=([\d.]+) due_acc=([\d.]+) failures=(\d+)", run.stdout)
     if run.returncode != 0 or total is None:
-        print("score: the scorer did not print a TOTAL line", file=sys.stderr)
-        return 1
+        print(f"score: the scorer did not print a TOTAL line for .{ext}", file=sys.stderr)
+        return False
     f1, owner, due = (float(total.group(i)) for i in (1, 2, 3))
     failures = int(total.group(4))
     low = {
-        name: value
-        for name, value in (("f1", f1), ("owner_acc", owner), ("due_acc", due))
-        if value < args.floor
+        name: value for name, value in (("f1", f1), ("owner_acc", owner), ("due_acc", due)) if value < floor
     }
     if low or failures:
-        print(f"score: below the floor {args.floor}: {low} failures={failures}", file=sys.stderr)
-        return 1
-    print(f"score: f1={f1:.3f} owner_acc={owner:.3f} due_acc={due:.3f} (floor {args.floor})")
-    return 0
+        print(
+            f"score: {corpus.name} .{ext} below the floor {floor}: {low} failures={failures}", file=sys.stderr
+        )
+        return False
+    print(f"score: {corpus.name} .{ext} f1={f1:.3f} owner_acc={owner:.3f} due_acc={due:.3f} (floor {floor})")
+    return True
 
 
 if __name__ == "__main__":
