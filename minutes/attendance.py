@@ -42,7 +42,9 @@ _ROSTER_LABEL = re.compile(
     r"^\s*(närvarande|deltagare|deltar gör|gäster|gäst|frånvarande|ordförande|sammankallande|sekreterare"
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|adjungerad|närvarande ledamöter|ledamöter"
     r"|närvarande övriga|övriga närvarande|övriga|tjänstepersoner|tjänstemän|ersättare|anmält förhinder|med"
-    r"|närv|deltog|attendees|present|participants)\s*:\s*(.*)$",
+    r"|närv|deltog|attendees|present|participants|beslutande|närvarande beslutande|övriga deltagare"
+    # 'Närvarande Björkskolan:', 'Deltagare socialtjänsten:' — the list of one side of the table
+    r"|närvarande \w+|deltagare \w+)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
@@ -256,8 +258,10 @@ def _add_listed_roles(listed: str, people: dict[str, Person]) -> set[str]:
             if found is None or found.group(1) not in people:
                 continue
             holder = people[found.group(1)]
+            # 'undersköterska och skyddsombud' is two titles, 'enhetschef barn och unga' one: keep both readings.
             title = re.split(r"\s+(?:och|&)\s+", found.group(3))
-            role = ", ".join(normalise_role(part) for part in title if part.strip())
+            whole = [found.group(3)] if len(title) > 1 else []
+            role = ", ".join(normalise_role(part) for part in [*whole, *title] if part.strip())
             if role and not holder.role:
                 people[holder.name] = Person(holder.name, holder.initials, role)
     for match in _NAME_PARENTHESIS.finditer(listed):

@@ -51,7 +51,7 @@ COLUMN_HEADERS: tuple[tuple[ColumnRole, re.Pattern[str]], ...] = tuple(
 # Everyone: owners that mean the whole group.
 ALL_WORDS = re.compile(
     r"^(?:alla|samtliga|gemensamt(?: ansvar)?|var och en|hela (?:gruppen|\w+)|vi|flg|fsg|vsg|ledningsgruppen"
-    r"|all|everyone|everybody)$",
+    r"|all|everyone|everybody|(?:alla|samtliga) (?:ledamöter|ledamöterna|deltagare|deltagarna|närvarande))$",
     re.IGNORECASE,
 )
 

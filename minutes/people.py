@@ -126,7 +126,8 @@ class Roster:
         exact = {
             _person_key(p.name): p.initials or p.name
             for p in self.people
-            if p.role and as_written in (written_role(part) for part in role_parts(p.role))
+            if p.role
+            and as_written in {written_role(part) for part in [*role_parts(p.role), *p.role.split(", ")]}
         }
         if len(exact) == 1:
             return next(iter(exact.values()))
@@ -140,6 +141,20 @@ class Roster:
         }
         if len(listed) == 1:
             return next(iter(listed.values()))
+        # Then a compound whose head is the title written: 'ordförande' for the 'styrelseordförande'.
+        compound = {
+            _person_key(p.name): p.initials or p.name
+            for p in self.people
+            if p.role
+            and any(
+                " " not in f and len(w) >= 6 and f.endswith(w) and f != w
+                for part in role_parts(p.role)
+                for f in _listed_title_forms(part)
+                for w in forms
+            )
+        }
+        if not listed and len(compound) == 1:
+            return next(iter(compound.values()))
         wanted = role_keys(written)
         if not wanted:
             return None

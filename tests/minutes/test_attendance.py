@@ -155,3 +155,26 @@ def test_a_title_written_straight_before_or_after_the_name(
     listing: str, cell: str, expected: tuple[str, ...]
 ) -> None:
     assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        ("Närvarande: Gun Wik (styrelseordförande), Kim Berg (ledamot)", "Ordföranden", ("Gun Wik",)),
+        (
+            "Närvarande: Sara Berg, enhetschef barn och unga; Per Dahl, enhetschef vuxen",
+            "Enhetschef barn och unga",
+            ("Sara Berg",),
+        ),
+        (
+            "Närvarande socialtjänsten: Tove Lind, socialsekreterare; Oskar Palm, 1:e socialsekreterare",
+            "1:e socialsekreteraren",
+            ("Oskar Palm",),
+        ),
+        ("Närvarande: Gun Wik, Kim Berg", "samtliga ledamöter", ("ALLA",)),
+    ],
+)
+def test_compound_titles_titles_with_och_and_lists_by_side(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
