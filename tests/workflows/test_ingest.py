@@ -175,6 +175,21 @@ async def test_a_broken_file_is_recorded_once_and_blocks_nothing(folder: Path, s
     assert not again.reported
 
 
+async def test_a_document_that_is_no_minutes_is_reported_as_such_not_as_an_error(
+    folder: Path, store: SqlStore
+) -> None:
+    (folder / "recept.txt").write_text(
+        "Kanelbullar: blanda mjöl och smör, grädda i tio minuter.", encoding="utf-8"
+    )
+    (folder / "info.txt").write_text("Protokoll 2025-03-04\n\nInformation: verksamheten går enligt plan.\n")
+    reports = {r.name: r for r in await ingestor(store).run(LocalFolderSource(folder, store))}
+    recipe = reports["recept.txt"]
+    assert recipe.outcome is Outcome.FAILED and recipe.failure and "mötesprotokoll" in recipe.failure
+    # Valid minutes that hold only information give no items and no error.
+    assert reports["info.txt"].outcome is Outcome.INGESTED
+    assert summarise(list(reports.values()))[Outcome.INGESTED] == 6
+
+
 async def test_a_file_over_the_size_limit_is_refused_without_reading(folder: Path, store: SqlStore) -> None:
     small = Ingestor(store=store, clock=clock, reader=in_process_reader, max_bytes=1_000)
     reports = await small.run(LocalFolderSource(folder, store))
