@@ -30,16 +30,6 @@ from minutes.words import WordClass, WordClasses
 
 # Sentences that pick up the previous one ('Detta kommer ske på nästa möte') belong to its item.
 ANAPHORIC = re.compile(r"^(?:detta|denna|dessa|det här|där|därefter|sedan)\b", re.IGNORECASE)
-_CONDITIONAL_START = re.compile(r"^(?:om|ifall|även om|såvida)\b", re.IGNORECASE)
-_STATUS = re.compile(r"\b(?:just nu|pågår|pågående|redan)\b", re.IGNORECASE)
-_NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
-_LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
-# Sections of the preamble and the like: their prose states purpose or attendance, not actions.
-_SKIP_SECTION = re.compile(
-    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,30 +40,7 @@ from minutes.text import sentences, squash
 
 _CONDITIONAL_START = re.compile(r"^(?:om|ifall|även om|såvida)\b", re.IGNORECASE)
 _STATUS = re.compile(r"\b(?:just nu|pågår|pågående|redan)\b", re.IGNORECASE)
-_NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
 _LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
-# Sections of the preamble and the like: their prose states purpose or attendance, not actions.
-_SKIP_SECTION = re.compile(
-    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
-    re.IGNORECASE,
-)
-_STATUS = re.compile(r"\b(?:just nu|pågår|pågående|redan)\b", re.IGNORECASE)
-_NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
-_LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
-# Sections of the preamble and the like: their prose states purpose or attendance, not actions.
-_SKIP_SECTION = re.compile(
-    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
-    re.IGNORECASE,
-)
-_LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
-# Sections of the preamble and the like: their prose states purpose or attendance, not actions.
-_SKIP_SECTION = re.compile(
-    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
-    re.IGNORECASE,
-)
 # Sections of the preamble and the like: their prose states purpose or attendance, not actions.
 _SKIP_SECTION = re.compile(
     r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"

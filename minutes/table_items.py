@@ -30,13 +30,6 @@ from minutes.prose_items import ProseState, prose_items
 from minutes.text import sentences, squash
 
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
-_LABEL_PARAGRAPH = re.compile(r"^\s*([\wÅÄÖåäö/ -]{2,40}):\s*(.*)$", re.DOTALL)
-# Sections of the preamble and the like: their prose states purpose or attendance, not actions.
-_SKIP_SECTION = re.compile(
-    r"\b(?:syfte|närvarande|frånvarande|gäster|deltagare|mötesdatum|klockslag|sammankallande|sekreterare"
-    r"|ordförande|justerare|plats|vision|värdegrund)\b|^tid$",  # whole words: 'Båtplatser' is a topic
-    re.IGNORECASE,
-)
 _NO_ACTION = re.compile(
     r"\b(?:ingen åtgärd|inga åtgärder|inget att åtgärda|ingen vidare åtgärd|för kännedom|noteras)\b",
     re.IGNORECASE,
