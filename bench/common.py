@@ -113,3 +113,25 @@ def write_section(heading: str, section: str, *, after: str | None = None, resul
     head = "".join(lines[:start]).rstrip("\n") + "\n\n" if start else ""
     tail = "".join(lines[end:])
     results.write_text(head + section + ("\n" + tail if tail else ""))
+
+
+# The customer's scorer, run over the command line as the product ships it; a vendored copy for clones
+# without ../shared beside them (the shared one wins when present).
+SHARED_SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
+SCORER = SHARED_SCORER if SHARED_SCORER.exists() else ROOT / "bench" / "score_extraction.py"
+CLI = ROOT / ".venv" / "bin" / "minutesbot"
+
+
+def scorer_command(corpus: Path, ext: str, *, verbose: bool = False) -> list[str]:
+    """The scorer over one corpus and its formats, extracting each document with `minutesbot extract`."""
+    found = [
+        sys.executable,
+        str(SCORER),
+        "--corpus",
+        str(corpus),
+        "--ext",
+        ext,
+        "--cmd",
+        f"{CLI} extract {{file}} --json --reference-date={{reference_date}}",
+    ]
+    return [*found, "--verbose"] if verbose else found

@@ -8,11 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
-# A copy for clones without ../shared beside them; the shared one wins when present.
-VENDORED_SCORER = ROOT / "bench" / "score_extraction.py"
-CLI = ROOT / ".venv" / "bin" / "minutesbot"
+from common import ROOT, scorer_command
 
 
 def main() -> int:
@@ -22,30 +18,19 @@ def main() -> int:
     parser.add_argument("--ext", default="txt,docx,pdf")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    scorer = SHARED_SCORER if SHARED_SCORER.exists() else VENDORED_SCORER
     # The floor holds for every format on its own: a reader that fails one format cannot hide behind the others.
     failed = False
     for ext in args.ext.split(","):
         if not any(args.corpus.glob(f"*.{ext}")):
             continue
-        failed |= not _score_format(scorer, args.corpus, ext, args.floor, args.verbose)
+        failed |= not _score_format(args.corpus, ext, args.floor, args.verbose)
     return 1 if failed else 0
 
 
-def _score_format(scorer: Path, corpus: Path, ext: str, floor: float, verbose: bool) -> bool:
-    command = [
-        sys.executable,
-        str(scorer),
-        "--corpus",
-        str(corpus),
-        "--ext",
-        ext,
-        "--cmd",
-        f"{CLI} extract {{file}} --json --reference-date={{reference_date}}",
-    ]
-    if verbose:
-        command.append("--verbose")
-    run = subprocess.run(command, capture_output=True, text=True, check=False)
+def _score_format(corpus: Path, ext: str, floor: float, verbose: bool) -> bool:
+    run = subprocess.run(
+        scorer_command(corpus, ext, verbose=verbose), capture_output=True, text=True, check=False
+    )
     sys.stdout.write(run.stdout)
     sys.stderr.write(run.stderr)
     total = re.search(r"f1=([\d.]+) owner_acc=([\d.]+) due_acc=([\d.]+) failures=(\d+)", run.stdout)

@@ -5,34 +5,17 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_SCORER = ROOT.parent / "shared" / "tools" / "score_extraction.py"
-SCORER = SHARED_SCORER if SHARED_SCORER.exists() else ROOT / "bench" / "score_extraction.py"
-CLI = ROOT / ".venv" / "bin" / "minutesbot"
+from common import scorer_command
+
 FORMATS = ("md", "txt", "docx", "pdf")
 TOTAL = re.compile(r"f1=([\d.]+) owner_acc=([\d.]+) due_acc=([\d.]+) failures=(\d+) meeting_date=(\d+)/(\d+)")
 
 
 def score(corpus: Path, ext: str) -> re.Match[str] | None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(SCORER),
-            "--corpus",
-            str(corpus),
-            "--ext",
-            ext,
-            "--cmd",
-            f"{CLI} extract {{file}} --json --reference-date={{reference_date}}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = subprocess.run(scorer_command(corpus, ext), capture_output=True, text=True, check=False)
     return TOTAL.search(run.stdout)
 
 
