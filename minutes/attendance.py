@@ -47,6 +47,7 @@ _ROSTER_LABEL = re.compile(
     r"|närvarande \w+|deltagare \w+)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
+_AFTER_SENTENCE = re.compile(r"^.{2,120}?[.;]\s+(?=(?:närvarande|deltagare|med|närv)\b)", re.IGNORECASE)
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
 _ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
 
@@ -83,7 +84,10 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
     lines = text.splitlines()
     titled_before: set[str] = set()
     for index, line in enumerate(lines):
-        label = _ROSTER_LABEL.match(line)
+        # The label may follow a sentence on its line ('Plats: Klubbhuset. Närvarande: …').
+        label = _ROSTER_LABEL.match(line) or _ROSTER_LABEL.match(
+            line[m.end() :] if (m := _AFTER_SENTENCE.search(line)) else ""
+        )
         if label is None:
             continue
         role = label.group(1).lower()
@@ -164,7 +168,7 @@ _ROLE_PHRASE = (
 _NAME = re.compile(rf"(?<![\w-])(?:{FULL_NAME})(?![\w-])")
 # after the name: ', ekonomichef', ' (ekonomichef)', ' – ekonomichef', '<TAB>ekonomichef', ', ND (ordf)'
 _ROLE_AFTER_NAME = re.compile(
-    rf"(?:,?[ \t]+\(?(?-i:[{UPPER}]{{2,4}})\)?)?[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*"
+    rf"(?:,?[ \t]+\(?(?-i:[{UPPER}]{{2,4}})\)?)?[ \t]*(?:,|\(|–|—|-(?=\s)|\t)[ \t]*(?:\n[ \t]*)?"
     rf"({_ROLE_PHRASE}(?:[ \t]*[,(][ \t]*{_ROLE_PHRASE}\)?)*)(?![\w-])",
     re.IGNORECASE,
 )

@@ -88,6 +88,9 @@ ROLE_ABBREVIATIONS: dict[str, str] = {
     "sekr": "sekreterare",
     "sekt": "sekreterare",
     "suppl": "suppleant",
+    "syv": "studie- och yrkesvägledare",
+    "ssk": "sjuksköterska",
+    "usk": "undersköterska",
 }
 
 # Parties and bodies acting as owners; written in lower case as owners.

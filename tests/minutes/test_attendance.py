@@ -178,3 +178,25 @@ def test_compound_titles_titles_with_och_and_lists_by_side(
     listing: str, cell: str, expected: tuple[str, ...]
 ) -> None:
     assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
+
+
+@pytest.mark.parametrize(
+    ("listing", "cell", "expected"),
+    [
+        (
+            "Plats: Klubbhuset. Närvarande: Per Ek (ordf), Leif Ström\n(kassör), Anna Borg (sekr).",
+            "Kassören",
+            ("Leif Ström",),
+        ),
+        (
+            "Närvarande: Helena Berg, kultur- och fritidschef (ordförande), Mats Olsson,\nbibliotekschef, Per Dahl, controller",
+            "Bibliotekschefen",
+            ("Mats Olsson",),
+        ),
+        ("Närvarande: Åsa Lind (rektor), Nora Berg (studie- och yrkesvägledare)", "SYV", ("Nora Berg",)),
+    ],
+)
+def test_a_list_after_a_sentence_titles_on_the_next_line_and_written_out_abbreviations(
+    listing: str, cell: str, expected: tuple[str, ...]
+) -> None:
+    assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
