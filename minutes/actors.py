@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from minutes.model import Person
 from minutes.patterns import (
     ACTOR_VERBS,
     ALL_WORDS,
@@ -16,7 +17,7 @@ from minutes.patterns import (
     ROLE_NOUNS,
     ROLE_SUFFIX,
 )
-from minutes.people import ALL, LOWER, SPLIT, UPPER, Roster, normalise_owner, normalise_role
+from minutes.people import ALL, LOWER, SPLIT, UPPER, Roster, normalise_owner, normalise_role, role_parts
 from minutes.text import squash
 
 # --- actors named in a sentence ------------------------------------------------------------------
@@ -158,7 +159,10 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
 
     # Beyond the token characters' range (a document naming tens of thousands) the attendees keep theirs
     # and the shortest of the other names are plain words.
-    attendees = usable(n for p in roster.people for n in _name_forms(p.name))
+    attendees = usable(
+        [n for p in roster.people for n in _name_forms(p.name)]
+        + [t for p in roster.people for t in _title_forms(p)]
+    )
     known = set(attendees)
     others = [form for form in usable(_other_forms(roster)) if form not in known]
     kept = (attendees + others)[:_MAX_NAME_FORMS]
@@ -170,6 +174,18 @@ def actor_grammar(roster: Roster) -> ActorGrammar:
     every_pattern = _whole_words(forms)
     sure_pattern = every_pattern if len(sure) == len(forms) else _whole_words(sure) if sure else None
     return ActorGrammar(names=every_pattern, sure_names=sure_pattern, forms=forms)
+
+
+def _title_forms(person: Person) -> list[str]:
+    """A one-word title the attendance list gives ('skattmästare', 'körledare'), as the text writes it about
+    the person: indefinite or definite, capitalised at a sentence's start ('Skattmästaren redogjorde …')."""
+    forms: list[str] = []
+    for part in role_parts(person.role or ""):
+        if " " in part or "-" in part or len(part) < 5 or not part.isalpha() or not part.islower():
+            continue
+        definite = part + ("n" if part.endswith(("e", "a")) else "en")
+        forms += [part, definite, part.capitalize(), definite.capitalize()]
+    return forms
 
 
 def _whole_words(forms: Iterable[str]) -> re.Pattern[str]:

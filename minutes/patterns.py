@@ -118,7 +118,7 @@ ACTOR_VERBS = (
     r"|väljer|justerar|deltar|bokar|bjuder|utreder|undersöker|ser|stämmer|informerar|lyfter|bereder|följer"
     r"|arbetar|planerar|förbereder|lägger|gör|ordnar|samordnar|uppdaterar|kompletterar|tar fram|beställer"
     r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser"
-    r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker|blir"
+    r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker|blir|åtog|åtar"
     # assignments in the passive of the board's choice: 'X väljs att …', 'X utses till ansvarig för …'
     r"|väljs|utses|tar på sig|åtar sig|fixar|hör"
     # a reporting verb names an actor only when it reports to someone, not 'meddelar att …'
@@ -166,6 +166,7 @@ ACTION = re.compile(
     r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
     r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
     r"|\bväljs att\b|\bväljs (?:till|som) ansvarig\b|\butses (?:till|som)\b|\btar på sig\b|\båtar sig\b"
+    r"|\båtog sig att\b|\btog på sig att\b"
     # a deadline makes a task of any sentence; so does a passive with a named agent ('sammanställs av Maja')
     r"|\bsenast\b|\btill och med\b|\bdeadline\b|\b\w{4,}s av (?-i:[A-ZÅÄÖ])"
     r"|\barbetar(?: löpande| aktivt| vidare)? med\b"

@@ -402,14 +402,30 @@ _NOT_COMMITMENTS = frozenset(
 )
 
 
+_DECIDED = re.compile(r"^\s*(?:[\w-]+\s+){0,3}?(?:beslutade|beslöt|beslutar|beslutades)\s+(?:att\s+)?", re.I)
+_UNDERTAKEN = re.compile(
+    r"\b(?:åtog sig|tog på sig|fick i uppdrag|gavs i uppdrag|uppdrogs åt)\b", re.IGNORECASE
+)
+
+
 def _prose_item(
     text: str, kind: ItemKind, index: int, part: int, context: DocumentContext, heading: str | None
 ) -> ActionItem | None:
     due = choose_due(text, context.meeting_date)
     future = due is not None and (due.date is None or due.date >= context.meeting_date)
     # Past tense in the main clause reports what was done; a relative clause may be past ('hur de har lyckats').
-    main_clause = " ".join(text.split()[:8])
-    if (PAST_TENSE.search(main_clause) or _STATUS.search(text)) and not future and kind is ItemKind.ACTION:
+    # A protocol's decision is in the past ('Styrelsen beslutade att ge X i uppdrag att …'), as is a commitment
+    # taken at the meeting ('X åtog sig att …'): what follows is still to be done.
+    decided = _DECIDED.sub("", text, count=1)
+    # … when the decision hands the work to someone ('Stämman beslutade att laddplatser ska utredas' reports).
+    main_clause = " ".join((decided if context.actors(decided) else text).split()[:8])
+    undertaken = _UNDERTAKEN.search(text) is not None
+    if (
+        (PAST_TENSE.search(main_clause) or _STATUS.search(text))
+        and not future
+        and not undertaken
+        and kind is ItemKind.ACTION
+    ):
         return None
     actors = context.actors(text)
     if not actors and heading and kind is not ItemKind.ACTION:

@@ -153,3 +153,15 @@ def test_notes_line_by_line_with_first_names_only() -> None:
         ("Fatima startar en sluten Facebookgrupp för området", ("Fatima",)),
         ("Jörgen bjuder in kommunpolisen till nästa träff", ("Jörgen",)),
     ]
+
+
+def test_a_protocols_past_tense_decision_hands_out_work() -> None:
+    text = (
+        "Närvarande: Inga Tham, ordförande; Bo Kjell, skattmästare; Viktor Sand, ledamot\n\n§ 3 Kapitalet\n"
+        "Skattmästaren redogjorde för årets avkastning. Styrelsen beslutade att ge skattmästaren i uppdrag "
+        "att begära in offert från två förvaltare före årsskiftet.\n\n§ 7 Webbplats\n"
+        "Viktor Sand åtog sig att se över webbplatsen under Q1 2026.\n\n§ 8 Garaget\n"
+        "Stämman beslutade att laddplatser i garaget ska utredas.\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 11, 10))
+    assert [i.owners for i in result.items] == [("Bo Kjell",), ("Viktor Sand",)]
