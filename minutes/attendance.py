@@ -278,6 +278,9 @@ def _add_listed_roles(listed: str, people: dict[str, Person]) -> set[str]:
             for part in match.group(2).split(",")
             if part.strip()
             and not _PARTY_LETTERS.fullmatch(part.strip())
+            # 'Eva Lind (Länsbiblioteket)', '(Norrby)': a capitalised word is a place or an organisation, a
+            # title is written in lower case or as an abbreviation ('(SYV)', '(IT-chef)')
+            and not re.match(rf"[{UPPER}][{LOWER}]", part.strip())
             and part.strip().upper() not in ORGANISATION_ABBREVIATIONS
             and not (_INITIALS.fullmatch(part.strip()) and part.strip()[0] == name[0])
         ]

@@ -200,3 +200,9 @@ def test_a_list_after_a_sentence_titles_on_the_next_line_and_written_out_abbrevi
     listing: str, cell: str, expected: tuple[str, ...]
 ) -> None:
     assert normalise_owner_cell(cell, parse_roster(listing + "\n")) == expected
+
+
+def test_a_place_or_organisation_in_parentheses_is_no_title() -> None:
+    roster = parse_roster("Närvarande: Ingrid Palm (Stenby, sammankallande), Tove Sund (Regionbiblioteket)\n")
+    people = {p.name: p.role for p in roster.people}
+    assert people == {"Ingrid Palm": "sammankallande", "Tove Sund": None}
