@@ -178,6 +178,10 @@ def _card(card: dict[str, Any]) -> Reply:
 
 
 def _outcome_reply(outcome: ActionOutcome) -> Reply:
+    """One message: a refusal's card says it all (its text again would say it twice); a change is said in a
+    line above the item's card."""
+    if outcome.item is None:
+        return _card(outcome.card)
     return Reply(messages=(OutboundMessage(text=outcome.text, card=outcome.card),))
 
 

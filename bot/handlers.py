@@ -13,12 +13,14 @@ from cards.messages import error_card
 from cards.verbs import DUE_INPUT, Verb
 from cards.views import (
     AgendaView,
+    DecisionsView,
     DigestView,
     FollowUpsView,
     MeetingView,
     MyItemsView,
     OpenItemsView,
     View,
+    offset_of,
     view_of,
 )
 from minutes.records import ConversationType, ConvRef
@@ -59,8 +61,8 @@ class Handlers:
             return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
         outcome = await handler(self, action)
         if outcome.item is None:
-            # Refused (forged, stale, not allowed) or only shown ('Visa alla'): answer the one who clicked;
-            # the posted card stays as it is for everyone else.
+            # Refused (forged, stale, not allowed) or only shown ('Visa alla', another page): answer the one
+            # who clicked, in place of the card they clicked; the posted card stays as it is for everyone else.
             return Reply(card=outcome.card, replace_for_everyone=False)
         return Reply(card=await self._refreshed(action, outcome))
 
@@ -70,17 +72,18 @@ class Handlers:
         view = view_of(action.data)
         if view is None:
             return outcome.card
-        return await self._view(view, action) or outcome.card
+        return await self._view(view, action, offset_of(action.data)) or outcome.card
 
-    async def _view(self, view: View, action: CardAction) -> dict[str, Any] | None:
-        # The view comes from the client: one of a group the conversation may not see is not shown.
+    async def _view(self, view: View, action: CardAction, offset: int = 0) -> dict[str, Any] | None:
+        """The card of `view` from the row at `offset`, as it is now; None when the conversation may not see
+        it. The view comes from the client: one of a group the conversation may not see is not shown."""
         who, where = action.sender, action.conversation
         match view:
-            case MeetingView(document_key):
+            case MeetingView(document_key, everything):
                 document = await self.store.get_document(document_key)
                 if document is None or document.group not in await scope_of(self.store, who, where):
                     return None
-                return await self.queries.summary(document_key)
+                return await self.queries.summary(document_key, full=everything, offset=offset)
             case AgendaView(group, meeting_date):
                 if group not in await scope_of(self.store, who, where):
                     return None
@@ -88,11 +91,13 @@ class Handlers:
                     return await self.queries.agenda(group, meeting_date)
                 return None
             case MyItemsView():
-                return await self.queries.my_items(who, where)
+                return await self.queries.my_items(who, where, offset)
             case OpenItemsView(person):
-                return await self.queries.open_items(person, where, who)
+                return await self.queries.open_items(person, where, who, offset)
             case FollowUpsView():
-                return await self.queries.follow_ups(where, who)
+                return await self.queries.follow_ups(where, who, offset)
+            case DecisionsView(search):
+                return await self.queries.decisions(search, where, who, offset)
             case DigestView():
                 cards = await self.queries.this_week(where, who)
                 return cards[0] if cards else None
@@ -153,6 +158,15 @@ async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     return ActionOutcome(card, "", item=None)
 
 
+async def _verb_page(h: Handlers, action: CardAction) -> ActionOutcome:
+    """Föregående/Nästa: the page the button names of the card's view, in place of the card, for the clicker."""
+    view = view_of(action.data)
+    card = await h._view(view, action, offset_of(action.data)) if view is not None else None
+    if card is None:
+        return ActionOutcome(error_card("Listan finns inte längre. Skriv kommandot igen."), "")
+    return ActionOutcome(card, "", item=None)
+
+
 VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]
 
 VERB_HANDLERS: Mapping[str, VerbHandler] = {
@@ -161,4 +175,5 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.MOVE: _verb_move,
     Verb.NOT_MINE: _verb_not_mine,
     Verb.SHOW_ALL: _verb_show_all,
+    Verb.PAGE: _verb_page,
 }

@@ -9,7 +9,9 @@ from datetime import date
 from typing import Any, Protocol, TypeGuard
 
 from cards.verbs import Verb
+from minutes.dates import format_date as format_date  # the core's one date format, for the card builders
 from minutes.model import Relative
+from minutes.people import ALL
 
 Card = dict[str, Any]
 Element = dict[str, Any]
@@ -17,7 +19,8 @@ Element = dict[str, Any]
 CARD_VERSION = "1.5"
 FALLBACK_TEXT = "Det här kortet kräver en nyare version av Teams."
 
-MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+# 'ALLA' in the minutes: everyone in the group, said as one word rather than a row of names.
+EVERYONE_TEXT = "Alla"
 NEXT_MEETING_TEXT = "nästa möte"
 # 'ALLA' may resolve to a whole group: past this many names a card says 'och N till' instead.
 MAX_OWNERS_SHOWN = 12
@@ -144,12 +147,14 @@ def mention(person: Mentionable) -> RichText:
 def format_owners(
     owners: Sequence[str], people: Mapping[str, Sequence[Mentionable]], *, limit: int = MAX_OWNERS_SHOWN
 ) -> RichText:
-    """Owners for a TextBlock: resolved people as mentions, everyone else as the minutes wrote them;
-    beyond `limit` names, 'och N till'."""
+    """Owners for a TextBlock: 'Alla' for ALLA, resolved people as mentions, everyone else as the minutes
+    wrote them; beyond `limit` names, 'och N till'."""
     names: list[RichText] = []
     for owner in owners:
         resolved = people.get(owner, ())
-        if resolved:
+        if owner == ALL:
+            names.append(RichText(EVERYONE_TEXT))
+        elif resolved:
             names.extend(mention(person) for person in resolved)
         else:
             # Text as written must not open a mention tag of its own.
@@ -196,11 +201,6 @@ def _entity_key(entity: Element) -> object:
     ):
         return (entity["type"], entity["text"], mentioned["id"], mentioned["name"])
     return json.dumps(entity, sort_keys=True)
-
-
-def format_date(day: date) -> str:
-    """'30 apr 2025': Swedish, unambiguous, and independent of the reader's Teams locale."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def format_due(due: date | None, relative: Relative | None, raw: str | None) -> str | None:

@@ -22,6 +22,8 @@ from cards.elements import (
 from cards.rows import (
     KIND_NAMES,
     OVERDUE_MARK,
+    action_text,
+    done_stamp,
     fit_rows,
     is_checkable,
     is_overdue,
@@ -29,9 +31,11 @@ from cards.rows import (
     item_number,
     item_row,
     meeting_label,
+    page_context,
+    pager,
 )
 from cards.verbs import DUE_INPUT, Verb
-from cards.views import View, view_data
+from cards.views import View
 from minutes.records import ItemRecord, ItemStatus
 
 # One item may show its whole text, but a runaway paragraph must not push the card past Teams' limit.
@@ -50,9 +54,11 @@ def item_card(
     people: Mapping[str, Sequence[Mentionable]],
     today: date,
     can_act: bool = True,
+    actors: Mapping[str, str] | None = None,
 ) -> Card:
     """One item with its facts and, when `can_act`, the buttons its state allows: Klar, Flytta and
-    Inte min while open; Ångra when done; none once withdrawn or for decisions."""
+    Inte min while open; Ångra when done; none once withdrawn or for decisions that name no owner and date.
+    A done item says who checked it off and when (`actors`: who changed it, an id → a name)."""
     done = item.status is ItemStatus.DONE
     overdue = is_overdue(item, today)
     body: list[Element] = [
@@ -66,7 +72,9 @@ def item_card(
         )
     if item.topic.strip() and item.topic.strip() != item.text.strip():
         body.append(text_block(shorten(item.topic, TOPIC_LIMIT), subtle=True, spacing="none"))
-    body.append(plain_text_block(shorten(item.text, ITEM_TEXT_LIMIT), strikethrough=done))
+    body.append(plain_text_block(shorten(action_text(item), ITEM_TEXT_LIMIT), strikethrough=done))
+    if done:
+        body.append(text_block(done_stamp(item, actors or {}), color="good", weight="bolder"))
 
     owners = format_owners(item.owners, people)
     # Mentions render only in TextBlock text, so the owners stand above the FactSet rather than in it.
@@ -92,7 +100,7 @@ def item_card(
             actions.append(move_action(item, data, today=today))
             actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
         elif done:
-            actions.append(execute_action(Verb.UNDO, "Ångra klar", data))
+            actions.append(execute_action(Verb.UNDO, "Ångra", data))
     return adaptive_card(body, actions=actions, entities=owners.entities)
 
 
@@ -103,6 +111,7 @@ def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> El
         "type": "Input.Date",
         "id": DUE_INPUT,
         "label": "Nytt datum",
+        "placeholder": "Välj ett datum",
         "min": today.isoformat(),
         "isRequired": True,
         "errorMessage": "Välj ett datum, i dag eller senare.",
@@ -131,11 +140,15 @@ def items_list_card(
     refresh: View | None = None,
     total: int | None = None,
     overdue: int | None = None,
+    offset: int = 0,
+    noun: tuple[str, str] = ("punkt", "punkter"),
+    actors: Mapping[str, str] | None = None,
 ) -> Card:
-    """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): items in the order given, each
-    with its meeting; overdue ones marked; beyond `max_items` (or the size budget) a note says how many.
-    `refresh` (the view of the list) rides on each Klar button, so a click shows the list again as it is then.
-    `total` and `overdue` count the whole list when `items` is only its first page (ItemPage)."""
+    """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): one page of a list, items in the
+    order given, each with its topic and meeting; overdue ones marked. `items` is the page starting at
+    `offset` of a list of `total` (ItemPage), or the whole list when `total` is None. `refresh` (the view of
+    the list) rides on each button with the page, so a click shows the same page again as it is then, and
+    Föregående/Nästa walk the list to its end. `noun` counts the rows ('beslut', not 'punkter')."""
     visible = [item for item in items if is_visible(item)]
     rows = fit_rows(
         (
@@ -144,24 +157,29 @@ def items_list_card(
                 people=people,
                 today=today,
                 show_meeting=True,
-                context=view_data(refresh) if refresh else None,
+                context=page_context(refresh, offset),
+                actors=actors,
             )
             for item in visible
         ),
         max_items=max_items,
     )
     body: list[Element] = [text_block(shorten(title, 200), heading=True, size="large", weight="bolder")]
-    if not visible:
+    count = len(visible) if total is None else max(total, offset + len(visible)) if visible else total
+    if not visible and offset == 0:
         body.append(text_block(empty_text))
         return adaptive_card(body)
 
-    count = max(total, len(visible)) if total is not None else len(visible)
+    singular, plural = noun
     late = overdue if overdue is not None else sum(1 for item in visible if is_overdue(item, today))
-    summary = f"{count} {'punkt' if count == 1 else 'punkter'}"
+    summary = f"{count} {singular if count == 1 else plural}"
     if late:
         summary += f", varav {late} {'försenad' if late == 1 else 'försenade'}"
     body.append(text_block(summary, subtle=True, spacing="none"))
-    body.append(container([row.element for row in rows], spacing="medium"))
-    if len(rows) < count:
-        body.append(text_block(f"Visar {len(rows)} av {count} punkter.", subtle=True, size="small"))
-    return adaptive_card(body, entities=[e for row in rows for e in row.entities])
+    if rows:
+        body.append(container([row.element for row in rows], spacing="medium"))
+    line, actions = pager(
+        refresh, offset=offset, shown=len(rows), total=count, page_size=max_items, noun=plural
+    )
+    body.extend(line)
+    return adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -15,13 +16,13 @@ from cards.elements import (
     format_due,
     format_owners,
     json_size,
-    plain_text_block,
     shorten,
     text_block,
 )
-from cards.verbs import Verb
+from cards.verbs import OFFSET, Verb
+from cards.views import View, view_data
 from minutes.model import ItemKind
-from minutes.records import ItemRecord, ItemStatus
+from minutes.records import ItemRecord, ItemStatus, is_actionable
 
 # Summary order: what was decided first, then what people must do, then what comes back next time.
 SECTION_ORDER = (ItemKind.DECISION, ItemKind.ACTION, ItemKind.FOLLOW_UP)
@@ -38,10 +39,13 @@ COUNT_WORDS = {
     ItemKind.FOLLOW_UP: ("uppföljning", "uppföljningar"),
 }
 ROW_TEXT_LIMIT = 200
+ROW_TOPIC_LIMIT = 80
 # What the rows of one card may weigh together. Teams refuses messages above about 28 KB, and the activity
 # around the card, the heading and ensure_ascii escaping of å, ä, ö all add to the size on the wire.
 ROWS_BYTE_BUDGET = 18_000
-DONE_MARK = "✓ klar"
+DONE_MARK = "✓ Klar"
+# A decision's text often repeats its kind ('Beslut: …') under the heading 'Beslut': said once is enough.
+_DECISION_PREFIX = re.compile(r"^\s*beslut\s*[:–-]\s*", re.IGNORECASE)
 OVERDUE_MARK = "försenad"
 
 
@@ -62,19 +66,57 @@ def is_visible(item: ItemRecord) -> bool:
 
 
 def is_checkable(item: ItemRecord) -> bool:
-    """Decisions are recorded, not done: only actions and follow-ups get Klar/Flytta/Inte min."""
-    return item.kind is not ItemKind.DECISION
+    """Decisions are recorded, not done: actions, follow-ups and decisions that name an owner and a date
+    (minutes.records.is_actionable) get Klar/Flytta/Inte min."""
+    return is_actionable(item)
 
 
 def is_overdue(item: ItemRecord, today: date) -> bool:
     # 'Nästa möte' has no date until the next minutes arrive, so it is never overdue here.
     return (
         item.status is ItemStatus.OPEN
-        and item.kind is not ItemKind.DECISION
+        and is_actionable(item)
         and item.due_relative is None
         and item.due is not None
         and item.due < today
     )
+
+
+def done_stamp(item: ItemRecord, actors: Mapping[str, str]) -> str:
+    """'✓ Klar – Annika Andersson 7 dec 2026': who checked it off and when, as far as the store knows."""
+    who = actors.get(item.changed_by or "")
+    when = format_date(item.changed_at.date()) if item.changed_at is not None else None
+    stamp = DONE_MARK
+    if who:
+        stamp += f" – {who}"
+    if when:
+        stamp += f" {when}" if who else f" – {when}"
+    return stamp
+
+
+def action_text(item: ItemRecord) -> str:
+    """What the item says, without a decision's repeated 'Beslut:'."""
+    text = item.text
+    if item.kind is ItemKind.DECISION:
+        text = _DECISION_PREFIX.sub("", text, count=1) or text
+    return text
+
+
+def topic_and_action(item: ItemRecord, *, limit: int = ROW_TEXT_LIMIT, done: bool = False) -> Element:
+    """The item's topic in bold, then its action ('Personalfest – HR får uppdraget'): an action alone often
+    means nothing. Literal text (TextRuns): no markdown or mentions from a document."""
+    text = action_text(item)
+    topic = " ".join(item.topic.split())
+    runs: list[Element] = []
+    if topic and topic.casefold() != " ".join(text.split()).casefold():
+        runs.append({"type": "TextRun", "text": shorten(topic, ROW_TOPIC_LIMIT), "weight": "bolder"})
+        runs.append({"type": "TextRun", "text": " – "})
+    runs.append({"type": "TextRun", "text": shorten(text, limit)})
+    if done:
+        for run in runs:
+            run["strikethrough"] = True
+            run["isSubtle"] = True
+    return {"type": "RichTextBlock", "inlines": runs}
 
 
 def count_phrase(items: Iterable[ItemRecord]) -> str:
@@ -117,9 +159,11 @@ def item_row(
     people: Mapping[str, Sequence[Mentionable]],
     today: date,
     show_meeting: bool = False,
-    context: Mapping[str, str] | None = None,
+    context: Mapping[str, str | int] | None = None,
+    actors: Mapping[str, str] | None = None,
 ) -> ItemRow:
-    """Number | text with owners, due date and state | a Klar button while the item is open.
+    """Number | topic and action with owners, due date and state | Klar while the item is open, Ångra once
+    done. `actors` maps who changed an item (an id) to a name, for the done stamp.
 
     `context` goes into the button's data so that the click can refresh the very card it came from (the
     meeting summary, a command's list) instead of replacing it with the single item."""
@@ -127,11 +171,11 @@ def item_row(
     owners = format_owners(item.owners, people)
     details: list[str] = []
     if done:
-        details.append(DONE_MARK)
+        details.append(done_stamp(item, actors or {}))
     if owners.text:
         details.append(f"Ansvarig: {owners.text}")
     due = format_due(item.due, item.due_relative, item.due_raw)
-    if due and item.kind is not ItemKind.DECISION:
+    if due and is_actionable(item):
         details.append(f"Klart senast: {due}")
     if show_meeting and (meeting := meeting_label(item.group, item.meeting_date)):
         details.append(f"Möte: {meeting}")
@@ -139,7 +183,7 @@ def item_row(
     if overdue:
         details.append(f"**{OVERDUE_MARK}**")
 
-    text_items: list[Element] = [plain_text_block(shorten(item.text, ROW_TEXT_LIMIT), strikethrough=done)]
+    text_items: list[Element] = [topic_and_action(item, done=done)]
     if details:
         text_items.append(details_block(details, overdue=overdue))
     columns: list[Element] = [
@@ -150,14 +194,20 @@ def item_row(
         },
         {"type": "Column", "width": "stretch", "items": text_items},
     ]
-    if item.status is ItemStatus.OPEN and item.id is not None and is_checkable(item):
-        done_button = execute_action(Verb.DONE, "Klar", {**(context or {}), "itemId": item.id})
+    button: Element | None = None
+    if item.id is not None and is_checkable(item):
+        data = {**(context or {}), "itemId": item.id}
+        if item.status is ItemStatus.OPEN:
+            button = execute_action(Verb.DONE, "Klar", data)
+        elif done:
+            button = execute_action(Verb.UNDO, "Ångra", data)
+    if button is not None:
         columns.append(
             {
                 "type": "Column",
                 "width": "auto",
                 "verticalContentAlignment": "center",
-                "items": [action_set([done_button])],
+                "items": [action_set([button])],
             }
         )
     element: Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
@@ -176,3 +226,36 @@ def fit_rows(rows: Iterable[ItemRow], *, max_items: int, budget: int = ROWS_BYTE
             break
         kept.append(row)
     return kept
+
+
+def page_context(view: View | None, offset: int) -> dict[str, str | int] | None:
+    """What a row's button carries so that its click shows the same page of the same card again."""
+    if view is None:
+        return None
+    data: dict[str, str | int] = {**view_data(view)}
+    if offset:
+        data[OFFSET] = offset
+    return data
+
+
+def pager(
+    view: View | None, *, offset: int, shown: int, total: int, page_size: int, noun: str = "punkter"
+) -> tuple[list[Element], list[Element]]:
+    """The line 'Visar 16–30 av 40 punkter' and the Föregående/Nästa buttons of a page of a list, when the
+    whole list does not fit on one card. Nästa starts right after the last row shown (a card may show fewer
+    than `page_size` rows to stay small enough), so every row can be reached; Föregående steps back a page."""
+    if total <= shown and offset == 0:
+        return [], []
+    first, last = (offset + 1, offset + shown) if shown else (0, 0)
+    line = f"Visar {first}–{last} av {total} {noun}." if shown else f"Inga fler {noun} (av {total})."
+    body = [text_block(line, subtle=True, size="small")]
+    buttons: list[Element] = []
+    if view is not None:
+        data = view_data(view)
+        if offset > 0:
+            buttons.append(
+                execute_action(Verb.PAGE, "‹ Föregående", {**data, OFFSET: max(0, offset - page_size)})
+            )
+        if offset + shown < total and shown:
+            buttons.append(execute_action(Verb.PAGE, "Nästa ›", {**data, OFFSET: offset + shown}))
+    return body, buttons

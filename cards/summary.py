@@ -13,7 +13,6 @@ from cards.elements import (
     container,
     execute_action,
     is_web_url,
-    open_url_action,
     shorten,
     text_block,
 )
@@ -25,12 +24,16 @@ from cards.rows import (
     is_visible,
     item_row,
     meeting_label,
+    page_context,
+    pager,
 )
 from cards.verbs import Verb
-from cards.views import MeetingView, ViewKind, view_data
+from cards.views import MeetingView, ViewKind
 from minutes.records import DocumentRecord, ItemRecord
 
 DOCUMENT_NAME_LIMIT = 120
+# 'Visa alla' shows pages as large as a card holds (the byte budget decides), not a first page of 15.
+EVERYTHING_PAGE = 100
 
 
 # The view a click on the summary refreshes: the same summary, with the item checked off.
@@ -44,24 +47,29 @@ def meeting_summary_card(
     people: Mapping[str, Sequence[Mentionable]],
     today: date,
     max_items: int = 15,
+    offset: int = 0,
+    everything: bool = False,
+    actors: Mapping[str, str] | None = None,
 ) -> Card:
-    """Heading, counts and the items grouped by kind; beyond `max_items` (or the size budget) a
-    'Visa alla' button asks the bot for the rest. `people` maps an owner as written to who it means."""
+    """The meeting ('Protokoll FLG 26 aug 2024') with a link to its minutes, the counts and the items
+    grouped by kind, a page at a time: beyond `max_items` (or the size budget) Nästa/Föregående walk the list
+    and 'Visa alla' asks for it in pages as large as a card holds (`everything`). `people` maps an owner as
+    written to who it means; `actors` who checked an item off to a name."""
     visible = [item for item in items if is_visible(item)]
     ordered = [item for kind in SECTION_ORDER for item in visible if item.kind is kind]
-    context = view_data(MeetingView(document.key))
+    view = MeetingView(document.key, everything)
+    start = min(max(offset, 0), len(ordered))
+    page_size = EVERYTHING_PAGE if everything else max_items
+    context = page_context(view, start)
     rows = fit_rows(
-        (item_row(item, people=people, today=today, context=context) for item in ordered), max_items=max_items
+        (
+            item_row(item, people=people, today=today, context=context, actors=actors)
+            for item in ordered[start:]
+        ),
+        max_items=page_size,
     )
 
-    meeting = meeting_label(document.group, document.meeting_date)
-    body: list[Element] = [
-        text_block(
-            f"Protokoll {meeting}" if meeting else "Protokoll", heading=True, size="large", weight="bolder"
-        ),
-        text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
-        text_block(count_phrase(visible), spacing="small"),
-    ]
+    body: list[Element] = [*meeting_heading(document), text_block(count_phrase(visible), spacing="small")]
     for kind in SECTION_ORDER:
         section = [row.element for row in rows if row.item.kind is kind]
         if section:
@@ -72,15 +80,29 @@ def meeting_summary_card(
             text_block("Inga åtgärder, beslut eller uppföljningar hittades i protokollet.", subtle=True)
         )
 
-    actions: list[Element] = []
-    if len(rows) < len(visible):
-        body.append(text_block(f"Visar {len(rows)} av {len(visible)} punkter.", subtle=True, size="small"))
+    line, actions = pager(view, offset=start, shown=len(rows), total=len(visible), page_size=page_size)
+    body.extend(line)
+    if not everything and len(rows) < len(visible):
         actions.append(
             execute_action(Verb.SHOW_ALL, f"Visa alla ({len(visible)})", {"documentKey": document.key})
         )
-    if is_web_url(document.web_url):
-        actions.append(open_url_action("Öppna protokollet", document.web_url))
     return adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
+
+
+def meeting_heading(document: DocumentRecord) -> list[Element]:
+    """'Protokoll FLG 26 aug 2024' and, below it, a link to the minutes when their web address is known.
+    The file's name stands there only when neither the group nor the date is known."""
+    meeting = meeting_label(document.group, document.meeting_date)
+    heading = text_block(
+        f"Protokoll {meeting}" if meeting else "Protokoll", heading=True, size="large", weight="bolder"
+    )
+    if is_web_url(document.web_url):
+        # Parentheses would end the markdown link early; percent-encoded they mean the same address.
+        url = document.web_url.replace("(", "%28").replace(")", "%29")
+        return [heading, text_block(f"[Öppna protokollet]({url})", spacing="none")]
+    if meeting is None:
+        return [heading, text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none")]
+    return [heading]
 
 
 REMOVED_TEXT = "Protokollet har tagits bort – punkterna är inte längre aktuella."

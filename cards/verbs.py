@@ -11,7 +11,11 @@ class Verb(StrEnum):
     MOVE = "item.move"  # a new due date, from the card's Input.Date named DUE_INPUT
     NOT_MINE = "item.notMine"  # the named owner says the item is not theirs: the secretary is told
     SHOW_ALL = "meeting.showAll"  # the full list of a long meeting's items
+    PAGE = "list.page"  # Föregående/Nästa: another page of the card's view (its view and OFFSET in the data)
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.
 DUE_INPUT = "nyttDatum"
+
+# The data key of a paged card's buttons: the place in the whole list of the page's first row.
+OFFSET = "offset"

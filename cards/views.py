@@ -8,6 +8,8 @@ from datetime import date
 from enum import StrEnum
 from typing import assert_never
 
+from cards.verbs import OFFSET
+
 # A Klar button carries the view it sits in (the meeting summary, a list, the agenda, the digest), so that the
 # click shows that card again as it is now instead of a lone item card. The view comes back from the client:
 # view_of() reads it defensively, and the handler still checks that the conversation may see it.
@@ -22,13 +24,15 @@ class ViewKind(StrEnum):
     OPEN_ITEMS = "öppna"
     FOLLOW_UPS = "uppföljning"
     DIGEST = "sammanfattning"
+    DECISIONS = "beslut"
 
 
 @dataclass(frozen=True, slots=True)
 class MeetingView:
-    """A meeting's summary card."""
+    """A meeting's summary card; `everything` after 'Visa alla' (pages as large as a card holds)."""
 
     document_key: str
+    everything: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,14 +65,22 @@ class DigestView:
     """The weekly digest as it stands now ('sammanfattning')."""
 
 
-View = MeetingView | AgendaView | MyItemsView | OpenItemsView | FollowUpsView | DigestView
+@dataclass(frozen=True, slots=True)
+class DecisionsView:
+    """The decision register, or the decisions matching a search ('beslut [SÖKORD]')."""
+
+    search: str | None = None
+
+
+View = MeetingView | AgendaView | MyItemsView | OpenItemsView | FollowUpsView | DigestView | DecisionsView
 
 
 def view_data(view: View) -> dict[str, str]:
     """The view as a button's data (merged with the item's id by the card builder)."""
     match view:
-        case MeetingView(document_key):
-            return {"view": ViewKind.MEETING, "documentKey": document_key}
+        case MeetingView(document_key, everything):
+            data = {"view": ViewKind.MEETING, "documentKey": document_key}
+            return {**data, "all": "1"} if everything else data
         case AgendaView(group, meeting_date):
             return {"view": ViewKind.AGENDA, "group": group, "meetingDate": meeting_date.isoformat()}
         case MyItemsView():
@@ -81,6 +93,8 @@ def view_data(view: View) -> dict[str, str]:
             return {"view": ViewKind.FOLLOW_UPS}
         case DigestView():
             return {"view": ViewKind.DIGEST}
+        case DecisionsView(search):
+            return {"view": ViewKind.DECISIONS, "search": search} if search else {"view": ViewKind.DECISIONS}
         case _:
             assert_never(view)
 
@@ -100,7 +114,7 @@ def view_of(data: Mapping[str, object]) -> View | None:
     match known:
         case ViewKind.MEETING:
             key = data.get("documentKey")  # as stored: a file name may end in a space
-            return MeetingView(key) if isinstance(key, str) and key else None
+            return MeetingView(key, data.get("all") == "1") if isinstance(key, str) and key else None
         case ViewKind.AGENDA:
             group, day = _text(data.get("group")), _day(data.get("meetingDate"))
             return AgendaView(group, day) if group and day else None
@@ -112,8 +126,24 @@ def view_of(data: Mapping[str, object]) -> View | None:
             return FollowUpsView()
         case ViewKind.DIGEST:
             return DigestView()
+        case ViewKind.DECISIONS:
+            return DecisionsView(_text(data.get("search")) or None)
         case _:
             assert_never(known)
+
+
+# No list is longer; a larger offset from a forged click is read as the end of the list.
+MAX_OFFSET = 1_000_000
+
+
+def offset_of(data: Mapping[str, object]) -> int:
+    """The page a click's data asks for: its first row's place in the list (0 when absent or not a number)."""
+    value = data.get(OFFSET)
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip()) if len(value.strip()) <= 7 else MAX_OFFSET
+    return min(value, MAX_OFFSET) if isinstance(value, int) and value > 0 else 0
 
 
 def _text(value: object) -> str | None:

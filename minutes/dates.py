@@ -12,6 +12,18 @@ from typing import Final, Literal
 
 from minutes.model import Due, Relative
 
+# How every card and reply shows a day: '26 aug 2024' — Swedish, unambiguous, independent of the reader's
+# Teams locale. Input still accepts ISO and the other forms (resolve_due).
+SHORT_MONTHS: Final[tuple[str, ...]] = (
+    "jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+)  # fmt: skip
+
+
+def format_date(day: date) -> str:
+    """'26 aug 2024': the one way users are shown a date."""
+    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year}"
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Vocabulary. Every word the grammar knows lives here; the functions below only combine these tables.
 # An anchor (month, day) with day 31 means "the last day of that month" (clamped: Feb → 28/29, Nov → 30).

@@ -94,6 +94,14 @@ class ItemRecord:
     document_due_relative: Relative | None = None
 
 
+def is_actionable(item: ItemRecord) -> bool:
+    """Someone must do it: an action or a follow-up, or a decision that names both an owner and a due (a
+    date or 'nästa möte'). Such items get Klar, reminders and the overdue mark; other decisions are recorded."""
+    if item.kind is not ItemKind.DECISION:
+        return True
+    return bool(item.owners) and (item.due is not None or item.due_relative is not None)
+
+
 class ListOrder(StrEnum):
     DUE = "due"  # by due date, undated items last, then by number
     NEWEST_MEETING = "newest_meeting"  # newest meeting first, in document order within a meeting
@@ -115,12 +123,13 @@ class ItemFilter:
 
 @dataclass(frozen=True, slots=True)
 class ItemPage:
-    """The first items of a list, and how many the whole list holds (and how many of those are overdue):
+    """A page of a list (its first items unless `offset`), and how many the whole list holds (and how many of those are overdue):
     a card shows a few and says how many there are, without the rest being read."""
 
     items: tuple[ItemRecord, ...]
     total: int
     overdue: int
+    offset: int = 0  # the place of items[0] in the whole list: a later page starts past 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,14 +192,18 @@ class ItemRepository(Repository):
             query = query.where(items.c.search_text.like(like_pattern(needle), escape="\\"))
         return await self._select_items(query.order_by(items.c.meeting_date.desc().nulls_last(), items.c.id))
 
-    async def item_page(self, spec: ItemFilter, *, limit: int, today: date) -> ItemPage:
-        """The first `limit` items of a list and the whole list's counts, in one read: a chat answer shows a
-        page, so only that page's rows are fetched and turned into records. Overdue as the cards count it:
-        open, not a decision, a date (not 'nästa möte') before `today`."""
+    async def item_page(self, spec: ItemFilter, *, limit: int, today: date, offset: int = 0) -> ItemPage:
+        """Items `offset`… of a list (at most `limit`) and the whole list's counts, in one read: a chat answer
+        shows a page, so only that page's rows are fetched and turned into records. Overdue as the cards count
+        it (minutes.records.is_actionable): open, an action, a follow-up or a decision naming an owner, with a
+        date (not 'nästa möte') before `today`."""
         conditions = _item_filter_conditions(spec)
         overdue = and_(
             items.c.status == OPEN,
-            items.c.kind != ItemKind.DECISION.value,
+            or_(
+                items.c.kind != ItemKind.DECISION.value,
+                items.c.id.in_(select(item_owners.c.item_id)),
+            ),
             items.c.due_relative.is_(None),
             items.c.due < today,
         )
@@ -210,14 +214,12 @@ class ItemRepository(Repository):
             order = (items.c.meeting_date.desc().nulls_last(), items.c.id)
         else:
             order = (items.c.due.asc().nulls_last(), items.c.id)
+        start = max(offset, 0)
         async with self.database.read() as connection:
             total, overdue_count = (await connection.execute(counts)).one()
-            found = (
-                await fetch_items(connection, select(items).where(*conditions).order_by(*order).limit(limit))
-                if total and limit > 0
-                else []
-            )
-        return ItemPage(tuple(found), int(total), int(overdue_count))
+            query = select(items).where(*conditions).order_by(*order).limit(limit).offset(start)
+            found = await fetch_items(connection, query) if total > start and limit > 0 else []
+        return ItemPage(tuple(found), int(total), int(overdue_count), offset=start)
 
     async def items_due_between(
         self, start: date, end: date, *, group: str | None = None, open_only: bool = True

@@ -10,7 +10,7 @@ from cards.agenda import Agenda, AgendaLine, AgendaSection, follow_up_agenda_car
 from minutes.calendar import MeetingCalendar, next_working_day
 from minutes.errors import UserFacingError
 from minutes.model import ItemKind, Relative
-from minutes.records import DocumentRecord, ItemRecord, ItemStatus
+from minutes.records import DocumentRecord, ItemRecord, ItemStatus, is_actionable
 from workflows.digest import GroupPost, QueueStore, Unpostable, enqueue_once
 from workflows.owners import people_of
 from workflows.ports import ChatStore
@@ -44,10 +44,10 @@ class AgendaError(UserFacingError):
 
 
 def returns_to(item: ItemRecord, meeting_date: date) -> bool:
-    """Whether an item of an earlier meeting comes back on `meeting_date`: it is open and not a decision,
+    """Whether an item of an earlier meeting comes back on `meeting_date`: it is open and actionable (not a mere decision),
     and it is due on or before that day, due 'till nästa möte', or a follow-up without a date. A follow-up
     dated after the meeting returns at its own date, not now."""
-    if item.status is not ItemStatus.OPEN or item.kind is ItemKind.DECISION:
+    if item.status is not ItemStatus.OPEN or not is_actionable(item):
         return False
     if item.meeting_date is not None and item.meeting_date >= meeting_date:
         return False  # from this meeting or a later one: nothing to follow up yet

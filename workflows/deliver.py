@@ -20,7 +20,7 @@ from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.outbox import OutboxKind, OutboxMessage
-from workflows.owners import people_of
+from workflows.owners import actor_names, people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 
@@ -115,7 +115,11 @@ class Deliverer:
             if i.status is not ItemStatus.WITHDRAWN
         ]
         card = meeting_summary_card(
-            document, items, people=await people_of(items, self.store), today=self.clock().date()
+            document,
+            items,
+            people=await people_of(items, self.store),
+            today=self.clock().date(),
+            actors=await actor_names(items, self.store),
         )
         if document.group is None:
             await self._tell_administrators(document)

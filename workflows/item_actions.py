@@ -12,12 +12,12 @@ from typing import Any
 
 from cards.item import item_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
-from minutes.dates import resolve_due
+from minutes.dates import format_date, resolve_due
 from minutes.logsafe import safe_log_field
 from minutes.people import ALL
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
 from workflows.chat import Person, conversation_to_keep
-from workflows.owners import UserDirectory, owners_for_user, people_of, resolve_owners
+from workflows.owners import UserDirectory, actor_names, owners_for_user, people_of, resolve_owners
 from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class ItemActions:
         moved = await self.store.set_due(item.id, due, by=_who(actor), at=self.clock(), origin=_origin(where))
         changed = moved is not None and moved.due == due and item.due != due
         return await self._outcome(
-            moved or item, f"Punkt #{item.id} flyttad till {due.isoformat()}.", changed
+            moved or item, f"Punkt #{item.id} flyttad till {format_date(due)}.", changed
         )
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
@@ -190,7 +190,9 @@ class ItemActions:
 
     async def _outcome(self, item: ItemRecord, text: str, changed: bool = False) -> ActionOutcome:
         people = await people_of([item], self.store)
-        card = item_card(item, people=people, today=self.clock().date())
+        card = item_card(
+            item, people=people, today=self.clock().date(), actors=await actor_names([item], self.store)
+        )
         return ActionOutcome(card, text, changed, item)
 
 

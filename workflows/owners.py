@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from minutes.records import ItemRecord, RosterEntry
+from minutes.records import ItemRecord, ItemStatus, RosterEntry
 from minutes.roster import ResolvedOwner, ResolvedVia, resolve_in_roster
 from workflows.chat import Person
 from workflows.ports import RosterStore
@@ -73,6 +73,32 @@ async def people_of(
             people = tuple(p for p in (person_of(e) for e in resolved.people) if p is not None)
             if people:
                 found[resolved.written] = people
+    return found
+
+
+# Who the store records for a change ingestion made (store.rows.INGEST_ACTOR): the minutes marked it done.
+INGEST_ACTOR = "minutesbot"
+BY_THE_MINUTES = "enligt protokollet"
+
+
+async def actor_names(items: Sequence[ItemRecord], rosters: RosterStore) -> dict[str, str]:
+    """Who checked the done items off (the id the store keeps) → their name in the item's group's roster;
+    the minutes themselves as 'enligt protokollet'. Someone the roster lacks stays unnamed."""
+    names: dict[str, str] = {}
+    done = [item for item in items if item.status is ItemStatus.DONE and item.changed_by]
+    for group in sorted({item.group for item in done if item.group is not None}):
+        wanted = {(item.changed_by or "").casefold() for item in done if item.group == group}
+        for entry in await rosters.roster(group):
+            aad = (entry.aad_object_id or "").casefold()
+            if aad and aad in wanted:
+                names.setdefault(aad, entry.name)
+    found = {
+        item.changed_by: names[item.changed_by.casefold()]
+        for item in done
+        if item.changed_by and item.changed_by.casefold() in names
+    }
+    if any(item.changed_by == INGEST_ACTOR for item in done):
+        found[INGEST_ACTOR] = BY_THE_MINUTES
     return found
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from cards.item import items_list_card
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
-from cards.views import FollowUpsView, MyItemsView, OpenItemsView, View
+from cards.views import DecisionsView, FollowUpsView, MyItemsView, OpenItemsView, View
 from minutes.dates import resolve_due
 from minutes.model import ItemKind
 from minutes.people import ALL
@@ -27,11 +27,12 @@ from workflows.agenda import agenda_post
 from workflows.chat import Person
 from workflows.digest import digest_post, week_label
 from workflows.following import HOW_TO_FOLLOW, scope_of
-from workflows.owners import owners_for_user, people_of
+from workflows.owners import actor_names, owners_for_user, people_of
 from workflows.ports import ChatStore
 
-# Items a list card shows; the card says how many the whole list holds.
+# Items a list card shows at a time; the card says how many the whole list holds and pages through it.
 LIST_PAGE = 15
+DECISION_NOUN = ("beslut", "beslut")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Queries:
     store: ChatStore
     clock: Callable[[], datetime]
 
-    async def my_items(self, user: Person, where: ConvRef) -> dict[str, Any]:
+    async def my_items(self, user: Person, where: ConvRef, offset: int = 0) -> dict[str, Any]:
         # Only the groups the conversation follows (in a personal chat: the user's groups). Names are per group
         # ('AA' in one group's roster may be someone else in another's), so one list per group.
         groups = await self._groups(where, user)
@@ -60,26 +61,32 @@ class Queries:
                 "Be sekreteraren lägga till dig (initialer och namn).",
             )
         today = self.clock().date()
-        pages = [await self.store.item_page(s, limit=LIST_PAGE, today=today) for s in specs]
-        page = merge_pages(pages, limit=LIST_PAGE)
+        if len(specs) == 1:
+            page = await self.store.item_page(specs[0], limit=LIST_PAGE, today=today, offset=offset)
+        else:
+            # Names are per group, so one list per group: the page of the merged list is among the first
+            # offset + LIST_PAGE items of each.
+            pages = [await self.store.item_page(s, limit=offset + LIST_PAGE, today=today) for s in specs]
+            page = merge_pages(pages, limit=LIST_PAGE, offset=offset)
         return await self._list(
             "Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", MyItemsView()
         )
 
     async def open_items(
-        self, person: str | None, where: ConvRef, user: Person | None = None
+        self, person: str | None, where: ConvRef, user: Person | None = None, offset: int = 0
     ) -> dict[str, Any]:
         groups = await self._groups(where, user)
         if not groups:
             return no_groups_card("Öppna punkter", where)
         spec = ItemFilter(owners=frozenset({person}) if person else frozenset(), groups=groups)
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
         title = f"Öppna punkter för {person}" if person else "Öppna punkter"
         return await self._list(title, page, "Inga öppna punkter.", OpenItemsView(person))
 
     async def decisions(
-        self, search: str | None, where: ConvRef, user: Person | None = None
+        self, search: str | None, where: ConvRef, user: Person | None = None, offset: int = 0
     ) -> dict[str, Any]:
+        """The decision register, newest meeting first, counted as 'beslut'."""
         groups = await self._groups(where, user)
         if not groups:
             return no_groups_card("Beslut", where)
@@ -90,9 +97,11 @@ class Queries:
             search=search,
             order=ListOrder.NEWEST_MEETING,
         )
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
         title = f"Beslut om '{search}'" if search else "Beslut"
-        return await self._list(title, page, "Inga beslut hittades.")
+        return await self._list(
+            title, page, "Inga beslut hittades.", DecisionsView(search), noun=DECISION_NOUN
+        )
 
     async def meeting(self, when: str | None, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
         groups = await self._groups(where, user)
@@ -122,14 +131,20 @@ class Queries:
             if i.status is not ItemStatus.WITHDRAWN
         ]
         today = self.clock().date()
-        return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
+        return meeting_summary_card(
+            document,
+            items,
+            people=await people_of(items, self.store),
+            today=today,
+            actors=await actor_names(items, self.store),
+        )
 
-    async def follow_ups(self, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
+    async def follow_ups(self, where: ConvRef, user: Person | None = None, offset: int = 0) -> dict[str, Any]:
         groups = await self._groups(where, user)
         if not groups:
             return no_groups_card("Uppföljning till nästa möte", where)
         spec = ItemFilter(groups=groups, next_meeting=True)
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
         return await self._list(
             "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", FollowUpsView()
         )
@@ -155,8 +170,11 @@ class Queries:
         """The groups this turn may see: those the conversation follows, or in a personal chat the user's."""
         return await scope_of(self.store, user, where)
 
-    async def summary(self, document_key: str, *, full: bool = False) -> dict[str, Any] | None:
-        """A meeting's card as posted (or in full, for 'Visa alla'); None when the document is gone."""
+    async def summary(
+        self, document_key: str, *, full: bool = False, offset: int = 0
+    ) -> dict[str, Any] | None:
+        """A meeting's card as posted, or in full for 'Visa alla', from the row at `offset` (a page); None
+        when the document is gone."""
         document = await self.store.get_document(document_key)
         if document is None:
             return None
@@ -165,14 +183,24 @@ class Queries:
             for i in await self.store.items_of_document(document.key)
             if i.status is not ItemStatus.WITHDRAWN
         ]
-        people = await people_of(items, self.store)
-        today = self.clock().date()
-        if full:
-            return meeting_summary_card(document, items, people=people, today=today, max_items=len(items))
-        return meeting_summary_card(document, items, people=people, today=today)
+        return meeting_summary_card(
+            document,
+            items,
+            people=await people_of(items, self.store),
+            today=self.clock().date(),
+            offset=offset,
+            everything=full,
+            actors=await actor_names(items, self.store),
+        )
 
     async def _list(
-        self, title: str, page: ItemPage, empty: str, refresh: View | None = None
+        self,
+        title: str,
+        page: ItemPage,
+        empty: str,
+        refresh: View | None = None,
+        *,
+        noun: tuple[str, str] = ("punkt", "punkter"),
     ) -> dict[str, Any]:
         people = await people_of(page.items, self.store)
         return items_list_card(
@@ -185,6 +213,9 @@ class Queries:
             max_items=LIST_PAGE,
             total=page.total,
             overdue=page.overdue,
+            offset=page.offset,
+            noun=noun,
+            actors=await actor_names(page.items, self.store),
         )
 
 
@@ -200,16 +231,21 @@ def no_groups_card(title: str, where: ConvRef) -> dict[str, Any]:
     return notice_card(title, text)
 
 
-def merge_pages(pages: Sequence[ItemPage], *, limit: int) -> ItemPage:
-    """Pages of several groups' lists, each of at most `limit` items, as the first `limit` items of one list
-    by due date (undated last) then number: the first `limit` of the whole are among the pages' items."""
-    if len(pages) == 1:
+def merge_pages(pages: Sequence[ItemPage], *, limit: int, offset: int = 0) -> ItemPage:
+    """First pages of several groups' lists, each of at most `offset + limit` items, as items `offset`… (at
+    most `limit`) of one list by due date (undated last) then number: those are among the pages' items."""
+    if len(pages) == 1 and offset == 0:
         return pages[0]
     merged = sorted(
         {item.id: item for page in pages for item in page.items}.values(),
         key=lambda i: (i.due is None, i.due or date.max, i.id or 0),
     )
-    return ItemPage(tuple(merged[:limit]), sum(p.total for p in pages), sum(p.overdue for p in pages))
+    return ItemPage(
+        tuple(merged[offset : offset + limit]),
+        sum(p.total for p in pages),
+        sum(p.overdue for p in pages),
+        offset=offset,
+    )
 
 
 # As workflows.item_actions: no date is longer, and resolve_due's time grows with the square of the phrase.

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from cards.elements import Card
 from cards.reminder import reminder_card
 from minutes.calendar import STOCKHOLM, MeetingCalendar, QuietHours, is_quiet, next_working_morning
-from minutes.model import ItemKind, Relative
-from minutes.records import DocumentRecord, ItemRecord, ItemStatus
+from minutes.model import Relative
+from minutes.records import DocumentRecord, ItemRecord, ItemStatus, is_actionable
 from workflows.item_actions import SECRETARY_ROLE
 from workflows.owners import UserDirectory, people_of, resolve_owners
 from workflows.ports import RosterStore
@@ -224,7 +224,7 @@ def due_reminders(
     """The reminder due now of each open action or follow-up with a due date, by due date, then id."""
     found: list[DueReminder] = []
     for item in items:
-        if item.id is None or item.status is not ItemStatus.OPEN or item.kind is ItemKind.DECISION:
+        if item.id is None or item.status is not ItemStatus.OPEN or not is_actionable(item):
             continue
         due = effective_due(item, calendars.get(item.group) if item.group is not None else None)
         if due is None:

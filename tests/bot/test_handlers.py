@@ -18,7 +18,7 @@ from store import SqlStore
 from tests.cards.cardcheck import execute_actions
 from tests.store.builders import FSG_REF, document, ingest
 from tests.store.builders import item as builder_item
-from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, YVONNE, clock, ingest_flg
+from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
 from workflows.chat import CardAction, IncomingMessage
 from workflows.following import Administrators, Following
 from workflows.item_actions import ItemActions
@@ -289,3 +289,118 @@ async def test_a_refreshed_view_never_shows_another_groups_card(store: SqlStore,
         CardAction(Verb.DONE, forged, ANNIKA, CHANNEL, "tenant")
     )
     assert reply.card is not None and "Hemlig FSG-punkt" not in said(reply)
+
+
+async def walk(bot: Handlers, card: dict[str, object], where: ConvRef) -> tuple[list[int], int]:
+    """Follow a card's Nästa to the end of its list, as a user clicks: the items each page offered, in order,
+    and the number of pages."""
+    seen: list[int] = []
+    pages = 0
+    while True:
+        pages += 1
+        seen += [a["data"]["itemId"] for a in execute_actions(card) if a["verb"] in {Verb.DONE, Verb.UNDO}]
+        following = [a for a in execute_actions(card) if a["verb"] == Verb.PAGE and a["title"] == "Nästa ›"]
+        if not following:
+            return seen, pages
+        reply = await bot.on_card_action(
+            CardAction(Verb.PAGE, following[0]["data"], ANNIKA, where, "tenant", "a-1")
+        )
+        # Another page changes nothing: it replaces the card for the one who clicked, in place.
+        assert reply.card is not None and not reply.replace_for_everyone and not reply.messages
+        card = reply.card
+
+
+async def test_nasta_walks_oppna_to_its_end(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    card = (await bot.on_message(message("öppna"))).messages[0].card or {}
+    seen, pages = await walk(bot, card, CHANNEL)
+    expected = sorted(i.id or 0 for i in await store.list_items(open_only=True) if i.group == "FLG")
+    assert len(expected) > 15 and pages > 1  # the sample meeting does not fit on one page
+    assert sorted(seen) == expected and len(seen) == len(set(seen))
+
+
+async def test_nasta_and_visa_alla_walk_the_meeting_to_its_end(store: SqlStore, tmp_path: Path) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    card = (await bot.on_message(message("möte"))).messages[0].card or {}
+    expected = sorted(
+        i.id or 0
+        for i in await store.items_of_document(key)
+        if i.status is ItemStatus.OPEN and (i.kind != "decision" or (i.owners and (i.due or i.due_relative)))
+    )
+    seen, _ = await walk(bot, card, CHANNEL)
+    assert sorted(seen) == expected
+    show_all = next(a for a in execute_actions(card) if a["verb"] == Verb.SHOW_ALL)
+    everything = await bot.on_card_action(
+        CardAction(Verb.SHOW_ALL, show_all["data"], ANNIKA, CHANNEL, "tenant")
+    )
+    assert everything.card is not None
+    assert not any(
+        a["verb"] == Verb.SHOW_ALL for a in execute_actions(everything.card)
+    )  # never offered again
+    seen_all, _ = await walk(bot, everything.card, CHANNEL)
+    assert sorted(seen_all) == expected
+
+
+async def test_a_page_of_another_groups_list_is_refused(store: SqlStore, tmp_path: Path) -> None:
+    key = await ingest_flg(store, tmp_path / "m")
+    await store.save_conversation(NEW_CHANNEL, at=clock())
+    await store.follow_group(NEW_CHANNEL.conversation_id, "FSG", by="t", at=clock(), origin="t")
+    page = {"view": "summary", "documentKey": key, "offset": 15}
+    refused = await following_handlers(store).on_card_action(
+        CardAction(Verb.PAGE, page, ANNIKA, NEW_CHANNEL, "tenant")
+    )
+    assert "Protokoll FLG" not in said(refused) and not refused.replace_for_everyone
+
+
+async def test_klar_says_who_and_when_and_angra_checks_who_and_where(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = following_handlers(store)
+    card = (await bot.on_message(message("möte"))).messages[0].card or {}
+    data = next(a["data"] for a in execute_actions(card) if a["verb"] == Verb.DONE)  # a row of the summary
+    item = await store.get_item(data["itemId"])
+    assert item is not None and data["view"] == "summary"
+    done = await bot.on_card_action(CardAction(Verb.DONE, data, ANNIKA, CHANNEL, "tenant", "a-1"))
+    assert done.replace_for_everyone and "✓ Klar – Annika Andersson 2 sep 2024" in said(done.card)
+    undo = [a for a in execute_actions(done.card or {}) if a["verb"] == Verb.UNDO]
+    assert [(a["title"], a["data"]["itemId"]) for a in undo] == [("Ångra", item.id)]
+    # From a channel that does not follow FLG, and by someone in no roster in a personal chat: nothing changes.
+    await store.save_conversation(NEW_CHANNEL, at=clock())
+    elsewhere = await bot.on_card_action(
+        CardAction(Verb.UNDO, undo[0]["data"], ANNIKA, NEW_CHANNEL, "tenant")
+    )
+    stranger = await bot.on_card_action(
+        CardAction(Verb.UNDO, undo[0]["data"], STRANGER, replace(PERSONAL, user_aad_id="aad-xx"), "tenant")
+    )
+    for refused in (elsewhere, stranger):
+        assert not refused.replace_for_everyone and refused.card is not None
+        assert refused.card["body"][0]["text"] == "Det gick tyvärr inte"  # default deny: an error card
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
+    reopened = await bot.on_card_action(
+        CardAction(Verb.UNDO, undo[0]["data"], ANNIKA, CHANNEL, "tenant", "a-1")
+    )
+    assert reopened.replace_for_everyone and "✓ Klar" not in said(reopened.card)
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_one_message_per_answer(store: SqlStore, tmp_path: Path) -> None:
+    """A refusal is said once (its card), a change in one message: a line and the item's card."""
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    unknown = await bot.on_message(message("klar 999"))
+    assert [(m.text, m.card is not None) for m in unknown.messages] == [(None, True)]
+    done = await bot.on_message(message(f"klar {item.id}"))
+    assert [(m.text, m.card is not None) for m in done.messages] == [
+        (f"Punkt #{item.id} är klar. Tack!", True)
+    ]
+
+
+async def test_replies_say_dates_as_cards_do(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    bot = handlers(store)
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    for typed in ("2024-12-01", "1/12", "1 december"):
+        reply = await bot.on_message(message(f"flytta {item.id} {typed}"))
+        assert reply.messages[0].text == f"Punkt #{item.id} flyttad till 1 dec 2024.", typed

@@ -10,9 +10,12 @@ from bot.commands import COMMANDS
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
-from cards.views import OpenItemsView
+from cards.views import DecisionsView, MyItemsView, OpenItemsView
+from minutes.model import ItemKind
 from tests.cards.samples import (
+    ACTORS,
     DECISION,
+    DECISION_WITH_OWNER,
     DOCUMENT,
     DONE,
     ITEMS,
@@ -25,6 +28,7 @@ from tests.cards.samples import (
     UNRESOLVED,
     WITHDRAWN,
     many_items,
+    record,
 )
 
 Card = dict[str, Any]
@@ -32,12 +36,28 @@ Card = dict[str, Any]
 CASES: dict[str, Callable[[], Card]] = {
     "summary": lambda: meeting_summary_card(DOCUMENT, ITEMS, people=PEOPLE, today=TODAY),
     "summary_overflow": lambda: meeting_summary_card(DOCUMENT, many_items(20), people=PEOPLE, today=TODAY),
+    # Föregående/Nästa: the second page of a long meeting, and 'Visa alla' (pages as large as a card holds).
+    "summary_page_2": lambda: meeting_summary_card(
+        DOCUMENT, many_items(20), people=PEOPLE, today=TODAY, offset=15
+    ),
+    "summary_everything": lambda: meeting_summary_card(
+        DOCUMENT, many_items(20), people=PEOPLE, today=TODAY, everything=True
+    ),
+    # Who checked the item off and when, with Ångra; a decision naming an owner and a date has Klar.
+    "summary_done_by": lambda: meeting_summary_card(
+        DOCUMENT, [DONE, DECISION_WITH_OWNER, DECISION], people=PEOPLE, today=TODAY, actors=ACTORS
+    ),
+    # No web address known: the file's name is all that says which minutes these are.
+    "summary_no_link": lambda: meeting_summary_card(
+        replace(DOCUMENT, web_url=None, group=None, meeting_date=None), ITEMS, people=PEOPLE, today=TODAY
+    ),
     "summary_empty": lambda: meeting_summary_card(DOCUMENT, [WITHDRAWN], people=PEOPLE, today=TODAY),
     # The minutes were deleted from the library: the posted card says so and offers no Klar.
     "summary_removed": lambda: meeting_removed_card(replace(DOCUMENT, status="deleted")),
     "item_open_overdue": lambda: item_card(OVERDUE, people=PEOPLE, today=TODAY),
     "item_open_mention": lambda: item_card(MENTIONED, people=PEOPLE, today=TODAY),
-    "item_done": lambda: item_card(DONE, people=PEOPLE, today=TODAY),
+    "item_done": lambda: item_card(DONE, people=PEOPLE, today=TODAY, actors=ACTORS),
+    "item_decision_with_owner": lambda: item_card(DECISION_WITH_OWNER, people=PEOPLE, today=TODAY),
     "item_next_meeting_read_only": lambda: item_card(NEXT_MEETING, people=PEOPLE, today=TODAY, can_act=False),
     "item_long_unresolved": lambda: item_card(LONG, people=PEOPLE, today=TODAY),
     "item_decision": lambda: item_card(DECISION, people=PEOPLE, today=TODAY),
@@ -69,6 +89,43 @@ CASES: dict[str, Callable[[], Card]] = {
         refresh=OpenItemsView(),
         total=412,
         overdue=37,
+    ),
+    # A later page: Föregående and Nästa, and the rows shown counted from the offset.
+    "list_page_2": lambda: items_list_card(
+        "Dina öppna punkter",
+        many_items(20)[15:],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Du har inga öppna punkter.",
+        refresh=MyItemsView(),
+        total=20,
+        overdue=0,
+        offset=15,
+    ),
+    # Decisions are counted as 'beslut', newest meeting first, without Klar unless they name owner and date.
+    "list_decisions": lambda: items_list_card(
+        "Beslut",
+        [
+            DECISION_WITH_OWNER,
+            DECISION,
+            record(10, ItemKind.DECISION, "Beslut – Mötet godkänner dagordningen.", topic="Dagordning"),
+        ],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Inga beslut hittades.",
+        refresh=DecisionsView(),
+        total=3,
+        overdue=1,
+        noun=("beslut", "beslut"),
+    ),
+    "list_done_by": lambda: items_list_card(
+        "Öppna punkter",
+        [DONE, MENTIONED],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="Inga öppna punkter.",
+        refresh=OpenItemsView("AÅ"),
+        actors=ACTORS,
     ),
     "list_empty": lambda: items_list_card(
         "Beslut om 'budget'", [], people=PEOPLE, today=TODAY, empty_text="Inga beslut om 'budget' hittades."

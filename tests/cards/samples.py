@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 from minutes.model import ItemKind, Relative
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus
@@ -99,15 +100,31 @@ OVERDUE = record(
     due_raw="10/4",
     topic="Lönekartläggning",
 )
-DONE = record(
-    4,
-    ItemKind.ACTION,
-    "Beställa nya skärmar till sammanträdesrummet Älven.",
-    ("Anna Åberg",),
-    due=date(2025, 4, 30),
-    due_raw="30/4",
-    status=ItemStatus.DONE,
-    topic="Inköp",
+DONE = replace(
+    record(
+        4,
+        ItemKind.ACTION,
+        "Beställa nya skärmar till sammanträdesrummet Älven.",
+        ("Anna Åberg",),
+        due=date(2025, 4, 30),
+        due_raw="30/4",
+        status=ItemStatus.DONE,
+        topic="Inköp",
+    ),
+    changed_by=ANNA.aad_object_id,
+    changed_at=datetime(2025, 4, 21, 9, 30, tzinfo=UTC),
+)
+# Who changed items (the id the store keeps) → their name, as workflows.owners.actor_names gives it.
+ACTORS: Mapping[str, str] = {ANNA.aad_object_id or "": ANNA.name}
+# A decision that names an owner and a date is also an action: Klar, reminders, overdue.
+DECISION_WITH_OWNER = record(
+    9,
+    ItemKind.DECISION,
+    "Beslut: IT-avdelningen byter ut projektorerna i sammanträdesrummen.",
+    ("RN",),
+    due=date(2025, 4, 18),
+    due_raw="18/4",
+    topic="Projektorer",
 )
 NEXT_MEETING = record(
     5,

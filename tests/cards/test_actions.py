@@ -11,6 +11,7 @@ import pytest
 from cards.item import item_card, items_list_card
 from cards.summary import SUMMARY_VIEW, meeting_summary_card
 from cards.verbs import DUE_INPUT, Verb
+from cards.views import view_of
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus
 from tests.cards.cardcheck import TEAMS_LIMIT_BYTES, card_bytes, elements, execute_actions, schema_errors
@@ -19,6 +20,8 @@ from tests.cards.samples import DOCUMENT, DOCUMENT_KEY, ITEMS, LONG_TEXT, PEOPLE
 from workflows.chat import Person
 
 ITEM_VERBS = {Verb.DONE, Verb.UNDO, Verb.MOVE, Verb.NOT_MINE}
+# What a button's data may hold beside the item: the view it refreshes (views.view_data) and the page's offset.
+VIEW_KEYS = {"view", "documentKey", "all", "person", "search", "group", "meetingDate", "offset"}
 KNOWN_IDS = {item.id for item in ITEMS} | {item.id for item in many_items(200)}
 
 
@@ -31,9 +34,15 @@ def test_every_button_uses_a_verb_and_names_its_subject(
         if verb in ITEM_VERBS:
             # Besides the item, a button may name the view it refreshes (the summary of its document, a command).
             assert action["data"]["itemId"] in KNOWN_IDS, action
-            assert set(action["data"]) <= {"itemId", "view", "documentKey"}, action
+            assert set(action["data"]) <= {"itemId", *VIEW_KEYS}, action
             if action["data"].get("view") == SUMMARY_VIEW:
                 assert action["data"]["documentKey"] == DOCUMENT_KEY, action
+        elif verb is Verb.PAGE:
+            # A page names its view (views.view_of reads it back) and, past the first page, where it starts.
+            data = action["data"]
+            assert view_of(data) is not None, action
+            assert set(data) <= VIEW_KEYS, action
+            assert isinstance(data.get("offset", 0), int) and data.get("offset", 0) >= 0, action
         else:
             assert action["data"] == {"documentKey": DOCUMENT_KEY}, action
 
@@ -114,7 +123,7 @@ def test_size_budget_cuts_before_the_item_limit() -> None:
         (ItemStatus.OPEN, ItemKind.FOLLOW_UP, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),
         (ItemStatus.DONE, ItemKind.ACTION, True, [Verb.UNDO]),
         (ItemStatus.WITHDRAWN, ItemKind.ACTION, True, []),
-        (ItemStatus.OPEN, ItemKind.DECISION, True, []),
+        (ItemStatus.OPEN, ItemKind.DECISION, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),  # owner and date
         (ItemStatus.OPEN, ItemKind.ACTION, False, []),
         (ItemStatus.DONE, ItemKind.ACTION, False, []),
     ],
@@ -126,6 +135,23 @@ def test_item_card_buttons_follow_the_state(
         9, kind, "Skriva remissvar om översiktsplanen.", ("RN",), due=date(2025, 5, 5), status=status
     )
     card = item_card(item, people=PEOPLE, today=TODAY, can_act=can_act)
+    assert [a["verb"] for a in execute_actions(card)] == expected
+
+
+@pytest.mark.parametrize(
+    ("owners", "due", "expected"),
+    [
+        ((), None, []),
+        (("RN",), None, []),  # an owner without a date: recorded, not done
+        ((), date(2025, 5, 5), []),
+        (("RN",), date(2025, 5, 5), [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),  # also an action
+    ],
+)
+def test_a_decision_is_an_action_only_with_an_owner_and_a_date(
+    owners: tuple[str, ...], due: date | None, expected: list[Verb]
+) -> None:
+    item = record(9, ItemKind.DECISION, "IT byter projektorerna.", owners, due=due)
+    card = item_card(item, people=PEOPLE, today=TODAY)
     assert [a["verb"] for a in execute_actions(card)] == expected
 
 

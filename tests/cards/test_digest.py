@@ -129,7 +129,7 @@ def test_heading_week_counts_and_sections_in_order() -> None:
         ("Ansvarig: <at>Anna Åberg</at> · Klart senast: 24 apr 2025 · Möte: FLG 14 apr 2025", True),
         ("Ansvarig: <at>Rickard Nyström</at>, Kansliet · Klart senast: 10 apr 2025", True),  # overdue, owners
         ("**försenad**", True),
-        ("✓ klar · Ansvarig: <at>Anna Åberg</at>", True),  # done last week
+        ("✓ Klar – 21 apr 2025 · Ansvarig: <at>Anna Åberg</at>", True),  # done last week (by someone unknown)
         ("Protokoll FLG 14 apr 2025", True),
         ("Protokoll FSG 16 apr 2025", True),
         ("FLG beslutar att anta förslaget till budget", True),

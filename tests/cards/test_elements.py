@@ -113,7 +113,7 @@ def test_mention_text_cannot_break_out_of_its_tag() -> None:
         (("Anna Åberg",), "<at>Anna Åberg</at>", ["29:1a2b3c-anna"]),
         (("RN", "Kansliet"), "<at>Rickard Nyström</at>, Kansliet", ["00000000-0000-0000-0000-0000000000a1"]),
         (("Göran Ödman",), "Göran Ödman", []),
-        (("ALLA",), "ALLA", []),
+        (("ALLA",), "Alla", []),  # everyone, in one word: not the group's names spelt out
         (("Anna Åberg", "Anna Åberg"), "<at>Anna Åberg</at>", ["29:1a2b3c-anna"]),
         (("<at>Anna Åberg</at>",), "atAnna Åberg/at", []),
     ],
@@ -125,10 +125,16 @@ def test_format_owners(owners: tuple[str, ...], text: str, mentioned: list[str])
 
 
 def test_format_owners_names_a_crowd_briefly() -> None:
-    crowd = {"ALLA": tuple(Person(teams_id=f"29:{n}", name=f"Person {n}") for n in range(20))}
-    shown = format_owners(("ALLA", "Kansliet"), crowd)
+    crowd = {"Styrelsen": tuple(Person(teams_id=f"29:{n}", name=f"Person {n}") for n in range(20))}
+    shown = format_owners(("Styrelsen", "Kansliet"), crowd)
     assert shown.text.endswith(f" och {21 - MAX_OWNERS_SHOWN} till")
     assert len(shown.entities) == MAX_OWNERS_SHOWN
+
+
+def test_everyone_is_alla_even_when_the_roster_resolves_it() -> None:
+    crowd = {"ALLA": tuple(Person(teams_id=f"29:{n}", name=f"Person {n}") for n in range(6))}
+    shown = format_owners(("ALLA", "Kansliet"), crowd)
+    assert (shown.text, shown.entities) == ("Alla, Kansliet", ())
 
 
 def test_execute_action_copies_its_data() -> None:

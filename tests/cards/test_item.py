@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from cards.item import item_card, items_list_card
 from cards.verbs import Verb
+from cards.views import DecisionsView, FollowUpsView, MyItemsView, OpenItemsView, View, offset_of, view_of
 from minutes.model import ItemKind
+from minutes.records import ItemRecord
 from tests.cards.cardcheck import elements, execute_actions, text_block_texts, visible_text
 from tests.cards.samples import (
+    ACTORS,
     DONE,
     LONG,
     LONG_TEXT,
@@ -91,7 +96,7 @@ def test_empty_list_says_so() -> None:
 
 def test_long_list_is_cut_with_a_note() -> None:
     card = items_list_card("Öppna punkter", many_items(40), people=PEOPLE, today=TODAY, empty_text="-")
-    assert "Visar 15 av 40 punkter." in text_block_texts(card)
+    assert "Visar 1–15 av 40 punkter." in text_block_texts(card)
     assert len(execute_actions(card)) == 15
 
 
@@ -100,3 +105,77 @@ def test_one_item_one_overdue_in_the_singular() -> None:
     assert text_block_texts(items_list_card("T", [item], people=PEOPLE, today=TODAY, empty_text="-"))[1] == (
         "1 punkt, varav 1 försenad"
     )
+
+
+def list_page(items: list[ItemRecord], offset: int, view: View | None) -> dict[str, object]:
+    """The page at `offset` of `items` as Queries hands it over: that page's items and the whole's count."""
+    return items_list_card(
+        "Öppna punkter",
+        items[offset : offset + 15],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="-",
+        refresh=view,
+        total=len(items),
+        overdue=0,
+        offset=offset,
+    )
+
+
+@pytest.mark.parametrize(
+    "view", [MyItemsView(), OpenItemsView("EE"), FollowUpsView(), DecisionsView("budget")]
+)
+@pytest.mark.parametrize("count", [1, 15, 16, 27, 44])
+def test_nasta_walks_a_list_to_its_end_and_foregaende_back(count: int, view: View) -> None:
+    items = many_items(count)
+    seen: list[int] = []
+    offset = 0
+    while True:
+        card = list_page(items, offset, view)
+        rows = [a["data"]["itemId"] for a in execute_actions(card) if a["verb"] == Verb.DONE]
+        # Each Klar carries its page, so that the click shows this page again.
+        assert {offset_of(a["data"]) for a in execute_actions(card) if a["verb"] == Verb.DONE} == {offset}
+        if count > 15:
+            assert f"Visar {offset + 1}–{offset + len(rows)} av {count} punkter." in text_block_texts(card)
+        seen += rows
+        pages = {a["title"]: a["data"] for a in execute_actions(card) if a["verb"] == Verb.PAGE}
+        assert ("‹ Föregående" in pages) is (offset > 0)
+        if "‹ Föregående" in pages:
+            assert view_of(pages["‹ Föregående"]) == view
+            assert offset_of(pages["‹ Föregående"]) == offset - 15
+        if "Nästa ›" not in pages:
+            break
+        assert view_of(pages["Nästa ›"]) == view
+        offset = offset_of(pages["Nästa ›"])
+    assert seen == list(range(1, count + 1))
+
+
+def test_a_page_past_the_end_says_so_and_leads_back() -> None:
+    card = list_page(many_items(20), 30, OpenItemsView())
+    assert "Inga fler punkter (av 20)." in text_block_texts(card)
+    assert [a["title"] for a in execute_actions(card)] == ["‹ Föregående"]
+
+
+def test_decisions_are_counted_as_beslut_without_owner_line_or_klar() -> None:
+    decision = record(1, ItemKind.DECISION, "Beslut: Mötet antar budgeten.", topic="Budget")
+    card = items_list_card(
+        "Beslut", [decision], people=PEOPLE, today=TODAY, empty_text="-", noun=("beslut", "beslut")
+    )
+    assert text_block_texts(card)[1] == "1 beslut"
+    assert "Ansvarig" not in visible_text(card) and execute_actions(card) == []
+    assert "Budget – Mötet antar budgeten." in visible_text(card).replace("\n", "")
+
+
+def test_move_picker_is_in_swedish() -> None:
+    [picker] = [
+        node
+        for node in elements(item_card(MENTIONED, people=PEOPLE, today=TODAY))
+        if node.get("type") == "Input.Date"
+    ]
+    assert picker["placeholder"] == "Välj ett datum"
+
+
+def test_done_item_card_says_who_and_when_and_offers_angra() -> None:
+    card = item_card(DONE, people=PEOPLE, today=TODAY, actors=ACTORS)
+    assert "✓ Klar – Anna Åberg 21 apr 2025" in text_block_texts(card)
+    assert [(a["verb"], a["title"]) for a in execute_actions(card)] == [(Verb.UNDO, "Ångra")]

@@ -10,9 +10,17 @@ import pytest
 
 from cards.summary import meeting_removed_card, meeting_summary_card
 from cards.verbs import Verb
+from cards.views import MeetingView, offset_of, view_of
 from minutes.model import ItemKind
-from tests.cards.cardcheck import elements, execute_actions, text_block_texts, visible_text
-from tests.cards.samples import DOCUMENT, ITEMS, LONG_TEXT, PEOPLE, TODAY, record
+from tests.cards.cardcheck import (
+    TEAMS_LIMIT_BYTES,
+    card_bytes,
+    elements,
+    execute_actions,
+    text_block_texts,
+    visible_text,
+)
+from tests.cards.samples import ACTORS, DOCUMENT, ITEMS, LONG_TEXT, PEOPLE, TODAY, many_items, record
 
 
 def summary(**changes: Any) -> dict[str, Any]:
@@ -23,7 +31,7 @@ def test_heading_counts_and_sections() -> None:
     texts = text_block_texts(summary())
     assert texts[:3] == [
         "Protokoll FLG 14 apr 2025",
-        "Protokoll FLG 2025-04-14.docx",
+        f"[Öppna protokollet]({DOCUMENT.web_url})",  # the meeting and a link, not the file's name
         "4 åtgärder, 1 beslut, 2 uppföljningar",
     ]
     headings = [text for text in texts if text in {"Beslut", "Åtgärder", "Uppföljning"}]
@@ -43,12 +51,31 @@ def test_withdrawn_items_are_not_shown() -> None:
     assert "Örebro" not in text and "#7" not in text
 
 
-def test_done_items_are_struck_and_have_no_button() -> None:
-    card = summary()
+def test_done_items_are_struck_say_who_and_when_and_offer_angra() -> None:
+    card = meeting_summary_card(DOCUMENT, ITEMS, people=PEOPLE, today=TODAY, actors=ACTORS)
     [run] = [node for node in elements(card) if node.get("type") == "TextRun" and "Älven" in node["text"]]
     assert run.get("strikethrough") is True
-    assert "✓ klar · Ansvarig: <at>Anna Åberg</at>" in visible_text(card)
+    assert "✓ Klar – Anna Åberg 21 apr 2025 · Ansvarig: <at>Anna Åberg</at>" in visible_text(card)
     assert {a["data"]["itemId"] for a in execute_actions(card) if a["verb"] == Verb.DONE} == {2, 3, 5, 6, 8}
+    [undo] = [a for a in execute_actions(card) if a["verb"] == Verb.UNDO]
+    assert (undo["title"], undo["data"]["itemId"], undo["data"]["view"]) == ("Ångra", 4, "summary")
+
+
+def test_done_by_someone_unknown_says_when() -> None:
+    assert "✓ Klar – 21 apr 2025 · Ansvarig" in visible_text(summary())
+
+
+def test_rows_show_the_topic_before_the_action() -> None:
+    [row] = [
+        node
+        for node in elements(summary())
+        if node.get("type") == "RichTextBlock" and "lönekartläggningen" in str(node)
+    ]
+    assert [run["text"] for run in row["inlines"]] == [
+        "Lönekartläggning",
+        " – ",
+        "Sammanställa lönekartläggningen och skicka den till HR-chefen.",
+    ]
 
 
 def test_long_text_is_shortened_on_a_word() -> None:
@@ -70,9 +97,15 @@ def test_long_text_is_shortened_on_a_word() -> None:
     ],
 )
 def test_document_link_only_for_web_addresses(web_url: str | None, opens: bool) -> None:
-    card = summary(web_url=web_url)
-    links = [node for node in elements(card) if node.get("type") == "Action.OpenUrl"]
-    assert [link["url"] for link in links] == ([web_url] if opens else [])
+    texts = text_block_texts(summary(web_url=web_url))
+    assert (f"[Öppna protokollet]({web_url})" in texts) is opens
+    assert not any("file://" in text for text in texts)
+    assert "Protokoll FLG 2025-04-14.docx" not in texts  # the meeting is known: its file's name says nothing
+
+
+def test_file_name_only_when_the_meeting_is_unknown() -> None:
+    texts = text_block_texts(summary(web_url=None, group=None, meeting_date=None))
+    assert texts[:2] == ["Protokoll", "Protokoll FLG 2025-04-14.docx"]
 
 
 def test_heading_without_group_or_date() -> None:
@@ -86,9 +119,37 @@ def test_overflow_keeps_sections_and_says_how_many() -> None:
     ]
     card = meeting_summary_card(DOCUMENT, items, people=PEOPLE, today=TODAY, max_items=15)
     texts = text_block_texts(card)
-    assert "Visar 15 av 30 punkter." in texts and "10 åtgärder" not in texts
+    assert "Visar 1–15 av 30 punkter." in texts and "10 åtgärder" not in texts
     assert texts[2] == "20 åtgärder, 10 beslut"
     assert [a["title"] for a in execute_actions(card) if a["verb"] == Verb.SHOW_ALL] == ["Visa alla (30)"]
+
+
+@pytest.mark.parametrize("everything", [False, True])
+@pytest.mark.parametrize("count", [1, 15, 16, 19, 44, 200])
+def test_nasta_walks_every_item_once_and_the_counts_are_true(count: int, everything: bool) -> None:
+    items = many_items(count, text="Åtgärda ärende nummer {n} " + "i kön hos förvaltningen " * 6)
+    seen: list[int] = []
+    offset, pages = 0, 0
+    while True:
+        card = meeting_summary_card(
+            DOCUMENT, items, people=PEOPLE, today=TODAY, offset=offset, everything=everything
+        )
+        rows = [a["data"]["itemId"] for a in execute_actions(card) if a["verb"] == Verb.DONE]
+        assert rows and card_bytes(card) < TEAMS_LIMIT_BYTES
+        if len(rows) < count:
+            assert f"Visar {offset + 1}–{offset + len(rows)} av {count} punkter." in text_block_texts(card)
+        # 'Visa alla' is offered only where it shows more, never again once everything is asked for.
+        show_all = [a["title"] for a in execute_actions(card) if a["verb"] == Verb.SHOW_ALL]
+        assert show_all == ([f"Visa alla ({count})"] if len(rows) < count and not everything else [])
+        seen += rows
+        pages += 1
+        following = [a for a in execute_actions(card) if a["verb"] == Verb.PAGE and a["title"] == "Nästa ›"]
+        if not following:
+            break
+        assert view_of(following[0]["data"]) == MeetingView(DOCUMENT.key, everything)
+        offset = offset_of(following[0]["data"])
+    assert seen == list(range(1, count + 1))
+    assert pages == 1 or any(a["title"] == "‹ Föregående" for a in execute_actions(card))
 
 
 def test_only_shown_owners_are_mentioned() -> None:

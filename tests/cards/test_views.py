@@ -61,7 +61,7 @@ def test_the_wire_values_stay_as_posted(data: dict[str, object], expected: View)
         {"itemId": 3},
         {"view": 7},
         {"view": "klar 3"},
-        {"view": "beslut"},
+        {"view": "protokoll"},
         {"view": "summary"},
         {"view": "summary", "documentKey": ["k"]},
         {"view": "agenda", "group": "FLG"},

@@ -16,6 +16,7 @@ from minutes.dates import (
     choose_due,
     find_dates,
     find_meeting_date,
+    format_date,
     meeting_date_from_file_name,
     resolve_due,
 )
@@ -628,3 +629,20 @@ def test_never_raises_and_spans_inside(text: str, meeting: date) -> None:
 def test_a_scheduled_date_is_marked(text: str, marked: bool) -> None:
     (match,) = find_dates(text, date(2024, 1, 29))
     assert match.marked is marked
+
+
+@pytest.mark.parametrize(
+    ("day", "shown"),
+    [
+        (date(2024, 8, 26), "26 aug 2024"),
+        (date(2027, 1, 15), "15 jan 2027"),
+        (date(2025, 5, 1), "1 maj 2025"),
+        (date(2026, 12, 7), "7 dec 2026"),
+        (date(2025, 10, 31), "31 okt 2025"),
+    ],
+)
+def test_format_date_is_the_one_way_a_date_is_shown(day: date, shown: str) -> None:
+    assert format_date(day) == shown
+    # What is shown can be typed back.
+    resolved = resolve_due(shown, day)
+    assert resolved is not None and resolved.date == day

@@ -9,7 +9,15 @@ import pytest
 
 from minutes.model import ItemKind, Relative
 from minutes.people import ALL
-from minutes.records import DocumentRef, ItemFilter, ItemPage, ItemRecord, ItemStatus, ListOrder
+from minutes.records import (
+    DocumentRef,
+    ItemFilter,
+    ItemPage,
+    ItemRecord,
+    ItemStatus,
+    ListOrder,
+    is_actionable,
+)
 from store import SqlStore
 from store.rows import owner_key, search_needle
 from tests.store.builders import FSG_REF, document, ingest, item, later
@@ -25,6 +33,8 @@ FLG_ITEMS = [
     item("f", "Budgeten fastställs.", kind=ItemKind.DECISION, owners=(), due=date(2024, 9, 1)),
     item("g", "Återkommer om lokaler.", owners=("RN",), due_relative=Relative.NEXT_MEETING),
     item("h", "Uppföljning av APT.", owners=("AA",), kind=ItemKind.FOLLOW_UP, due=date(2024, 9, 20)),
+    # A decision that names an owner and a date is also an action: overdue like one.
+    item("i", "IT byter projektorerna.", kind=ItemKind.DECISION, owners=("RN",), due=date(2024, 9, 2)),
 ]
 FSG_ITEMS = [
     item("a", "Planera APT.", ref=FSG_REF, owners=("AA",), group="FSG", due=date(2024, 9, 9)),
@@ -70,7 +80,7 @@ def overdue(found: list[ItemRecord]) -> int:
         1
         for i in found
         if i.status is ItemStatus.OPEN
-        and i.kind is not ItemKind.DECISION
+        and is_actionable(i)
         and i.due_relative is None
         and i.due is not None
         and i.due < TODAY
@@ -111,6 +121,28 @@ async def test_a_page_is_the_start_of_the_whole_list_with_its_counts(
     page = await store.item_page(spec, limit=limit, today=TODAY)
 
     assert page == ItemPage(tuple(whole[:limit]), len(whole), overdue(whole))
+
+
+@pytest.mark.parametrize("offset", [1, 3, 5, 100])
+@pytest.mark.parametrize("name", list(SPECS))
+async def test_a_later_page_continues_the_whole_list(store: SqlStore, name: str, offset: int) -> None:
+    live = await seeded(store)
+    spec = SPECS[name]
+    whole = expected(spec, live)
+
+    page = await store.item_page(spec, limit=3, today=TODAY, offset=offset)
+
+    assert page == ItemPage(tuple(whole[offset : offset + 3]), len(whole), overdue(whole), offset=offset)
+
+
+async def test_a_decision_is_overdue_only_when_it_names_an_owner_and_a_date(store: SqlStore) -> None:
+    live = await seeded(store)
+    late = {
+        i.text for i in live if i.status is ItemStatus.OPEN and i.due and i.due < TODAY and is_actionable(i)
+    }
+    assert "IT byter projektorerna." in late and "Budgeten fastställs." not in late
+    page = await store.item_page(ItemFilter(kinds=frozenset({ItemKind.DECISION})), limit=10, today=TODAY)
+    assert page.overdue == 1
 
 
 async def test_the_seeded_lists_are_not_trivial(store: SqlStore) -> None:

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from minutes.people import ALL
-from minutes.records import ItemPage, ItemRecord, RosterEntry
+from minutes.records import ItemPage, ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
 from tests.store.builders import FSG_REF, document, ingest, item
-from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, ROSTER, STRANGER, clock, ingest_flg
+from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, ROSTER, STRANGER, clock, ingest_flg
+from workflows.owners import actor_names
 from workflows.queries import Queries, merge_pages
 
 
@@ -117,6 +118,16 @@ def test_merge_pages(pages: list[ItemPage], merged: ItemPage) -> None:
     assert merge_pages(pages, limit=2) == merged
 
 
+def test_merge_pages_gives_a_later_page_of_the_merged_list() -> None:
+    pages = [
+        page(numbered(1, SEP_9), numbered(2, None), total=2, overdue=0),
+        page(numbered(3, SEP_1), numbered(4, SEP_9), total=2, overdue=1),
+    ]
+    assert merge_pages(pages, limit=2, offset=2) == ItemPage(
+        (numbered(4, SEP_9), numbered(2, None)), 4, 1, offset=2
+    )
+
+
 # -- groups kept apart: a conversation sees the groups it follows, a personal chat the user's groups ----------
 
 NOWHERE = replace(CHANNEL, conversation_id="19:nowhere@thread.tacv2", team_id="19:x@thread.tacv2", group=None)
@@ -159,3 +170,14 @@ async def test_a_personal_chat_covers_only_the_users_groups(store: SqlStore, tmp
     assert "Emma återkommer" not in strangers and "FSG-punkt" not in strangers
     annikas = await every_answer(queries, PERSONAL, ANNIKA)
     assert "Emma återkommer" in annikas and "FSG-punkt" not in annikas
+
+
+async def test_actor_names_name_who_checked_items_off(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    first, second, third = (await store.list_items(open_only=True))[:3]
+    await store.set_status(first.id or 0, ItemStatus.DONE, by="AAD-AA", at=NOW, origin="t")  # any case
+    await store.set_status(second.id or 0, ItemStatus.DONE, by="aad-unknown", at=NOW, origin="t")
+    items = await store.list_items()
+    names = await actor_names(items, store)
+    assert names == {"AAD-AA": "Annika Andersson"}  # someone in no roster stays unnamed
+    assert third.status is ItemStatus.OPEN

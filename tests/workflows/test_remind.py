@@ -209,7 +209,7 @@ TIMELINE: list[tuple[datetime, Event]] = [
         at("2025-06-02 16:00"),
         ingest(
             D(2025, 6, 2),
-            item(7, D(2025, 6, 2), ("AA",), D(2025, 6, 10), kind=ItemKind.DECISION),
+            item(7, D(2025, 6, 2), ("AA",), kind=ItemKind.DECISION),  # names no date: a decision, no reminder
             item(8, D(2025, 6, 2), ("RN",), raw="i höst"),
             item(10, D(2025, 6, 2), ("ALLA",), D(2025, 6, 19)),  # the day before midsommarafton
             item(12, D(2025, 6, 2), (), D(2025, 6, 10)),  # no owner written
@@ -471,7 +471,8 @@ def test_one_plan_per_person_with_every_item_due() -> None:
         item(2, D(2025, 4, 14), ("AA", "RN"), D(2025, 4, 23)),
         item(3, D(2025, 4, 14), ("RN",), D(2025, 4, 30)),  # nothing due today
         item(4, D(2025, 4, 14), ("AA",), relative=NEXT),  # the calendar says 29/4
-        item(5, D(2025, 4, 14), ("AA",), D(2025, 4, 29), kind=ItemKind.DECISION),
+        item(5, D(2025, 4, 14), ("AA",), D(2025, 4, 29), kind=ItemKind.DECISION),  # owner and date: an action
+        item(8, D(2025, 4, 14), (), D(2025, 4, 29), kind=ItemKind.DECISION),  # no owner: only a decision
         replace(item(6, D(2025, 4, 14), ("AA",), D(2025, 4, 29)), status=ItemStatus.DONE),
         item(7, D(2025, 4, 14), ("AA",), relative=NEXT, raw="nästa möte"),
     ]
@@ -487,6 +488,7 @@ def test_one_plan_per_person_with_every_item_due() -> None:
                 (2, "before-1", D(2025, 4, 23)),
                 (1, "before-7", D(2025, 4, 29)),
                 (4, "before-7", D(2025, 4, 29)),
+                (5, "before-7", D(2025, 4, 29)),
                 (7, "before-7", D(2025, 4, 29)),
             ],
         ),
@@ -496,12 +498,12 @@ def test_one_plan_per_person_with_every_item_due() -> None:
         "user_aad_id": "aad-aa",
         "name": "Annika Andersson",
         "group": "FLG",
-        "item_ids": [2, 1, 4, 7],
+        "item_ids": [2, 1, 4, 5, 7],
     }
     assert plans[0].items[0].key(plans[0].person) == "2|aad-aa|before-1|2025-04-23"
     assert plan_reminders(
         items, now=TODAY_MORNING, policies=GroupPolicies(), calendars={}, owners_to_people=BOOK
-    )[0].payload()["item_ids"] == [2, 1]  # without a calendar 'nästa möte' has no date yet
+    )[0].payload()["item_ids"] == [2, 1, 5]  # without a calendar 'nästa möte' has no date yet
 
 
 def test_nobody_to_remind_plans_nothing() -> None:
