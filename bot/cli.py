@@ -7,7 +7,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -16,10 +16,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
+from sqlalchemy.engine import make_url
 
 from bot.app import create_app, freeze_startup_heap
 from bot.cli_store import EXIT_USAGE, STORE_COMMANDS, BadInput
-from bot.cli_text import format_table
+from bot.cli_text import format_table, ready_banner
 from bot.logs import configure_logging
 from bot.package import PackageError, build_package
 from bot.settings import Settings, describe_settings_error
@@ -157,7 +158,7 @@ def _run_service(settings: Settings) -> int:
     try:
         app = create_app(settings)
         app.on_startup.append(freeze_startup_heap)
-        web.run_app(app, host=settings.host, port=settings.port, print=None)
+        web.run_app(app, host=settings.host, port=settings.port, print=_ready_printer(settings))
     except (SourceError, StoreUnavailable, RosterError) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
@@ -165,6 +166,26 @@ def _run_service(settings: Settings) -> int:
         sys.stderr.write(f"fel: kan inte lyssna på {settings.host}:{settings.port} ({error.strerror})\n")
         return EXIT_USAGE
     return 0
+
+
+def _ready_printer(settings: Settings) -> Callable[..., None]:
+    """aiohttp calls it once the socket listens (in place of its English banner)."""
+    database = settings.database_url
+    if not make_url(database).drivername.startswith("sqlite"):  # a server URL may carry a password
+        database = "$MINUTESBOT_DATABASE_URL"
+    banner = ready_banner(
+        host=settings.host,
+        port=settings.port,
+        teams=settings.teams_enabled,
+        database=database,
+        minutes_folder=str(settings.minutes_folder) if settings.minutes_folder else None,
+    )
+
+    def write(*_: object) -> None:
+        sys.stdout.write(banner)
+        sys.stdout.flush()
+
+    return write
 
 
 def _package_command(args: argparse.Namespace) -> int:

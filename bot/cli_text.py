@@ -12,6 +12,24 @@ from workflows.ingest import IngestReport, Outcome, summarise
 _KIND_LABELS = {ItemKind.ACTION: "Åtgärd", ItemKind.DECISION: "Beslut", ItemKind.FOLLOW_UP: "Uppföljning"}
 
 
+def ready_banner(*, host: str, port: int, teams: bool, database: str, minutes_folder: str | None) -> str:
+    """What `minutesbot run` prints once it listens: where, and what a newcomer can try next."""
+    address = f"http://{host}:{port}"
+    teams_line = (
+        f"Teams-slutpunkten: {address}/api/messages"
+        if teams
+        else "Teams-slutpunkten är avstängd (ingen MINUTESBOT_BOT_APP_ID); prova korten med: make playground"
+    )
+    watched = f"Bevakar mappen {minutes_folder} (lägg protokoll där)." if minutes_folder else ""
+    lines = [
+        f"minutesbot lyssnar på {address} (hälsa: {address}/healthz). {watched}".rstrip(),
+        teams_line,
+        f"Prova i en annan terminal: .venv/bin/minutesbot items --open --database {database}",
+        "Stoppa med Ctrl+C.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def format_follows(follows: Mapping[str, frozenset[str]]) -> str:
     if not follows:
         return "Boten känner inga kanaler eller gruppchattar ännu.\n"

@@ -448,6 +448,11 @@ class Playground:
             asyncio.create_task(self._read(log, self._on_log), name="log stream"),
         ]
 
+    async def connect_log_stream(self) -> None:
+        """Only the log stream: the conversation stream is left to the browser (tests/e2e/demo.py says why)."""
+        log = await self.session.ws_connect(f"{self.base}/_ws/log/stream")
+        self._readers.append(asyncio.create_task(self._read(log, self._on_log), name="log stream"))
+
     async def close(self) -> None:
         for reader in self._readers:
             reader.cancel()
