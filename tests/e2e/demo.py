@@ -5,13 +5,14 @@
 Starts `minutesbot run` on loopback (no registration: MINUTESBOT_DANGEROUSLY_ALLOW_UNAUTHENTICATED) with a
 roster of the Playground's six users for FLG (so `mina` knows them; Annika Andersson, the Playground's own
 user, is FLG's secretary), starts the pinned Playground with its telemetry off, installs the bot in the team
-FLG, has the secretary say `följ FLG` in its channel, drops the latest FLG meeting of samples/ into the
-watched folder and waits until its card is posted there; then prints the address to open and runs until
-Ctrl+C. The tests drive the same `set_up` (tests/e2e/scenarios.py `demo`, `browser`) inside a loopback-only
-network namespace.
+prints the address to open, and once the page is open installs the bot in the team FLG, has the secretary
+say `följ FLG` in its channel and drops the latest FLG meeting of samples/ into the watched folder; it
+waits until the card is posted there and runs until Ctrl+C. The tests drive the same `start`, `wait_for_page`
+and `populate` (tests/e2e/browser.py) inside a loopback-only network namespace.
 
-Nothing here reads the Playground's conversation stream: it hands what it buffered to the first client
-only, and that must be the browser, or the page would open on an empty channel.
+Why only after the page is open: the Playground buffers the conversation stream for its first client only,
+and its page drops what arrives before it has loaded its configuration (it cannot yet tell a channel from a
+chat). So nothing here reads that stream, and nothing is posted before the page is there.
 """
 
 from __future__ import annotations
@@ -49,19 +50,24 @@ from tests.e2e.scenarios import SECRETARY_ID, minutesbot_env, roster_toml
 DEFAULT_WORKDIR = ROOT / ".playground"
 DEFAULT_PORT = 56150  # the Playground's own default
 DEFAULT_BOT_PORT = 3978
+WAIT_FOR_PAGE_SECONDS = 24 * 3600  # the person opens the page when they like
 
 
-@dataclass(frozen=True)
+@dataclass
 class Demo:
-    """What `set_up` left running and where: the page to open, the ids the checks need."""
+    """What `start` left running and where: the page to open, the ids the checks need; `meeting` once posted."""
 
     playground: Playground
     url: str
     bot_port: int
     team_id: str
     personal_chat_id: str
-    meeting: str  # the example minutes posted
+    bot_id: str
+    bot_name: str
+    group: str
+    folder: Path
     bot_env: dict[str, str]
+    meeting: str = ""  # the example minutes posted
 
 
 def latest_meeting(group: str) -> Path:
@@ -78,8 +84,8 @@ def latest_meeting(group: str) -> Path:
     return max(dated)[1]
 
 
-async def set_up(run: Run, session: aiohttp.ClientSession, *, bot_port: int, playground_port: int) -> Demo:
-    """The whole demo, step by step (each timed out and recorded by `run`)."""
+async def start(run: Run, session: aiohttp.ClientSession, *, bot_port: int, playground_port: int) -> Demo:
+    """The bot (with FLG's roster of the Playground's users) and the Playground, both on loopback."""
     yml = playground_config()
     group = yml["team"]["name"]  # FLG
     folder, rosters = run.workdir / "protokoll", run.workdir / "rosters"
@@ -88,7 +94,8 @@ async def set_up(run: Run, session: aiohttp.ClientSession, *, bot_port: int, pla
         directory.mkdir(parents=True)
     (rosters / f"{group.lower()}.toml").write_text(roster_toml(yml, group), encoding="utf-8")
     database = run.workdir / "minutesbot.db"
-    database.unlink(missing_ok=True)  # every demo starts from the same state
+    for stale in run.workdir.glob("minutesbot.db*"):
+        stale.unlink()  # every demo starts from the same state
     env = minutesbot_env(bot_port, f"sqlite+aiosqlite:///{database}", folder, rosters)
     binary = Path(sys.executable).parent / "minutesbot"
 
@@ -111,11 +118,36 @@ async def set_up(run: Run, session: aiohttp.ClientSession, *, bot_port: int, pla
                     break
             await asyncio.sleep(0.1)
         config = await playground.config()
-        team, personal = config["teams"][0]["id"], config["personalChat"]["id"]
-        bot_id, bot_name = config["bot"]["id"], config["bot"]["name"]
-        observed.update(port=playground_port, team=team)
+        observed.update(port=playground_port)
         await playground.connect_log_stream()
+    return Demo(
+        playground=playground,
+        url=f"http://127.0.0.1:{playground_port}",
+        bot_port=bot_port,
+        team_id=config["teams"][0]["id"],
+        personal_chat_id=config["personalChat"]["id"],
+        bot_id=config["bot"]["id"],
+        bot_name=config["bot"]["name"],
+        group=group,
+        folder=folder,
+        bot_env=env,
+    )
 
+
+async def wait_for_page(run: Run, demo: Demo, *, seconds: float) -> None:
+    """Until the Playground's page is open: it announces itself with the bot's installation in the personal
+    chat. The page drops what arrives before it has loaded (it cannot yet tell a channel from a chat), so
+    the meeting is posted only after this."""
+    async with run.step("the page is open", seconds):
+        await demo.playground.wait_for_log(
+            partial(_answer_to, "conversationUpdate", demo.personal_chat_id), after=0
+        )
+        await asyncio.sleep(1)  # the page loads its configuration alongside
+
+
+async def populate(run: Run, demo: Demo) -> None:
+    """Install the bot in the team, follow FLG there as its secretary, post the latest FLG meeting."""
+    playground, team = demo.playground, demo.team_id
     async with run.step("install in the team", 20) as observed:
         after = len(playground.logs)
         status = await playground.install(team)
@@ -124,32 +156,23 @@ async def set_up(run: Run, session: aiohttp.ClientSession, *, bot_port: int, pla
             log = await playground.wait_for_log(partial(_answer_to, kind, team), after=after)
             observed[kind] = answer_status(log)
 
-    async with run.step(f"följ {group} in the team's channel", 20) as observed:
+    async with run.step(f"följ {demo.group} in the team's channel", 20) as observed:
         after = len(playground.logs)
-        await playground.send(team, SECRETARY_ID, f"följ {group}", mention=(bot_id, bot_name))
+        await playground.send(team, SECRETARY_ID, f"följ {demo.group}", mention=(demo.bot_id, demo.bot_name))
         log = await playground.wait_for_log(
-            lambda entry: _bot_posts(entry, team) and f"följer nu {group}" in _text(entry), after=after
+            lambda entry: _bot_posts(entry, team) and f"följer nu {demo.group}" in _text(entry), after=after
         )
         observed["answer"] = _text(log)
 
     async with run.step("the latest meeting's card in the channel", 40) as observed:
         after = len(playground.logs)
-        sample = latest_meeting(group)
-        shutil.copy2(sample, folder / sample.name)
+        sample = latest_meeting(demo.group)
+        shutil.copy2(sample, demo.folder / sample.name)
         log = await playground.wait_for_log(
             lambda entry: _bot_posts(entry, team) and _has_card(entry), after=after
         )
         observed.update(sample=sample.name, activity=(sent_activity(log) or {}).get("id"))
-
-    return Demo(
-        playground=playground,
-        url=f"http://127.0.0.1:{playground_port}",
-        bot_port=bot_port,
-        team_id=team,
-        personal_chat_id=personal,
-        meeting=sample.name,
-        bot_env=env,
-    )
+    demo.meeting = sample.name
 
 
 def _answer_to(kind: str, conversation_id: str, log: dict[str, Any]) -> bool:
@@ -189,16 +212,22 @@ async def _wait_healthy(run: Run, session: aiohttp.ClientSession, bot: Child, po
         await asyncio.sleep(0.1)
 
 
-def instructions(demo: Demo) -> str:
-    """What `make playground` prints once the card is posted (Swedish: it is for the person at the keyboard)."""
+def opening(demo: Demo) -> str:
+    """What `make playground` prints once both listen (Swedish: it is for the person at the keyboard)."""
+    return (
+        f"\nÖppna {demo.url} i webbläsaren. När sidan är öppen lägger boten upp FLG:s senaste möte i teamet\n"
+        "FLG (kanalen General); sidan visar bara det som kommer medan den är öppen.\n"
+    )
+
+
+def next_steps(demo: Demo) -> str:
     return "\n".join(
         [
-            "",
-            f"Öppna {demo.url} i webbläsaren.",
-            f"  - Teamet FLG: mötets kort ({demo.meeting}); klicka Klar på en rad.",
-            "  - Personlig chatt: skriv 'mina' (du är Annika Andersson, FLG:s sekreterare) eller 'hjälp'.",
-            f"  - Boten lyssnar på 127.0.0.1:{demo.bot_port}; loggar och databas i {DEFAULT_WORKDIR.name}/.",
-            "Stoppa med Ctrl+C.",
+            f"Mötets kort ({demo.meeting}) ligger nu i FLG › General: klicka Klar på en rad.",
+            "I Personal Chat: skriv 'mina' (du är Annika Andersson, FLG:s sekreterare), 'sammanfattning' eller"
+            " 'hjälp'.",
+            f"Boten lyssnar på 127.0.0.1:{demo.bot_port}; loggar och databas i {DEFAULT_WORKDIR.name}/."
+            " Stoppa med Ctrl+C.",
             "",
         ]
     )
@@ -217,14 +246,23 @@ async def _main(workdir: Path, port: int, bot_port: int) -> int:
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             try:
-                demo = await set_up(run, session, bot_port=bot_port, playground_port=port)
+                demo = await start(run, session, bot_port=bot_port, playground_port=port)
+                _say(opening(demo))
+                waiting = asyncio.create_task(wait_for_page(run, demo, seconds=WAIT_FOR_PAGE_SECONDS))
+                stopped = asyncio.create_task(stop.wait())
+                await asyncio.wait([waiting, stopped], return_when=asyncio.FIRST_COMPLETED)
+                if stop.is_set():
+                    waiting.cancel()
+                    return 0
+                stopped.cancel()
+                await waiting
+                await populate(run, demo)
             except StepFailed as error:
                 sys.stderr.write(f"fel: {error.step}: {error.message}\n")
                 for child in run.children:
                     sys.stderr.write(f"--- {child.log} ---\n{child.log_tail()}\n")
                 return 1
-            sys.stdout.write(instructions(demo))
-            sys.stdout.flush()
+            _say(next_steps(demo))
             waiters = [asyncio.create_task(stop.wait())]
             waiters += [asyncio.create_task(child.process.wait()) for child in run.children]
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
@@ -234,6 +272,11 @@ async def _main(workdir: Path, port: int, bot_port: int) -> int:
     finally:
         await run.stop_children()
     return 0
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def main() -> None:
