@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 SHARED ?= ../shared
 CORPUS := $(if $(wildcard $(SHARED)/corpus/GOLD_FORMAT.md),$(SHARED)/corpus,samples)
 
-.PHONY: run test lint typecheck unit score bench clean test-pythons playground
+.PHONY: run test lint typecheck unit score bench clean test-pythons playground screenshots
 
 # An existing .venv whose Python still runs is kept (re-installed into), so a newer Python on the PATH does not
 # rebuild it; `make clean` first to move to another one.
@@ -68,8 +68,22 @@ playground: $(BIN)/minutesbot $(E2E_PLAYGROUND)
 	@test -x $(E2E_PLAYGROUND) || { echo "fel: Agents Playground kunde inte installeras (Node 20 och npm krävs)"; exit 2; }
 	$(BIN)/python -m tests.e2e.demo
 
+# The browser test's Chromium (Debian's package, installed when missing, as root) and Playwright for Python
+# driving that executable (the `browser` extra). Never `playwright install`: it downloads browsers.
+$(BIN)/playwright: $(BIN)/minutesbot
+	@if ! command -v chromium >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installerar Debians chromium"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null || exit 2; fi
+	@command -v chromium >/dev/null || echo "chromium saknas (installera Debians chromium): webbläsartestet hoppas över"
+	$(BIN)/pip install --quiet -e '.[dev,browser]'
+
+# PNGs of the meeting card, an item card, `mina` and the weekly digest, from the browser test's session.
+screenshots: $(BIN)/minutesbot $(E2E_PLAYGROUND) $(BIN)/playwright
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+		tests/e2e/test_browser.py -k browser_shows
+
 # A throwaway PostgreSQL cluster on 127.0.0.1 for the store tests (Debian's package, installed when missing).
-unit: $(BIN)/minutesbot $(E2E_PLAYGROUND)
+unit: $(BIN)/minutesbot $(E2E_PLAYGROUND) $(BIN)/playwright
 	@eval "$$(scripts/postgres-test.sh start)" && trap 'scripts/postgres-test.sh stop' EXIT && $(BIN)/pytest -q
 
 # Extraction quality over all three formats; fails below the regression floor.

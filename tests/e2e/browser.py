@@ -34,6 +34,8 @@ from tests.e2e.harness import (
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 VIEWPORT = {"width": 1280, "height": 900}
+# Tall enough that a long card fits whole: an element taller than the window is shot under the page's header.
+SCREENSHOT_VIEWPORT = {"width": 1280, "height": 4000}
 # The screenshots README shows (docs/screenshots/); tests/test_readme_images.py checks README names only these.
 SCREENSHOTS = ("meeting-card.png", "item-card.png", "mina.png", "digest.png")
 ROW_NUMBER = re.compile(r"^#(\d+)$")
@@ -128,7 +130,9 @@ async def _drive(run: Run, demo: Demo, page: Any, screenshots: Path | None) -> N
         run.check(row is not None, f"no row with Klar on the card: {text[:600]!r}")
         observed.update(row=row, before=before)
         if screenshots is not None:
+            await page.set_viewport_size(SCREENSHOT_VIEWPORT)
             await card.screenshot(path=str(screenshots / "meeting-card.png"))
+            await page.set_viewport_size(VIEWPORT)
 
     async with run.step("a click on Klar changes that row", 20) as observed:
         await card.get_by_role("button", name="Klar", exact=True).first.click()
@@ -141,6 +145,7 @@ async def _drive(run: Run, demo: Demo, page: Any, screenshots: Path | None) -> N
 
     if screenshots is None:
         return
+    await page.set_viewport_size(SCREENSHOT_VIEWPORT)
     async with run.step("screenshot: mina", 20):
         await page.get_by_text("Personal Chat", exact=True).first.click()
         reply = await _say(page, "mina", "Dina öppna punkter")
@@ -157,10 +162,10 @@ async def _say(page: Any, text: str, expect: str) -> Any:
     """Type `text` in the open conversation and wait for a new card (containing `expect`); that card."""
     cards = page.locator(".ac-adaptiveCard")
     before = await cards.count()
-    box = page.get_by_placeholder("Type a message...").last
+    box = page.locator('[data-lexical-editor="true"]:visible').last  # the compose box: a rich-text editor
     await box.click()
-    await box.fill(text)
-    await box.press("Enter")
+    await page.keyboard.type(text)
+    await page.keyboard.press("Enter")
     while True:  # the page has no event for it: poll (the step times out)
         if await cards.count() > before and expect in await cards.last.inner_text():
             break
