@@ -13,7 +13,7 @@ CORPUS := $(if $(wildcard $(SHARED)/corpus/GOLD_FORMAT.md),$(SHARED)/corpus,samp
 # rebuild it; `make clean` first to move to another one.
 $(BIN)/minutesbot: pyproject.toml
 	@if ! $(BIN)/python -c '' 2>/dev/null; then \
-		if [ -z "$(PYTHON)" ]; then scripts/pythons.sh newest >/dev/null; exit 2; fi; \
+		if [ -z "$(PYTHON)" ]; then scripts/pythons.sh newest >/dev/null && echo "fel: PYTHON är tom"; exit 2; fi; \
 		echo "$(PYTHON) -m venv $(VENV)"; $(PYTHON) -m venv $(VENV) || exit 2; fi
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
