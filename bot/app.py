@@ -117,7 +117,7 @@ async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
         unbound = await store.count_unbound_conversations()
         # Groups kept apart: a conversation that follows no group gets nothing; say how many there are.
         logger.log(
-            logging.WARNING if unbound else logging.INFO,
+            logging.WARNING if unbound else logging.DEBUG,
             "%d channels or group chats follow no group (they get no cards): bind them with "
             "'minutesbot channels bind CONVERSATION GROUP', or say 'följ GROUP' there",
             unbound,

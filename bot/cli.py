@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -16,10 +17,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
+from sqlalchemy.engine import make_url
 
 from bot.app import create_app, freeze_startup_heap
 from bot.cli_store import EXIT_USAGE, STORE_COMMANDS, BadInput
-from bot.cli_text import format_table
+from bot.cli_text import format_table, ready_banner
 from bot.logs import configure_logging
 from bot.package import PackageError, build_package
 from bot.settings import Settings, describe_settings_error
@@ -35,16 +37,59 @@ from workflows.agenda import AgendaError
 MAX_FILE_BYTES = 50_000_000
 
 
+# The command line's one rule: subcommands and options in English, everything it says in Swedish. Every parser
+# is a _SwedishParser (the subcommands' parser_class too), so argparse's own words — the usage line, the section
+# titles, -h, its error messages — are Swedish for every command, later ones included (tests/bot/test_cli_help.py).
+_ARGPARSE_ERRORS = (
+    (re.compile(r"the following arguments are required: (.+)"), r"dessa argument krävs: \1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"okända argument: \1"),
+    (
+        re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"),
+        r"\1: ogiltigt val \2 (välj bland \3)",
+    ),
+    (re.compile(r"argument (\S+): expected one argument"), r"\1: ett värde saknas"),
+    (re.compile(r"argument (\S+): expected at most one argument"), r"\1: högst ett värde"),
+    (re.compile(r"argument (\S+): invalid \S+ value: (.+)"), r"\1: ogiltigt värde \2"),
+    (re.compile(r"argument (\S+): ignored explicit argument (.+)"), r"\1: tar inget värde (\2)"),
+    (re.compile(r"ambiguous option: (\S+) could match (.+)"), r"tvetydig flagga \1: kan vara \2"),
+    (re.compile(r"argument (\S+): (.+)"), r"\1: \2"),  # our own ArgumentTypeError texts, already Swedish
+)
+
+
+def swedish_argparse_error(message: str) -> str:
+    for pattern, replacement in _ARGPARSE_ERRORS:
+        if pattern.fullmatch(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
+class _SwedishFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, "användning: " if prefix is None else prefix)
+
+
 class _SwedishParser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["add_help"] = False
+        kwargs.setdefault("formatter_class", _SwedishFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argument"
+        self._optionals.title = "flaggor"
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help="visa den här hjälpen"
+        )
+
     def error(self, message: str) -> Any:  # argparse's own exit is 2 too; keep the line Swedish
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"fel: {message}\n")
+        sys.stderr.write(f"fel: {swedish_argparse_error(message)}\n")
         raise SystemExit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = _SwedishParser(prog="minutesbot", description="Åtgärdspunkter ur mötesprotokoll.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_SwedishParser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_SwedishParser, title="kommandon", metavar="KOMMANDO"
+    )
     extract_cmd = commands.add_parser("extract", help="läs ett protokoll och visa dess åtgärder och beslut")
     extract_cmd.add_argument("file", type=Path, help=".docx, .pdf, .txt eller .md")
     extract_cmd.add_argument("--json", action="store_true", help="skriv resultatet som JSON")
@@ -64,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     decisions_cmd = commands.add_parser("decisions", help="sök i beslutsregistret")
     decisions_cmd.add_argument("search", nargs="?", help="sökord")
     roster_cmd = commands.add_parser("roster", help="läs in en gruppförteckning (TOML)")
-    roster_cmd.add_argument("file", type=Path)
+    roster_cmd.add_argument("file", type=Path, help="gruppförteckningen, en TOML-fil")
     agenda_cmd = commands.add_parser("agenda", help="uppföljningspunkter till ett möte, som Word-avsnitt")
     agenda_cmd.add_argument("--group", required=True, help="gruppen, t.ex. FLG")
     agenda_cmd.add_argument("--date", required=True, type=_iso_date, help="mötets datum, ÅÅÅÅ-MM-DD")
@@ -157,7 +202,7 @@ def _run_service(settings: Settings) -> int:
     try:
         app = create_app(settings)
         app.on_startup.append(freeze_startup_heap)
-        web.run_app(app, host=settings.host, port=settings.port, print=None)
+        web.run_app(app, host=settings.host, port=settings.port, print=_ready_printer(settings))
     except (SourceError, StoreUnavailable, RosterError) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
@@ -165,6 +210,26 @@ def _run_service(settings: Settings) -> int:
         sys.stderr.write(f"fel: kan inte lyssna på {settings.host}:{settings.port} ({error.strerror})\n")
         return EXIT_USAGE
     return 0
+
+
+def _ready_printer(settings: Settings) -> Callable[..., None]:
+    """aiohttp calls it once the socket listens (in place of its English banner)."""
+    database = settings.database_url
+    if not make_url(database).drivername.startswith("sqlite"):  # a server URL may carry a password
+        database = "$MINUTESBOT_DATABASE_URL"
+    banner = ready_banner(
+        host=settings.host,
+        port=settings.port,
+        teams=settings.teams_enabled,
+        database=database,
+        minutes_folder=str(settings.minutes_folder) if settings.minutes_folder else None,
+    )
+
+    def write(*_: object) -> None:
+        sys.stdout.write(banner)
+        sys.stdout.flush()
+
+    return write
 
 
 def _package_command(args: argparse.Namespace) -> int:

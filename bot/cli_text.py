@@ -12,6 +12,24 @@ from workflows.ingest import IngestReport, Outcome, summarise
 _KIND_LABELS = {ItemKind.ACTION: "Åtgärd", ItemKind.DECISION: "Beslut", ItemKind.FOLLOW_UP: "Uppföljning"}
 
 
+def ready_banner(*, host: str, port: int, teams: bool, database: str, minutes_folder: str | None) -> str:
+    """What `minutesbot run` prints once it listens: where, and what a newcomer can try next."""
+    address = f"http://{host}:{port}"
+    teams_line = (
+        f"Teams-slutpunkten: {address}/api/messages"
+        if teams
+        else "Teams-slutpunkten är avstängd (ingen MINUTESBOT_BOT_APP_ID); prova korten med: make playground"
+    )
+    watched = f"Bevakar mappen {minutes_folder} (lägg protokoll där)." if minutes_folder else ""
+    lines = [
+        f"minutesbot lyssnar på {address} (hälsa: {address}/healthz). {watched}".rstrip(),
+        teams_line,
+        f"Prova i en annan terminal: .venv/bin/minutesbot items --open --database {database}",
+        "Stoppa med Ctrl+C.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def format_follows(follows: Mapping[str, frozenset[str]]) -> str:
     if not follows:
         return "Boten känner inga kanaler eller gruppchattar ännu.\n"
@@ -81,6 +99,22 @@ def format_reports(reports: Sequence[IngestReport]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_OWNERS_WIDTH = 24
+
+
+def fit_names(names: Sequence[str], width: int) -> str:
+    """As many whole names as fit in `width`, then '+N' for the rest: a name is never cut in the middle (one
+    name longer than the column is shown whole and pushes the row)."""
+    if not names:
+        return "—"
+    for shown in range(len(names), 0, -1):
+        hidden = len(names) - shown
+        text = ", ".join(names[:shown]) + (f" +{hidden}" if hidden else "")
+        if len(text) <= width:
+            return text
+    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
+
+
 def format_items(
     items: Sequence[ItemRecord], unresolved: set[tuple[str | None, str]], *, title: str = "punkter"
 ) -> str:
@@ -89,11 +123,13 @@ def format_items(
         return f"Inga {title}.\n"
     lines = [f"{'Nr':>4}  {'Typ':<11} {'Grupp':<8} {'Ansvarig':<24} {'Klart':<11} {'Status':<8} Text"]
     for item in items:
-        owners = ", ".join(f"{o}?" if (item.group, o) in unresolved else o for o in item.owners) or "—"
+        owners = fit_names(
+            [f"{o}?" if (item.group, o) in unresolved else o for o in item.owners], _OWNERS_WIDTH
+        )
         due = item.due.isoformat() if item.due else ("nästa möte" if item.due_relative else "—")
         text = textwrap.shorten(f"{item.topic}: {item.text}" if item.topic else item.text, width=90)
         lines.append(
-            f"{item.id or 0:>4}  {_KIND_LABELS[item.kind]:<11} {(item.group or '—')[:8]:<8} {owners[:24]:<24} "
+            f"{item.id or 0:>4}  {_KIND_LABELS[item.kind]:<11} {item.group or '—':<8} {owners:<{_OWNERS_WIDTH}} "
             f"{due:<11} {_STATUS_LABELS[item.status]:<8} {text}"
         )
     if unresolved:

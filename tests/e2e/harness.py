@@ -188,14 +188,16 @@ def _tail(text: str, lines: int = 40, width: int = 400) -> str:
     return "\n".join(line[:width] for line in text.strip().splitlines()[-lines:])
 
 
-def run_driver(namespace: str, scenario: str, workdir: Path, *, timeout: float) -> DriverResult:
+def run_driver(
+    namespace: str, scenario: str, workdir: Path, *, timeout: float, options: Sequence[str] = ()
+) -> DriverResult:
     """Run one scenario of tests/e2e/scenarios.py inside the namespace. The driver has its own deadline
     (timeout - 5 s) and writes result.json; this one only guards against a hung driver."""
     workdir.mkdir(parents=True, exist_ok=True)
     command = [
         "ip", "netns", "exec", namespace,
         sys.executable, "-m", "tests.e2e.scenarios", scenario,
-        "--workdir", str(workdir), "--deadline", str(max(5.0, timeout - 5)),
+        "--workdir", str(workdir), "--deadline", str(max(5.0, timeout - 5)), *options,
     ]  # fmt: skip
     with subprocess.Popen(
         command,
@@ -447,6 +449,17 @@ class Playground:
             asyncio.create_task(self._read(conversation, self._on_event), name="conversation stream"),
             asyncio.create_task(self._read(log, self._on_log), name="log stream"),
         ]
+
+    async def connect_conversation_stream(self) -> None:
+        conversation = await self.session.ws_connect(f"{self.base}/_ws_conversation/v1/conversations/stream")
+        self._readers.append(
+            asyncio.create_task(self._read(conversation, self._on_event), name="conversation stream")
+        )
+
+    async def connect_log_stream(self) -> None:
+        """Only the log stream: the conversation stream is left to the browser (tests/e2e/demo.py says why)."""
+        log = await self.session.ws_connect(f"{self.base}/_ws/log/stream")
+        self._readers.append(asyncio.create_task(self._read(log, self._on_log), name="log stream"))
 
     async def close(self) -> None:
         for reader in self._readers:

@@ -468,18 +468,28 @@ async def _wait_healthy(run: Run, session: aiohttp.ClientSession, bot: Child, po
 
 
 SCENARIOS: dict[str, Scenario] = {"echo": echo, "minutesbot": minutesbot}
+BROWSER_SCENARIOS = ("playground", "browser")  # tests/e2e/browser.py (it imports this module: loaded late)
 
 
-async def drive(scenario: str, workdir: Path, deadline: float) -> int:
+def _scenario(name: str) -> Scenario:
+    if name in BROWSER_SCENARIOS:
+        from tests.e2e import browser
+
+        found: Scenario = getattr(browser, name)
+        return found
+    return SCENARIOS[name]
+
+
+async def drive(scenario: str, workdir: Path, deadline: float, screenshots: Path | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     run = Run(workdir, scenario)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {} if screenshots is None else {"screenshots": screenshots}
     failure: StepFailed | None = None
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
             try:
                 async with asyncio.timeout(deadline):
-                    await SCENARIOS[scenario](run, session, extra)
+                    await _scenario(scenario)(run, session, extra)
             except StepFailed as error:
                 failure = error
             except TimeoutError:
@@ -499,11 +509,12 @@ async def drive(scenario: str, workdir: Path, deadline: float) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=sorted(SCENARIOS))
+    parser.add_argument("scenario", choices=sorted([*SCENARIOS, *BROWSER_SCENARIOS]))
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--deadline", type=float, default=50.0)
+    parser.add_argument("--screenshots", type=Path, help="browser: write the README's PNGs into this folder")
     args = parser.parse_args()
-    sys.exit(asyncio.run(drive(args.scenario, args.workdir, args.deadline)))
+    sys.exit(asyncio.run(drive(args.scenario, args.workdir, args.deadline, args.screenshots)))
 
 
 if __name__ == "__main__":
