@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, assert_never
 
-from bot.commands import help_reply, invocation
+from bot.commands import invocation, not_understood_reply
 from cards.messages import error_card
 from cards.verbs import DUE_INPUT, Verb
 from cards.views import (
@@ -49,7 +49,7 @@ class Handlers:
         message = replace(message, conversation=await self._remember(message.conversation))
         command = invocation(message.text)
         if command is None:
-            return help_reply()
+            return not_understood_reply(message.text)
         return await command.run(self, message)
 
     async def on_card_action(self, action: CardAction) -> Reply:

@@ -10,8 +10,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from cards.answers import non_working_day_card
+from cards.elements import format_date
 from cards.item import item_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
+from minutes.calendar import is_working_day, next_working_day, previous_working_day, why_not_working
 from minutes.dates import resolve_due
 from minutes.logsafe import safe_log_field
 from minutes.people import ALL
@@ -22,6 +25,8 @@ from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
 
+# A typed number (or a card's) that no item has: the number does not exist, not that it went away.
+NO_SUCH_ITEM = "Punkt #{id} finns inte. Inget har ändrats."
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 # The outbox kind of a notice to a group's secretary (delivered by workflows/deliver.py).
@@ -70,11 +75,24 @@ class ItemActions:
             return await self._outcome(item, "Ange ett datum, till exempel 2025-04-30, 30/4 eller v. 18.")
         if due < today:
             return await self._outcome(item, "Datumet har redan passerat; välj ett kommande datum.")
+        if not is_working_day(due):
+            return self._non_working_day(item.id, due, today)
         moved = await self.store.set_due(item.id, due, by=_who(actor), at=self.clock(), origin=_origin(where))
         changed = moved is not None and moved.due == due and item.due != due
         return await self._outcome(
             moved or item, f"Punkt #{item.id} flyttad till {due.isoformat()}.", changed
         )
+
+    def _non_working_day(self, item_id: int, due: date, today: date) -> ActionOutcome:
+        """A date on a weekend or a Swedish holiday is not taken: the answer says so and offers the working
+        day before (the next one when that has passed). Nothing changes until the offer is taken."""
+        before = previous_working_day(due)
+        offered = before if before >= today else next_working_day(due)
+        text = (
+            f"{format_date(due)} är {why_not_working(due)} och ingen arbetsdag. "
+            f"Vill du flytta punkt #{item_id} till {format_date(offered)} i stället?"
+        )
+        return ActionOutcome(non_working_day_card(item_id, text, offered), text)
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
         """Record that the actor says the item is not theirs: from then on their reminders of it go to the
@@ -130,7 +148,10 @@ class ItemActions:
             logger.info("refused card action: malformed item id from %s", safe_log_field(_who(actor)))
             return None, refusal
         item = await self.store.get_item(number)
-        if item is None or item.status is ItemStatus.WITHDRAWN:
+        if item is None:
+            missing = NO_SUCH_ITEM.format(id=number)
+            return None, ActionOutcome(error_card(missing), missing)
+        if item.status is ItemStatus.WITHDRAWN:
             return None, refusal
         personal = where.conversation_type is ConversationType.PERSONAL
         if not personal and not await self._followed(item, where):

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import get_type_hints
 
+import pytest
+
 import bot.commands
 from bot.commands import COMMANDS, Command, Help, help_reply
 from bot.handlers import VERB_HANDLERS, Handlers
@@ -78,6 +80,73 @@ async def test_unknown_text_gets_the_help_card(store: SqlStore, tmp_path: Path) 
     assert "hjälp" in said(reply) and "flytta N DATUM" in said(reply)
 
 
+def texts(reply: object) -> list[str]:
+    """Every sentence a reply shows, in its messages' texts and its cards' text blocks and runs."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("TextBlock", "TextRun") and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for sent in getattr(reply, "messages", ()):
+        if sent.text:
+            found.append(sent.text)
+        walk(sent.card)
+    walk(getattr(reply, "card", None))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("klar 999", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+        ("ångra 999", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+        ("flytta 999 2024-10-15", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+    ],
+)
+async def test_an_unknown_number_is_answered_once_with_the_right_reason(
+    store: SqlStore, tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message(text))
+    assert len(reply.messages) == 1 and texts(reply) == expected
+
+
+async def test_a_move_onto_a_saturday_is_answered_with_the_friday_before(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    reply = await handlers(store).on_message(message(f"flytta {item.id} 2024-09-07"))
+    assert texts(reply) == [
+        "Ingen arbetsdag",
+        f"7 sep 2024 är en lördag och ingen arbetsdag. Vill du flytta punkt #{item.id} till 6 sep 2024 i stället?",
+    ]
+    assert (await store.get_item(item.id or 0)) == item
+    click = await handlers(store).on_card_action(
+        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-09-07"}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert click.card is not None and not click.replace_for_everyone and "lördag" in said(click)
+
+
+async def test_text_that_is_no_command_is_quoted_before_the_help(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message("kalr 12"))
+    assert len(reply.messages) == 1
+    assert texts(reply)[:2] == [
+        'Jag förstod inte "kalr 12".',
+        'Menade du "klar 12"? Markera punkt N som klar.',
+    ]
+    assert "flytta N DATUM" in said(reply)
+    assert texts(await handlers(store).on_message(message("  "))) == texts(help_reply())
+
+
 async def test_mina_and_klar(store: SqlStore, tmp_path: Path) -> None:
     await ingest_flg(store, tmp_path / "m")
     bot = handlers(store)
@@ -96,9 +165,9 @@ async def test_card_verbs(store: SqlStore, tmp_path: Path) -> None:
     reply = await bot.on_card_action(click)
     assert reply.card is not None and (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
     moved = await bot.on_card_action(
-        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-12-01"}, ANNIKA, CHANNEL, "tenant")
+        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-12-02"}, ANNIKA, CHANNEL, "tenant")
     )
-    assert moved.card is not None and (await store.get_item(item.id or 0)).due.isoformat() == "2024-12-01"  # type: ignore[union-attr]
+    assert moved.card is not None and (await store.get_item(item.id or 0)).due.isoformat() == "2024-12-02"  # type: ignore[union-attr]
     forged = await bot.on_card_action(
         CardAction("item.delete", {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
     )
