@@ -210,6 +210,11 @@ def _person_key(name: str) -> str:
     return f"{words[0]} {words[-1][:4]}" if len(words) > 1 else _fold(name)
 
 
+def role_parts(role: str) -> list[str]:
+    """The titles of a listed role ('undersköterska, skyddsombud' → both)."""
+    return _role_parts(role)
+
+
 def _role_parts(role: str) -> list[str]:
     return [part.strip(" ()") for part in re.split(r"\s*[,;/()]\s*|\s+och\s+", role) if part.strip(" ()")]
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from minutes.errors import UserFacingError
-from minutes.model import ItemKind, Relative
+from minutes.model import ItemKind, Person, Relative
 
 
 class SourceError(UserFacingError):
@@ -61,6 +61,8 @@ class DocumentRecord:
     status: str  # "ok" | "failed" | "deleted"
     failure: str | None = None
     id: int | None = None
+    # The people the minutes list (attendees with initials and roles): who a group without a roster is.
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from minutes.model import ItemKind, Relative
+from minutes.model import ItemKind, Person, Relative
 from minutes.records import (
     AuditEntry,
     ConversationType,
@@ -132,6 +132,7 @@ def document_values(document: DocumentRecord) -> dict[str, Any]:
         "status": document.status,
         "failure_reason": document.failure,
         "failure_version": document.version if document.failure else None,
+        "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in document.people],
     }
 
 
@@ -147,6 +148,18 @@ def document_from_row(row: Mapping[Any, Any]) -> DocumentRecord:
         status=row["status"],
         failure=row["failure_reason"],
         id=row["id"],
+        people=people_from_json(row["people"]),
+    )
+
+
+def people_from_json(value: Any) -> tuple[Person, ...]:
+    """The people column as written by document_values (None before revision 0008: nobody known)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Person(name=p["name"], initials=p.get("initials"), role=p.get("role"))
+        for p in value
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
     )
 
 

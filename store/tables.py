@@ -80,6 +80,7 @@ documents = Table(
     Column("meeting_date", Date),
     Column("status", String(16), nullable=False),
     Column("failure_reason", Text),
+    Column("people", JSON),  # revision 0008: [{name, initials, role}] as the minutes list them
     Column("failure_version", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from minutes.model import Person
 from minutes.reconcile import Reconciliation
 from minutes.records import (
     AuditEntry,
@@ -167,6 +168,10 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         ...
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
+
+    async def minutes_people(self, group: str) -> list[Person]:
+        """The people the group's latest minutes list, each name once (who a group without a roster is)."""
+        ...
 
     async def documents(self, *, group: str | None = None) -> list[DocumentRecord]: ...
 

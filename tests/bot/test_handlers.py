@@ -220,7 +220,7 @@ async def test_a_click_on_a_persons_list_shows_that_list_again(store: SqlStore, 
     assert view_of(data) == OpenItemsView("AA")
     for view in (data, {"itemId": data["itemId"], "view": "öppna AA"}):
         reply = await bot.on_card_action(CardAction(Verb.DONE, view, ANNIKA, CHANNEL, "tenant", "a-1"))
-        assert "Öppna punkter för AA" in said(reply.card), view
+        assert "Öppna punkter för Annika Andersson (AA)" in said(reply.card), view
         assert f'"itemId": {data["itemId"]}' not in said(reply.card)  # checked off: no longer listed
 
 
