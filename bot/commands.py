@@ -62,6 +62,21 @@ class Move(Command):
 
 
 @dataclass(frozen=True, slots=True)
+class Archive(Command):
+    item: int
+
+
+@dataclass(frozen=True, slots=True)
+class Restore(Command):
+    item: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedItems(Command):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Decisions(Command):
     search: str | None = None
 
@@ -234,6 +249,18 @@ async def _move(h: Handlers, command: Move, message: IncomingMessage) -> Reply:
     return _outcome_reply(outcome)
 
 
+async def _archive(h: Handlers, command: Archive, message: IncomingMessage) -> Reply:
+    return _outcome_reply(await h.actions.archive(command.item, message.sender, message.conversation))
+
+
+async def _restore(h: Handlers, command: Restore, message: IncomingMessage) -> Reply:
+    return _outcome_reply(await h.actions.restore(command.item, message.sender, message.conversation))
+
+
+async def _archived(h: Handlers, command: ArchivedItems, message: IncomingMessage) -> Reply:
+    return _card(await h.queries.archived(message.conversation, message.sender))
+
+
 async def _decisions(h: Handlers, command: Decisions, message: IncomingMessage) -> Reply:
     return _card(await h.queries.decisions(command.search, message.conversation, message.sender))
 
@@ -347,6 +374,22 @@ COMMANDS = (
         DigestNow, ("sammanfattning",), ("digest", "summary"), "sammanfattning",
         "Veckans sammanfattning nu", "This week's digest now",
         no_argument(DigestNow), _digest,
+    ),
+    # The group's secretary puts long-past items aside and brings them back; anyone may list them.
+    CommandSpec(
+        Archive, ("arkivera",), ("archive",), "arkivera N",
+        "Arkivera punkt N (sekreteraren)", "Archive item N (the secretary)",
+        item_number(Archive), _archive, listed=False,
+    ),
+    CommandSpec(
+        Restore, ("återställ",), ("restore", "unarchive"), "återställ N",
+        "Ta tillbaka en arkiverad punkt (sekreteraren)", "Bring an archived item back (the secretary)",
+        item_number(Restore), _restore, listed=False,
+    ),
+    CommandSpec(
+        ArchivedItems, ("arkiverade",), ("archived",), "arkiverade",
+        "De arkiverade punkterna", "The archived items",
+        no_argument(ArchivedItems), _archived, listed=False,
     ),
     # Said once per channel, by the group's secretary or an administrator: the greeting tells how.
     CommandSpec(

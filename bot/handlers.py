@@ -136,6 +136,14 @@ async def _verb_move(h: Handlers, action: CardAction) -> ActionOutcome:
     )
 
 
+async def _verb_archive(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.archive(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_restore(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.restore(action.data.get("itemId"), action.sender, action.conversation)
+
+
 async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
     return await h.actions.not_mine(action.data.get("itemId"), action.sender, action.conversation)
 
@@ -161,4 +169,6 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.MOVE: _verb_move,
     Verb.NOT_MINE: _verb_not_mine,
     Verb.SHOW_ALL: _verb_show_all,
+    Verb.ARCHIVE: _verb_archive,
+    Verb.RESTORE: _verb_restore,
 }

@@ -41,6 +41,7 @@ STATUS_NAMES = {
     ItemStatus.OPEN: "Öppen",
     ItemStatus.DONE: "Klar",
     ItemStatus.WITHDRAWN: "Borttagen ur protokollet",
+    ItemStatus.ARCHIVED: "Arkiverad",
 }
 
 
@@ -83,6 +84,10 @@ def item_card(
     body.append(fact_set(facts))
     if item.status is ItemStatus.WITHDRAWN:
         body.append(text_block("Punkten finns inte längre i protokollet.", subtle=True))
+    if item.status is ItemStatus.ARCHIVED:
+        body.append(
+            text_block("Arkiverad: syns inte i listor, påminnelser och sammanfattningar.", subtle=True)
+        )
 
     actions: list[Element] = []
     if can_act and item.id is not None and is_checkable(item):
@@ -91,8 +96,12 @@ def item_card(
             actions.append(execute_action(Verb.DONE, "Klar", data, style="positive"))
             actions.append(move_action(item, data, today=today))
             actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
+            if overdue:  # long past: the group's secretary may put it aside (the handler checks who clicks)
+                actions.append(execute_action(Verb.ARCHIVE, "Arkivera", data))
         elif done:
             actions.append(execute_action(Verb.UNDO, "Ångra klar", data))
+        elif item.status is ItemStatus.ARCHIVED:
+            actions.append(execute_action(Verb.RESTORE, "Återställ", data))
     return adaptive_card(body, actions=actions, entities=owners.entities)
 
 

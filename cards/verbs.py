@@ -11,6 +11,8 @@ class Verb(StrEnum):
     MOVE = "item.move"  # a new due date, from the card's Input.Date named DUE_INPUT
     NOT_MINE = "item.notMine"  # the named owner says the item is not theirs: the secretary is told
     SHOW_ALL = "meeting.showAll"  # the full list of a long meeting's items
+    ARCHIVE = "item.archive"  # the group's secretary puts a long-past item aside ('arkiverad')
+    RESTORE = "item.restore"  # the group's secretary brings an archived item back, open
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.

@@ -23,6 +23,9 @@ class ItemStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     WITHDRAWN = "withdrawn"  # gone from the minutes after an edit; kept, never deleted
+    # Long past and put aside by the group's secretary or its rule ('[archive] after_months'): out of
+    # reminders, digests and lists unless asked for; reversible (back to open), audited both ways.
+    ARCHIVED = "archived"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,7 @@ class ItemFilter:
     next_meeting: bool = False
     search: str | None = None
     order: ListOrder = ListOrder.DUE
+    archived: bool = False  # the archived items instead (open_only then does not apply)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,9 @@ from store.tables import item_owners, items
 
 WITHDRAWN = ItemStatus.WITHDRAWN.value
 OPEN = ItemStatus.OPEN.value
+ARCHIVED = ItemStatus.ARCHIVED.value
+# Items a list shows when it shows done ones too: not withdrawn, and not archived unless asked for.
+_SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED))
 _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
 
 # Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
@@ -110,6 +113,70 @@ class ItemRepository(Repository):
             origin=origin,
         )
 
+    async def archive_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """Put an open item aside (audit 'item.archived'). Returns the item as stored afterwards, None for an
+        unknown id; an item not open (done, withdrawn, archived already) is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": ARCHIVED, "changed_by": by, "changed_at": at},
+            action="item.archived",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is not ItemStatus.OPEN,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def restore_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """Bring an archived item back, open (audit 'item.restored'); any other item is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": OPEN, "changed_by": by, "changed_at": at},
+            action="item.restored",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is not ItemStatus.ARCHIVED,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def archive_older_than(
+        self, group: str, before: date, *, by: str, at: datetime, origin: str, detail: str
+    ) -> list[int]:
+        """Archive the group's open actions and follow-ups whose due date (else meeting date) is before
+        `before`, in one transaction, one audit entry 'item.archived' each with `detail`; their ids, in order.
+        Decisions are never archived: they stay in the register."""
+        when = func.coalesce(items.c.due, items.c.meeting_date)
+        query = (
+            select(items)
+            .where(
+                items.c.group_name == group,
+                items.c.status == OPEN,
+                items.c.kind != ItemKind.DECISION.value,
+                when < before,
+            )
+            .order_by(items.c.id)
+            .with_for_update()
+        )
+        async with self.database.write() as connection:
+            stale = await fetch_items(connection, query)
+            for item in stale:
+                await connection.execute(
+                    _UPDATE_ITEM,
+                    {
+                        "b_id": item.id,
+                        "status": ARCHIVED,
+                        "changed_by": by,
+                        "changed_at": at,
+                        "updated_at": at,
+                    },
+                )
+                await append_audit(
+                    connection, at=at, actor=by, action="item.archived", subject=item.key, origin=origin,
+                    detail=detail,
+                )  # fmt: skip
+        return [item.id for item in stale if item.id is not None]
+
     async def set_due(
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None:
@@ -186,7 +253,7 @@ class ItemRepository(Repository):
     async def search_decisions(self, text: str | None = None) -> list[ItemRecord]:
         """Live decisions whose topic or text contains `text` (case-insensitive; all when None or blank),
         newest meeting first, in document order within a meeting."""
-        query = select(items).where(items.c.kind == ItemKind.DECISION.value, items.c.status != WITHDRAWN)
+        query = select(items).where(items.c.kind == ItemKind.DECISION.value, _SHOWN)
         needle = search_needle(text or "")
         if needle:
             query = query.where(items.c.search_text.like(like_pattern(needle), escape="\\"))
@@ -225,7 +292,7 @@ class ItemRepository(Repository):
         """Items due from `start` to `end`, both included: open ones, or open and done unless `open_only`.
         By due date, then id."""
         query = select(items).where(
-            items.c.status == OPEN if open_only else items.c.status != WITHDRAWN,
+            items.c.status == OPEN if open_only else _SHOWN,
             items.c.due >= start,
             items.c.due <= end,
         )
@@ -262,9 +329,11 @@ def _for_next_meeting() -> ColumnElement[bool]:
 
 
 def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        items.c.status == OPEN if spec.open_only else items.c.status != WITHDRAWN
-    ]
+    if spec.archived:
+        status = items.c.status == ARCHIVED
+    else:
+        status = items.c.status == OPEN if spec.open_only else _SHOWN
+    conditions: list[ColumnElement[bool]] = [status]
     if spec.owners:
         keys = sorted({owner_key(owner) for owner in spec.owners})
         conditions.append(

@@ -122,7 +122,7 @@ items = Table(
     Column("document_due", Date),
     Column("document_due_relative", String(32)),
     CheckConstraint("kind IN ('action', 'decision', 'follow_up')", name="kind"),
-    CheckConstraint("status IN ('open', 'done', 'withdrawn')", name="status"),
+    CheckConstraint("status IN ('open', 'done', 'withdrawn', 'archived')", name="status"),  # 'archived': 0009
     Index("ix_items_document_key", "document_key"),
     Index("ix_items_status_due", "status", "due", "id"),
     Index("ix_items_group_name_status", "group_name", "status"),

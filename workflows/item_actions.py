@@ -17,6 +17,7 @@ from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
 from minutes.calendar import is_working_day, next_working_day, previous_working_day, why_not_working
 from minutes.dates import resolve_due
 from minutes.logsafe import safe_log_field
+from minutes.model import ItemKind
 from minutes.people import ALL
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
 from workflows.chat import Person, conversation_to_keep
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 # A typed number (or a card's) that no item has: the number does not exist, not that it went away.
 NO_SUCH_ITEM = "Punkt #{id} finns inte. Inget har ändrats."
+ONLY_SECRETARY = "Bara gruppens sekreterare kan arkivera och återställa punkter. Inget har ändrats."
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 # The outbox kind of a notice to a group's secretary (delivered by workflows/deliver.py).
@@ -93,6 +95,50 @@ class ItemActions:
             f"Vill du flytta punkt #{item_id} till {format_date(offered)} i stället?"
         )
         return ActionOutcome(non_working_day_card(item_id, text, offered), text)
+
+    async def archive(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary puts an open item aside: out of reminders, digests and lists until restored."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        if item.kind is ItemKind.DECISION:
+            return await self._outcome(item, "Beslut arkiveras inte: de står kvar i beslutsregistret.")
+        if item.status is ItemStatus.DONE:
+            return await self._outcome(item, f"Punkt #{item.id} är redan klar och behöver inte arkiveras.")
+        text = f"Punkt #{item.id} är arkiverad. Skriv 'återställ {item.id}' för att ta tillbaka den."
+        if item.status is ItemStatus.ARCHIVED:
+            return await self._outcome(item, text)
+        archived = await self.store.archive_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = archived is not None and archived.status is ItemStatus.ARCHIVED
+        return await self._outcome(archived or item, text, changed)
+
+    async def restore(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary brings an archived item back, open."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        text = f"Punkt #{item.id} är öppen igen."
+        if item.status is not ItemStatus.ARCHIVED:
+            return await self._outcome(item, f"Punkt #{item.id} är inte arkiverad.")
+        restored = await self.store.restore_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = restored is not None and restored.status is ItemStatus.OPEN
+        return await self._outcome(restored or item, text, changed)
+
+    async def _secretarys(
+        self, item_id: object, actor: Person, where: ConvRef
+    ) -> tuple[ItemRecord | None, ActionOutcome]:
+        """As _authorised, and the actor is the secretary of the item's group by its roster (default deny: a
+        group without a roster has no secretary here, and its rule archives for it)."""
+        item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
+        if item is None:
+            return None, refusal
+        if not any(SECRETARY_ROLE in e.roles for e in await self._roster_entries(item, actor)):
+            return None, ActionOutcome(error_card(ONLY_SECRETARY), ONLY_SECRETARY)
+        return item, refusal
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
         """Record that the actor says the item is not theirs: from then on their reminders of it go to the

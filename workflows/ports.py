@@ -153,6 +153,14 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
+    async def archive_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def restore_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
     async def record_not_mine(
         self,
         item_id: int,

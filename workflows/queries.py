@@ -102,6 +102,15 @@ class Queries:
         people = roster_people(entries) if entries else tuple(await self.store.minutes_people(group))
         return find_person(written, people)
 
+    async def archived(self, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
+        """The archived items of the conversation's groups: shown only when asked for."""
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Arkiverade punkter", where)
+        spec = ItemFilter(groups=groups, archived=True)
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
+        return await self._list("Arkiverade punkter", page, "Inga arkiverade punkter.")
+
     async def decisions(
         self, search: str | None, where: ConvRef, user: Person | None = None
     ) -> dict[str, Any]:

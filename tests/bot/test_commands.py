@@ -87,9 +87,14 @@ def test_not_a_command(text: str) -> None:
 
 def test_every_command_and_alias_parses() -> None:
     for spec in COMMANDS:
-        argument = {"klar": " 1", "ångra": " 1", "flytta": " 1 30/4", "läs in": " https://x"}.get(
-            spec.name, ""
-        )
+        argument = {
+            "klar": " 1",
+            "ångra": " 1",
+            "flytta": " 1 30/4",
+            "läs in": " https://x",
+            "arkivera": " 1",
+            "återställ": " 1",
+        }.get(spec.name, "")
         for word in spec.words:
             assert parse_command(word + argument) is not None, word
 

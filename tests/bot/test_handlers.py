@@ -358,3 +358,51 @@ async def test_a_refreshed_view_never_shows_another_groups_card(store: SqlStore,
         CardAction(Verb.DONE, forged, ANNIKA, CHANNEL, "tenant")
     )
     assert reply.card is not None and "Hemlig FSG-punkt" not in said(reply)
+
+
+@pytest.mark.parametrize(
+    ("sender", "command", "expected", "status"),
+    [
+        (
+            YVONNE,
+            "arkivera {id}",
+            "Punkt #{id} är arkiverad. Skriv 'återställ {id}' för att ta tillbaka den.",
+            "archived",
+        ),
+        (
+            ANNIKA,
+            "arkivera {id}",
+            "Bara gruppens sekreterare kan arkivera och återställa punkter. Inget har ändrats.",
+            "open",
+        ),
+        (YVONNE, "återställ {id}", "Punkt #{id} är inte arkiverad.", "open"),
+        (YVONNE, "arkivera 999", "Punkt #999 finns inte. Inget har ändrats.", "open"),
+    ],
+)
+async def test_archiving_commands(
+    store: SqlStore, tmp_path: Path, sender: object, command: str, expected: str, status: str
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    reply = await handlers(store).on_message(message(command.format(id=item.id), sender))
+    assert len(reply.messages) == 1 and expected.format(id=item.id) in texts(reply)
+    assert (await store.get_item(item.id or 0)).status.value == status  # type: ignore[union-attr]
+
+
+async def test_archive_and_restore_by_card_and_the_archived_list(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    bot = handlers(store)
+    refused = await bot.on_card_action(
+        CardAction(Verb.ARCHIVE, {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert not refused.replace_for_everyone and "Bara gruppens sekreterare" in said(refused)
+    archived = await bot.on_card_action(
+        CardAction(Verb.ARCHIVE, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert archived.replace_for_everyone and "Arkiverad" in said(archived.card)
+    assert f"#{item.id}" in said(await bot.on_message(message("arkiverade")))
+    restored = await bot.on_card_action(
+        CardAction(Verb.RESTORE, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert restored.replace_for_everyone and (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
