@@ -10,7 +10,7 @@ from typing import Any, assert_never
 
 from bot.commands import invocation, not_understood_reply
 from cards.messages import error_card
-from cards.verbs import DUE_INPUT, Verb
+from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
 from cards.views import (
     AgendaView,
     DigestView,
@@ -144,6 +144,16 @@ async def _verb_restore(h: Handlers, action: CardAction) -> ActionOutcome:
     return await h.actions.restore(action.data.get("itemId"), action.sender, action.conversation)
 
 
+async def _verb_set_owners(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.set_owners(
+        action.data.get("itemId"), action.data.get(OWNERS_INPUT), action.sender, action.conversation
+    )
+
+
+async def _verb_dismiss(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.dismiss(action.data.get("itemId"), action.sender, action.conversation)
+
+
 async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
     return await h.actions.not_mine(action.data.get("itemId"), action.sender, action.conversation)
 
@@ -171,4 +181,6 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.SHOW_ALL: _verb_show_all,
     Verb.ARCHIVE: _verb_archive,
     Verb.RESTORE: _verb_restore,
+    Verb.SET_OWNERS: _verb_set_owners,
+    Verb.DISMISS: _verb_dismiss,
 }

@@ -30,7 +30,7 @@ from cards.rows import (
     item_row,
     meeting_label,
 )
-from cards.verbs import DUE_INPUT, Verb
+from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
 from cards.views import View, view_data
 from minutes.records import ItemRecord, ItemStatus
 
@@ -42,6 +42,7 @@ STATUS_NAMES = {
     ItemStatus.DONE: "Klar",
     ItemStatus.WITHDRAWN: "Borttagen ur protokollet",
     ItemStatus.ARCHIVED: "Arkiverad",
+    ItemStatus.DISMISSED: "Inte en uppgift",
 }
 
 
@@ -84,6 +85,8 @@ def item_card(
     body.append(fact_set(facts))
     if item.status is ItemStatus.WITHDRAWN:
         body.append(text_block("Punkten finns inte längre i protokollet.", subtle=True))
+    if item.status is ItemStatus.DISMISSED:
+        body.append(text_block("Sekreteraren har markerat raden som inte en uppgift.", subtle=True))
     if item.status is ItemStatus.ARCHIVED:
         body.append(
             text_block("Arkiverad: syns inte i listor, påminnelser och sammanfattningar.", subtle=True)
@@ -96,13 +99,39 @@ def item_card(
             actions.append(execute_action(Verb.DONE, "Klar", data, style="positive"))
             actions.append(move_action(item, data, today=today))
             actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
-            if overdue:  # long past: the group's secretary may put it aside (the handler checks who clicks)
-                actions.append(execute_action(Verb.ARCHIVE, "Arkivera", data))
+            actions.append(secretary_action(item, data))
         elif done:
             actions.append(execute_action(Verb.UNDO, "Ångra klar", data))
-        elif item.status is ItemStatus.ARCHIVED:
+        elif item.status in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
             actions.append(execute_action(Verb.RESTORE, "Återställ", data))
     return adaptive_card(body, actions=actions, entities=owners.entities)
+
+
+def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> Element:
+    """'Sekreterare…': the group's secretary corrects the item (other owners, 'Inte en uppgift') or archives
+    it. Shown to everyone, in a ShowCard so that it costs one button; the handlers check who clicks."""
+    owners: Element = {
+        "type": "Input.Text",
+        "id": OWNERS_INPUT,
+        "label": "Ansvariga (initialer eller namn, med komma emellan)",
+        "placeholder": "till exempel AA, Edit Eriksson",
+        "value": ", ".join(item.owners),
+        "isRequired": True,
+        "errorMessage": "Skriv minst en ansvarig.",
+    }
+    return {
+        "type": "Action.ShowCard",
+        "title": "Sekreterare…",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [owners],
+            "actions": [
+                execute_action(Verb.SET_OWNERS, "Spara ansvariga", data),
+                execute_action(Verb.DISMISS, "Inte en uppgift", data),
+                execute_action(Verb.ARCHIVE, "Arkivera", data),
+            ],
+        },
+    }
 
 
 def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> Element:

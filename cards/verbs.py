@@ -12,8 +12,12 @@ class Verb(StrEnum):
     NOT_MINE = "item.notMine"  # the named owner says the item is not theirs: the secretary is told
     SHOW_ALL = "meeting.showAll"  # the full list of a long meeting's items
     ARCHIVE = "item.archive"  # the group's secretary puts a long-past item aside ('arkiverad')
-    RESTORE = "item.restore"  # the group's secretary brings an archived item back, open
+    RESTORE = "item.restore"  # the group's secretary brings an archived or dismissed item back, open
+    SET_OWNERS = "item.setOwners"  # the group's secretary corrects the owners, from the input OWNERS_INPUT
+    DISMISS = "item.dismiss"  # the group's secretary says the row is no task ('Inte en uppgift')
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.
 DUE_INPUT = "nyttDatum"
+# The Input.Text id on item cards whose value (owners, comma-separated) comes back with Verb.SET_OWNERS.
+OWNERS_INPUT = "nyaAnsvariga"

@@ -26,6 +26,9 @@ class ItemStatus(StrEnum):
     # Long past and put aside by the group's secretary or its rule ('[archive] after_months'): out of
     # reminders, digests and lists unless asked for; reversible (back to open), audited both ways.
     ARCHIVED = "archived"
+    # 'Inte en uppgift': the group's secretary says the minutes' row is no task. Unlike WITHDRAWN it stays so
+    # when the minutes are read again (the row is still there); reversible, audited.
+    DISMISSED = "dismissed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,9 @@ class ItemRecord:
     id: int | None = None
     document_due: date | None = None
     document_due_relative: Relative | None = None
+    # The owners the minutes gave the item when last read; `owners` differs once the group's secretary
+    # corrected them, and the correction stands until the minutes name other owners. None: as `owners`.
+    document_owners: tuple[str, ...] | None = None
 
 
 class ListOrder(StrEnum):

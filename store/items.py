@@ -31,8 +31,9 @@ from store.tables import item_owners, items
 WITHDRAWN = ItemStatus.WITHDRAWN.value
 OPEN = ItemStatus.OPEN.value
 ARCHIVED = ItemStatus.ARCHIVED.value
-# Items a list shows when it shows done ones too: not withdrawn, and not archived unless asked for.
-_SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED))
+DISMISSED = ItemStatus.DISMISSED.value
+# Items a list shows when it shows done ones too: not withdrawn or dismissed, and not archived unless asked.
+_SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED, DISMISSED))
 _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
 
 # Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
@@ -127,14 +128,69 @@ class ItemRepository(Repository):
             origin=origin,
         )
 
+    async def dismiss_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """The group's secretary says an open item is no task (audit 'item.dismissed'); it stays so when the
+        minutes are read again. Any item not open is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": DISMISSED, "changed_by": by, "changed_at": at},
+            action="item.dismissed",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is not ItemStatus.OPEN,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def set_owners(
+        self, item_id: int, owners: Sequence[str], *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None:
+        """The group's secretary gives an item other owners (audit 'item.owners', detail the count before and
+        after: never names from the minutes). The minutes' owners stay in document_owners, so the correction
+        outlives edits of the minutes that leave the item's owners alone (minutes.reconcile). None for an
+        unknown id; a withdrawn item, or one with these owners already, is returned unchanged."""
+        if not is_item_id(item_id):
+            return None
+        wanted = tuple(owners)
+        async with self.database.write() as connection:
+            found = await fetch_items(connection, LOCK_ITEM, {"b_id": item_id})
+            if not found:
+                return None
+            item = found[0]
+            if item.status is ItemStatus.WITHDRAWN or item.owners == wanted:
+                return item
+            await connection.execute(
+                _UPDATE_ITEM,
+                {
+                    "b_id": item_id,
+                    "updated_at": at,
+                    "owners": list(wanted),
+                    "changed_by": by,
+                    "changed_at": at,
+                },
+            )
+            await connection.execute(_DELETE_OWNERS, {"b_ids": [item_id]})
+            await insert_owners(connection, {item_id: wanted})
+            await append_audit(
+                connection,
+                at=at,
+                actor=by,
+                action="item.owners",
+                subject=item.key,
+                origin=origin,
+                detail=f"{len(item.owners)}→{len(wanted)}",
+            )
+            return (await fetch_items(connection, _SELECT_ITEM, {"b_id": item_id}))[0]
+
     async def restore_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
-        """Bring an archived item back, open (audit 'item.restored'); any other item is returned unchanged."""
+        """Bring an archived or dismissed item back, open (audit 'item.restored'); any other item is returned
+        unchanged."""
         return await self._change_item(
             item_id,
             {"status": OPEN, "changed_by": by, "changed_at": at},
             action="item.restored",
             detail=lambda item: f"#{item_id}",
-            already=lambda item: item.status is not ItemStatus.ARCHIVED,
+            already=lambda item: item.status not in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED),
             by=by,
             at=at,
             origin=origin,

@@ -84,6 +84,7 @@ def item_content_values(record: ItemRecord) -> dict[str, Any]:
         "search_text": item_search_text(record.topic, record.text),
         "document_due": record.document_due,
         "document_due_relative": record.document_due_relative.value if record.document_due_relative else None,
+        "document_owners": list(record.owners if record.document_owners is None else record.document_owners),
     }
 
 
@@ -108,7 +109,13 @@ def item_from_row(row: Mapping[Any, Any]) -> ItemRecord:
         id=row["id"],
         document_due=row["document_due"],
         document_due_relative=relative_or_none(row["document_due_relative"]),
+        document_owners=_corrected_from(row["owners"], row["document_owners"]),
     )
+
+
+def _corrected_from(owners: list[str], document_owners: list[str] | None) -> tuple[str, ...] | None:
+    """The minutes' owners when the secretary corrected them; None when they are the owners (or unknown)."""
+    return None if document_owners is None or document_owners == owners else tuple(document_owners)
 
 
 def relative_or_none(value: str | None) -> Relative | None:

@@ -20,6 +20,7 @@ from minutes.logsafe import safe_log_field
 from minutes.model import ItemKind
 from minutes.people import ALL
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
+from minutes.roster import find_person, roster_people
 from workflows.chat import Person, conversation_to_keep
 from workflows.owners import UserDirectory, owners_for_user, people_of, resolve_owners
 from workflows.ports import ChatStore
@@ -28,7 +29,9 @@ logger = logging.getLogger(__name__)
 
 # A typed number (or a card's) that no item has: the number does not exist, not that it went away.
 NO_SUCH_ITEM = "Punkt #{id} finns inte. Inget har ändrats."
-ONLY_SECRETARY = "Bara gruppens sekreterare kan arkivera och återställa punkter. Inget har ändrats."
+ONLY_SECRETARY = "Bara gruppens sekreterare kan rätta, arkivera och återställa punkter. Inget har ändrats."
+# The most owners one correction names; a longer list is no list of owners.
+MAX_OWNERS = 12
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 # The outbox kind of a notice to a group's secretary (delivered by workflows/deliver.py).
@@ -120,13 +123,61 @@ class ItemActions:
         if item is None or item.id is None:
             return refusal
         text = f"Punkt #{item.id} är öppen igen."
-        if item.status is not ItemStatus.ARCHIVED:
+        if item.status not in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
             return await self._outcome(item, f"Punkt #{item.id} är inte arkiverad.")
         restored = await self.store.restore_item(
             item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
         )
         changed = restored is not None and restored.status is ItemStatus.OPEN
         return await self._outcome(restored or item, text, changed)
+
+    async def dismiss(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary says the row is no task: it leaves lists, reminders and the meeting card, and
+        stays so when the minutes are read again; 'Återställ' brings it back."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        text = f"Punkt #{item.id} är markerad som inte en uppgift. Skriv 'återställ {item.id}' för att ångra."
+        if item.status is ItemStatus.DISMISSED:
+            return await self._outcome(item, text)
+        if item.status is not ItemStatus.OPEN:
+            return await self._outcome(
+                item, f"Punkt #{item.id} är inte öppen; bara öppna punkter kan markeras."
+            )
+        dismissed = await self.store.dismiss_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = dismissed is not None and dismissed.status is ItemStatus.DISMISSED
+        return await self._outcome(dismissed or item, text, changed)
+
+    async def set_owners(
+        self, item_id: object, written: object, actor: Person, where: ConvRef
+    ) -> ActionOutcome:
+        """The group's secretary names the item's owners ('AA, Edit Eriksson'): each as the group knows them
+        (its roster, else its minutes' people: initials when it has them), else as written. Stands through
+        later edits of the minutes until they name other owners."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        parts = _owner_parts(written)
+        if not parts:
+            return await self._outcome(item, "Skriv en eller flera ansvariga, med komma emellan.")
+        owners = tuple(dict.fromkeys([await self._owner_form(part, item.group) for part in parts]))
+        updated = await self.store.set_owners(
+            item.id, owners, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = updated is not None and updated.owners == owners and item.owners != owners
+        return await self._outcome(
+            updated or item, f"Punkt #{item.id} har nu ansvariga: {', '.join(owners)}.", changed
+        )
+
+    async def _owner_form(self, written: str, group: str | None) -> str:
+        if group is None:
+            return written
+        entries = await self.store.roster(group)
+        people = roster_people(entries) if entries else tuple(await self.store.minutes_people(group))
+        found = find_person(written, people)
+        return written if found is None else found.initials or found.name
 
     async def _secretarys(
         self, item_id: object, actor: Person, where: ConvRef
@@ -294,6 +345,15 @@ def item_number(item_id: object) -> int | None:
     if isinstance(item_id, str) and re.fullmatch(rf"\d{{1,{MAX_ITEM_DIGITS}}}", item_id.strip()):
         return int(item_id.strip())
     return None
+
+
+def _owner_parts(written: object) -> list[str]:
+    """Owners as the secretary types them: separated by commas, semicolons or 'och'; at most MAX_OWNERS."""
+    if not isinstance(written, str) or len(written) > MAX_OWNERS * 60:
+        return []
+    parts = [" ".join(p.split()) for p in re.split(r"[,;\n]|\s+och\s+", written)]
+    parts = [p for p in parts if p]
+    return parts if len(parts) <= MAX_OWNERS else []
 
 
 def _who(actor: Person) -> str:

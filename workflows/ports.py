@@ -161,6 +161,14 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         self, item_id: int, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
+    async def dismiss_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def set_owners(
+        self, item_id: int, owners: Sequence[str], *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
     async def record_not_mine(
         self,
         item_id: int,

@@ -153,7 +153,7 @@ class Queries:
         items = [
             i
             for i in await self.store.items_of_document(document.key)
-            if i.status is not ItemStatus.WITHDRAWN
+            if i.status not in (ItemStatus.WITHDRAWN, ItemStatus.DISMISSED)
         ]
         today = self.clock().date()
         return meeting_summary_card(document, items, people=await people_of(items, self.store), today=today)
@@ -197,7 +197,7 @@ class Queries:
         items = [
             i
             for i in await self.store.items_of_document(document.key)
-            if i.status is not ItemStatus.WITHDRAWN
+            if i.status not in (ItemStatus.WITHDRAWN, ItemStatus.DISMISSED)
         ]
         people = await people_of(items, self.store)
         today = self.clock().date()

@@ -372,7 +372,7 @@ async def test_a_refreshed_view_never_shows_another_groups_card(store: SqlStore,
         (
             ANNIKA,
             "arkivera {id}",
-            "Bara gruppens sekreterare kan arkivera och återställa punkter. Inget har ändrats.",
+            "Bara gruppens sekreterare kan rätta, arkivera och återställa punkter. Inget har ändrats.",
             "open",
         ),
         (YVONNE, "återställ {id}", "Punkt #{id} är inte arkiverad.", "open"),

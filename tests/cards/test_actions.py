@@ -18,7 +18,16 @@ from tests.cards.cases import CASES
 from tests.cards.samples import DOCUMENT, DOCUMENT_KEY, ITEMS, LONG_TEXT, PEOPLE, TODAY, many_items, record
 from workflows.chat import Person
 
-ITEM_VERBS = {Verb.DONE, Verb.UNDO, Verb.MOVE, Verb.NOT_MINE, Verb.ARCHIVE, Verb.RESTORE}
+ITEM_VERBS = {
+    Verb.DONE,
+    Verb.UNDO,
+    Verb.MOVE,
+    Verb.NOT_MINE,
+    Verb.ARCHIVE,
+    Verb.RESTORE,
+    Verb.SET_OWNERS,
+    Verb.DISMISS,
+}
 KNOWN_IDS = {item.id for item in ITEMS} | {item.id for item in many_items(200)}
 
 

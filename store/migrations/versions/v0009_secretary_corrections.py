@@ -1,5 +1,9 @@
-"""Items may be archived: the status 'archived' (long past, put aside by the group's secretary or its rule;
-reversible). Only the items' CHECK constraint on status changes: it admits one value more.
+"""The group's secretary corrects items from Teams: the status 'archived' (long past, put aside by the
+secretary or the group's rule; reversible), the status 'dismissed' ('inte en uppgift': the secretary says the
+minutes' row is no task; it stays so through later edits of the minutes, unlike 'withdrawn'), and
+`document_owners`, the owners the minutes gave an item when last read, so that owners the secretary set stand
+until the minutes name others (as document_due keeps a moved date, revision 0005). The items' CHECK constraint
+on status admits the two values; existing items' document_owners are their owners.
 
 On SQLite a CHECK constraint cannot be altered in place and rebuilding `items` would trip the foreign keys of
 item_owners and not_mine (and lose nothing only with care); SQLite documents editing the table's schema text
@@ -24,16 +28,21 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 BEFORE = "status IN ('open', 'done', 'withdrawn')"
-AFTER = "status IN ('open', 'done', 'withdrawn', 'archived')"
+AFTER = "status IN ('open', 'done', 'withdrawn', 'archived', 'dismissed')"
 
 
 def upgrade() -> None:
     _replace_check(BEFORE, AFTER)
+    # Plain ALTER TABLE on SQLite too (see 0002: batch mode would copy the table and lose AUTOINCREMENT).
+    op.add_column("items", sa.Column("document_owners", sa.JSON(), nullable=True))
+    op.execute("UPDATE items SET document_owners = owners")
 
 
 def downgrade() -> None:
-    # An archived item goes back to open: the older schema has no other place for it.
+    # The older schema has no place for these: an archived item is open again, a dismissed one withdrawn.
     op.execute("UPDATE items SET status = 'open' WHERE status = 'archived'")
+    op.execute("UPDATE items SET status = 'withdrawn' WHERE status = 'dismissed'")
+    op.drop_column("items", "document_owners")
     _replace_check(AFTER, BEFORE)
 
 
