@@ -406,3 +406,22 @@ async def test_archive_and_restore_by_card_and_the_archived_list(store: SqlStore
         CardAction(Verb.RESTORE, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
     )
     assert restored.replace_for_everyone and (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_the_secretary_corrects_on_the_item_card(store: SqlStore, tmp_path: Path) -> None:
+    from cards.verbs import OWNERS_INPUT
+
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    bot = handlers(store)
+    data = {"itemId": item.id, OWNERS_INPUT: "Rickard Nilsson, YK"}
+    refused = await bot.on_card_action(CardAction(Verb.SET_OWNERS, data, ANNIKA, CHANNEL, "tenant"))
+    assert not refused.replace_for_everyone and "Bara gruppens sekreterare" in said(refused)
+    corrected = await bot.on_card_action(CardAction(Verb.SET_OWNERS, data, YVONNE, CHANNEL, "tenant"))
+    assert corrected.replace_for_everyone
+    assert (await store.get_item(item.id or 0)).owners == ("RN", "YK")  # type: ignore[union-attr]
+    dismissed = await bot.on_card_action(
+        CardAction(Verb.DISMISS, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert dismissed.replace_for_everyone and "Inte en uppgift" in said(dismissed.card)
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -198,3 +199,35 @@ async def test_archiving_by_rule_takes_a_groups_open_actions_long_past(store: Sq
         "FLG", date(2024, 10, 1), by="minutesbot", at=later(2), origin="rule:archive", detail="x"
     )
     assert again == []
+
+
+async def test_the_secretarys_owners_and_dismissal_are_audited_and_survive_a_new_version(
+    store: SqlStore,
+) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    action, other = live[1], live[2]
+    assert action.id is not None and other.id is not None
+    corrected = await store.set_owners(action.id, ("EE", "RN"), by="aad:yk", at=later(1), origin="teams:flg")
+    assert (
+        corrected is not None and corrected.owners == ("EE", "RN") and corrected.document_owners == ("klg",)
+    )
+    assert (
+        await store.set_owners(action.id, ("EE", "RN"), by="aad:yk", at=later(2), origin="cli") == corrected
+    )
+    assert [i.id for i in await store.list_items(open_only=True, owner="ee")] == [action.id]
+    assert await store.list_items(open_only=True, owner="klg") == []
+    dismissed = await store.dismiss_item(other.id, by="aad:yk", at=later(3), origin="teams:flg")
+    assert dismissed is not None and dismissed.status is ItemStatus.DISMISSED
+    assert other.id not in {i.id for i in await store.list_items(open_only=True)}
+
+    await ingest(store, document(version="v2"), FLG_V1, at=later(4))  # the minutes read again, unchanged
+    assert (await store.get_item(action.id)).owners == ("EE", "RN")  # type: ignore[union-attr]
+    assert (await store.get_item(other.id)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]
+    assert [(a.action, a.detail) for a in await store.audit_log(action.key)][1:] == [("item.owners", "1→2")]
+    assert [a.action for a in await store.audit_log(other.key)][1:] == ["item.dismissed"]
+
+    renamed = [FLG_V1[0], replace(FLG_V1[1], owners=("AA",)), *FLG_V1[2:]]
+    await ingest(store, document(version="v3"), renamed, at=later(5))  # the minutes name another owner
+    assert (await store.get_item(action.id)).owners == ("AA",)  # type: ignore[union-attr]
+    restored = await store.restore_item(other.id, by="aad:yk", at=later(6), origin="cli")
+    assert restored is not None and restored.status is ItemStatus.OPEN

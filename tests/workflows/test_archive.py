@@ -1,4 +1,4 @@
-"""Archiving: by the group's secretary from Teams (commands and card), and by each group's rule."""
+"""The secretary's corrections from Teams (other owners, 'inte en uppgift', archiving) and each group's rule."""
 
 from __future__ import annotations
 
@@ -9,12 +9,21 @@ import pytest
 
 from cards.verbs import Verb
 from minutes.model import ItemKind
-from minutes.records import ItemStatus
+from minutes.records import ItemStatus, RosterEntry
 from store import SqlStore
 from tests.cards.cardcheck import execute_actions
 from tests.store.builders import FSG_REF, document, ingest
 from tests.store.builders import item as builder_item
-from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
+from tests.workflows.chat_fixtures import (
+    ANNIKA,
+    CHANNEL,
+    PERSONAL,
+    ROSTER,
+    STRANGER,
+    YVONNE,
+    clock,
+    ingest_flg,
+)
 from workflows.archive import archive_stale, months_before
 from workflows.digest import build_digest
 from workflows.item_actions import ONLY_SECRETARY, ItemActions
@@ -138,3 +147,49 @@ async def test_the_digest_counts_items_long_overdue_instead_of_listing_them(
     assert much_later.long_overdue_since == date(2025, 3, 2) and much_later.oldest_due == min(
         i.due for i in late.overdue if i.due
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "owners"),
+    [
+        ("EE", ("EE",)),
+        ("Edit Eriksson, Rickard", ("EE", "RN")),  # as the group knows them: initials
+        ("Edit Eriksson och HR-chefen", ("EE", "HR-chefen")),  # someone unknown: as written
+        ("AA; AA", ("AA",)),
+    ],
+)
+async def test_the_secretary_sets_other_owners(
+    store: SqlStore, tmp_path: Path, written: str, owners: tuple[str, ...]
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item_id = await open_action(store)
+    await store.save_roster("FLG", [])  # a group without a roster has no secretary here: default deny
+    refused = await ItemActions(store, clock).set_owners(item_id, written, YVONNE, CHANNEL)
+    assert refused.text == ONLY_SECRETARY
+    await store.save_roster("FLG", [*ROSTER, RosterEntry("FLG", "EE", "Edit Eriksson")])
+    outcome = await ItemActions(store, clock).set_owners(item_id, written, YVONNE, CHANNEL)
+    assert outcome.item is not None and outcome.item.owners == owners
+    assert outcome.text == f"Punkt #{item_id} har nu ansvariga: {', '.join(owners)}."
+
+
+@pytest.mark.parametrize("written", ["", "  ", None, ",", "x," * 20])
+async def test_owners_must_be_named(store: SqlStore, tmp_path: Path, written: object) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item_id = await open_action(store)
+    outcome = await ItemActions(store, clock).set_owners(item_id, written, YVONNE, CHANNEL)
+    assert not outcome.changed and outcome.text == "Skriv en eller flera ansvariga, med komma emellan."
+
+
+async def test_inte_en_uppgift_is_the_secretarys_and_reversible(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item_id = await open_action(store)
+    actions = ItemActions(store, clock)
+    assert (await actions.dismiss(item_id, ANNIKA, CHANNEL)).text == ONLY_SECRETARY
+    dismissed = await actions.dismiss(item_id, YVONNE, CHANNEL)
+    assert dismissed.changed and dismissed.text == (
+        f"Punkt #{item_id} är markerad som inte en uppgift. Skriv 'återställ {item_id}' för att ångra."
+    )
+    assert [a["verb"] for a in execute_actions(dismissed.card)] == [Verb.RESTORE]
+    meeting = str(await Queries(store, clock).meeting(None, CHANNEL))
+    assert f"'#{item_id}'" not in meeting
+    assert (await actions.restore(item_id, YVONNE, CHANNEL)).text == f"Punkt #{item_id} är öppen igen."
