@@ -114,7 +114,7 @@ def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> Element:
         "type": "Input.Text",
         "id": OWNERS_INPUT,
         "label": "Ansvariga (initialer eller namn, med komma emellan)",
-        "placeholder": "till exempel AA, Edit Eriksson",
+        "placeholder": "till exempel AA, Eva Lind",
         "value": ", ".join(item.owners),
         "isRequired": True,
         "errorMessage": "Skriv minst en ansvarig.",

@@ -99,7 +99,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# ---- someone a command names ('öppna Edit Eriksson', 'öppna EE', 'öppna ekonomichefen') --------------------
+# ---- someone a command names ('öppna Eva Lind', 'öppna EL', 'öppna ekonomichefen') --------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +113,7 @@ class PersonMatch:
 
     @property
     def label(self) -> str:
-        """As a reply says who was found: 'Edit Eriksson (EE)'."""
+        """As a reply says who was found: 'Eva Lind (EL)'."""
         return f"{self.name} ({self.initials})" if self.initials else self.name
 
 

@@ -153,7 +153,7 @@ class ItemActions:
     async def set_owners(
         self, item_id: object, written: object, actor: Person, where: ConvRef
     ) -> ActionOutcome:
-        """The group's secretary names the item's owners ('AA, Edit Eriksson'): each as the group knows them
+        """The group's secretary names the item's owners ('AA, Eva Lind'): each as the group knows them
         (its roster, else its minutes' people: initials when it has them), else as written. Stands through
         later edits of the minutes until they name other owners."""
         item, refusal = await self._secretarys(item_id, actor, where)

@@ -77,7 +77,7 @@ class Queries:
         if not person:
             page = await self.store.item_page(ItemFilter(groups=groups), limit=LIST_PAGE, today=today)
             return await self._list("Öppna punkter", page, "Inga öppna punkter.", OpenItemsView(person))
-        # The person as each group knows them (its roster, else the people its minutes list): 'Edit Eriksson',
+        # The person as each group knows them (its roster, else the people its minutes list): 'Eva Lind',
         # 'Edit', 'EE' and 'ekonomichefen' are one list. Someone no group knows: the owner as written.
         matches = {group: await self.person_in(person, group) for group in sorted(groups)}
         specs = [

@@ -121,8 +121,21 @@ def test_size_budget_cuts_before_the_item_limit() -> None:
 @pytest.mark.parametrize(
     ("status", "kind", "can_act", "expected"),
     [
-        (ItemStatus.OPEN, ItemKind.ACTION, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),
-        (ItemStatus.OPEN, ItemKind.FOLLOW_UP, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),
+        # The secretary's corrections sit in one ShowCard ('Sekreterare…'): other owners, 'Inte en uppgift'.
+        (
+            ItemStatus.OPEN,
+            ItemKind.ACTION,
+            True,
+            [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS, Verb.ARCHIVE],
+        ),
+        (
+            ItemStatus.OPEN,
+            ItemKind.FOLLOW_UP,
+            True,
+            [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS, Verb.ARCHIVE],
+        ),
+        (ItemStatus.ARCHIVED, ItemKind.ACTION, True, [Verb.RESTORE]),
+        (ItemStatus.DISMISSED, ItemKind.ACTION, True, [Verb.RESTORE]),
         (ItemStatus.DONE, ItemKind.ACTION, True, [Verb.UNDO]),
         (ItemStatus.WITHDRAWN, ItemKind.ACTION, True, []),
         (ItemStatus.OPEN, ItemKind.DECISION, True, []),
@@ -143,7 +156,11 @@ def test_item_card_buttons_follow_the_state(
 def test_move_sends_a_date_from_today_on() -> None:
     item = record(9, ItemKind.ACTION, "Skriva remissvar.", ("RN",), due=date(2025, 5, 5))
     card = item_card(item, people=PEOPLE, today=TODAY)
-    [show_card] = [node for node in elements(card) if node.get("type") == "Action.ShowCard"]
+    [show_card] = [
+        node
+        for node in elements(card)
+        if node.get("type") == "Action.ShowCard" and node["title"] == "Flytta…"
+    ]
     [picker] = [node for node in elements(show_card) if node.get("type") == "Input.Date"]
     assert (picker["id"], picker["min"], picker["value"]) == (DUE_INPUT, "2025-04-22", "2025-05-05")
     assert [a["verb"] for a in execute_actions(show_card["card"])] == [Verb.MOVE]

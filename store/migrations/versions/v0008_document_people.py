@@ -1,5 +1,5 @@
 """The people each document's minutes list (attendees with initials and roles), so that a group without a
-roster can still be asked for by name ('öppna Edit Eriksson' finds what 'öppna EE' finds). Documents read
+roster can still be asked for by name ('öppna Eva Lind' finds what 'öppna EL' finds). Documents read
 before stay without (NULL: nobody known) until their next version is read.
 
 Revision ID: 0008
