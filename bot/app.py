@@ -43,6 +43,7 @@ from store.not_mine import NotMineRepository
 from store.reminders import LeaseRepository, ReminderRepository
 from store.rosters import RosterRepository
 from workflows.agenda import prepare_agendas
+from workflows.archive import archive_stale
 from workflows.deliver import Deliverer
 from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
@@ -211,8 +212,16 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     async def renew_subscriptions(at: datetime) -> None:
         await app[SUBSCRIPTIONS].ensure()
 
+    async def archive_long_past(at: datetime) -> None:
+        await archive_stale(store, groups.archive_after_months, now=at)
+
     jobs = SchedulerJobs(
-        poll_sources, reminders.tick, send_weekly_digest, prepare_agenda, renew_subscriptions
+        poll_sources,
+        reminders.tick,
+        send_weekly_digest,
+        prepare_agenda,
+        renew_subscriptions,
+        archive_long_past if groups.archive_after_months else None,
     )
     config = SchedulerConfig(
         holder=_worker_name(),

@@ -37,6 +37,7 @@ class GroupConfig:
     digest_cron: Mapping[str, dict[str, int | str]] = field(default_factory=dict)
     reminder_policies: GroupPolicies = GroupPolicies()
     agenda_days_before: Mapping[str, int] = field(default_factory=dict)  # "*": every group not named
+    archive_after_months: Mapping[str, int] = field(default_factory=dict)  # [archive]: groups with a rule
     overridden: tuple[tuple[str, str], ...] = ()
 
     def agenda_lead(self, group: str) -> int:
@@ -137,6 +138,9 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
         digest_cron=cron,
         reminder_policies=policies,
         agenda_days_before=agenda,
+        archive_after_months={
+            g: s.archive_after_months for g, (_, s) in by_group.items() if s.archive_after_months is not None
+        },
         overridden=tuple(overridden),
     )
 

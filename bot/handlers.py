@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, assert_never
 
-from bot.commands import help_reply, invocation
+from bot.commands import invocation, not_understood_reply
 from cards.messages import error_card
-from cards.verbs import DUE_INPUT, Verb
+from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
 from cards.views import (
     AgendaView,
     DecisionsView,
@@ -51,7 +51,7 @@ class Handlers:
         message = replace(message, conversation=await self._remember(message.conversation))
         command = invocation(message.text)
         if command is None:
-            return help_reply()
+            return not_understood_reply(message.text)
         return await command.run(self, message)
 
     async def on_card_action(self, action: CardAction) -> Reply:
@@ -141,6 +141,24 @@ async def _verb_move(h: Handlers, action: CardAction) -> ActionOutcome:
     )
 
 
+async def _verb_archive(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.archive(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_restore(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.restore(action.data.get("itemId"), action.sender, action.conversation)
+
+
+async def _verb_set_owners(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.set_owners(
+        action.data.get("itemId"), action.data.get(OWNERS_INPUT), action.sender, action.conversation
+    )
+
+
+async def _verb_dismiss(h: Handlers, action: CardAction) -> ActionOutcome:
+    return await h.actions.dismiss(action.data.get("itemId"), action.sender, action.conversation)
+
+
 async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
     return await h.actions.not_mine(action.data.get("itemId"), action.sender, action.conversation)
 
@@ -176,4 +194,8 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.NOT_MINE: _verb_not_mine,
     Verb.SHOW_ALL: _verb_show_all,
     Verb.PAGE: _verb_page,
+    Verb.ARCHIVE: _verb_archive,
+    Verb.RESTORE: _verb_restore,
+    Verb.SET_OWNERS: _verb_set_owners,
+    Verb.DISMISS: _verb_dismiss,
 }

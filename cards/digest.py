@@ -51,6 +51,10 @@ class Digest:
     overdue: tuple[ItemRecord, ...] = ()
     done_last_week: tuple[ItemRecord, ...] = ()
     new_minutes: tuple[NewMinutes, ...] = ()
+    # Open items late since before `long_overdue_since`: a count, not rows (nobody reads forty rows from 2019).
+    long_overdue: int = 0
+    long_overdue_since: date | None = None
+    oldest_due: date | None = None
 
     @property
     def items(self) -> tuple[ItemRecord, ...]:
@@ -60,7 +64,9 @@ class Digest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.due_this_week or self.overdue or self.done_last_week or self.new_minutes)
+        return not (
+            self.due_this_week or self.overdue or self.done_last_week or self.new_minutes or self.long_overdue
+        )
 
 
 TITLE = "Veckosammanfattning"
@@ -187,6 +193,8 @@ def _digest_card(
             truncated = True
             section.append(_shown_note(len(rows), len(items)))
         body.append(container(section, separator=True, spacing="medium"))
+    if digest.long_overdue:
+        body.append(container([text_block(_long_overdue_note(digest), subtle=True)], separator=True))
 
     if digest.new_minutes:
         blocks: list[Element] = [text_block("Nya protokoll och beslut", weight="bolder", size="medium")]
@@ -253,6 +261,16 @@ def _shown_note(shown: int, total: int, *, word: tuple[str, str] = ("punkt", "pu
     )
 
 
+def _long_overdue_note(digest: Digest) -> str:
+    count = digest.long_overdue
+    since = f" före {format_date(digest.long_overdue_since)}" if digest.long_overdue_since else ""
+    oldest = f", den äldsta från {format_date(digest.oldest_due)}" if digest.oldest_due else ""
+    return (
+        f"Dessutom {count} {'öppen punkt' if count == 1 else 'öppna punkter'} med datum{since}{oldest}. "
+        "Gruppens sekreterare kan arkivera dem ('arkivera N') eller ge gruppen en regel för det."
+    )
+
+
 def _count_phrase(digest: Digest) -> str:
     """'2 förfaller denna vecka, 1 försenad, 3 klara förra veckan, 1 nytt protokoll'; zeros left out."""
     due, late, done = len(digest.due_this_week), len(digest.overdue), len(digest.done_last_week)
@@ -264,5 +282,6 @@ def _count_phrase(digest: Digest) -> str:
         f"{done} {'klar' if done == 1 else 'klara'} förra veckan" if done else "",
         f"{minutes} {'nytt protokoll' if minutes == 1 else 'nya protokoll'}" if minutes else "",
         f"{decisions} {'nytt beslut' if decisions == 1 else 'nya beslut'}" if decisions else "",
+        f"{digest.long_overdue} sedan länge" if digest.long_overdue else "",
     ]
     return ", ".join(part for part in parts if part) or "Inga punkter"

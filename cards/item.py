@@ -34,8 +34,9 @@ from cards.rows import (
     page_context,
     pager,
 )
-from cards.verbs import DUE_INPUT, Verb
+from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
 from cards.views import View
+from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus
 
 # One item may show its whole text, but a runaway paragraph must not push the card past Teams' limit.
@@ -45,6 +46,8 @@ STATUS_NAMES = {
     ItemStatus.OPEN: "Öppen",
     ItemStatus.DONE: "Klar",
     ItemStatus.WITHDRAWN: "Borttagen ur protokollet",
+    ItemStatus.ARCHIVED: "Arkiverad",
+    ItemStatus.DISMISSED: "Inte en uppgift",
 }
 
 
@@ -91,6 +94,12 @@ def item_card(
     body.append(fact_set(facts))
     if item.status is ItemStatus.WITHDRAWN:
         body.append(text_block("Punkten finns inte längre i protokollet.", subtle=True))
+    if item.status is ItemStatus.DISMISSED:
+        body.append(text_block("Sekreteraren har markerat raden som inte en uppgift.", subtle=True))
+    if item.status is ItemStatus.ARCHIVED:
+        body.append(
+            text_block("Arkiverad: syns inte i listor, påminnelser och sammanfattningar.", subtle=True)
+        )
 
     actions: list[Element] = []
     if can_act and item.id is not None and is_checkable(item):
@@ -99,9 +108,40 @@ def item_card(
             actions.append(execute_action(Verb.DONE, "Klar", data, style="positive"))
             actions.append(move_action(item, data, today=today))
             actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
+            actions.append(secretary_action(item, data))
         elif done:
             actions.append(execute_action(Verb.UNDO, "Ångra", data))
+        elif item.status in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
+            actions.append(execute_action(Verb.RESTORE, "Återställ", data))
     return adaptive_card(body, actions=actions, entities=owners.entities)
+
+
+def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> Element:
+    """'Sekreterare…': the group's secretary corrects the item (other owners, 'Inte en uppgift') or archives
+    it. Shown to everyone, in a ShowCard so that it costs one button; the handlers check who clicks."""
+    owners: Element = {
+        "type": "Input.Text",
+        "id": OWNERS_INPUT,
+        "label": "Ansvariga (initialer eller namn, med komma emellan)",
+        "placeholder": "till exempel AA, Eva Lind",
+        "value": ", ".join(item.owners),
+        "isRequired": True,
+        "errorMessage": "Skriv minst en ansvarig.",
+    }
+    return {
+        "type": "Action.ShowCard",
+        "title": "Sekreterare…",
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [owners],
+            "actions": [
+                execute_action(Verb.SET_OWNERS, "Spara ansvariga", data),
+                execute_action(Verb.DISMISS, "Inte en uppgift", data),
+                # A decision stays in the register of decisions: it is never archived.
+                *([] if item.kind is ItemKind.DECISION else [execute_action(Verb.ARCHIVE, "Arkivera", data)]),
+            ],
+        },
+    }
 
 
 def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> Element:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cards.elements import Card, Element, adaptive_card, text_block
+from cards.elements import Card, Element, adaptive_card, plain_text_block, text_block
 
 # For a card action whose item is gone or belongs to another group (stale card, or forged data).
 STALE_ITEM_MESSAGE = "Den här punkten finns inte längre eller hör till en annan grupp. Inget har ändrats."
@@ -28,8 +28,9 @@ def notice_card(title: str, text: str) -> Card:
     return adaptive_card([text_block(title, heading=True, size="medium", weight="bolder"), text_block(text)])
 
 
-def help_card(commands: Sequence[tuple[str, str]]) -> Card:
-    """The command vocabulary as a table of (usage, description); bot/commands.py owns the list."""
+def help_card(commands: Sequence[tuple[str, str]], *, lead: Sequence[str] = ()) -> Card:
+    """The command vocabulary as a table of (usage, description); bot/commands.py owns the list. `lead`: lines
+    said first, literally ('Jag förstod inte …' quotes the user), so that one message answers."""
     rows: list[Element] = [table_row("Kommando", "Vad det gör", header=True)]
     rows.extend(table_row(usage, description) for usage, description in commands)
     table: Element = {
@@ -44,6 +45,7 @@ def help_card(commands: Sequence[tuple[str, str]]) -> Card:
     }
     return adaptive_card(
         [
+            *(plain_text_block(line) for line in lead),
             text_block("Det här kan jag", heading=True, size="large", weight="bolder"),
             text_block(HELP_INTRO),
             table,

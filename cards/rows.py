@@ -61,8 +61,9 @@ class ItemRow:
 
 
 def is_visible(item: ItemRecord) -> bool:
-    """Withdrawn items left the minutes in a later version; they stay in the store but not on cards."""
-    return item.status is not ItemStatus.WITHDRAWN
+    """Withdrawn items left the minutes in a later version, dismissed ones are no tasks by the secretary's
+    word; they stay in the store but not on cards."""
+    return item.status not in (ItemStatus.WITHDRAWN, ItemStatus.DISMISSED)
 
 
 def is_checkable(item: ItemRecord) -> bool:

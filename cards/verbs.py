@@ -12,6 +12,10 @@ class Verb(StrEnum):
     NOT_MINE = "item.notMine"  # the named owner says the item is not theirs: the secretary is told
     SHOW_ALL = "meeting.showAll"  # the full list of a long meeting's items
     PAGE = "list.page"  # Föregående/Nästa: another page of the card's view (its view and OFFSET in the data)
+    ARCHIVE = "item.archive"  # the group's secretary puts a long-past item aside ('arkiverad')
+    RESTORE = "item.restore"  # the group's secretary brings an archived or dismissed item back, open
+    SET_OWNERS = "item.setOwners"  # the group's secretary corrects the owners, from the input OWNERS_INPUT
+    DISMISS = "item.dismiss"  # the group's secretary says the row is no task ('Inte en uppgift')
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.
@@ -19,3 +23,5 @@ DUE_INPUT = "nyttDatum"
 
 # The data key of a paged card's buttons: the place in the whole list of the page's first row.
 OFFSET = "offset"
+# The Input.Text id on item cards whose value (owners, comma-separated) comes back with Verb.SET_OWNERS.
+OWNERS_INPUT = "nyaAnsvariga"

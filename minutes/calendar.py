@@ -52,6 +52,31 @@ def next_working_day(day: date) -> date:
     return day
 
 
+def previous_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+_WEEKDAY_NAMES: Final = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def weekday_name(day: date) -> str:
+    return _WEEKDAY_NAMES[day.weekday()]
+
+
+def why_not_working(day: date) -> str | None:
+    """Why `day` is no working day, in Swedish ('en lördag', 'midsommarafton'); None for a working day."""
+    holiday = swedish_holidays(day.year).get(day)
+    if holiday is not None:
+        # A name starts a sentence in the list; in one of ours it is lower case, save a proper name's.
+        return holiday if holiday.startswith("Kristi") else holiday[:1].lower() + holiday[1:]
+    if day.weekday() >= 5:
+        return f"en {weekday_name(day)}"
+    return None
+
+
 # -- quiet hours --------------------------------------------------------------------------------------------
 
 

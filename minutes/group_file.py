@@ -23,6 +23,9 @@ from minutes.roster import RosterError, parse_people
 REMINDER_DAYS: Final = range(1, 91)  # days before the due date
 MOST_REMINDER_DAYS: Final = 10
 AGENDA_DAYS: Final = range(1, 21)  # working days before the meeting
+ARCHIVE_MONTHS: Final = range(
+    1, 121
+)  # months past the due date (else the meeting) before an item is archived
 
 
 class GroupFileError(RosterError):
@@ -50,6 +53,7 @@ class GroupSettings:
     digest: str | None = None  # [digest] when, e.g. 'mån 08:00' (its working hours are checked once merged)
     reminders: ReminderRule | None = None  # [reminders]
     agenda_days_before: int | None = None  # [agenda] days_before
+    archive_after_months: int | None = None  # [archive] after_months: None archives nothing by rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,10 @@ def _agenda(table: _Table, settings: GroupSettings) -> GroupSettings:
     return replace(settings, agenda_days_before=table.whole("days_before", AGENDA_DAYS))
 
 
+def _archive(table: _Table, settings: GroupSettings) -> GroupSettings:
+    return replace(settings, archive_after_months=table.whole("after_months", ARCHIVE_MONTHS))
+
+
 _Reader = Callable[[_Table, GroupSettings], GroupSettings]
 # Every settings table: its name, its keys, and what reads it. A later setting is one more row.
 SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
@@ -172,6 +180,7 @@ SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
     "digest": (("when",), _digest),
     "reminders": (("days_before", "on_day", "weekly_overdue", "quiet_hours"), _reminders),
     "agenda": (("days_before",), _agenda),
+    "archive": (("after_months",), _archive),
 }
 TOP_LEVEL_KEYS: Final = ("group", "person", *SETTINGS_TABLES)
 

@@ -203,6 +203,7 @@ def _person_key(name: str) -> str:
 
 
 def role_parts(role: str) -> list[str]:
+    """The titles of a listed role ('undersköterska, skyddsombud' → both)."""
     return [part.strip(" ()") for part in re.split(r"\s*[,;/()]\s*|\s+och\s+", role) if part.strip(" ()")]
 
 

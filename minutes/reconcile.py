@@ -160,16 +160,26 @@ def is_moved(record: ItemRecord) -> bool:
     return (record.due, record.due_relative) != (record.document_due, record.document_due_relative)
 
 
+def is_reassigned(record: ItemRecord) -> bool:
+    """True when the group's secretary corrected the item's owners: they are not the ones the minutes gave."""
+    return record.document_owners is not None and record.owners != record.document_owners
+
+
 def _as_read(record: ItemRecord) -> ItemRecord:
-    """An extracted record: its due is the document's own."""
-    return replace(record, document_due=record.due, document_due_relative=record.due_relative)
+    """An extracted record: its due is the document's own (and its owners: document_owners None)."""
+    return replace(
+        record, document_due=record.due, document_due_relative=record.due_relative, document_owners=None
+    )
 
 
 def _with_due_kept(old: ItemRecord, new: ItemRecord) -> ItemRecord:
-    """`new` (as read) with the due a user moved `old` to, when the minutes still say what they said."""
+    """`new` (as read) with the due a user moved `old` to, and the owners the secretary gave it, each while
+    the minutes still say what they said."""
     said = (old.document_due, old.document_due_relative)
     if is_moved(old) and (new.due, new.due_relative) == said:
-        return replace(new, due=old.due, due_raw=old.due_raw, due_relative=old.due_relative)
+        new = replace(new, due=old.due, due_raw=old.due_raw, due_relative=old.due_relative)
+    if is_reassigned(old) and new.owners == old.document_owners:
+        new = replace(new, owners=old.owners, document_owners=new.owners)
     return new
 
 
@@ -196,4 +206,5 @@ def _content(record: ItemRecord) -> tuple[object, ...]:
         record.meeting_date,
         record.document_due,
         record.document_due_relative,
+        record.owners if record.document_owners is None else record.document_owners,
     )

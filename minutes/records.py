@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from minutes.errors import UserFacingError
-from minutes.model import ItemKind, Relative
+from minutes.model import ItemKind, Person, Relative
 
 
 class SourceError(UserFacingError):
@@ -23,6 +23,12 @@ class ItemStatus(StrEnum):
     OPEN = "open"
     DONE = "done"
     WITHDRAWN = "withdrawn"  # gone from the minutes after an edit; kept, never deleted
+    # Long past and put aside by the group's secretary or its rule ('[archive] after_months'): out of
+    # reminders, digests and lists unless asked for; reversible (back to open), audited both ways.
+    ARCHIVED = "archived"
+    # 'Inte en uppgift': the group's secretary says the minutes' row is no task. Unlike WITHDRAWN it stays so
+    # when the minutes are read again (the row is still there); reversible, audited.
+    DISMISSED = "dismissed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,8 @@ class DocumentRecord:
     status: str  # "ok" | "failed" | "deleted"
     failure: str | None = None
     id: int | None = None
+    # The people the minutes list (attendees with initials and roles): who a group without a roster is.
+    people: tuple[Person, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +100,9 @@ class ItemRecord:
     id: int | None = None
     document_due: date | None = None
     document_due_relative: Relative | None = None
+    # The owners the minutes gave the item when last read; `owners` differs once the group's secretary
+    # corrected them, and the correction stands until the minutes name other owners. None: as `owners`.
+    document_owners: tuple[str, ...] | None = None
 
 
 def is_actionable(item: ItemRecord) -> bool:
@@ -119,6 +130,7 @@ class ItemFilter:
     next_meeting: bool = False
     search: str | None = None
     order: ListOrder = ListOrder.DUE
+    archived: bool = False  # the archived items instead (open_only then does not apply)
 
 
 @dataclass(frozen=True, slots=True)

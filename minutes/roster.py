@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Any
 
 from minutes.errors import UserFacingError
-from minutes.people import ALL
+from minutes.model import Person
+from minutes.people import ALL, Roster, role_parts, written_role
 from minutes.records import RosterEntry
 
 
@@ -96,3 +97,59 @@ def resolve_in_roster(owner: str, roster: Sequence[RosterEntry]) -> ResolvedOwne
 def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", " ".join(text.split()).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# ---- someone a command names ('öppna Eva Lind', 'öppna EL', 'öppna ekonomichefen') --------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PersonMatch:
+    """Who a written name means, and every form the minutes may name them by as an owner: their initials,
+    their name, and a role only they hold."""
+
+    name: str
+    initials: str | None
+    owners: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        """As a reply says who was found: 'Eva Lind (EL)'."""
+        return f"{self.name} ({self.initials})" if self.initials else self.name
+
+
+def roster_people(entries: Sequence[RosterEntry]) -> tuple[Person, ...]:
+    """A group's roster as the people an attendance list would give (roles joined as one listed role)."""
+    return tuple(Person(e.name, e.initials, ", ".join(e.roles) or None) for e in entries)
+
+
+def find_person(written: str, people: Sequence[Person]) -> PersonMatch | None:
+    """The one person of `people` whom `written` names: by initials, by name as the minutes' roster resolves
+    it (a first name alone, a surname cut short, a spelling a letter off: minutes.people.Roster.resolve_name),
+    then by a role only they hold (Roster.resolve_role: 'ekonomichefen', 'ordf'). None when nobody or several
+    are meant. Pure."""
+    text = " ".join(written.split()).strip(" .,")
+    if not text or not people:
+        return None
+    by_initials = [p for p in people if p.initials and p.initials.casefold() == text.casefold()]
+    by_name = [p for p in people if _fold(p.name) == _fold(text)]
+    by_surname = [p for p in people if len(p.name.split()) > 1 and _fold(p.name.split()[-1]) == _fold(text)]
+    for hits in (by_initials, by_name, by_surname):
+        if len(hits) == 1:
+            return _match(hits[0], people)
+    roster = Roster(tuple(people))
+    for form in (roster.resolve_name(text), roster.resolve_role(text)):
+        found = [p for p in people if form is not None and form in (p.initials, p.name)]
+        if len(found) == 1:
+            return _match(found[0], people)
+    return None
+
+
+def _match(person: Person, people: Sequence[Person]) -> PersonMatch:
+    holders: dict[str, set[str]] = {}
+    for other in people:
+        for part in role_parts(other.role or ""):
+            for form in {part.casefold(), written_role(part)} - {""}:
+                holders.setdefault(form, set()).add(other.name)
+    roles = {form for form, names in holders.items() if names == {person.name}}
+    forms = {person.name, *([person.initials] if person.initials else []), *roles}
+    return PersonMatch(person.name, person.initials, frozenset(forms))

@@ -49,6 +49,7 @@ class SchedulerJobs:
     send_weekly_digest: Callable[[str | None, datetime], Awaitable[object]]  # a group; None: every group
     prepare_agenda: WorkflowCall  # daily: whether a meeting is 3 working days ahead is its own decision
     renew_subscriptions: WorkflowCall
+    archive_stale: WorkflowCall | None = None  # daily, when a group has an archive rule
 
 
 @dataclass(frozen=True, slots=True)

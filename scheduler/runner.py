@@ -35,6 +35,7 @@ CronFields = Mapping[str, int | str]
 REMINDER_CRON: CronFields = {"minute": "*/15"}
 DIGEST_CRON: CronFields = {"day_of_week": "mon", "hour": 8, "minute": 0}
 AGENDA_CRON: CronFields = {"hour": 7, "minute": 0}
+ARCHIVE_CRON: CronFields = {"hour": 6, "minute": 30}  # before the morning's reminders and agendas
 CRON_FIELDS = frozenset({"year", "month", "day", "week", "day_of_week", "hour", "minute", "second"})
 
 QUARTER, DAY, WEEK = timedelta(minutes=15), timedelta(days=1), timedelta(weeks=1)  # the jobs' slots
@@ -43,6 +44,7 @@ QUARTER, DAY, WEEK = timedelta(minutes=15), timedelta(days=1), timedelta(weeks=1
 REMINDER_GRACE = timedelta(minutes=10)
 DIGEST_GRACE = timedelta(hours=6)
 AGENDA_GRACE = timedelta(hours=3)
+ARCHIVE_GRACE = timedelta(hours=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +117,11 @@ def scheduled_jobs(
         ),
         cron("agenda.before_meeting", jobs.prepare_agenda, AGENDA_CRON, day_slot, DAY, AGENDA_GRACE),
         every("graph.subscriptions.renew", jobs.renew_subscriptions, config.subscription_check_interval),
+        *(
+            [cron("items.archive", jobs.archive_stale, ARCHIVE_CRON, day_slot, DAY, ARCHIVE_GRACE)]
+            if jobs.archive_stale is not None
+            else []
+        ),
     ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Select, bindparam, insert, or_, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from minutes.model import Person
 from minutes.reconcile import Reconciliation
 from minutes.records import DocumentRecord, DocumentRef, ItemRecord, ItemStatus
 from store.audit import INSERT_AUDIT, append_audit, ingest_audit
@@ -28,7 +29,13 @@ from store.items import (
 )
 from store.outbox import meeting_summary_values
 from store.outbox_queue import INSERT_OUTBOX, announce
-from store.rows import document_differs, document_from_row, document_values, failed_document_values
+from store.rows import (
+    document_differs,
+    document_from_row,
+    document_values,
+    failed_document_values,
+    people_from_json,
+)
 from store.tables import documents, items, source_cursors
 
 logger = logging.getLogger(__name__)
@@ -221,6 +228,18 @@ class DocumentRepository(Repository):
         )
         return found[0] if found else None
 
+    async def minutes_people(self, group: str) -> list[Person]:
+        """The people the group's latest minutes list (MINUTES_PEOPLE_MEETINGS of them), newest first, each
+        name once: who a group without a roster is."""
+        query = _ok_documents(group).with_only_columns(documents.c.people).limit(MINUTES_PEOPLE_MEETINGS)
+        async with self.database.read() as connection:
+            lists = [value for (value,) in (await connection.execute(query)).all()]
+        found: dict[str, Person] = {}
+        for value in lists:
+            for person in people_from_json(value):
+                found.setdefault(person.name, person)
+        return list(found.values())
+
     async def group_names(self) -> list[str]:
         """The groups that have ingested minutes, in alphabetical order."""
         query = (
@@ -271,6 +290,9 @@ class DocumentRepository(Repository):
             rows = (await connection.execute(query)).mappings().all()
         return [document_from_row(row) for row in rows]
 
+
+# A group's people change slowly: the last year of monthly meetings knows who it is now.
+MINUTES_PEOPLE_MEETINGS = 12
 
 _OK = select(documents).where(documents.c.status == "ok")
 

@@ -30,6 +30,10 @@ from store.tables import item_owners, items
 
 WITHDRAWN = ItemStatus.WITHDRAWN.value
 OPEN = ItemStatus.OPEN.value
+ARCHIVED = ItemStatus.ARCHIVED.value
+DISMISSED = ItemStatus.DISMISSED.value
+# Items a list shows when it shows done ones too: not withdrawn or dismissed, and not archived unless asked.
+_SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED, DISMISSED))
 _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
 
 # Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
@@ -110,6 +114,125 @@ class ItemRepository(Repository):
             origin=origin,
         )
 
+    async def archive_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """Put an open item aside (audit 'item.archived'). Returns the item as stored afterwards, None for an
+        unknown id; an item not open (done, withdrawn, archived already) is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": ARCHIVED, "changed_by": by, "changed_at": at},
+            action="item.archived",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is not ItemStatus.OPEN,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def dismiss_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """The group's secretary says an open item is no task (audit 'item.dismissed'); it stays so when the
+        minutes are read again. Any item not open is returned unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": DISMISSED, "changed_by": by, "changed_at": at},
+            action="item.dismissed",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status is not ItemStatus.OPEN,
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def set_owners(
+        self, item_id: int, owners: Sequence[str], *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None:
+        """The group's secretary gives an item other owners (audit 'item.owners', detail the count before and
+        after: never names from the minutes). The minutes' owners stay in document_owners, so the correction
+        outlives edits of the minutes that leave the item's owners alone (minutes.reconcile). None for an
+        unknown id; a withdrawn item, or one with these owners already, is returned unchanged."""
+        if not is_item_id(item_id):
+            return None
+        wanted = tuple(owners)
+        async with self.database.write() as connection:
+            found = await fetch_items(connection, LOCK_ITEM, {"b_id": item_id})
+            if not found:
+                return None
+            item = found[0]
+            if item.status is ItemStatus.WITHDRAWN or item.owners == wanted:
+                return item
+            await connection.execute(
+                _UPDATE_ITEM,
+                {
+                    "b_id": item_id,
+                    "updated_at": at,
+                    "owners": list(wanted),
+                    "changed_by": by,
+                    "changed_at": at,
+                },
+            )
+            await connection.execute(_DELETE_OWNERS, {"b_ids": [item_id]})
+            await insert_owners(connection, {item_id: wanted})
+            await append_audit(
+                connection,
+                at=at,
+                actor=by,
+                action="item.owners",
+                subject=item.key,
+                origin=origin,
+                detail=f"{len(item.owners)}→{len(wanted)}",
+            )
+            return (await fetch_items(connection, _SELECT_ITEM, {"b_id": item_id}))[0]
+
+    async def restore_item(self, item_id: int, *, by: str, at: datetime, origin: str) -> ItemRecord | None:
+        """Bring an archived or dismissed item back, open (audit 'item.restored'); any other item is returned
+        unchanged."""
+        return await self._change_item(
+            item_id,
+            {"status": OPEN, "changed_by": by, "changed_at": at},
+            action="item.restored",
+            detail=lambda item: f"#{item_id}",
+            already=lambda item: item.status not in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED),
+            by=by,
+            at=at,
+            origin=origin,
+        )
+
+    async def archive_older_than(
+        self, group: str, before: date, *, by: str, at: datetime, origin: str, detail: str
+    ) -> list[int]:
+        """Archive the group's open actions and follow-ups whose due date (else meeting date) is before
+        `before`, in one transaction, one audit entry 'item.archived' each with `detail`; their ids, in order.
+        Decisions are never archived: they stay in the register."""
+        when = func.coalesce(items.c.due, items.c.meeting_date)
+        query = (
+            select(items)
+            .where(
+                items.c.group_name == group,
+                items.c.status == OPEN,
+                items.c.kind != ItemKind.DECISION.value,
+                when < before,
+            )
+            .order_by(items.c.id)
+            .with_for_update()
+        )
+        async with self.database.write() as connection:
+            stale = await fetch_items(connection, query)
+            for item in stale:
+                await connection.execute(
+                    _UPDATE_ITEM,
+                    {
+                        "b_id": item.id,
+                        "status": ARCHIVED,
+                        "changed_by": by,
+                        "changed_at": at,
+                        "updated_at": at,
+                    },
+                )
+                await append_audit(
+                    connection, at=at, actor=by, action="item.archived", subject=item.key, origin=origin,
+                    detail=detail,
+                )  # fmt: skip
+        return [item.id for item in stale if item.id is not None]
+
     async def set_due(
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None:
@@ -186,7 +309,7 @@ class ItemRepository(Repository):
     async def search_decisions(self, text: str | None = None) -> list[ItemRecord]:
         """Live decisions whose topic or text contains `text` (case-insensitive; all when None or blank),
         newest meeting first, in document order within a meeting."""
-        query = select(items).where(items.c.kind == ItemKind.DECISION.value, items.c.status != WITHDRAWN)
+        query = select(items).where(items.c.kind == ItemKind.DECISION.value, _SHOWN)
         needle = search_needle(text or "")
         if needle:
             query = query.where(items.c.search_text.like(like_pattern(needle), escape="\\"))
@@ -227,7 +350,7 @@ class ItemRepository(Repository):
         """Items due from `start` to `end`, both included: open ones, or open and done unless `open_only`.
         By due date, then id."""
         query = select(items).where(
-            items.c.status == OPEN if open_only else items.c.status != WITHDRAWN,
+            items.c.status == OPEN if open_only else _SHOWN,
             items.c.due >= start,
             items.c.due <= end,
         )
@@ -264,9 +387,11 @@ def _for_next_meeting() -> ColumnElement[bool]:
 
 
 def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [
-        items.c.status == OPEN if spec.open_only else items.c.status != WITHDRAWN
-    ]
+    if spec.archived:
+        status = items.c.status == ARCHIVED
+    else:
+        status = items.c.status == OPEN if spec.open_only else _SHOWN
+    conditions: list[ColumnElement[bool]] = [status]
     if spec.owners:
         keys = sorted({owner_key(owner) for owner in spec.owners})
         conditions.append(

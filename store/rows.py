@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from minutes.model import ItemKind, Relative
+from minutes.model import ItemKind, Person, Relative
 from minutes.records import (
     AuditEntry,
     ConversationType,
@@ -84,6 +84,7 @@ def item_content_values(record: ItemRecord) -> dict[str, Any]:
         "search_text": item_search_text(record.topic, record.text),
         "document_due": record.document_due,
         "document_due_relative": record.document_due_relative.value if record.document_due_relative else None,
+        "document_owners": list(record.owners if record.document_owners is None else record.document_owners),
     }
 
 
@@ -108,7 +109,13 @@ def item_from_row(row: Mapping[Any, Any]) -> ItemRecord:
         id=row["id"],
         document_due=row["document_due"],
         document_due_relative=relative_or_none(row["document_due_relative"]),
+        document_owners=_corrected_from(row["owners"], row["document_owners"]),
     )
+
+
+def _corrected_from(owners: list[str], document_owners: list[str] | None) -> tuple[str, ...] | None:
+    """The minutes' owners when the secretary corrected them; None when they are the owners (or unknown)."""
+    return None if document_owners is None or document_owners == owners else tuple(document_owners)
 
 
 def relative_or_none(value: str | None) -> Relative | None:
@@ -132,6 +139,7 @@ def document_values(document: DocumentRecord) -> dict[str, Any]:
         "status": document.status,
         "failure_reason": document.failure,
         "failure_version": document.version if document.failure else None,
+        "people": [{"name": p.name, "initials": p.initials, "role": p.role} for p in document.people],
     }
 
 
@@ -147,6 +155,18 @@ def document_from_row(row: Mapping[Any, Any]) -> DocumentRecord:
         status=row["status"],
         failure=row["failure_reason"],
         id=row["id"],
+        people=people_from_json(row["people"]),
+    )
+
+
+def people_from_json(value: Any) -> tuple[Person, ...]:
+    """The people column as written by document_values (None before revision 0008: nobody known)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        Person(name=p["name"], initials=p.get("initials"), role=p.get("role"))
+        for p in value
+        if isinstance(p, dict) and isinstance(p.get("name"), str)
     )
 
 

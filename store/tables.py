@@ -80,6 +80,7 @@ documents = Table(
     Column("meeting_date", Date),
     Column("status", String(16), nullable=False),
     Column("failure_reason", Text),
+    Column("people", JSON),  # revision 0008: [{name, initials, role}] as the minutes list them
     Column("failure_version", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -120,8 +121,10 @@ items = Table(
     # moved the item; the move stands until the minutes give the item another date.
     Column("document_due", Date),
     Column("document_due_relative", String(32)),
+    Column("document_owners", JSON),  # revision 0009: the minutes' owners; `owners` differs once corrected
     CheckConstraint("kind IN ('action', 'decision', 'follow_up')", name="kind"),
-    CheckConstraint("status IN ('open', 'done', 'withdrawn')", name="status"),
+    # 'archived' and 'dismissed': revision 0009.
+    CheckConstraint("status IN ('open', 'done', 'withdrawn', 'archived', 'dismissed')", name="status"),
     Index("ix_items_document_key", "document_key"),
     Index("ix_items_status_due", "status", "due", "id"),
     Index("ix_items_group_name_status", "group_name", "status"),

@@ -13,6 +13,7 @@ from cards.rows import is_checkable, is_overdue
 from minutes.errors import UserFacingError
 from minutes.model import ItemKind
 from minutes.records import AuditEntry, DocumentRecord, ItemRecord, ItemStatus, PostedCard
+from workflows.archive import months_before
 from workflows.outbox import OutboxMessage, OutboxStatus
 from workflows.owners import people_of
 from workflows.ports import ChatStore
@@ -30,6 +31,9 @@ __all__ = [
     "enqueue_weekly_digest",
     "week_label",
 ]
+
+# Open items late since before this many months are counted in the digest, not listed (see Digest).
+LONG_OVERDUE_MONTHS = 3
 
 # The outbox kind and the posted card kind of the digest: one card per (group, ISO week) and conversation.
 DIGEST = "digest"
@@ -184,6 +188,9 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
     since = today - LOOK_BACK
     due = [item for item in await store.items_due_between(today, last_day, group=group) if is_checkable(item)]
     overdue = [item for item in await store.overdue_items(today, group=group) if is_overdue(item, today)]
+    long_since = months_before(today, LONG_OVERDUE_MONTHS)
+    long_overdue = [item for item in overdue if item.due is not None and item.due < long_since]
+    overdue = [item for item in overdue if item not in long_overdue]
     done = done_between(await store.list_items(group=group), since, today)
 
     read_in = read_in_window(await store.audit_log(), since, today)
@@ -208,6 +215,9 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
         overdue=tuple(overdue),
         done_last_week=done,
         new_minutes=new_minutes_of(documents, items_by_document, read_in.items),
+        long_overdue=len(long_overdue),
+        long_overdue_since=long_since if long_overdue else None,
+        oldest_due=min((item.due for item in long_overdue if item.due is not None), default=None),
     )
 
 

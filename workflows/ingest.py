@@ -193,6 +193,7 @@ class Ingestor:
             group=group,
             meeting_date=meeting.date,
             status="ok",
+            people=meeting.people,
         )
         return _Prepared(ref, stored=stored, record=record, records=records)
 

@@ -10,18 +10,27 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from cards.answers import non_working_day_card
 from cards.item import item_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, notice_card
+from minutes.calendar import is_working_day, next_working_day, previous_working_day, why_not_working
 from minutes.dates import format_date, resolve_due
 from minutes.logsafe import safe_log_field
+from minutes.model import ItemKind
 from minutes.people import ALL
 from minutes.records import ConversationType, ConvRef, ItemRecord, ItemStatus, RosterEntry
+from minutes.roster import find_person, roster_people
 from workflows.chat import Person, conversation_to_keep
 from workflows.owners import UserDirectory, actor_names, owners_for_user, people_of, resolve_owners
 from workflows.ports import ChatStore
 
 logger = logging.getLogger(__name__)
 
+# A typed number (or a card's) that no item has: the number does not exist, not that it went away.
+NO_SUCH_ITEM = "Punkt #{id} finns inte. Inget har ändrats."
+ONLY_SECRETARY = "Bara gruppens sekreterare kan rätta, arkivera och återställa punkter. Inget har ändrats."
+# The most owners one correction names; a longer list is no list of owners.
+MAX_OWNERS = 12
 NOT_ALLOWED = "Du kan inte ändra den här punkten: bara gruppens medlemmar{extra} får det."
 SECRETARY_ROLE = "sekreterare"
 # The outbox kind of a notice to a group's secretary (delivered by workflows/deliver.py).
@@ -70,11 +79,116 @@ class ItemActions:
             return await self._outcome(item, "Ange ett datum, till exempel 2025-04-30, 30/4 eller v. 18.")
         if due < today:
             return await self._outcome(item, "Datumet har redan passerat; välj ett kommande datum.")
+        if not is_working_day(due):
+            return self._non_working_day(item.id, due, today)
         moved = await self.store.set_due(item.id, due, by=_who(actor), at=self.clock(), origin=_origin(where))
         changed = moved is not None and moved.due == due and item.due != due
         return await self._outcome(
             moved or item, f"Punkt #{item.id} flyttad till {format_date(due)}.", changed
         )
+
+    def _non_working_day(self, item_id: int, due: date, today: date) -> ActionOutcome:
+        """A date on a weekend or a Swedish holiday is not taken: the answer says so and offers the working
+        day before (the next one when that has passed). Nothing changes until the offer is taken."""
+        before = previous_working_day(due)
+        offered = before if before >= today else next_working_day(due)
+        text = (
+            f"{format_date(due)} är {why_not_working(due)} och ingen arbetsdag. "
+            f"Vill du flytta punkt #{item_id} till {format_date(offered)} i stället?"
+        )
+        return ActionOutcome(non_working_day_card(item_id, text, offered), text)
+
+    async def archive(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary puts an open item aside: out of reminders, digests and lists until restored."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        if item.kind is ItemKind.DECISION:
+            return await self._outcome(item, "Beslut arkiveras inte: de står kvar i beslutsregistret.")
+        if item.status is ItemStatus.DONE:
+            return await self._outcome(item, f"Punkt #{item.id} är redan klar och behöver inte arkiveras.")
+        text = f"Punkt #{item.id} är arkiverad. Skriv 'återställ {item.id}' för att ta tillbaka den."
+        if item.status is ItemStatus.ARCHIVED:
+            return await self._outcome(item, text)
+        archived = await self.store.archive_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = archived is not None and archived.status is ItemStatus.ARCHIVED
+        return await self._outcome(archived or item, text, changed)
+
+    async def restore(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary brings an archived item back, open."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        text = f"Punkt #{item.id} är öppen igen."
+        if item.status not in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
+            return await self._outcome(item, f"Punkt #{item.id} är inte arkiverad.")
+        restored = await self.store.restore_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = restored is not None and restored.status is ItemStatus.OPEN
+        return await self._outcome(restored or item, text, changed)
+
+    async def dismiss(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
+        """The group's secretary says the row is no task: it leaves lists, reminders and the meeting card, and
+        stays so when the minutes are read again; 'Återställ' brings it back."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        text = f"Punkt #{item.id} är markerad som inte en uppgift. Skriv 'återställ {item.id}' för att ångra."
+        if item.status is ItemStatus.DISMISSED:
+            return await self._outcome(item, text)
+        if item.status is not ItemStatus.OPEN:
+            return await self._outcome(
+                item, f"Punkt #{item.id} är inte öppen; bara öppna punkter kan markeras."
+            )
+        dismissed = await self.store.dismiss_item(
+            item.id, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = dismissed is not None and dismissed.status is ItemStatus.DISMISSED
+        return await self._outcome(dismissed or item, text, changed)
+
+    async def set_owners(
+        self, item_id: object, written: object, actor: Person, where: ConvRef
+    ) -> ActionOutcome:
+        """The group's secretary names the item's owners ('AA, Eva Lind'): each as the group knows them
+        (its roster, else its minutes' people: initials when it has them), else as written. Stands through
+        later edits of the minutes until they name other owners."""
+        item, refusal = await self._secretarys(item_id, actor, where)
+        if item is None or item.id is None:
+            return refusal
+        parts = _owner_parts(written)
+        if not parts:
+            return await self._outcome(item, "Skriv en eller flera ansvariga, med komma emellan.")
+        owners = tuple(dict.fromkeys([await self._owner_form(part, item.group) for part in parts]))
+        updated = await self.store.set_owners(
+            item.id, owners, by=_who(actor), at=self.clock(), origin=_origin(where)
+        )
+        changed = updated is not None and updated.owners == owners and item.owners != owners
+        return await self._outcome(
+            updated or item, f"Punkt #{item.id} har nu ansvariga: {', '.join(owners)}.", changed
+        )
+
+    async def _owner_form(self, written: str, group: str | None) -> str:
+        if group is None:
+            return written
+        entries = await self.store.roster(group)
+        people = roster_people(entries) if entries else tuple(await self.store.minutes_people(group))
+        found = find_person(written, people)
+        return written if found is None else found.initials or found.name
+
+    async def _secretarys(
+        self, item_id: object, actor: Person, where: ConvRef
+    ) -> tuple[ItemRecord | None, ActionOutcome]:
+        """As _authorised, and the actor is the secretary of the item's group by its roster (default deny: a
+        group without a roster has no secretary here, and its rule archives for it)."""
+        item, refusal = await self._authorised(item_id, actor, where, owner_check=False)
+        if item is None:
+            return None, refusal
+        if not any(SECRETARY_ROLE in e.roles for e in await self._roster_entries(item, actor)):
+            return None, ActionOutcome(error_card(ONLY_SECRETARY), ONLY_SECRETARY)
+        return item, refusal
 
     async def not_mine(self, item_id: object, actor: Person, where: ConvRef) -> ActionOutcome:
         """Record that the actor says the item is not theirs: from then on their reminders of it go to the
@@ -130,7 +244,10 @@ class ItemActions:
             logger.info("refused card action: malformed item id from %s", safe_log_field(_who(actor)))
             return None, refusal
         item = await self.store.get_item(number)
-        if item is None or item.status is ItemStatus.WITHDRAWN:
+        if item is None:
+            missing = NO_SUCH_ITEM.format(id=number)
+            return None, ActionOutcome(error_card(missing), missing)
+        if item.status is ItemStatus.WITHDRAWN:
             return None, refusal
         personal = where.conversation_type is ConversationType.PERSONAL
         if not personal and not await self._followed(item, where):
@@ -229,6 +346,15 @@ def item_number(item_id: object) -> int | None:
     if isinstance(item_id, str) and re.fullmatch(rf"\d{{1,{MAX_ITEM_DIGITS}}}", item_id.strip()):
         return int(item_id.strip())
     return None
+
+
+def _owner_parts(written: object) -> list[str]:
+    """Owners as the secretary types them: separated by commas, semicolons or 'och'; at most MAX_OWNERS."""
+    if not isinstance(written, str) or len(written) > MAX_OWNERS * 60:
+        return []
+    parts = [" ".join(p.split()) for p in re.split(r"[,;\n]|\s+och\s+", written)]
+    parts = [p for p in parts if p]
+    return parts if len(parts) <= MAX_OWNERS else []
 
 
 def _who(actor: Person) -> str:

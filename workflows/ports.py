@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from minutes.model import Person
 from minutes.reconcile import Reconciliation
 from minutes.records import (
     AuditEntry,
@@ -152,6 +153,22 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         self, item_id: int, due: date, *, by: str, at: datetime, origin: str
     ) -> ItemRecord | None: ...
 
+    async def archive_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def restore_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def dismiss_item(
+        self, item_id: int, *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
+    async def set_owners(
+        self, item_id: int, owners: Sequence[str], *, by: str, at: datetime, origin: str
+    ) -> ItemRecord | None: ...
+
     async def record_not_mine(
         self,
         item_id: int,
@@ -167,6 +184,10 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         ...
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
+
+    async def minutes_people(self, group: str) -> list[Person]:
+        """The people the group's latest minutes list, each name once (who a group without a roster is)."""
+        ...
 
     async def documents(self, *, group: str | None = None) -> list[DocumentRecord]: ...
 

@@ -23,6 +23,7 @@ from minutes.records import (
     ItemStatus,
     ListOrder,
 )
+from minutes.roster import PersonMatch, find_person, roster_people
 from workflows.agenda import agenda_post
 from workflows.chat import Person
 from workflows.digest import digest_post, week_label
@@ -78,10 +79,45 @@ class Queries:
         groups = await self._groups(where, user)
         if not groups:
             return no_groups_card("Öppna punkter", where)
-        spec = ItemFilter(owners=frozenset({person}) if person else frozenset(), groups=groups)
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
-        title = f"Öppna punkter för {person}" if person else "Öppna punkter"
-        return await self._list(title, page, "Inga öppna punkter.", OpenItemsView(person))
+        today = self.clock().date()
+        if not person:
+            spec = ItemFilter(groups=groups)
+            page = await self.store.item_page(spec, limit=LIST_PAGE, today=today, offset=offset)
+            return await self._list("Öppna punkter", page, "Inga öppna punkter.", OpenItemsView(person))
+        # The person as each group knows them (its roster, else the people its minutes list): 'Eva Lind',
+        # 'Edit', 'EE' and 'ekonomichefen' are one list. Someone no group knows: the owner as written.
+        matches = {group: await self.person_in(person, group) for group in sorted(groups)}
+        specs = [
+            ItemFilter(owners=match.owners if match else frozenset({person}), groups=frozenset({group}))
+            for group, match in matches.items()
+        ]
+        # Each group's list up to the page asked for; the merge cuts the page out of them.
+        pages = [await self.store.item_page(spec, limit=offset + LIST_PAGE, today=today) for spec in specs]
+        found = sorted({match.label for match in matches.values() if match is not None})
+        if found:
+            title, empty = f"Öppna punkter för {' / '.join(found)}", "Inga öppna punkter."
+        else:
+            title = f"Öppna punkter för '{person}'"
+            empty = (
+                f"Jag hittar ingen '{person}' bland gruppens personer, och inga öppna punkter för '{person}'."
+            )
+        page = merge_pages(pages, limit=LIST_PAGE, offset=offset)
+        return await self._list(title, page, empty, OpenItemsView(person))
+
+    async def person_in(self, written: str, group: str) -> PersonMatch | None:
+        """Who `written` names in the group: by its roster, else by the people its latest minutes list."""
+        entries = await self.store.roster(group)
+        people = roster_people(entries) if entries else tuple(await self.store.minutes_people(group))
+        return find_person(written, people)
+
+    async def archived(self, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
+        """The archived items of the conversation's groups: shown only when asked for."""
+        groups = await self._groups(where, user)
+        if not groups:
+            return no_groups_card("Arkiverade punkter", where)
+        spec = ItemFilter(groups=groups, archived=True)
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date())
+        return await self._list("Arkiverade punkter", page, "Inga arkiverade punkter.")
 
     async def decisions(
         self, search: str | None, where: ConvRef, user: Person | None = None, offset: int = 0
@@ -128,7 +164,7 @@ class Queries:
         items = [
             i
             for i in await self.store.items_of_document(document.key)
-            if i.status is not ItemStatus.WITHDRAWN
+            if i.status not in (ItemStatus.WITHDRAWN, ItemStatus.DISMISSED)
         ]
         today = self.clock().date()
         return meeting_summary_card(
@@ -181,7 +217,7 @@ class Queries:
         items = [
             i
             for i in await self.store.items_of_document(document.key)
-            if i.status is not ItemStatus.WITHDRAWN
+            if i.status not in (ItemStatus.WITHDRAWN, ItemStatus.DISMISSED)
         ]
         return meeting_summary_card(
             document,

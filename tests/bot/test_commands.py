@@ -19,6 +19,8 @@ from bot.commands import (
     OpenItems,
     Undo,
     Unfollow,
+    closest_command,
+    not_understood,
     parse_command,
 )
 
@@ -85,9 +87,14 @@ def test_not_a_command(text: str) -> None:
 
 def test_every_command_and_alias_parses() -> None:
     for spec in COMMANDS:
-        argument = {"klar": " 1", "ångra": " 1", "flytta": " 1 30/4", "läs in": " https://x"}.get(
-            spec.name, ""
-        )
+        argument = {
+            "klar": " 1",
+            "ångra": " 1",
+            "flytta": " 1 30/4",
+            "läs in": " https://x",
+            "arkivera": " 1",
+            "återställ": " 1",
+        }.get(spec.name, "")
         for word in spec.words:
             assert parse_command(word + argument) is not None, word
 
@@ -106,3 +113,45 @@ def test_every_command_and_alias_parses() -> None:
 )
 def test_follow_commands(text: str, expected: object) -> None:
     assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [
+        ("kalr 12", ('Jag förstod inte "kalr 12".', 'Menade du "klar 12"? Markera punkt N som klar.')),
+        ("klar abc", ('Jag förstod inte "klar abc".', 'Menade du "klar N"? Markera punkt N som klar.')),
+        ("klar 1 2", ('Jag förstod inte "klar 1 2".', 'Menade du "klar N"? Markera punkt N som klar.')),
+        ("flytta 5", ('Jag förstod inte "flytta 5".', 'Menade du "flytta N DATUM"? Nytt datum för punkt N.')),
+        (
+            "flyta 5 30/4",
+            ('Jag förstod inte "flyta 5 30/4".', 'Menade du "flytta 5 30/4"? Nytt datum för punkt N.'),
+        ),
+        (
+            "öppen EE",
+            (
+                'Jag förstod inte "öppen EE".',
+                'Menade du "öppna EE"? Öppna punkter, för alla eller en person.',
+            ),
+        ),
+        ("mina saker", ('Jag förstod inte "mina saker".', 'Menade du "mina"? Dina öppna punkter.')),
+        (
+            "Sammanfatning!",
+            ('Jag förstod inte "Sammanfatning".', 'Menade du "sammanfattning"? Veckans sammanfattning nu.'),
+        ),
+        ("donne 3", ('Jag förstod inte "donne 3".', 'Menade du "klar 3"? Markera punkt N som klar.')),
+        ("vad gör du?", ('Jag förstod inte "vad gör du?".',)),
+        ("hej", ('Jag förstod inte "hej".',)),
+        ("x" * 100, ('Jag förstod inte "' + "x" * 59 + '…".',)),
+    ],
+)
+def test_text_that_is_no_command_is_quoted_with_the_closest_command(
+    text: str, lines: tuple[str, ...]
+) -> None:
+    assert parse_command(text) is None
+    assert not_understood(text) == lines
+
+
+def test_the_closest_command_of_a_huge_text_is_found_quickly() -> None:
+    suggestion = closest_command("kalr " + "1" * 200_000)
+    assert suggestion is not None and suggestion.typed == "klar N"
+    assert closest_command("") is None and closest_command("z" * 200_000) is None

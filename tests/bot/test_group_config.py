@@ -307,3 +307,10 @@ def test_run_stops_with_one_line_on_a_bad_group_file(tmp_path: Path) -> None:
     assert done.stderr.splitlines() == [
         f"fel: {folder / 'flg.toml'}: [agenda] days_before: 30 går inte: 1–20"
     ]
+
+
+def test_an_archive_rule_in_a_group_file_is_the_groups_alone(tmp_path: Path) -> None:
+    (tmp_path / "flg.toml").write_text('group = "FLG"\n[archive]\nafter_months = 12\n', encoding="utf-8")
+    (tmp_path / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")
+    config = load_group_config(Settings(roster_dir=tmp_path))
+    assert config.archive_after_months == {"FLG": 12}

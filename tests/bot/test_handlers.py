@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import get_type_hints
 
+import pytest
+
 import bot.commands
 from bot.commands import COMMANDS, Command, Help, help_reply
 from bot.handlers import VERB_HANDLERS, Handlers
@@ -78,6 +80,73 @@ async def test_unknown_text_gets_the_help_card(store: SqlStore, tmp_path: Path) 
     assert "hjälp" in said(reply) and "flytta N DATUM" in said(reply)
 
 
+def texts(reply: object) -> list[str]:
+    """Every sentence a reply shows, in its messages' texts and its cards' text blocks and runs."""
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("TextBlock", "TextRun") and isinstance(node.get("text"), str):
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for sent in getattr(reply, "messages", ()):
+        if sent.text:
+            found.append(sent.text)
+        walk(sent.card)
+    walk(getattr(reply, "card", None))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("klar 999", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+        ("ångra 999", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+        ("flytta 999 2024-10-15", ["Det gick tyvärr inte", "Punkt #999 finns inte. Inget har ändrats."]),
+    ],
+)
+async def test_an_unknown_number_is_answered_once_with_the_right_reason(
+    store: SqlStore, tmp_path: Path, text: str, expected: list[str]
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message(text))
+    assert len(reply.messages) == 1 and texts(reply) == expected
+
+
+async def test_a_move_onto_a_saturday_is_answered_with_the_friday_before(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    reply = await handlers(store).on_message(message(f"flytta {item.id} 2024-09-07"))
+    assert texts(reply) == [
+        "Ingen arbetsdag",
+        f"7 sep 2024 är en lördag och ingen arbetsdag. Vill du flytta punkt #{item.id} till 6 sep 2024 i stället?",
+    ]
+    assert (await store.get_item(item.id or 0)) == item
+    click = await handlers(store).on_card_action(
+        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-09-07"}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert click.card is not None and not click.replace_for_everyone and "lördag" in said(click)
+
+
+async def test_text_that_is_no_command_is_quoted_before_the_help(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message("kalr 12"))
+    assert len(reply.messages) == 1
+    assert texts(reply)[:2] == [
+        'Jag förstod inte "kalr 12".',
+        'Menade du "klar 12"? Markera punkt N som klar.',
+    ]
+    assert "flytta N DATUM" in said(reply)
+    assert texts(await handlers(store).on_message(message("  "))) == texts(help_reply())
+
+
 async def test_mina_and_klar(store: SqlStore, tmp_path: Path) -> None:
     await ingest_flg(store, tmp_path / "m")
     bot = handlers(store)
@@ -96,9 +165,9 @@ async def test_card_verbs(store: SqlStore, tmp_path: Path) -> None:
     reply = await bot.on_card_action(click)
     assert reply.card is not None and (await store.get_item(item.id or 0)).status is ItemStatus.DONE  # type: ignore[union-attr]
     moved = await bot.on_card_action(
-        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-12-01"}, ANNIKA, CHANNEL, "tenant")
+        CardAction(Verb.MOVE, {"itemId": item.id, DUE_INPUT: "2024-12-02"}, ANNIKA, CHANNEL, "tenant")
     )
-    assert moved.card is not None and (await store.get_item(item.id or 0)).due.isoformat() == "2024-12-01"  # type: ignore[union-attr]
+    assert moved.card is not None and (await store.get_item(item.id or 0)).due.isoformat() == "2024-12-02"  # type: ignore[union-attr]
     forged = await bot.on_card_action(
         CardAction("item.delete", {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
     )
@@ -151,7 +220,7 @@ async def test_a_click_on_a_persons_list_shows_that_list_again(store: SqlStore, 
     assert view_of(data) == OpenItemsView("AA")
     for view in (data, {"itemId": data["itemId"], "view": "öppna AA"}):
         reply = await bot.on_card_action(CardAction(Verb.DONE, view, ANNIKA, CHANNEL, "tenant", "a-1"))
-        assert "Öppna punkter för AA" in said(reply.card), view
+        assert "Öppna punkter för Annika Andersson (AA)" in said(reply.card), view
         assert f'"itemId": {data["itemId"]}' not in said(reply.card)  # checked off: no longer listed
 
 
@@ -401,6 +470,73 @@ async def test_replies_say_dates_as_cards_do(store: SqlStore, tmp_path: Path) ->
     await ingest_flg(store, tmp_path / "m")
     bot = handlers(store)
     item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
-    for typed in ("2024-12-01", "1/12", "1 december"):
+    for typed in ("2024-12-02", "2/12", "2 december"):  # a Monday: a Sunday gets an offer instead
         reply = await bot.on_message(message(f"flytta {item.id} {typed}"))
-        assert reply.messages[0].text == f"Punkt #{item.id} flyttad till 1 dec 2024.", typed
+        assert reply.messages[0].text == f"Punkt #{item.id} flyttad till 2 dec 2024.", typed
+
+
+@pytest.mark.parametrize(
+    ("sender", "command", "expected", "status"),
+    [
+        (
+            YVONNE,
+            "arkivera {id}",
+            "Punkt #{id} är arkiverad. Skriv 'återställ {id}' för att ta tillbaka den.",
+            "archived",
+        ),
+        (
+            ANNIKA,
+            "arkivera {id}",
+            "Bara gruppens sekreterare kan rätta, arkivera och återställa punkter. Inget har ändrats.",
+            "open",
+        ),
+        (YVONNE, "återställ {id}", "Punkt #{id} är inte arkiverad.", "open"),
+        (YVONNE, "arkivera 999", "Punkt #999 finns inte. Inget har ändrats.", "open"),
+    ],
+)
+async def test_archiving_commands(
+    store: SqlStore, tmp_path: Path, sender: object, command: str, expected: str, status: str
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    reply = await handlers(store).on_message(message(command.format(id=item.id), sender))
+    assert len(reply.messages) == 1 and expected.format(id=item.id) in texts(reply)
+    assert (await store.get_item(item.id or 0)).status.value == status  # type: ignore[union-attr]
+
+
+async def test_archive_and_restore_by_card_and_the_archived_list(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    bot = handlers(store)
+    refused = await bot.on_card_action(
+        CardAction(Verb.ARCHIVE, {"itemId": item.id}, ANNIKA, CHANNEL, "tenant")
+    )
+    assert not refused.replace_for_everyone and "Bara gruppens sekreterare" in said(refused)
+    archived = await bot.on_card_action(
+        CardAction(Verb.ARCHIVE, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert archived.replace_for_everyone and "Arkiverad" in said(archived.card)
+    assert f"#{item.id}" in said(await bot.on_message(message("arkiverade")))
+    restored = await bot.on_card_action(
+        CardAction(Verb.RESTORE, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert restored.replace_for_everyone and (await store.get_item(item.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_the_secretary_corrects_on_the_item_card(store: SqlStore, tmp_path: Path) -> None:
+    from cards.verbs import OWNERS_INPUT
+
+    await ingest_flg(store, tmp_path / "m")
+    item = next(i for i in await store.list_items(open_only=True) if "AA" in i.owners)
+    bot = handlers(store)
+    data = {"itemId": item.id, OWNERS_INPUT: "Rickard Nilsson, YK"}
+    refused = await bot.on_card_action(CardAction(Verb.SET_OWNERS, data, ANNIKA, CHANNEL, "tenant"))
+    assert not refused.replace_for_everyone and "Bara gruppens sekreterare" in said(refused)
+    corrected = await bot.on_card_action(CardAction(Verb.SET_OWNERS, data, YVONNE, CHANNEL, "tenant"))
+    assert corrected.replace_for_everyone
+    assert (await store.get_item(item.id or 0)).owners == ("RN", "YK")  # type: ignore[union-attr]
+    dismissed = await bot.on_card_action(
+        CardAction(Verb.DISMISS, {"itemId": item.id}, YVONNE, CHANNEL, "tenant")
+    )
+    assert dismissed.replace_for_everyone and "Inte en uppgift" in said(dismissed.card)
+    assert (await store.get_item(item.id or 0)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]

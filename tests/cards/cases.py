@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
-from bot.commands import COMMANDS
+from bot.commands import COMMANDS, not_understood
+from cards.answers import non_working_day_card
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
@@ -132,5 +134,14 @@ CASES: dict[str, Callable[[], Card]] = {
     ),
     "error_stale": lambda: error_card(STALE_ITEM_MESSAGE),
     "help": lambda: help_card([(command.usage, command.help_sv) for command in COMMANDS]),
+    # Text that is no command: what was not understood and the closest command lead the help.
+    "help_not_understood": lambda: help_card(
+        [(command.usage, command.help_sv) for command in COMMANDS], lead=not_understood("kalr 12")
+    ),
+    "non_working_day": lambda: non_working_day_card(
+        12,
+        "7 sep 2024 är en lördag och ingen arbetsdag. Vill du flytta punkt #12 till 6 sep 2024 i stället?",
+        date(2024, 9, 6),
+    ),
     "notice": lambda: notice_card("Inte min punkt", "Anna Åberg säger att punkt #3 inte är hennes."),
 }

@@ -19,7 +19,16 @@ from tests.cards.cases import CASES
 from tests.cards.samples import DOCUMENT, DOCUMENT_KEY, ITEMS, LONG_TEXT, PEOPLE, TODAY, many_items, record
 from workflows.chat import Person
 
-ITEM_VERBS = {Verb.DONE, Verb.UNDO, Verb.MOVE, Verb.NOT_MINE}
+ITEM_VERBS = {
+    Verb.DONE,
+    Verb.UNDO,
+    Verb.MOVE,
+    Verb.NOT_MINE,
+    Verb.ARCHIVE,
+    Verb.RESTORE,
+    Verb.SET_OWNERS,
+    Verb.DISMISS,
+}
 # What a button's data may hold beside the item: the view it refreshes (views.view_data) and the page's offset.
 VIEW_KEYS = {"view", "documentKey", "all", "person", "search", "group", "meetingDate", "offset"}
 KNOWN_IDS = {item.id for item in ITEMS} | {item.id for item in many_items(200)}
@@ -34,7 +43,9 @@ def test_every_button_uses_a_verb_and_names_its_subject(
         if verb in ITEM_VERBS:
             # Besides the item, a button may name the view it refreshes (the summary of its document, a command).
             assert action["data"]["itemId"] in KNOWN_IDS, action
-            assert set(action["data"]) <= {"itemId", *VIEW_KEYS}, action
+            # A move may carry the date it offers (the working day before a holiday).
+            offered = {DUE_INPUT} if verb is Verb.MOVE else set()
+            assert set(action["data"]) <= {"itemId", *VIEW_KEYS, *offered}, action
             if action["data"].get("view") == SUMMARY_VIEW:
                 assert action["data"]["documentKey"] == DOCUMENT_KEY, action
         elif verb is Verb.PAGE:
@@ -119,11 +130,30 @@ def test_size_budget_cuts_before_the_item_limit() -> None:
 @pytest.mark.parametrize(
     ("status", "kind", "can_act", "expected"),
     [
-        (ItemStatus.OPEN, ItemKind.ACTION, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),
-        (ItemStatus.OPEN, ItemKind.FOLLOW_UP, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),
+        # The secretary's corrections sit in one ShowCard ('Sekreterare…'): other owners, 'Inte en uppgift'.
+        (
+            ItemStatus.OPEN,
+            ItemKind.ACTION,
+            True,
+            [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS, Verb.ARCHIVE],
+        ),
+        (
+            ItemStatus.OPEN,
+            ItemKind.FOLLOW_UP,
+            True,
+            [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS, Verb.ARCHIVE],
+        ),
+        (ItemStatus.ARCHIVED, ItemKind.ACTION, True, [Verb.RESTORE]),
+        (ItemStatus.DISMISSED, ItemKind.ACTION, True, [Verb.RESTORE]),
         (ItemStatus.DONE, ItemKind.ACTION, True, [Verb.UNDO]),
         (ItemStatus.WITHDRAWN, ItemKind.ACTION, True, []),
-        (ItemStatus.OPEN, ItemKind.DECISION, True, [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),  # owner and date
+        # A decision with an owner and a date is also an action; it is never archived.
+        (
+            ItemStatus.OPEN,
+            ItemKind.DECISION,
+            True,
+            [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS],
+        ),
         (ItemStatus.OPEN, ItemKind.ACTION, False, []),
         (ItemStatus.DONE, ItemKind.ACTION, False, []),
     ],
@@ -144,7 +174,8 @@ def test_item_card_buttons_follow_the_state(
         ((), None, []),
         (("RN",), None, []),  # an owner without a date: recorded, not done
         ((), date(2025, 5, 5), []),
-        (("RN",), date(2025, 5, 5), [Verb.DONE, Verb.MOVE, Verb.NOT_MINE]),  # also an action
+        # also an action, which the secretary may correct (never archive)
+        (("RN",), date(2025, 5, 5), [Verb.DONE, Verb.MOVE, Verb.NOT_MINE, Verb.SET_OWNERS, Verb.DISMISS]),
     ],
 )
 def test_a_decision_is_an_action_only_with_an_owner_and_a_date(
@@ -158,7 +189,11 @@ def test_a_decision_is_an_action_only_with_an_owner_and_a_date(
 def test_move_sends_a_date_from_today_on() -> None:
     item = record(9, ItemKind.ACTION, "Skriva remissvar.", ("RN",), due=date(2025, 5, 5))
     card = item_card(item, people=PEOPLE, today=TODAY)
-    [show_card] = [node for node in elements(card) if node.get("type") == "Action.ShowCard"]
+    [show_card] = [
+        node
+        for node in elements(card)
+        if node.get("type") == "Action.ShowCard" and node["title"] == "Flytta…"
+    ]
     [picker] = [node for node in elements(show_card) if node.get("type") == "Input.Date"]
     assert (picker["id"], picker["min"], picker["value"]) == (DUE_INPUT, "2025-04-22", "2025-05-05")
     assert [a["verb"] for a in execute_actions(show_card["card"])] == [Verb.MOVE]

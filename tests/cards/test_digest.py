@@ -97,6 +97,10 @@ CASES: dict[str, Callable[[], Card]] = {
     "digest_every_group": lambda: card(group=None, new_minutes=()),
     "digest_overflow": lambda: card(due_this_week=tuple(many_items(14)), done_last_week=()),
     "digest_personal_anna": lambda: personal("Anna Åberg"),
+    # Forty items late since 2019 are a count under the rows, not forty rows.
+    "digest_long_overdue": lambda: card(
+        long_overdue=40, long_overdue_since=date(2025, 1, 22), oldest_due=date(2019, 3, 4)
+    ),
 }
 
 

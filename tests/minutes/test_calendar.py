@@ -16,7 +16,9 @@ from minutes.calendar import (
     next_working_day,
     next_working_morning,
     parse_meeting_rule,
+    previous_working_day,
     swedish_holidays,
+    why_not_working,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -233,3 +235,22 @@ def test_a_calendar_takes_the_first_meeting_by_any_date_or_rule() -> None:
     assert only_dates.next_meeting_after(date(2025, 4, 7)) is None
     with pytest.raises(CalendarError):
         MeetingCalendar.configured(rules=["när det passar"])
+
+
+@pytest.mark.parametrize(
+    ("day", "why", "before"),
+    [
+        (date(2024, 9, 6), None, date(2024, 9, 6)),
+        (date(2024, 9, 7), "en lördag", date(2024, 9, 6)),
+        (date(2024, 9, 8), "en söndag", date(2024, 9, 6)),
+        (date(2024, 6, 21), "midsommarafton", date(2024, 6, 20)),
+        (date(2024, 12, 26), "annandag jul", date(2024, 12, 23)),
+        (date(2025, 5, 29), "Kristi himmelsfärdsdag", date(2025, 5, 28)),
+        (date(2025, 1, 1), "nyårsdagen", date(2024, 12, 30)),
+    ],
+)
+def test_why_a_day_is_no_working_day_and_the_working_day_before(
+    day: date, why: str | None, before: date
+) -> None:
+    assert why_not_working(day) == why
+    assert previous_working_day(day) == before

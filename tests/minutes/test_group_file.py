@@ -82,7 +82,12 @@ def test_a_roster_of_people_alone_reads_as_before() -> None:
             id="no reminders before the day",
         ),
         pytest.param("[agenda]\ndays_before = 5", GroupSettings(agenda_days_before=5), id="agenda lead"),
-        pytest.param("[sources]\n[meetings]\n[digest]\n[agenda]", GroupSettings(), id="empty tables"),
+        pytest.param(
+            "[archive]\nafter_months = 12", GroupSettings(archive_after_months=12), id="archive rule"
+        ),
+        pytest.param(
+            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]", GroupSettings(), id="empty tables"
+        ),
     ],
 )
 def test_each_settings_table(tables: str, expected: GroupSettings) -> None:
@@ -128,6 +133,9 @@ def test_the_tables_may_come_before_the_people() -> None:
         ("[agenda]\ndays_before = 21", "[agenda] days_before: 21 går inte: 1–20"),
         ("[agenda]\ndays_before = 'tre'", "[agenda] days_before: ska vara ett heltal"),
         ("[agenda]\ndays_before = true", "[agenda] days_before: ska vara ett heltal"),
+        ("[archive]\nafter_months = 0", "[archive] after_months: 0 går inte: 1–120"),
+        ("[archive]\nafter_months = '12'", "[archive] after_months: ska vara ett heltal"),
+        ("[archive]\nmonths = 12", "[archive]: okänd nyckel 'months' (kända: after_months)"),
         ("[sources]\nfolders = '/srv/flg'", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['']", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['https://kommun.sharepoint.com/x']", "[sources] folders: 'https://kommun"),

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from minutes.model import ItemKind, Relative
-from minutes.reconcile import is_moved, reconcile
+from minutes.reconcile import is_moved, is_reassigned, reconcile
 from minutes.records import ItemRecord, ItemStatus
 
 OCT_7 = date(2024, 10, 7)
@@ -203,3 +203,31 @@ def test_a_revived_item_keeps_its_move_while_the_minutes_say_the_same() -> None:
         NOV_4,
         OCT_7,
     )
+
+
+@pytest.mark.parametrize(
+    ("minutes_owners", "expected_owners", "kept"),
+    [
+        (("EK",), ("EE",), True),  # the minutes unchanged: the owners the secretary set stand
+        (("RN",), ("RN",), False),  # the minutes name another owner: theirs replace the correction
+        (("EE",), ("EE",), False),  # the minutes now say what the secretary said
+    ],
+)
+def test_owners_the_secretary_set_stand_until_the_minutes_name_others(
+    minutes_owners: tuple[str, ...], expected_owners: tuple[str, ...], kept: bool
+) -> None:
+    corrected = replace(
+        stored(D_OCT_7, D_OCT_7, status=ItemStatus.OPEN), owners=("EE",), document_owners=("EK",)
+    )
+    assert is_reassigned(corrected)
+    changes = reconcile([corrected], [replace(extracted(D_OCT_7), owners=minutes_owners)])
+    [after] = [*changes.unchanged, *(new for _, new in changes.updated)]
+    assert after.owners == expected_owners and is_reassigned(after) is kept and after.id == 12
+    assert (changes.unchanged == (corrected,)) is kept  # nothing to write while the correction stands
+
+
+def test_a_dismissed_row_stays_dismissed_when_the_minutes_are_read_again() -> None:
+    dismissed = stored(D_OCT_7, D_OCT_7, status=ItemStatus.DISMISSED)
+    changes = reconcile([dismissed], [extracted(D_OCT_21)])
+    [(_, after)] = changes.updated
+    assert after.status is ItemStatus.DISMISSED and after.due == OCT_21 and not changes.added

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,19 @@ async def test_a_failing_job_leaves_the_scheduler_running(running: tuple[AsyncIO
     assert [name for name, _, _ in calls.made] == ["poll", "agenda"]
     assert scheduler.running
     assert scheduler.get_job("sources.poll").next_run_time is not None
+
+
+async def test_the_archive_rules_run_daily_when_a_group_has_one(sqlite_store: SqlStore) -> None:
+    calls = Calls()
+
+    async def archive(at: datetime) -> None:
+        calls.made.append(("archive", None, at))
+
+    with_rule = replace(calls.jobs(), archive_stale=archive)
+    scheduler = start_scheduler(with_rule, SchedulerConfig(holder="instance-a"), leases=sqlite_store)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == JOB_IDS | {"items.archive"}
+    assert str(jobs["items.archive"].trigger) == "cron[hour='6', minute='30']"

@@ -396,3 +396,25 @@ async def test_deleting_a_document_announces_its_card_once(store: SqlStore) -> N
     await store.mark_deleted(FLG_REF, at=later(2), origin=ORIGIN)  # already deleted: nothing more
     (announced,) = await store.outbox_messages()
     assert (announced.payload, announced.next_attempt_at) == ({"document_key": FLG_REF.key}, later(1))
+
+
+async def test_the_people_of_a_groups_latest_minutes_are_kept_each_name_once(store: SqlStore) -> None:
+    from minutes.model import Person
+    from store.documents import MINUTES_PEOPLE_MEETINGS
+
+    older = replace(
+        document(FSG_REF, group="FLG", meeting_date=date(2024, 6, 10)),
+        people=(Person("Edit Eriksson", "EE", "ekonomichef"), Person("Olle Gammal", "OG")),
+    )
+    newer = replace(document(), people=(Person("Edit Eriksson", "EE"), Person("Annika Andersson", "AA")))
+    await ingest(store, older, [])
+    await ingest(store, newer, [])
+    assert (await store.get_document(newer.key)).people == newer.people  # type: ignore[union-attr]
+    # Newest first: the newer minutes' Edit Eriksson (without the role) stands for her.
+    assert await store.minutes_people("FLG") == [
+        Person("Edit Eriksson", "EE"),
+        Person("Annika Andersson", "AA"),
+        Person("Olle Gammal", "OG"),
+    ]
+    assert await store.minutes_people("FSG") == []
+    assert MINUTES_PEOPLE_MEETINGS >= 2

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from minutes.model import ItemKind
-from minutes.records import DocumentRef, ItemRecord, ItemStatus
+from minutes.records import DocumentRef, ItemFilter, ItemRecord, ItemStatus
 from store import SqlStore
 from tests.store.builders import (
     FLG_REF,
@@ -132,3 +133,101 @@ async def test_search_decisions_finds_words_in_topic_or_text_newest_meeting_firs
     assert await store.search_decisions("10_%") == []
     assert await store.search_decisions("ersätts") == []  # withdrawn
     assert topics(await store.search_decisions("")) == topics(await store.search_decisions())
+
+
+async def test_archiving_is_audited_reversible_and_only_of_open_items(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    action, decision = live[1], live[3]
+    assert action.id is not None and decision.id is not None
+
+    archived = await store.archive_item(action.id, by="aad:yk", at=later(1), origin="teams:flg")
+    again = await store.archive_item(action.id, by="aad:yk", at=later(2), origin="teams:flg")
+    assert archived is not None and archived.status is ItemStatus.ARCHIVED and again == archived
+    # Out of the open lists and of what reminders and digests read; listed when asked for.
+    open_ids = {i.id for i in await store.list_items(open_only=True)}
+    assert action.id not in open_ids
+    page = await store.item_page(ItemFilter(), limit=10, today=date(2024, 9, 2))
+    assert action.id not in {i.id for i in page.items} and page.total == len(open_ids)
+    shown = await store.item_page(ItemFilter(open_only=False), limit=10, today=date(2024, 9, 2))
+    assert action.id not in {i.id for i in shown.items}
+    asked = await store.item_page(ItemFilter(archived=True), limit=10, today=date(2024, 9, 2))
+    assert [i.id for i in asked.items] == [action.id]
+    assert action.id not in {i.id for i in await store.overdue_items(date(2030, 1, 1))}
+
+    restored = await store.restore_item(action.id, by="aad:yk", at=later(3), origin="cli")
+    assert restored is not None and restored.status is ItemStatus.OPEN
+    assert await store.restore_item(action.id, by="aad:yk", at=later(4), origin="cli") == restored
+    assert [(a.action, a.actor) for a in await store.audit_log(action.key)] == [
+        ("item.added", "minutesbot"),
+        ("item.archived", "aad:yk"),
+        ("item.restored", "aad:yk"),
+    ]
+    done = await store.set_status(decision.id, ItemStatus.DONE, by="aad:yk", at=later(5), origin="cli")
+    assert await store.archive_item(decision.id, by="aad:yk", at=later(6), origin="cli") == done
+    assert await store.archive_item(999, by="aad:yk", at=later(6), origin="cli") is None
+
+
+async def test_an_archived_item_stays_archived_through_an_edit_of_the_minutes(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    assert live[1].id is not None
+    await store.archive_item(live[1].id, by="aad:yk", at=later(1), origin="cli")
+    await ingest(store, document(version="v2"), FLG_V1, at=later(2))
+    assert (await store.get_item(live[1].id)).status is ItemStatus.ARCHIVED  # type: ignore[union-attr]
+
+
+async def test_archiving_by_rule_takes_a_groups_open_actions_long_past(store: SqlStore) -> None:
+    _, live = await ingest(store, document(), FLG_V1)  # met 2024-08-26; due 2024-10-07, none, 2024-09-09
+    _, fsg = await ingest(
+        store, document(FSG_REF, group="FSG"), [item("p1.0", "FSG:s punkt.", ref=FSG_REF, group="FSG")]
+    )
+    ids = await store.archive_older_than(
+        "FLG",
+        date(2024, 10, 1),
+        by="minutesbot",
+        at=later(1),
+        origin="rule:archive",
+        detail="äldre än 12 månader",
+    )
+    # The follow-up due 7/10 is not past; the undated action counts from its meeting; the decision stays.
+    assert ids == [live[1].id, live[2].id]
+    assert {i.id: i.status for i in await store.list_items()}[live[0].id] is ItemStatus.OPEN
+    assert (await store.get_item(live[3].id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+    assert (await store.get_item(fsg[0].id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+    [entry] = [a for a in await store.audit_log(live[1].key) if a.action == "item.archived"]
+    assert (entry.actor, entry.origin, entry.detail) == ("minutesbot", "rule:archive", "äldre än 12 månader")
+    again = await store.archive_older_than(
+        "FLG", date(2024, 10, 1), by="minutesbot", at=later(2), origin="rule:archive", detail="x"
+    )
+    assert again == []
+
+
+async def test_the_secretarys_owners_and_dismissal_are_audited_and_survive_a_new_version(
+    store: SqlStore,
+) -> None:
+    _, live = await ingest(store, document(), FLG_V1)
+    action, other = live[1], live[2]
+    assert action.id is not None and other.id is not None
+    corrected = await store.set_owners(action.id, ("EE", "RN"), by="aad:yk", at=later(1), origin="teams:flg")
+    assert (
+        corrected is not None and corrected.owners == ("EE", "RN") and corrected.document_owners == ("klg",)
+    )
+    assert (
+        await store.set_owners(action.id, ("EE", "RN"), by="aad:yk", at=later(2), origin="cli") == corrected
+    )
+    assert [i.id for i in await store.list_items(open_only=True, owner="ee")] == [action.id]
+    assert await store.list_items(open_only=True, owner="klg") == []
+    dismissed = await store.dismiss_item(other.id, by="aad:yk", at=later(3), origin="teams:flg")
+    assert dismissed is not None and dismissed.status is ItemStatus.DISMISSED
+    assert other.id not in {i.id for i in await store.list_items(open_only=True)}
+
+    await ingest(store, document(version="v2"), FLG_V1, at=later(4))  # the minutes read again, unchanged
+    assert (await store.get_item(action.id)).owners == ("EE", "RN")  # type: ignore[union-attr]
+    assert (await store.get_item(other.id)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]
+    assert [(a.action, a.detail) for a in await store.audit_log(action.key)][1:] == [("item.owners", "1→2")]
+    assert [a.action for a in await store.audit_log(other.key)][1:] == ["item.dismissed"]
+
+    renamed = [FLG_V1[0], replace(FLG_V1[1], owners=("AA",)), *FLG_V1[2:]]
+    await ingest(store, document(version="v3"), renamed, at=later(5))  # the minutes name another owner
+    assert (await store.get_item(action.id)).owners == ("AA",)  # type: ignore[union-attr]
+    restored = await store.restore_item(other.id, by="aad:yk", at=later(6), origin="cli")
+    assert restored is not None and restored.status is ItemStatus.OPEN

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cards.messages import STALE_ITEM_MESSAGE
+from cards.verbs import DUE_INPUT, Verb
 from minutes.records import ConvRef, ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
+from tests.cards.cardcheck import execute_actions
 from tests.store.builders import FSG_REF, document, ingest
 from tests.store.builders import item as builder_item
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, STRANGER, YVONNE, clock, ingest_flg
@@ -266,3 +268,83 @@ class OneUserDirectory:
 
     async def find_users(self, display_name_or_upn: str) -> list[DirectoryUser]:
         return [self.user] if display_name_or_upn in (self.user.display_name, self.user.upn) else []
+
+
+@pytest.mark.parametrize(
+    ("today", "when", "text", "offered"),
+    [
+        (
+            date(2024, 9, 2),
+            "2024-09-07",
+            "7 sep 2024 är en lördag och ingen arbetsdag. Vill du flytta punkt #{id} till 6 sep 2024 i stället?",
+            date(2024, 9, 6),
+        ),
+        (
+            date(2024, 9, 2),
+            "8/9",
+            "8 sep 2024 är en söndag och ingen arbetsdag. Vill du flytta punkt #{id} till 6 sep 2024 i stället?",
+            date(2024, 9, 6),
+        ),
+        (
+            date(2024, 9, 2),
+            "2024-11-02",
+            "2 nov 2024 är alla helgons dag och ingen arbetsdag. "
+            "Vill du flytta punkt #{id} till 1 nov 2024 i stället?",
+            date(2024, 11, 1),
+        ),
+        (
+            date(2024, 9, 2),
+            "2024-12-25",
+            "25 dec 2024 är juldagen och ingen arbetsdag. Vill du flytta punkt #{id} till 23 dec 2024 i stället?",
+            date(2024, 12, 23),
+        ),
+        (
+            date(2024, 9, 2),
+            "2025-05-29",
+            "29 maj 2025 är Kristi himmelsfärdsdag och ingen arbetsdag. "
+            "Vill du flytta punkt #{id} till 28 maj 2025 i stället?",
+            date(2025, 5, 28),
+        ),
+        # On a Saturday the Friday before has passed: the next working day is offered.
+        (
+            date(2024, 9, 7),
+            "2024-09-08",
+            "8 sep 2024 är en söndag och ingen arbetsdag. Vill du flytta punkt #{id} till 9 sep 2024 i stället?",
+            date(2024, 9, 9),
+        ),
+    ],
+)
+async def test_a_move_onto_no_working_day_says_so_and_offers_the_working_day_before(
+    store: SqlStore, tmp_path: Path, today: date, when: str, text: str, offered: date
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    item = await first_item(store, "AA")
+    actions = ItemActions(store, lambda: datetime.combine(today, datetime.min.time(), UTC).replace(hour=8))
+    outcome = await actions.move(item.id, when, ANNIKA, CHANNEL)
+    assert (
+        not outcome.changed and outcome.item is None
+    )  # an offer: answers the one who asked, changes nothing
+    assert outcome.text == text.format(id=item.id) and outcome.text in str(outcome.card)
+    assert await store.get_item(item.id or 0) == item
+    [button] = execute_actions(outcome.card)
+    assert button["verb"] == Verb.MOVE and button["data"] == {
+        "itemId": item.id,
+        DUE_INPUT: offered.isoformat(),
+    }
+    taken = await actions.move(item.id, button["data"][DUE_INPUT], ANNIKA, CHANNEL)
+    assert taken.changed and taken.item is not None and taken.item.due == offered
+
+
+@pytest.mark.parametrize("number", [999, 10**9, "999"])
+async def test_an_unknown_number_is_said_not_to_exist(
+    store: SqlStore, tmp_path: Path, number: object
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    for action in ("mark_done", "undo", "not_mine"):
+        outcome = await getattr(ItemActions(store, clock), action)(number, ANNIKA, CHANNEL)
+        assert (
+            outcome.item is None
+            and outcome.text == f"Punkt #{int(str(number))} finns inte. Inget har ändrats."
+        )
+    moved = await ItemActions(store, clock).move(number, "2024-10-15", ANNIKA, CHANNEL)
+    assert moved.text == f"Punkt #{int(str(number))} finns inte. Inget har ändrats."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -181,3 +182,51 @@ async def test_actor_names_name_who_checked_items_off(store: SqlStore, tmp_path:
     names = await actor_names(items, store)
     assert names == {"AAD-AA": "Annika Andersson"}  # someone in no roster stays unnamed
     assert third.status is ItemStatus.OPEN
+
+
+def item_ids(card: dict[str, object]) -> set[int]:
+    return {int(n) for n in re.findall(r'"itemId": (\d+)', text_of(card))}
+
+
+@pytest.mark.parametrize("roster", [True, False], ids=["roster", "minutes' people"])
+@pytest.mark.parametrize(
+    ("written", "label"),
+    [
+        ("EE", "Edit Eriksson (EE)"),
+        ("Edit Eriksson", "Edit Eriksson (EE)"),
+        ("edit eriksson", "Edit Eriksson (EE)"),
+        ("Edit", "Edit Eriksson (EE)"),
+        ("Eriksson", "Edit Eriksson (EE)"),
+    ],
+)
+async def test_open_items_of_a_person_by_any_name_the_group_knows(
+    store: SqlStore, tmp_path: Path, roster: bool, written: str, label: str
+) -> None:
+    """'öppna Edit Eriksson' finds what 'öppna EE' finds, from the group's roster or, without one, from the
+    people its minutes list, and the answer says whom it found."""
+    await ingest_flg(store, tmp_path / "m")
+    if roster:
+        await store.save_roster("FLG", [*ROSTER, RosterEntry("FLG", "EE", "Edit Eriksson", ("ekonomichef",))])
+    else:
+        await store.save_roster("FLG", [])
+    queries = Queries(store, clock)
+    by_initials = await queries.open_items("EE", CHANNEL)
+    card = await queries.open_items(written, CHANNEL)
+    assert f"Öppna punkter för {label}" in text_of(card)
+    assert item_ids(card) == item_ids(by_initials) and item_ids(card)
+
+
+async def test_open_items_of_someone_nobody_knows_says_so(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    card = await Queries(store, clock).open_items("Kalle Karlsson", CHANNEL)
+    assert "Jag hittar ingen 'Kalle Karlsson' bland gruppens personer" in text_of(card)
+    assert not item_ids(card)
+
+
+async def test_open_items_of_a_role_written_as_owner_still_lists_it(store: SqlStore, tmp_path: Path) -> None:
+    """A role nobody is known by ('administrativ chef'): the owner as written, as before."""
+    await ingest_flg(store, tmp_path / "m")
+    owned = {i.id for i in await store.list_items(open_only=True) if "administrativ chef" in i.owners}
+    card = await Queries(store, clock).open_items("administrativ chef", CHANNEL)
+    assert owned and item_ids(card) == owned
+    assert "Öppna punkter för 'administrativ chef'" in text_of(card)
