@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from minutes.actors import ActorGrammar, find_actors
-from minutes.dates import resolve_due
+from minutes.dates import choose_due, resolve_due
 from minutes.model import (
+    Due,
     ItemKind,
 )
 from minutes.patterns import (
@@ -39,7 +40,14 @@ class DocumentContext:
     meeting_date: date
     words: WordClasses | None = None  # a morphology's answers; None: the verb-shape rules alone
     # The same sentence is asked for its actors several times (cutting, owning, headings): ask once.
+    _dues: dict[str, Due | None] = field(default_factory=dict)
     _actors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def due_of(self, text: str) -> Due | None:
+        """The due date a sentence gives (choose_due), asked once per text: several rules want it."""
+        if text not in self._dues:
+            self._dues[text] = choose_due(text, self.meeting_date)
+        return self._dues[text]
 
     def actors(self, text: str) -> tuple[str, ...]:
         found = self._actors.get(text)

@@ -143,7 +143,7 @@ def paragraph_items(
         kind = kind_of(text)
         actors = context.actors(text) if kind else ()
         if kind is not None and actors and not state.skip_section:
-            due = choose_due(text, context.meeting_date)
+            due = context.due_of(text)
             state.pending = ActionItem(kind, text, text, actors, due, Source(block=index), actors=actors)
         return released
     if state.skip_section:
@@ -167,9 +167,11 @@ def paragraph_items(
 
 def _looks_like_heading(text: str, paragraph: Paragraph, state: ProseState, context: DocumentContext) -> bool:
     words = text.split()
+    if paragraph.list_item or len(words) > _MAX_HEADING_WORDS or re.search(r"[.!?:;,]$", text):
+        return False  # no heading's shape: the rules below need not be asked
     committed = _present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)
     listed = {p.initials or p.name for p in context.roster.people}
-    if committed and (choose_due(text, context.meeting_date) or set(context.actors(text)) & listed):
+    if committed and (context.due_of(text) or set(context.actors(text)) & listed):
         # 'Ahmed fixar listan till v. 7', 'Fatima startar en grupp' (an attendee), 'Underlaget skickas av Linnea
         # på fredag': a statement, no title
         return False
@@ -264,7 +266,7 @@ def _task_line(
     owners = normalise_owner_cell(owner_text, context.roster) if owner_text else context.actors(body)
     if not owners and not listed and kind is ItemKind.ACTION and not context.opens_with_infinitive(body):
         return None
-    due = choose_due(text, context.meeting_date) or state.section_due
+    due = context.due_of(text) or state.section_due
     return ActionItem(
         kind=kind,
         topic=state.heading or "",
@@ -309,7 +311,7 @@ def _decision_paragraph(
         text=text,
         owners=actors or (ALL,),
         actors=actors,
-        due=choose_due(text, context.meeting_date),
+        due=context.due_of(text),
         source=Source(block=index),
     )
     return [item]
@@ -367,8 +369,7 @@ def _present_commitment(sentence: str, context: DocumentContext) -> bool:
     # Terse notes put the commitment after the topic: 'Helgen: 3 pass lediga, Reza ringer runt imorgon',
     # 'Time Care – Ulla kollar m IT'.
     clauses = [c for c in _CLAUSE_BREAK.split(sentence) if c.strip()]
-    dated = choose_due(sentence, context.meeting_date) is not None
-    return any(_clause_commits(clause.strip(), context, dated) for clause in clauses[:4])
+    return any(_clause_commits(clause.strip(), context, sentence) for clause in clauses[:4])
 
 
 _CLAUSE_BREAK = re.compile(r"\s*(?::|;|,|\s[–—-])\s+")
@@ -377,7 +378,7 @@ _CLAUSE_BREAK = re.compile(r"\s*(?::|;|,|\s[–—-])\s+")
 _REVIEW = re.compile(r"\bgår igenom\b|\btar (?:\w+ )?upp\b", re.IGNORECASE)
 
 
-def _clause_commits(clause: str, context: DocumentContext, dated: bool) -> bool:
+def _clause_commits(clause: str, context: DocumentContext, sentence: str) -> bool:
     actors = context.actors(clause)
     if not actors or PAST_TENSE.search(clause):
         return False
@@ -386,7 +387,7 @@ def _clause_commits(clause: str, context: DocumentContext, dated: bool) -> bool:
     reviewing = _REVIEW.search(clause) is not None
     if REPORTING_VERBS.search(clause) and not reviewing:
         return False
-    if (actors == (ALL,) or reviewing) and not dated:
+    if (actors == (ALL,) or reviewing) and context.due_of(sentence) is None:  # asked only then: dates cost
         return False
     words = clause.split()
     for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):
@@ -411,7 +412,7 @@ _UNDERTAKEN = re.compile(
 def _prose_item(
     text: str, kind: ItemKind, index: int, part: int, context: DocumentContext, heading: str | None
 ) -> ActionItem | None:
-    due = choose_due(text, context.meeting_date)
+    due = context.due_of(text)
     future = due is not None and (due.date is None or due.date >= context.meeting_date)
     # Past tense in the main clause reports what was done; a relative clause may be past ('hur de har lyckats').
     # A protocol's decision is in the past ('Styrelsen beslutade att ge X i uppdrag att …'), as is a commitment
