@@ -40,8 +40,13 @@ class DocumentContext:
     meeting_date: date
     words: WordClasses | None = None  # a morphology's answers; None: the verb-shape rules alone
     # The same sentence is asked for its actors several times (cutting, owning, headings): ask once.
+    # The attendees as owners are written (initials, else names): derived once per document.
+    listed_owners: frozenset[str] = field(init=False)
     _dues: dict[str, Due | None] = field(default_factory=dict)
     _actors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "listed_owners", frozenset(p.initials or p.name for p in self.roster.people))
 
     def due_of(self, text: str) -> Due | None:
         """The due date a sentence gives (choose_due), asked once per text: several rules want it."""

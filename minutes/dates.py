@@ -955,8 +955,9 @@ def resolve_due(phrase: str, meeting_date: date) -> Due | None:
 
 
 _BARE_MONTH: Final = re.compile(rf"({'|'.join(sorted(MONTHS, key=len, reverse=True))})\.?", _FLAGS)
-_FULL_MONTH_NAMES: Final = (
-    "januari februari mars april maj juni juli augusti september oktober november december".split()
+# The written-out Swedish name of each month (the first of its forms in MONTHS).
+_FULL_MONTH_NAMES: Final = tuple(
+    next(name for name, n in MONTHS.items() if n == month) for month in range(1, 13)
 )
 _EPOCH: Final = date(1900, 1, 1)  # resolves nothing relative; only dates with a written year are used
 _STRONG_LABEL = re.compile(rf"\b(?:{MEETING_DATE_LABELS})\s*:?\s*(?:den\s+)?\Z", _FLAGS)

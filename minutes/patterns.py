@@ -270,3 +270,6 @@ REPORT_VERB = re.compile(
     r"|lyfter|rapporterar)\b",
     re.IGNORECASE,
 )
+
+# A task marked done, in a line's end or a status/date cell: 'klart', 'Done', 'genomförd', '✅'.
+DONE_WORDS = r"(?:klar|klart|done|avklarad|avklarat|avslutad|avslutat|genomförd|genomfört|utförd|utfört|löst)"

@@ -18,6 +18,7 @@ from minutes.model import (
 )
 from minutes.patterns import (
     DECISION_HEADING,
+    DONE_WORDS,
     PASSIVE_TASK,
     PASSIVE_WITH_AGENT,
     PAST_TENSE,
@@ -170,8 +171,7 @@ def _looks_like_heading(text: str, paragraph: Paragraph, state: ProseState, cont
     if paragraph.list_item or len(words) > _MAX_HEADING_WORDS or re.search(r"[.!?:;,]$", text):
         return False  # no heading's shape: the rules below need not be asked
     committed = _present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)
-    listed = {p.initials or p.name for p in context.roster.people}
-    if committed and (context.due_of(text) or set(context.actors(text)) & listed):
+    if committed and (context.due_of(text) or set(context.actors(text)) & context.listed_owners):
         # 'Ahmed fixar listan till v. 7', 'Fatima startar en grupp' (an attendee), 'Underlaget skickas av Linnea
         # på fredag': a statement, no title
         return False
@@ -214,9 +214,7 @@ _MEETING_INFO = re.compile(
     re.IGNORECASE,
 )
 # A line marked done: '[x] …', '… – klart', '(klart)', 'Done'.
-_DONE_MARK = re.compile(
-    r"^\s*(?:[-*•]\s*)?\[[xX]\]|\b(?:klart|klar|done|avklarat?|löst)\s*[.!)]*\s*$", re.IGNORECASE
-)
+_DONE_MARK = re.compile(rf"^\s*(?:[-*•]\s*)?\[[xX]\]|\b{DONE_WORDS}\s*[.!)]*\s*$", re.IGNORECASE)
 
 
 def _statement_lines(paragraph: Paragraph) -> list[str]:

@@ -23,6 +23,7 @@ from minutes.model import (
 from minutes.patterns import (
     ACTION_OPENING,
     COLUMN_HEADERS,
+    DONE_WORDS,
     ColumnRole,
 )
 from minutes.people import ALL, normalise_owner_cell
@@ -261,7 +262,7 @@ def _row_items(
 
 
 _DONE_CELL = re.compile(
-    r"(?:(?:klar|klart|done|avklarad|avklarat|avslutad|avslutat|genomförd|genomfört|utförd|utfört)[.!]?\s*)?"
+    rf"(?:{DONE_WORDS}[.!]?\s*)?"
     r"[✓✔✅☑]?\ufe0f?",
     re.IGNORECASE,
 )

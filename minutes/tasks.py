@@ -42,7 +42,8 @@ _OWNER_LABEL = re.compile(
 )
 # A due date after the owner marker: ' – fre 21/3', ' – due: v. 14', ', deadline Q2'.
 _TRAILING_DUE = re.compile(
-    r"(?:\s*[,;–—]\s*|\s+-\s+|\s+)(?:(?:due|deadline|senast|klart(?:\s+senast)?|till)\s*:?\s*)?"
+    r"(?:(?:\s*[,;–—]\s*|\s+-\s+)(?:(?:due|deadline|senast|klart(?:\s+senast)?|till)\s*:?\s*)?"
+    r"|\s+(?:due|deadline|senast|klart(?:\s+senast)?)\s*:?\s*)"
     r"(?P<when>[^,;–—()]{1,30}?)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
