@@ -6,22 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from cards.elements import (
-    Card,
-    Element,
-    Mentionable,
-    action_set,
-    adaptive_card,
-    container,
-    execute_action,
-    format_date,
-    format_owners,
-    is_web_url,
-    open_url_action,
-    plain_text_block,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.rows import (
     OVERDUE_MARK,
     ROW_TEXT_LIMIT,
@@ -65,7 +50,7 @@ class AgendaSection:
     def label(self) -> str:
         """'FLG 26 aug 2024'; for minutes that print no date, their file name says which meeting it was."""
         if self.meeting_date is not None:
-            return meeting_label(self.group, self.meeting_date) or format_date(self.meeting_date)
+            return meeting_label(self.group, self.meeting_date) or ui.format_date(self.meeting_date)
         return self.document_name or meeting_label(self.group, None) or "Okänt möte"
 
 
@@ -101,19 +86,19 @@ AGENDA_BYTE_BUDGET = 18_000
 def follow_up_agenda_card(
     agenda: Agenda,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     max_rows: int = MAX_ROWS,
-) -> Card:
+) -> ui.Card:
     """Heading with the meeting; then per earlier meeting its returning items with owners and follow-up
     date, and a link to those minutes. Beyond `max_rows` (or the size budget) a note says how many."""
     meeting = meeting_label(agenda.group, agenda.meeting_date)
     lines = agenda.lines
     count = len(lines)
-    body: list[Element] = [
-        text_block(TITLE, heading=True, size="large", weight="bolder"),
-        text_block(
-            f"Inför {meeting} · läget {format_date(agenda.made_on)}"
+    body: list[ui.Element] = [
+        ui.text_block(TITLE, heading=True, size="large", weight="bolder"),
+        ui.text_block(
+            f"Inför {meeting} · läget {ui.format_date(agenda.made_on)}"
             if agenda.made_on
             else f"Inför {meeting}",
             subtle=True,
@@ -121,10 +106,10 @@ def follow_up_agenda_card(
         ),
     ]
     if not lines:
-        body.append(text_block(EMPTY_TEXT))
-        return adaptive_card(body)
+        body.append(ui.text_block(EMPTY_TEXT))
+        return ui.adaptive_card(body)
     body.append(
-        text_block(
+        ui.text_block(
             f"{count} {'punkt återkommer' if count == 1 else 'punkter återkommer'} från "
             f"{len(agenda.sections)} {'möte' if len(agenda.sections) == 1 else 'möten'}.",
             spacing="small",
@@ -143,17 +128,19 @@ def follow_up_agenda_card(
         start += len(section.lines)
         if not section_rows:
             break
-        items: list[Element] = [
-            text_block(f"Från {section.label}", weight="bolder", size="medium"),
+        items: list[ui.Element] = [
+            ui.text_block(f"Från {section.label}", weight="bolder", size="medium"),
             *(row.element for row in section_rows),
         ]
-        if is_web_url(section.web_url):
-            items.append(action_set([open_url_action("Öppna protokollet", section.web_url)], spacing="small"))
-        body.append(container(items, separator=True, spacing="medium"))
+        if ui.is_web_url(section.web_url):
+            items.append(
+                ui.action_set([ui.open_url_action("Öppna protokollet", section.web_url)], spacing="small")
+            )
+        body.append(ui.container(items, separator=True, spacing="medium"))
     if len(rows) < count:
-        body.append(text_block(f"Visar {len(rows)} av {count} punkter.", subtle=True, size="small"))
-        body.append(text_block(MORE_TEXT, subtle=True, size="small", spacing="none"))
-    return adaptive_card(body, entities=[e for row in rows for e in row.entities])
+        body.append(ui.text_block(f"Visar {len(rows)} av {count} punkter.", subtle=True, size="small"))
+        body.append(ui.text_block(MORE_TEXT, subtle=True, size="small", spacing="none"))
+    return ui.adaptive_card(body, entities=[e for row in rows for e in row.entities])
 
 
 def agenda_context(agenda: Agenda) -> dict[str, str]:
@@ -164,26 +151,26 @@ def agenda_context(agenda: Agenda) -> dict[str, str]:
 def agenda_row(
     line: AgendaLine,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     context: Mapping[str, str] | None = None,
 ) -> ItemRow:
     """Number | text, owners and follow-up date (late ones marked) | a Klar button carrying `context`: like
     cards.rows.item_row, but the date is the follow-up date written out, never 'nästa möte'."""
     item = line.item
-    owners = format_owners(item.owners, people)
+    owners = ui.format_owners(item.owners, people)
     details = [f"Ansvarig: {owners.text}" if owners.text else "Ansvarig saknas"]
-    details.append(f"Uppföljning: {format_date(line.follow_up)}")
+    details.append(f"Uppföljning: {ui.format_date(line.follow_up)}")
     overdue = is_overdue(item, today)
     if overdue:
         details.append(f"**{OVERDUE_MARK}**")
-    columns: list[Element] = [
-        {"type": "Column", "width": "auto", "items": [text_block(item_number(item), weight="bolder")]},
+    columns: list[ui.Element] = [
+        {"type": "Column", "width": "auto", "items": [ui.text_block(item_number(item), weight="bolder")]},
         {
             "type": "Column",
             "width": "stretch",
             "items": [
-                plain_text_block(shorten(item.text, ROW_TEXT_LIMIT)),
+                ui.plain_text_block(ui.shorten(item.text, ROW_TEXT_LIMIT)),
                 details_block(details, overdue=overdue),
             ],
         },
@@ -195,9 +182,11 @@ def agenda_row(
                 "width": "auto",
                 "verticalContentAlignment": "center",
                 "items": [
-                    action_set([execute_action(Verb.DONE, "Klar", {**(context or {}), "itemId": item.id})])
+                    ui.action_set(
+                        [ui.execute_action(Verb.DONE, "Klar", {**(context or {}), "itemId": item.id})]
+                    )
                 ],
             }
         )
-    element: Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
+    element: ui.Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
     return ItemRow(item, element, owners.entities)

@@ -7,20 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
-from cards.elements import (
-    Card,
-    Element,
-    Mentionable,
-    action_set,
-    adaptive_card,
-    container,
-    format_date,
-    is_web_url,
-    json_size,
-    open_url_action,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.rows import ItemRow, fit_rows, item_row, meeting_label
 from cards.views import DigestView, ViewKind, view_data
 from minutes.records import DocumentRecord, ItemRecord
@@ -84,16 +71,16 @@ DOCUMENT_NAME_LIMIT = 120
 # around the decisions are counted against it too.
 DIGEST_BYTE_BUDGET = 18_000
 
-P = TypeVar("P", bound=Mentionable)
+P = TypeVar("P", bound=ui.Mentionable)
 
 
 def weekly_digest_card(
     digest: Digest,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     max_rows_per_section: int = MAX_ROWS_PER_SECTION,
-) -> Card:
+) -> ui.Card:
     """Heading, week and counts; then what falls due this week, what is late (with owners), what got done
     and the new minutes with their decisions and a link to each. A long section shows its first rows and
     says how many it holds. `people` maps an owner as written to who it means."""
@@ -107,7 +94,7 @@ def personal_digest_cards(
     people: Mapping[str, Sequence[P]],
     today: date,
     max_rows_per_section: int = MAX_ROWS_PER_SECTION,
-) -> list[tuple[P, Card]]:
+) -> list[tuple[P, ui.Card]]:
     """One card per person who owns something due this week or overdue: those items and what they got done
     last week, without the new minutes (the channel's digest has them). People in the order of `people`'s
     values first seen; an owner no one resolved to gets no card."""
@@ -115,7 +102,7 @@ def personal_digest_cards(
     for resolved in people.values():
         for person in resolved:
             everyone.setdefault(person.teams_id, person)
-    cards: list[tuple[P, Card]] = []
+    cards: list[tuple[P, ui.Card]] = []
     for teams_id, person in everyone.items():
         own = replace(
             digest,
@@ -133,7 +120,7 @@ def personal_digest_cards(
 
 
 def _owned_by(
-    teams_id: str, items: Sequence[ItemRecord], people: Mapping[str, Sequence[Mentionable]]
+    teams_id: str, items: Sequence[ItemRecord], people: Mapping[str, Sequence[ui.Mentionable]]
 ) -> tuple[ItemRecord, ...]:
     return tuple(
         item
@@ -146,26 +133,26 @@ def _digest_card(
     digest: Digest,
     title: str,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     max_rows: int,
-) -> Card:
+) -> ui.Card:
     week_number = digest.first_day.isocalendar().week
-    body: list[Element] = [
-        text_block(title, heading=True, size="large", weight="bolder"),
-        text_block(
-            f"Vecka {week_number} · {format_date(digest.first_day)} – {format_date(digest.last_day)}",
+    body: list[ui.Element] = [
+        ui.text_block(title, heading=True, size="large", weight="bolder"),
+        ui.text_block(
+            f"Vecka {week_number} · {ui.format_date(digest.first_day)} – {ui.format_date(digest.last_day)}",
             subtle=True,
             spacing="none",
         ),
-        text_block(_count_phrase(digest), spacing="small"),
+        ui.text_block(_count_phrase(digest), spacing="small"),
     ]
     if digest.is_empty:
-        body.append(text_block(EMPTY_TEXT, subtle=True))
-        return adaptive_card(body)
+        body.append(ui.text_block(EMPTY_TEXT, subtle=True))
+        return ui.adaptive_card(body)
 
     budget = DIGEST_BYTE_BUDGET
-    entities: list[Element] = []
+    entities: list[ui.Element] = []
     truncated = False
     item_sections = (
         ("Förfaller denna vecka", digest.due_this_week),
@@ -185,53 +172,55 @@ def _digest_card(
         )
         budget -= sum(row.size for row in rows)
         entities.extend(e for row in rows for e in row.entities)
-        section: list[Element] = [
-            text_block(heading, weight="bolder", size="medium"),
+        section: list[ui.Element] = [
+            ui.text_block(heading, weight="bolder", size="medium"),
             *(row.element for row in rows),
         ]
         if len(rows) < len(items):
             truncated = True
             section.append(_shown_note(len(rows), len(items)))
-        body.append(container(section, separator=True, spacing="medium"))
+        body.append(ui.container(section, separator=True, spacing="medium"))
     if digest.long_overdue:
-        body.append(container([text_block(_long_overdue_note(digest), subtle=True)], separator=True))
+        body.append(ui.container([ui.text_block(_long_overdue_note(digest), subtle=True)], separator=True))
 
     if digest.new_minutes:
-        blocks: list[Element] = [text_block("Nya protokoll och beslut", weight="bolder", size="medium")]
+        blocks: list[ui.Element] = [ui.text_block("Nya protokoll och beslut", weight="bolder", size="medium")]
         shown = digest.new_minutes[:MAX_MINUTES_SHOWN]
         for minutes in shown:
             block, rows = _minutes_block(
                 minutes, people=people, today=today, max_rows=max_rows, budget=budget
             )
-            budget -= json_size(block) + sum(json_size(e) for row in rows for e in row.entities)
+            budget -= ui.json_size(block) + sum(ui.json_size(e) for row in rows for e in row.entities)
             entities.extend(e for row in rows for e in row.entities)
             blocks.append(block)
         if len(shown) < len(digest.new_minutes):
             hidden = len(digest.new_minutes) - len(shown)
             blocks.append(
-                text_block(f"och {hidden} protokoll till.", subtle=True, size="small", spacing="small")
+                ui.text_block(f"och {hidden} protokoll till.", subtle=True, size="small", spacing="small")
             )
-        body.append(container(blocks, separator=True, spacing="medium"))
+        body.append(ui.container(blocks, separator=True, spacing="medium"))
 
     if truncated:
-        body.append(text_block(MORE_TEXT, subtle=True, size="small"))
-    return adaptive_card(body, entities=entities)
+        body.append(ui.text_block(MORE_TEXT, subtle=True, size="small"))
+    return ui.adaptive_card(body, entities=entities)
 
 
 def _minutes_block(
     minutes: NewMinutes,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     max_rows: int,
     budget: int,
-) -> tuple[Element, list[ItemRow]]:
+) -> tuple[ui.Element, list[ItemRow]]:
     """One new document: its meeting and file name, its decisions (or that it has none), a link to it."""
     document = minutes.document
     meeting = meeting_label(document.group, document.meeting_date)
-    items: list[Element] = [
-        text_block(f"Protokoll {meeting}" if meeting else "Protokoll", weight="bolder"),
-        text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, size="small", spacing="none"),
+    items: list[ui.Element] = [
+        ui.text_block(f"Protokoll {meeting}" if meeting else "Protokoll", weight="bolder"),
+        ui.text_block(
+            ui.shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, size="small", spacing="none"
+        ),
     ]
     rows = _fit(
         [item_row(decision, people=people, today=today) for decision in minutes.decisions],
@@ -240,12 +229,14 @@ def _minutes_block(
     )
     items.extend(row.element for row in rows)
     if not minutes.decisions:
-        items.append(text_block(NO_DECISIONS_TEXT, subtle=True, size="small", spacing="small"))
+        items.append(ui.text_block(NO_DECISIONS_TEXT, subtle=True, size="small", spacing="small"))
     elif len(rows) < len(minutes.decisions):
         items.append(_shown_note(len(rows), len(minutes.decisions), word=("beslut", "beslut")))
-    if is_web_url(document.web_url):
-        items.append(action_set([open_url_action("Öppna protokollet", document.web_url)], spacing="small"))
-    return container(items, spacing="medium"), rows
+    if ui.is_web_url(document.web_url):
+        items.append(
+            ui.action_set([ui.open_url_action("Öppna protokollet", document.web_url)], spacing="small")
+        )
+    return ui.container(items, spacing="medium"), rows
 
 
 def _fit(rows: Sequence[ItemRow], *, max_rows: int, budget: int) -> list[ItemRow]:
@@ -255,16 +246,16 @@ def _fit(rows: Sequence[ItemRow], *, max_rows: int, budget: int) -> list[ItemRow
     return fit_rows(rows, max_items=max_rows, budget=budget)
 
 
-def _shown_note(shown: int, total: int, *, word: tuple[str, str] = ("punkt", "punkter")) -> Element:
-    return text_block(
+def _shown_note(shown: int, total: int, *, word: tuple[str, str] = ("punkt", "punkter")) -> ui.Element:
+    return ui.text_block(
         f"Visar {shown} av {total} {word[0] if total == 1 else word[1]}.", subtle=True, size="small"
     )
 
 
 def _long_overdue_note(digest: Digest) -> str:
     count = digest.long_overdue
-    since = f" före {format_date(digest.long_overdue_since)}" if digest.long_overdue_since else ""
-    oldest = f", den äldsta från {format_date(digest.oldest_due)}" if digest.oldest_due else ""
+    since = f" före {ui.format_date(digest.long_overdue_since)}" if digest.long_overdue_since else ""
+    oldest = f", den äldsta från {ui.format_date(digest.oldest_due)}" if digest.oldest_due else ""
     return (
         f"Dessutom {count} {'öppen punkt' if count == 1 else 'öppna punkter'} med datum{since}{oldest}. "
         "Gruppens sekreterare kan arkivera dem ('arkivera N') eller ge gruppen en regel för det."

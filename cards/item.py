@@ -5,20 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from cards.elements import (
-    Card,
-    Element,
-    Mentionable,
-    adaptive_card,
-    container,
-    execute_action,
-    fact_set,
-    format_due,
-    format_owners,
-    plain_text_block,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.rows import (
     KIND_NAMES,
     OVERDUE_MARK,
@@ -54,72 +41,74 @@ STATUS_NAMES = {
 def item_card(
     item: ItemRecord,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     can_act: bool = True,
     actors: Mapping[str, str] | None = None,
-) -> Card:
+) -> ui.Card:
     """One item with its facts and, when `can_act`, the buttons its state allows: Klar, Flytta and
     Inte min while open; Ångra when done; none once withdrawn or for decisions that name no owner and date.
     A done item says who checked it off and when (`actors`: who changed it, an id → a name)."""
     done = item.status is ItemStatus.DONE
     overdue = is_overdue(item, today)
-    body: list[Element] = [
-        text_block(
+    body: list[ui.Element] = [
+        ui.text_block(
             f"{KIND_NAMES[item.kind]} {item_number(item)}", heading=True, size="large", weight="bolder"
         )
     ]
     if overdue:
         body.append(
-            text_block(f"⚠ {OVERDUE_MARK.capitalize()}", color="attention", weight="bolder", spacing="none")
+            ui.text_block(
+                f"⚠ {OVERDUE_MARK.capitalize()}", color="attention", weight="bolder", spacing="none"
+            )
         )
     if item.topic.strip() and item.topic.strip() != item.text.strip():
-        body.append(text_block(shorten(item.topic, TOPIC_LIMIT), subtle=True, spacing="none"))
-    body.append(plain_text_block(shorten(action_text(item), ITEM_TEXT_LIMIT), strikethrough=done))
+        body.append(ui.text_block(ui.shorten(item.topic, TOPIC_LIMIT), subtle=True, spacing="none"))
+    body.append(ui.plain_text_block(ui.shorten(action_text(item), ITEM_TEXT_LIMIT), strikethrough=done))
     if done:
-        body.append(text_block(done_stamp(item, actors or {}), color="good", weight="bolder"))
+        body.append(ui.text_block(done_stamp(item, actors or {}), color="good", weight="bolder"))
 
-    owners = format_owners(item.owners, people)
+    owners = ui.format_owners(item.owners, people)
     # Mentions render only in TextBlock text, so the owners stand above the FactSet rather than in it.
     if owners.text:
-        body.append(text_block(f"**Ansvarig:** {owners.text}"))
+        body.append(ui.text_block(f"**Ansvarig:** {owners.text}"))
     facts: list[tuple[str, str]] = []
-    due = format_due(item.due, item.due_relative, item.due_raw)
+    due = ui.format_due(item.due, item.due_relative, item.due_raw)
     if due:
         facts.append(("Klart senast", due))
     status = STATUS_NAMES[item.status]
     facts.append(("Status", f"{status}, {OVERDUE_MARK}" if overdue else status))
     if meeting := meeting_label(item.group, item.meeting_date):
         facts.append(("Möte", meeting))
-    body.append(fact_set(facts))
+    body.append(ui.fact_set(facts))
     if item.status is ItemStatus.WITHDRAWN:
-        body.append(text_block("Punkten finns inte längre i protokollet.", subtle=True))
+        body.append(ui.text_block("Punkten finns inte längre i protokollet.", subtle=True))
     if item.status is ItemStatus.DISMISSED:
-        body.append(text_block("Sekreteraren har markerat raden som inte en uppgift.", subtle=True))
+        body.append(ui.text_block("Sekreteraren har markerat raden som inte en uppgift.", subtle=True))
     if item.status is ItemStatus.ARCHIVED:
         body.append(
-            text_block("Arkiverad: syns inte i listor, påminnelser och sammanfattningar.", subtle=True)
+            ui.text_block("Arkiverad: syns inte i listor, påminnelser och sammanfattningar.", subtle=True)
         )
 
-    actions: list[Element] = []
+    actions: list[ui.Element] = []
     if can_act and item.id is not None and is_checkable(item):
         data = {"itemId": item.id}
         if item.status is ItemStatus.OPEN:
-            actions.append(execute_action(Verb.DONE, "Klar", data, style="positive"))
+            actions.append(ui.execute_action(Verb.DONE, "Klar", data, style="positive"))
             actions.append(move_action(item, data, today=today))
-            actions.append(execute_action(Verb.NOT_MINE, "Inte min", data))
+            actions.append(ui.execute_action(Verb.NOT_MINE, "Inte min", data))
             actions.append(secretary_action(item, data))
         elif done:
-            actions.append(execute_action(Verb.UNDO, "Ångra", data))
+            actions.append(ui.execute_action(Verb.UNDO, "Ångra", data))
         elif item.status in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
-            actions.append(execute_action(Verb.RESTORE, "Återställ", data))
-    return adaptive_card(body, actions=actions, entities=owners.entities)
+            actions.append(ui.execute_action(Verb.RESTORE, "Återställ", data))
+    return ui.adaptive_card(body, actions=actions, entities=owners.entities)
 
 
-def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> Element:
+def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> ui.Element:
     """'Sekreterare…': the group's secretary corrects the item (other owners, 'Inte en uppgift') or archives
     it. Shown to everyone, in a ShowCard so that it costs one button; the handlers check who clicks."""
-    owners: Element = {
+    owners: ui.Element = {
         "type": "Input.Text",
         "id": OWNERS_INPUT,
         "label": "Ansvariga (initialer eller namn, med komma emellan)",
@@ -135,19 +124,23 @@ def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> Element:
             "type": "AdaptiveCard",
             "body": [owners],
             "actions": [
-                execute_action(Verb.SET_OWNERS, "Spara ansvariga", data),
-                execute_action(Verb.DISMISS, "Inte en uppgift", data),
+                ui.execute_action(Verb.SET_OWNERS, "Spara ansvariga", data),
+                ui.execute_action(Verb.DISMISS, "Inte en uppgift", data),
                 # A decision stays in the register of decisions: it is never archived.
-                *([] if item.kind is ItemKind.DECISION else [execute_action(Verb.ARCHIVE, "Arkivera", data)]),
+                *(
+                    []
+                    if item.kind is ItemKind.DECISION
+                    else [ui.execute_action(Verb.ARCHIVE, "Arkivera", data)]
+                ),
             ],
         },
     }
 
 
-def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> Element:
+def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> ui.Element:
     """'Flytta…' opens a date picker; its own button sends Verb.MOVE with the date under DUE_INPUT.
     The picker sits in a ShowCard so that its required date never blocks the card's other buttons."""
-    picker: Element = {
+    picker: ui.Element = {
         "type": "Input.Date",
         "id": DUE_INPUT,
         "label": "Nytt datum",
@@ -164,7 +157,7 @@ def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> El
         "card": {
             "type": "AdaptiveCard",
             "body": [picker],
-            "actions": [execute_action(Verb.MOVE, "Spara nytt datum", data)],
+            "actions": [ui.execute_action(Verb.MOVE, "Spara nytt datum", data)],
         },
     }
 
@@ -173,7 +166,7 @@ def items_list_card(
     title: str,
     items: Sequence[ItemRecord],
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     empty_text: str,
     max_items: int = 15,
@@ -183,7 +176,7 @@ def items_list_card(
     offset: int = 0,
     noun: tuple[str, str] = ("punkt", "punkter"),
     actors: Mapping[str, str] | None = None,
-) -> Card:
+) -> ui.Card:
     """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): one page of a list, items in the
     order given, each with its topic and meeting; overdue ones marked. `items` is the page starting at
     `offset` of a list of `total` (ItemPage), or the whole list when `total` is None. `refresh` (the view of
@@ -204,22 +197,24 @@ def items_list_card(
         ),
         max_items=max_items,
     )
-    body: list[Element] = [text_block(shorten(title, 200), heading=True, size="large", weight="bolder")]
+    body: list[ui.Element] = [
+        ui.text_block(ui.shorten(title, 200), heading=True, size="large", weight="bolder")
+    ]
     count = len(visible) if total is None else max(total, offset + len(visible)) if visible else total
     if not visible and offset == 0:
-        body.append(text_block(empty_text))
-        return adaptive_card(body)
+        body.append(ui.text_block(empty_text))
+        return ui.adaptive_card(body)
 
     singular, plural = noun
     late = overdue if overdue is not None else sum(1 for item in visible if is_overdue(item, today))
     summary = f"{count} {singular if count == 1 else plural}"
     if late:
         summary += f", varav {late} {'försenad' if late == 1 else 'försenade'}"
-    body.append(text_block(summary, subtle=True, spacing="none"))
+    body.append(ui.text_block(summary, subtle=True, spacing="none"))
     if rows:
-        body.append(container([row.element for row in rows], spacing="medium"))
+        body.append(ui.container([row.element for row in rows], spacing="medium"))
     line, actions = pager(
         refresh, offset=offset, shown=len(rows), total=count, page_size=max_items, noun=plural
     )
     body.extend(line)
-    return adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
+    return ui.adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])

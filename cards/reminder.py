@@ -6,22 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from cards.elements import (
-    Card,
-    Element,
-    Mentionable,
-    action_set,
-    adaptive_card,
-    container,
-    execute_action,
-    format_date,
-    format_due,
-    format_owners,
-    json_size,
-    plain_text_block,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.item import move_action
 from cards.rows import ROWS_BYTE_BUDGET, is_checkable, item_number, meeting_label
 from cards.verbs import Verb
@@ -39,11 +24,11 @@ def reminder_card(
     person_name: str,
     items: Sequence[ItemRecord],
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     forwarded: Collection[int] = (),
     max_items: int = MAX_ITEMS,
-) -> Card:
+) -> ui.Card:
     """'Påminnelse: 3 punkter att göra' for `person_name`: their open items in the order given, each with its
     due date said relative to `today` and Klar, Flytta… and Inte min. Items whose ids are in `forwarded`
     reach the person as the group's secretary (no owner could be reached): they come last, in a section of
@@ -52,11 +37,11 @@ def reminder_card(
     own = [item for item in open_items if item.id not in forwarded]
     others = [item for item in open_items if item.id in forwarded]
 
-    body: list[Element] = [
-        text_block(
+    body: list[ui.Element] = [
+        ui.text_block(
             f"Påminnelse: {_count(len(open_items))} att göra", heading=True, size="large", weight="bolder"
         ),
-        text_block(f"Hej {_first_name(person_name)}! {_intro(own, others)}", spacing="small"),
+        ui.text_block(f"Hej {_first_name(person_name)}! {_intro(own, others)}", spacing="small"),
     ]
     rows = _fit(
         [_item_row(item, people=people, today=today, secretary=False) for item in own]
@@ -66,31 +51,31 @@ def reminder_card(
     body.extend(row.element for row in rows if not row.secretary)
     if any(row.secretary for row in rows):
         body.append(
-            text_block(SECRETARY_HEADING, weight="bolder", size="medium", separator=True, spacing="large")
+            ui.text_block(SECRETARY_HEADING, weight="bolder", size="medium", separator=True, spacing="large")
         )
-        body.append(text_block(SECRETARY_NOTE, subtle=True, size="small", spacing="none"))
+        body.append(ui.text_block(SECRETARY_NOTE, subtle=True, size="small", spacing="none"))
         body.extend(row.element for row in rows if row.secretary)
     shown = len(rows)
     if shown < len(open_items):
         body.append(
-            text_block(
+            ui.text_block(
                 f"Visar {shown} av {len(open_items)} punkter. Skriv 'mina' till mig för att se alla.",
                 subtle=True,
                 size="small",
             )
         )
-    return adaptive_card(body, entities=[e for row in rows for e in row.entities])
+    return ui.adaptive_card(body, entities=[e for row in rows for e in row.entities])
 
 
 @dataclass(frozen=True, slots=True)
 class ReminderRow:
-    element: Element
-    entities: tuple[Element, ...]
+    element: ui.Element
+    entities: tuple[ui.Element, ...]
     secretary: bool
 
     @property
     def size(self) -> int:
-        return json_size(self.element) + sum(json_size(e) for e in self.entities)
+        return ui.json_size(self.element) + sum(ui.json_size(e) for e in self.entities)
 
 
 def _fit(rows: Sequence[ReminderRow], *, max_items: int) -> list[ReminderRow]:
@@ -106,19 +91,19 @@ def _fit(rows: Sequence[ReminderRow], *, max_items: int) -> list[ReminderRow]:
 
 
 def _item_row(
-    item: ItemRecord, *, people: Mapping[str, Sequence[Mentionable]], today: date, secretary: bool
+    item: ItemRecord, *, people: Mapping[str, Sequence[ui.Mentionable]], today: date, secretary: bool
 ) -> ReminderRow:
     """One item as a separated container: number and meeting, the text, owners and due date, its buttons."""
     heading = " · ".join(p for p in (item_number(item), meeting_label(item.group, item.meeting_date)) if p)
     overdue = item.due is not None and item.due_relative is None and item.due < today
-    owners = format_owners(item.owners, people)
+    owners = ui.format_owners(item.owners, people)
     details = [f"Klart senast: {when_due(item, today)}"]
     if owners.text:
         details.append(f"Ansvarig: {owners.text}")
-    parts: list[Element] = [
-        text_block(heading, weight="bolder", size="small", subtle=True),
-        plain_text_block(shorten(item.text, ITEM_TEXT_LIMIT), spacing="none"),
-        text_block(
+    parts: list[ui.Element] = [
+        ui.text_block(heading, weight="bolder", size="small", subtle=True),
+        ui.plain_text_block(ui.shorten(item.text, ITEM_TEXT_LIMIT), spacing="none"),
+        ui.text_block(
             " · ".join(details),
             size="small",
             spacing="none",
@@ -130,19 +115,19 @@ def _item_row(
         # A click refreshes the reminder into the person's list of open items ('mina'), not a lone item card.
         data: dict[str, str | int] = {**view_data(MyItemsView()), "itemId": item.id}
         buttons = [
-            execute_action(Verb.DONE, "Klar", data, style="positive"),
+            ui.execute_action(Verb.DONE, "Klar", data, style="positive"),
             move_action(item, {"itemId": item.id}, today=today),
         ]
         if not secretary:
-            buttons.append(execute_action(Verb.NOT_MINE, "Inte min", data))
-        parts.append(action_set(buttons, spacing="small"))
-    return ReminderRow(container(parts, separator=True, spacing="medium"), owners.entities, secretary)
+            buttons.append(ui.execute_action(Verb.NOT_MINE, "Inte min", data))
+        parts.append(ui.action_set(buttons, spacing="small"))
+    return ReminderRow(ui.container(parts, separator=True, spacing="medium"), owners.entities, secretary)
 
 
 def when_due(item: ItemRecord, today: date) -> str:
     """'15 maj 2025 (i morgon)', '10 apr 2025 (försenad 12 dagar)', 'nästa möte'."""
     if item.due_relative is Relative.NEXT_MEETING or item.due is None:
-        return format_due(item.due, item.due_relative, item.due_raw) or "inget datum"
+        return ui.format_due(item.due, item.due_relative, item.due_raw) or "inget datum"
     days = (item.due - today).days
     if days == 0:
         relative = "i dag"
@@ -152,7 +137,7 @@ def when_due(item: ItemRecord, today: date) -> str:
         relative = f"om {days} dagar"
     else:
         relative = f"försenad {-days} {'dag' if days == -1 else 'dagar'}"
-    return f"{format_date(item.due)} ({relative})"
+    return f"{ui.format_date(item.due)} ({relative})"
 
 
 def _count(n: int) -> str:

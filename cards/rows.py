@@ -7,18 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from cards.elements import (
-    Element,
-    Mentionable,
-    action_set,
-    execute_action,
-    format_date,
-    format_due,
-    format_owners,
-    json_size,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.verbs import OFFSET, Verb
 from cards.views import View, view_data
 from minutes.model import ItemKind
@@ -52,12 +41,12 @@ OVERDUE_MARK = "försenad"
 @dataclass(frozen=True, slots=True)
 class ItemRow:
     item: ItemRecord
-    element: Element
-    entities: tuple[Element, ...]
+    element: ui.Element
+    entities: tuple[ui.Element, ...]
 
     @property
     def size(self) -> int:
-        return json_size(self.element) + sum(json_size(e) for e in self.entities)
+        return ui.json_size(self.element) + sum(ui.json_size(e) for e in self.entities)
 
 
 def is_visible(item: ItemRecord) -> bool:
@@ -86,7 +75,7 @@ def is_overdue(item: ItemRecord, today: date) -> bool:
 def done_stamp(item: ItemRecord, actors: Mapping[str, str]) -> str:
     """'✓ Klar – Annika Andersson 7 dec 2026': who checked it off and when, as far as the store knows."""
     who = actors.get(item.changed_by or "")
-    when = format_date(item.changed_at.date()) if item.changed_at is not None else None
+    when = ui.format_date(item.changed_at.date()) if item.changed_at is not None else None
     stamp = DONE_MARK
     if who:
         stamp += f" – {who}"
@@ -103,16 +92,16 @@ def action_text(item: ItemRecord) -> str:
     return text
 
 
-def topic_and_action(item: ItemRecord, *, limit: int = ROW_TEXT_LIMIT, done: bool = False) -> Element:
+def topic_and_action(item: ItemRecord, *, limit: int = ROW_TEXT_LIMIT, done: bool = False) -> ui.Element:
     """The item's topic in bold, then its action ('Personalfest – HR får uppdraget'): an action alone often
     means nothing. Literal text (TextRuns): no markdown or mentions from a document."""
     text = action_text(item)
     topic = " ".join(item.topic.split())
-    runs: list[Element] = []
+    runs: list[ui.Element] = []
     if topic and topic.casefold() != " ".join(text.split()).casefold():
-        runs.append({"type": "TextRun", "text": shorten(topic, ROW_TOPIC_LIMIT), "weight": "bolder"})
+        runs.append({"type": "TextRun", "text": ui.shorten(topic, ROW_TOPIC_LIMIT), "weight": "bolder"})
         runs.append({"type": "TextRun", "text": " – "})
-    runs.append({"type": "TextRun", "text": shorten(text, limit)})
+    runs.append({"type": "TextRun", "text": ui.shorten(text, limit)})
     if done:
         for run in runs:
             run["strikethrough"] = True
@@ -135,7 +124,7 @@ def count_phrase(items: Iterable[ItemRecord]) -> str:
 
 def meeting_label(group: str | None, meeting_date: date | None) -> str | None:
     """'FLG 14 apr 2025', or whichever half is known."""
-    parts = [part for part in (group, format_date(meeting_date) if meeting_date else None) if part]
+    parts = [part for part in (group, ui.format_date(meeting_date) if meeting_date else None) if part]
     return " ".join(parts) or None
 
 
@@ -143,9 +132,9 @@ def item_number(item: ItemRecord) -> str:
     return f"#{item.id}" if item.id is not None else "#–"
 
 
-def details_block(details: Sequence[str], *, overdue: bool) -> Element:
+def details_block(details: Sequence[str], *, overdue: bool) -> ui.Element:
     """A row's small line of facts ('Ansvarig: … · Klart senast: …'), in the attention colour when overdue."""
-    return text_block(
+    return ui.text_block(
         " · ".join(details),
         size="small",
         spacing="none",
@@ -157,7 +146,7 @@ def details_block(details: Sequence[str], *, overdue: bool) -> Element:
 def item_row(
     item: ItemRecord,
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     show_meeting: bool = False,
     context: Mapping[str, str | int] | None = None,
@@ -169,13 +158,13 @@ def item_row(
     `context` goes into the button's data so that the click can refresh the very card it came from (the
     meeting summary, a command's list) instead of replacing it with the single item."""
     done = item.status is ItemStatus.DONE
-    owners = format_owners(item.owners, people)
+    owners = ui.format_owners(item.owners, people)
     details: list[str] = []
     if done:
         details.append(done_stamp(item, actors or {}))
     if owners.text:
         details.append(f"Ansvarig: {owners.text}")
-    due = format_due(item.due, item.due_relative, item.due_raw)
+    due = ui.format_due(item.due, item.due_relative, item.due_raw)
     if due and is_actionable(item):
         details.append(f"Klart senast: {due}")
     if show_meeting and (meeting := meeting_label(item.group, item.meeting_date)):
@@ -184,34 +173,34 @@ def item_row(
     if overdue:
         details.append(f"**{OVERDUE_MARK}**")
 
-    text_items: list[Element] = [topic_and_action(item, done=done)]
+    text_items: list[ui.Element] = [topic_and_action(item, done=done)]
     if details:
         text_items.append(details_block(details, overdue=overdue))
-    columns: list[Element] = [
+    columns: list[ui.Element] = [
         {
             "type": "Column",
             "width": "auto",
-            "items": [text_block(item_number(item), weight="bolder", subtle=done)],
+            "items": [ui.text_block(item_number(item), weight="bolder", subtle=done)],
         },
         {"type": "Column", "width": "stretch", "items": text_items},
     ]
-    button: Element | None = None
+    button: ui.Element | None = None
     if item.id is not None and is_checkable(item):
         data = {**(context or {}), "itemId": item.id}
         if item.status is ItemStatus.OPEN:
-            button = execute_action(Verb.DONE, "Klar", data)
+            button = ui.execute_action(Verb.DONE, "Klar", data)
         elif done:
-            button = execute_action(Verb.UNDO, "Ångra", data)
+            button = ui.execute_action(Verb.UNDO, "Ångra", data)
     if button is not None:
         columns.append(
             {
                 "type": "Column",
                 "width": "auto",
                 "verticalContentAlignment": "center",
-                "items": [action_set([button])],
+                "items": [ui.action_set([button])],
             }
         )
-    element: Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
+    element: ui.Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
     return ItemRow(item, element, owners.entities)
 
 
@@ -241,7 +230,7 @@ def page_context(view: View | None, offset: int) -> dict[str, str | int] | None:
 
 def pager(
     view: View | None, *, offset: int, shown: int, total: int, page_size: int, noun: str = "punkter"
-) -> tuple[list[Element], list[Element]]:
+) -> tuple[list[ui.Element], list[ui.Element]]:
     """The line 'Visar 16–30 av 40 punkter' and the Föregående/Nästa buttons of a page of a list, when the
     whole list does not fit on one card. Nästa starts right after the last row shown (a card may show fewer
     than `page_size` rows to stay small enough), so every row can be reached; Föregående steps back a page."""
@@ -249,14 +238,14 @@ def pager(
         return [], []
     first, last = (offset + 1, offset + shown) if shown else (0, 0)
     line = f"Visar {first}–{last} av {total} {noun}." if shown else f"Inga fler {noun} (av {total})."
-    body = [text_block(line, subtle=True, size="small")]
-    buttons: list[Element] = []
+    body = [ui.text_block(line, subtle=True, size="small")]
+    buttons: list[ui.Element] = []
     if view is not None:
         data = view_data(view)
         if offset > 0:
             buttons.append(
-                execute_action(Verb.PAGE, "‹ Föregående", {**data, OFFSET: max(0, offset - page_size)})
+                ui.execute_action(Verb.PAGE, "‹ Föregående", {**data, OFFSET: max(0, offset - page_size)})
             )
         if offset + shown < total and shown:
-            buttons.append(execute_action(Verb.PAGE, "Nästa ›", {**data, OFFSET: offset + shown}))
+            buttons.append(ui.execute_action(Verb.PAGE, "Nästa ›", {**data, OFFSET: offset + shown}))
     return body, buttons

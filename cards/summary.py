@@ -5,17 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from cards.elements import (
-    Card,
-    Element,
-    Mentionable,
-    adaptive_card,
-    container,
-    execute_action,
-    is_web_url,
-    shorten,
-    text_block,
-)
+from cards import elements as ui
 from cards.rows import (
     SECTION_HEADINGS,
     SECTION_ORDER,
@@ -44,13 +34,13 @@ def meeting_summary_card(
     document: DocumentRecord,
     items: Sequence[ItemRecord],
     *,
-    people: Mapping[str, Sequence[Mentionable]],
+    people: Mapping[str, Sequence[ui.Mentionable]],
     today: date,
     max_items: int = 15,
     offset: int = 0,
     everything: bool = False,
     actors: Mapping[str, str] | None = None,
-) -> Card:
+) -> ui.Card:
     """The meeting ('Protokoll FLG 26 aug 2024') with a link to its minutes, the counts and the items
     grouped by kind, a page at a time: beyond `max_items` (or the size budget) Nästa/Föregående walk the list
     and 'Visa alla' asks for it in pages as large as a card holds (`everything`). `people` maps an owner as
@@ -69,58 +59,64 @@ def meeting_summary_card(
         max_items=page_size,
     )
 
-    body: list[Element] = [*meeting_heading(document), text_block(count_phrase(visible), spacing="small")]
+    body: list[ui.Element] = [
+        *meeting_heading(document),
+        ui.text_block(count_phrase(visible), spacing="small"),
+    ]
     for kind in SECTION_ORDER:
         section = [row.element for row in rows if row.item.kind is kind]
         if section:
-            heading = text_block(SECTION_HEADINGS[kind], weight="bolder", size="medium")
-            body.append(container([heading, *section], separator=True, spacing="medium"))
+            heading = ui.text_block(SECTION_HEADINGS[kind], weight="bolder", size="medium")
+            body.append(ui.container([heading, *section], separator=True, spacing="medium"))
     if not visible:
         body.append(
-            text_block("Inga åtgärder, beslut eller uppföljningar hittades i protokollet.", subtle=True)
+            ui.text_block("Inga åtgärder, beslut eller uppföljningar hittades i protokollet.", subtle=True)
         )
 
     line, actions = pager(view, offset=start, shown=len(rows), total=len(visible), page_size=page_size)
     body.extend(line)
     if not everything and len(rows) < len(visible):
         actions.append(
-            execute_action(Verb.SHOW_ALL, f"Visa alla ({len(visible)})", {"documentKey": document.key})
+            ui.execute_action(Verb.SHOW_ALL, f"Visa alla ({len(visible)})", {"documentKey": document.key})
         )
-    return adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
+    return ui.adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
 
 
-def meeting_heading(document: DocumentRecord) -> list[Element]:
+def meeting_heading(document: DocumentRecord) -> list[ui.Element]:
     """'Protokoll FLG 26 aug 2024' and, below it, a link to the minutes when their web address is known.
     The file's name stands there only when neither the group nor the date is known."""
     meeting = meeting_label(document.group, document.meeting_date)
-    heading = text_block(
+    heading = ui.text_block(
         f"Protokoll {meeting}" if meeting else "Protokoll", heading=True, size="large", weight="bolder"
     )
-    if is_web_url(document.web_url):
+    if ui.is_web_url(document.web_url):
         # Parentheses would end the markdown link early; percent-encoded they mean the same address.
         url = document.web_url.replace("(", "%28").replace(")", "%29")
-        return [heading, text_block(f"[Öppna protokollet]({url})", spacing="none")]
+        return [heading, ui.text_block(f"[Öppna protokollet]({url})", spacing="none")]
     if meeting is None:
-        return [heading, text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none")]
+        return [
+            heading,
+            ui.text_block(ui.shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
+        ]
     return [heading]
 
 
 REMOVED_TEXT = "Protokollet har tagits bort – punkterna är inte längre aktuella."
 
 
-def meeting_removed_card(document: DocumentRecord) -> Card:
+def meeting_removed_card(document: DocumentRecord) -> ui.Card:
     """What a posted summary becomes once its minutes are deleted from the library or folder: the meeting,
     the file's name and a line saying so; no items and no buttons (they are withdrawn, and the link is dead)."""
     meeting = meeting_label(document.group, document.meeting_date)
-    return adaptive_card(
+    return ui.adaptive_card(
         [
-            text_block(
+            ui.text_block(
                 f"Protokoll {meeting}" if meeting else "Protokoll",
                 heading=True,
                 size="large",
                 weight="bolder",
             ),
-            text_block(shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
-            text_block(REMOVED_TEXT, color="attention", spacing="small"),
+            ui.text_block(ui.shorten(document.name, DOCUMENT_NAME_LIMIT), subtle=True, spacing="none"),
+            ui.text_block(REMOVED_TEXT, color="attention", spacing="small"),
         ]
     )
