@@ -75,6 +75,11 @@ def test_attendance_lists_give_titles_and_initials(cell: str, expected: tuple[st
     assert normalise_owner_cell(cell, roster) == expected
 
 
+def test_where_first_names_come_from_is_no_person() -> None:
+    roster = parse_roster("Deltagare: Ylva (Stadsarkivet Norr), Roger (Bjurfors kommun)\n")
+    assert [p.name for p in roster.people] == ["Ylva", "Roger"]
+
+
 def test_a_party_in_parentheses_and_a_record_label_are_no_titles() -> None:
     people = {p.name: p for p in parse_roster(ATTENDANCE).people}
     assert people["Ola Ek"].role is None
@@ -87,6 +92,14 @@ def test_a_party_in_parentheses_and_a_record_label_are_no_titles() -> None:
         # A list of first names only: each is a person, the owner as written.
         ("Med: Nora (ordf), Elias, Wilma och Adam", "Adam", ("Adam",)),
         ("Med: Nora (ordf), Elias, Wilma och Adam", "ordf", ("Nora",)),
+        # Where each comes from, in parentheses, is no name of a person of its own.
+        ("Deltagare: Ylva (Stadsarkivet Norr), Roger (Bjurfors kommun)", "Roger", ("Roger",)),
+        # The list ends with its sentence: a full name in the next one does not make it a list of full names.
+        (
+            "Med: Jenny (ordf), Tobias, Camilla (kassör). Rektor Lena Holm var med en stund.",
+            "kassör",
+            ("Camilla",),
+        ),
         # 'Name (XX), title; …': the title runs to the semicolon, in the definite form too.
         (
             "Närvarande: Eva Lind (EL), vårdenhetschef; Per Holm, undersköterska och skyddsombud",
