@@ -99,7 +99,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
             body.append(follow)
         listed = squash(" ".join(body))
         # A capitalised phrase in parentheses is where the person comes from ('Stina (Länsarkivet)').
-        for name in re.findall(FULL_NAME, _PARENTHESES.sub(" ", listed)):
+        for name in re.findall(FULL_NAME, _PARENTHESES.sub(",", listed)):
             if is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
@@ -201,7 +201,7 @@ def _add_first_names(listed: str, people: dict[str, Person]) -> None:
     """An attendance list of first names only ('Med: Nora (ordf), Elias, Wilma'): each is a person."""
     listed = _LIST_END.split(listed, maxsplit=1)[0]
     entries = [e.strip(" .") for e in re.split(r"\s*[,;]\s*|\s+(?:och|o|&)\s+", listed) if e.strip(" .")]
-    if not entries or any(re.search(FULL_NAME, _PARENTHESES.sub(" ", e)) for e in entries):
+    if not entries or any(re.search(FULL_NAME, _PARENTHESES.sub(",", e)) for e in entries):
         return
     for entry in entries:
         found = _FIRST_NAME_ENTRY.fullmatch(entry)

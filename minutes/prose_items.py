@@ -193,8 +193,8 @@ def _task_lines(
     rest: list[str] = []
     for line in _statement_lines(paragraph):
         text, marked = strip_line_marker(line)
-        if not text:
-            continue
+        if not text or _CHECKED_BOX.match(line):
+            continue  # '- [x] Skicka ut anteckningarna': ticked off already
         listed = paragraph.list_item or marked or state.action_section
         body, owner_text = split_owner_marker(text, context.names_owners, context.names_due)
         item = None
@@ -214,7 +214,8 @@ _MEETING_INFO = re.compile(
     re.IGNORECASE,
 )
 # A line marked done: '[x] …', '… – klart', '(klart)', 'Done'.
-_DONE_MARK = re.compile(rf"^\s*(?:[-*•]\s*)?\[[xX]\]|\b{DONE_WORDS}\s*[.!)]*\s*$", re.IGNORECASE)
+_CHECKED_BOX = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX]\]")
+_DONE_MARK = re.compile(rf"{_CHECKED_BOX.pattern}|\b{DONE_WORDS}\s*[.!)]*\s*$", re.IGNORECASE)
 
 
 def _statement_lines(paragraph: Paragraph) -> list[str]:

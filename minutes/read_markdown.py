@@ -22,7 +22,8 @@ MSG_NOT_TEXT = "Filen är ingen läsbar text"
 # Built once: the parser holds compiled rules only; each parse keeps its state apart.
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
-_CHECKBOX = re.compile(r"^\[[ xX]\]\s+")
+# An open box goes; a ticked one stays, for the extractor to see that the line is done.
+_CHECKBOX = re.compile(r"^\[ \]\s+")
 _BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$")
 _SENTENCE_END = (".", "!", "?", ":", ";")

@@ -26,6 +26,8 @@ NOTES = """# Styrelsemöte 2024-04-15
 - Boka lokal till årsstämman (Lisa)
 - Skicka kallelse till medlemmarna – ordf
 - Köpa jord till trädgårdsdagen
+- [ ] Sätta upp anslag om stämman
+- [x] Skicka ut förra mötets anteckningar
 
 ## Inför städdagen 4/5
 - Ta fram listan över verktyg
@@ -43,6 +45,7 @@ def test_tasks_of_informal_notes_with_their_owners_and_dates() -> None:
         "Boka lokal till årsstämman (Lisa)": (("Lisa Nord",), None),
         "Skicka kallelse till medlemmarna – ordf": (("Anna Ek",), None),
         "Köpa jord till trädgårdsdagen": ((), None),  # a to-do with nobody named is kept
+        "Sätta upp anslag om stämman": ((), None),  # an open box is a to-do; a ticked one is done, no task
         "Ta fram listan över verktyg": ((), date(2024, 5, 4)),  # the heading's date
     }
 
