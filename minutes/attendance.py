@@ -123,8 +123,18 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
 # An attendance table's columns: who, in what role, with which initials.
 _NAME_COLUMN = re.compile(r"(?:namn|deltagare|närvarande|ledamot|ledamöter|representant|person)", re.I)
 _ROLE_COLUMN = re.compile(r"(?:roll|funktion|titel|befattning|tjänst|uppdrag|roll i gruppen)", re.I)
-_INITIALS_COLUMN = re.compile(r"(?:initialer|förkortning|sign\.?|signatur|kortnamn)", re.I)
+_INITIALS_COLUMN = re.compile(r"(?:initialer|init\.?|förkortning|sign\.?|signatur|kortnamn)", re.I)
 _INITIALS = re.compile(rf"[{UPPER}]{{2,4}}")
+
+
+def is_attendance_header(cells: Sequence[str]) -> bool:
+    """A header naming who ('Namn') and what they are ('Roll', 'Initialer'): a list of people, no tasks."""
+    header = [squash(cell).strip(" :") for cell in cells]
+    has = {
+        pattern: any(pattern.fullmatch(title) for title in header)
+        for pattern in (_NAME_COLUMN, _ROLE_COLUMN, _INITIALS_COLUMN)
+    }
+    return has[_NAME_COLUMN] and (has[_ROLE_COLUMN] or has[_INITIALS_COLUMN])
 
 
 def _table_people(rows: Sequence[Sequence[str]]) -> list[Person]:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from minutes.attendance import is_attendance_header
 from minutes.context import ANAPHORIC, DocumentContext, kind_of
 from minutes.dates import choose_due, find_dates, resolve_due
 from minutes.model import (
@@ -70,6 +71,19 @@ def _columns(table: Table, context: DocumentContext) -> _Columns | None:
         if len(found) >= 2 and found & {ColumnRole.OWNER, ColumnRole.ACTION}:
             return _Columns(roles=roles, header_rows=index + 1)
     return _infer_columns(table, context)
+
+
+_TASK_COLUMNS = frozenset(
+    {ColumnRole.ACTION, ColumnRole.OWNER, ColumnRole.DUE_DATE, ColumnRole.FOLLOW_UP_DATE}
+)
+
+
+def _is_attendance(table: Table) -> bool:
+    """'Namn | Roll | Init': the attendees, whom the roster reads; no tasks, unless a column says what to do or
+    by when ('Namn | Uppdrag | Klart')."""
+    if not table.rows or not is_attendance_header(table.rows[0].texts):
+        return False
+    return not any(_role_of(text) in _TASK_COLUMNS for text in table.rows[0].texts)
 
 
 def _infer_columns(table: Table, context: DocumentContext) -> _Columns | None:
@@ -170,6 +184,8 @@ def _is_section_row(row: Row, columns: _Columns) -> bool:
 
 
 def table_items(table: Table, index: int, context: DocumentContext, heading: str | None) -> list[ActionItem]:
+    if _is_attendance(table):
+        return []
     columns = _columns(table, context)
     if columns is None:
         return _notes_table_items(table, index, context)

@@ -68,6 +68,25 @@ def test_a_task_table_with_english_or_terse_headers(header: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        # Who attended and what they are: the roster's table, no tasks.
+        ("| Namn | Roll | Init |\n|---|---|---|\n| Kim Ek | IT-chef | KE |\n| Eva Lind | HR-chef | EL |", []),
+        ("| Namn | Funktion | Initialer |\n|---|---|---|\n| Kim Ek | IT-chef | KE |", []),
+        # A column that says what to do, or by when, makes it a table of tasks.
+        (
+            "| Namn | Uppdrag | Klart |\n|---|---|---|\n| Kim Ek | Boka lokal för dagen | 14/3 |",
+            ["Boka lokal för dagen"],
+        ),
+    ],
+)
+def test_an_attendance_table_holds_no_tasks(table: str, expected: list[str]) -> None:
+    text = f"# Möte 2025-03-04\n\n{table}\n"
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 3, 10))
+    assert [i.text for i in result.items] == expected
+
+
 def test_the_meetings_own_date_in_a_heading_is_no_deadline_but_a_later_one_is() -> None:
     text = (
         "# Styrelsemöte 3/2-25\n\n- Jakob väljer repertoar\n\n## Inför mötet 3/4\n\n- Beställa nya noter\n\n"
