@@ -133,7 +133,7 @@ REPORTING_VERBS = re.compile(
 )
 
 DECISION = re.compile(
-    r"^\s*beslut\s*:|\bbeslutar\b|\bbeslutas\b|\bfastställ(?:er|s|des)\b|\bär fastställd|\bgodkänn(?:er|s)\b"
+    r"^\s*(?:beslut|decision|decided)\s*:|\bbeslutar\b|\bbeslutas\b|\bfastställ(?:er|s|des)\b|\bär fastställd|\bgodkänn(?:er|s)\b"
     r"|\bställer sig bakom\b|\bstående punkt\b|\benades\b|\bär överens\b|\bbeslut om att\b",
     re.IGNORECASE,
 )
@@ -218,7 +218,7 @@ STATIVE_FUTURE = re.compile(
 
 # 'Beslut', 'Beslutspunkter': a section whose paragraphs are the group's decisions.
 DECISION_HEADING = re.compile(
-    r"^\s*(?:beslut|beslutspunkter|beslutade punkter|fattade beslut)\s*:?\s*$", re.I
+    r"^\s*(?:beslut|beslutspunkter|beslutade punkter|fattade beslut|decisions?)\s*:?\s*$", re.I
 )
 
 GROUP_BODY = re.compile(r"\b(?:[A-ZÅÄÖ]{1,3}SG(?:/[A-ZÅÄÖ]{1,3}SG)?|[A-ZÅÄÖ]LG|ALG|KLG)\b")

@@ -195,11 +195,12 @@ def _task_lines(
         text, marked = strip_line_marker(line)
         if not text or _CHECKED_BOX.match(line):
             continue  # '- [x] Skicka ut anteckningarna': ticked off already
-        listed = paragraph.list_item or marked or state.action_section
+        to_do = state.action_section or _OPEN_BOX.match(line) is not None
+        listed = paragraph.list_item or marked or to_do
         body, owner_text = split_owner_marker(text, context.names_owners, context.names_due)
         item = None
         if listed or owner_text is not None:
-            item = _task_line(text, body, owner_text, listed, index, len(items), context, state)
+            item = _task_line(text, body, owner_text, listed, to_do, index, len(items), context, state)
         if item is None:
             rest.append(line)
         else:
@@ -215,6 +216,7 @@ _MEETING_INFO = re.compile(
 )
 # A line marked done: '[x] …', '… – klart', '(klart)', 'Done'.
 _CHECKED_BOX = re.compile(r"^\s*(?:[-*•]\s*)?\[[xX]\]")
+_OPEN_BOX = re.compile(r"^\s*(?:[-*•]\s*)?\[ ?\]")  # '- [ ] Boka lokal': a to-do wherever it stands
 _DONE_MARK = re.compile(rf"{_CHECKED_BOX.pattern}|\b{DONE_WORDS}\s*[.!)]*\s*$", re.IGNORECASE)
 
 
@@ -237,11 +239,13 @@ def _task_line(
     body: str,
     owner_text: str | None,
     listed: bool,
+    to_do: bool,
     index: int,
     part: int,
     context: DocumentContext,
     state: ProseState,
 ) -> ActionItem | None:
+    """`to_do`: the line is a task by where it stands or how it is marked (under 'Att göra', an open box)."""
     if (
         is_negated(body)
         or PROCEDURAL.search(body)
@@ -252,15 +256,13 @@ def _task_line(
     ):
         return None
     kind = _prose_kind(body, context)
-    if kind is None and (
-        context.opens_with_infinitive(body) or (state.action_section and owner_text is not None)
-    ):
+    if kind is None and (context.opens_with_infinitive(body) or (to_do and owner_text is not None)):
         kind = ItemKind.ACTION
-    if kind is None and state.action_section and not PAST_TENSE.search(body):
+    if kind is None and to_do and not PAST_TENSE.search(body):
         kind = ItemKind.ACTION
     if kind is None:
         return None
-    if kind is ItemKind.ACTION and not state.action_section and _reports_done(body):
+    if kind is ItemKind.ACTION and not to_do and _reports_done(body):
         return None
     owners = normalise_owner_cell(owner_text, context.roster) if owner_text else context.actors(body)
     if not owners and not listed and kind is ItemKind.ACTION and not context.opens_with_infinitive(body):

@@ -22,8 +22,7 @@ MSG_NOT_TEXT = "Filen är ingen läsbar text"
 # Built once: the parser holds compiled rules only; each parse keeps its state apart.
 _MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
-# An open box goes; a ticked one stays, for the extractor to see that the line is done.
-_CHECKBOX = re.compile(r"^\[ \]\s+")
+
 _BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$")
 _SENTENCE_END = (".", "!", "?", ":", ";")
@@ -156,8 +155,8 @@ class _Walker:
             return
         item = self.items[-1] if self.items else None
         if item is not None and not item.emitted:
-            if not item.lines and lines:
-                lines[0].text = _CHECKBOX.sub("", lines[0].text, count=1)
+            # A checkbox stays on the line ('[ ] Boka lokal', '[x] Boka lokal'): the extractor reads an open
+            # one as a to-do and a ticked one as done.
             item.lines.extend(line.text for line in lines if line.text)
             return
         # Text after a nested list belongs to its item, but the item's paragraph is already out.

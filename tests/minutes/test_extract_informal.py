@@ -31,6 +31,11 @@ NOTES = """# Styrelsemöte 2024-04-15
 
 ## Inför städdagen 4/5
 - Ta fram listan över verktyg
+
+## Pågående
+- [ ] Rapport om elförbrukningen till styrelsen – Per
+- Gräsklipparen är lagad.
+- **Decision:** the board renews the cleaning contract for 2024
 """
 
 
@@ -47,6 +52,8 @@ def test_tasks_of_informal_notes_with_their_owners_and_dates() -> None:
         "Köpa jord till trädgårdsdagen": ((), None),  # a to-do with nobody named is kept
         "Sätta upp anslag om stämman": ((), None),  # an open box is a to-do; a ticked one is done, no task
         "Ta fram listan över verktyg": ((), date(2024, 5, 4)),  # the heading's date
+        "Rapport om elförbrukningen till styrelsen – Per": (("Per Holm",), None),  # an open box: a to-do
+        "Decision: the board renews the cleaning contract for 2024": ((), None),
     }
 
 
