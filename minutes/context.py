@@ -65,6 +65,17 @@ class DocumentContext:
         parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
         return bool(parts) and len(parts) <= 6 and all(owner_like(part, self.roster) for part in parts)
 
+    def names_people(self, phrase: str) -> bool:
+        """Whether a phrase names only attendees (by name or initials) or everyone: 'Mattias', 'SR', 'Alla'."""
+        parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
+        attendees = {person.initials or person.name for person in self.roster.people}
+        return bool(parts) and all(
+            ALL_WORDS.match(part)
+            or part in self.roster.initials
+            or self.roster.resolve_name(part) in attendees
+            for part in parts
+        )
+
     def is_present_verb(self, word: str) -> bool:
         """'bokar', 'tar', 'fixar' — not 'åter' or 'efter', which only look like one."""
         if self.words is not None and self.words.knows(word):

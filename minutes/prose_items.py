@@ -197,7 +197,9 @@ def _task_lines(
             continue  # '- [x] Skicka ut anteckningarna': ticked off already
         to_do = state.action_section or _OPEN_BOX.match(line) is not None
         listed = paragraph.list_item or marked or to_do
-        body, owner_text = split_owner_marker(text, context.names_owners, context.names_due)
+        body, owner_text = split_owner_marker(
+            text, context.names_owners, context.names_due, context.names_people
+        )
         item = None
         if listed or owner_text is not None:
             item = _task_line(text, body, owner_text, listed, to_do, index, len(items), context, state)

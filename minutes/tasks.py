@@ -11,6 +11,7 @@ from typing import Literal
 from minutes.patterns import (
     ACTION_SECTION,
     NOT_INFINITIVE_WORDS,
+    PRESENT_VERB,
     SHORT_INFINITIVES,
 )
 
@@ -113,11 +114,15 @@ def opens_with_infinitive(text: str) -> bool:
 
 
 def split_owner_marker(
-    line: str, is_owner: Callable[[str], bool], is_due: Callable[[str], bool] = lambda _: False
+    line: str,
+    is_owner: Callable[[str], bool],
+    is_due: Callable[[str], bool] = lambda _: False,
+    is_people: Callable[[str], bool] = lambda _: False,
 ) -> tuple[str, str | None]:
     """The line and the owner its end names: '(Kalle)', '– Kalle', ', Kalle.', 'Ansv: KL', '@Kalle', also
     before a trailing due date ('(Maja) – fre 21/3', 'owner: Maja + Erik, deadline Q2'), or at its start
-    before an infinitive ('Kristoffer: boka möte …'). The due date stays in the line.
+    before an infinitive ('Kristoffer: boka möte …') or, when it names attendees or everyone (`is_people`),
+    before any verb ('Alla: läs igenom …', 'SR: finish …'). The due date stays in the line.
 
     `is_owner` tells whether a phrase names owners (people, initials, roles, parties, 'alla'); a trailing
     phrase that does not ('…, senast 18/3', '(se bilaga)') is no marker. `is_due` tells a due date."""
@@ -136,13 +141,31 @@ def split_owner_marker(
         and leading.group(2)[:1].islower()  # 'Kristoffer: boka …', not 'Deltagare: Anna Berg, …'
         and len(leading.group(1).split()) <= 3
         and is_owner(leading.group(1))
-        and opens_with_infinitive(leading.group(2)[:1].upper() + leading.group(2)[1:])
+        and (
+            opens_with_infinitive(leading.group(2)[:1].upper() + leading.group(2)[1:])
+            or (is_people(leading.group(1)) and _opens_with_command(leading.group(2)))
+        )
     ):
         return leading.group(2), leading.group(1)
     mentions = _MENTION.findall(line)
     if mentions and all(is_owner(m) for m in mentions):
         return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)
     return line, None
+
+
+# A clause with a subject of its own after 'Kalle:' reports ('Kalle: vi ligger bra till', 'Kalle: klassningen
+# är försenad'); an imperative or an infinitive gives a task ('Alla: läs igenom …', 'SR: finish …').
+_PRONOUN = re.compile(r"(?:vi|jag|ni|de|det|den|han|hon|man|dom|we|it|they|i)", re.IGNORECASE)
+
+
+def _opens_with_command(text: str) -> bool:
+    words = text.split()
+    return (
+        len(words) >= 2
+        and not _PRONOUN.fullmatch(words[0])
+        and not PRESENT_VERB.fullmatch(words[1].casefold())
+        and words[1].casefold() not in {"är", "var", "har", "blir", "kan", "ska", "is", "was", "has"}
+    )
 
 
 def record_part(text: str) -> tuple[RecordField, str] | None:

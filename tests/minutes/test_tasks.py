@@ -35,6 +35,29 @@ def test_an_owner_marker_at_the_end_of_a_line(line: str, expected: tuple[str, st
     assert split_owner_marker(line, lambda phrase: phrase in OWNERS) == expected
 
 
+ATTENDEES = {"Kalle", "SR", "Alla"}
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # Before the line, an attendee or everyone owns an imperative too, in either language.
+        ("Alla: lägg in era ledigheter i kalendern", ("lägg in era ledigheter i kalendern", "Alla")),
+        ("SR: finish the guidelines", ("finish the guidelines", "SR")),
+        ("Kalle: beställ fem datorer", ("beställ fem datorer", "Kalle")),
+        # A clause with a subject of its own is what they reported, no task.
+        ("Kalle: klassningen är försenad", ("Kalle: klassningen är försenad", None)),
+        ("Kalle: vi ligger bra till", ("Kalle: vi ligger bra till", None)),
+        ("Kalle: budgeten ökar", ("Kalle: budgeten ökar", None)),
+        # Only attendees: a label that names something else is no owner.
+        ("Ekonomi: lägg in siffrorna", ("Ekonomi: lägg in siffrorna", None)),
+    ],
+)
+def test_an_attendee_before_an_imperative(line: str, expected: tuple[str, str | None]) -> None:
+    owners = OWNERS | ATTENDEES | {"Ekonomi"}
+    assert split_owner_marker(line, owners.__contains__, lambda _: False, ATTENDEES.__contains__) == expected
+
+
 DUES = {"fre 21/3", "v. 14", "Q2"}
 
 
