@@ -69,7 +69,11 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             rf"\s+(?:att\s+|även\s+|också\s+|med\s+)?[{LOWER}]",
             re.IGNORECASE,
         ),
-        re.compile(rf"\b\w+s\s+(?:(?:ut|in|fram|upp|över|om)\s+)?av\s+{agent}", re.IGNORECASE),
+        # A passive with its agent, a few words apart: 'Beslutet skickas ut till kommunerna av Kerstin'.
+        re.compile(
+            rf"\b[{LOWER}]+(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\s+(?:[\w.,/-]+\s+){{0,6}}?av\s+{agent}",
+            re.IGNORECASE,
+        ),
         # V2 inversion after a fronted time: 'Vid nästa AU-möte diskuterar A, B och C programmet'.
         re.compile(
             rf"^(?:vid|i|på|under|till|efter|inför|nästa|senare|sedan|därefter|imorgon)\b[^,.;]{{0,40}}?\s"

@@ -60,6 +60,10 @@ ROLE_DOCUMENTS = {
         # Names are whole words: a longer form wins, a name inside another word is no name.
         ("Maria Rosendal och Annika ska skicka ut kallelsen.", ("Maria Rosendal", "AA")),
         ("Utredningen görs av Annika Andersson och Sanna.", ("AA", "Sanna Melling")),
+        # The agent a few words after the passive verb.
+        ("Beslutet skickas ut till samtliga kommuner av Edit.", ("EE",)),
+        ("Vattnet sätts på imorgon av Titti", ("TU",)),
+        ("Planen publiceras på intranätet varje månad av utvecklingschefen.", ("Maria Rosendal",)),
         ("Annika Anderssons grupp ska skicka ut kallelsen.", ()),
         ("Ge Edit i uppdrag att utreda frågan.", ("EE",)),
         # Who decides is not who acts.
