@@ -33,6 +33,13 @@ _NAME_TOKEN = "[\U000f0000-\U000ffffd]"
 _FOREIGN_TOKENS = re.compile(_NAME_TOKEN)
 
 
+# Sentence openings that are adverbials or pronouns, never a unit that acts.
+_NOT_SUBJECT_START = (
+    r"(?:Det|Detta|Den|Denna|De|Dessa|Man|Vi|Vidare|Därefter|Sedan|Dessutom|Även|Också|Nu|Här|Då|Om|När"
+    r"|Efter|Innan|Under|Inför|Framöver|Förhoppningsvis|Samtidigt|Totalt|Beslut|Arbetet|Resultatet)"
+)
+
+
 def _actor_patterns() -> tuple[re.Pattern[str], ...]:
     # Initials and capitalised words must keep their case even inside the case-insensitive patterns.
     initials = rf"(?-i:(?<![\w-])[{UPPER}]{{2,3}}(?![\w-]))"
@@ -41,7 +48,13 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
     abbreviated = r"(?:v\.\s*ordf|vordf|ordf|sekr)\.?"  # 'Ordf ringer …', 'Sekr meddelar …'
     everyone = r"(?:alla|samtliga|var och en|vi)"
     one = rf"(?:{_NAME_TOKEN}|{initials}|{role}|{abbreviated}|{PARTY_WORDS}|{everyone})(?![\w-])"
-    agent = rf"(?P<agent>{one}(?:\s*[,/]\s*{one})*(?:\s+(?:och|&)\s+{one})?)"  # 'A, B och C', 'A/B'
+    # A first name the list does not give, beside one it does: 'Jenny och Michael fixar …'.
+    unknown = rf"(?-i:(?!{_NOT_SUBJECT_START}\b)[{UPPER}][{LOWER}]{{2,}})(?![\w-])"
+    joined = r"\s+(?:och|&|o)\s+"
+    agent = (
+        rf"(?P<agent>{one}{joined}{unknown}|{unknown}{joined}{one}"
+        rf"|{one}(?:\s*[,/]\s*{one})*(?:{joined}{one})?)"  # 'A, B och C', 'A/B', 'A o B'
+    )
     person = rf"(?:{_NAME_TOKEN}|{initials})(?![\w-])"
     people = rf"(?P<agent>{person}(?:\s*[,/]\s*{person})*(?:\s+(?:och|&|o)\s+{person})?)"
     return (
@@ -85,12 +98,6 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
 
 # Tried in this order; the first that finds anyone decides.
 _ACTOR_PATTERNS = _actor_patterns()
-
-# Sentence openings that are adverbials or pronouns, never a unit that acts.
-_NOT_SUBJECT_START = (
-    r"(?:Det|Detta|Den|Denna|De|Dessa|Man|Vi|Vidare|Därefter|Sedan|Dessutom|Även|Också|Nu|Här|Då|Om|När"
-    r"|Efter|Innan|Under|Inför|Framöver|Förhoppningsvis|Samtidigt|Totalt|Beslut|Arbetet|Resultatet)"
-)
 
 # Between the auxiliary and the verb only adverbs may stand ('kommer inom snar framtid utannonsera');
 # a conjunction or another auxiliary means the verb belongs to another clause.

@@ -394,9 +394,10 @@ def _clause_commits(clause: str, context: DocumentContext, sentence: str) -> boo
         return False
     words = clause.split()
     for position, word in enumerate(words[: _SUBJECT_WORDS + 1]):
-        if word[:1].islower() and word not in {"och", "o", "&", "samt"}:
+        # A subject in lower case opens the clause: 'sekr uppdaterar …', 'kassören skickar …'.
+        if word[:1].islower() and word not in {"och", "o", "&", "samt"} and position > 0:
             verb = word.strip(".,;:")
-            return position > 0 and context.is_present_verb(verb) and verb not in _NOT_COMMITMENTS
+            return context.is_present_verb(verb) and verb not in _NOT_COMMITMENTS
     return False
 
 

@@ -184,6 +184,22 @@ def test_notes_line_by_line_with_first_names_only() -> None:
     ]
 
 
+def test_commitments_of_people_in_pairs_and_of_a_role_in_lower_case() -> None:
+    text = (
+        "Styrelsemöte 251105\nNärvarande: Pia Ström ordf, Lars Ek vordf, Annelie Borg kassör, Nils Berg sekr\n\n"
+        "3. Tävlingar\n"
+        "- Lars och Oskar fixar funktionärslistan\n"  # a first name the list does not give, beside one it does
+        "- Pia o Annelie ordnar lokal och pizza\n"
+        "- sekr uppdaterar medlemsregistret\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2025, 11, 6))
+    assert [(i.text, i.owners) for i in result.items] == [
+        ("Lars och Oskar fixar funktionärslistan", ("Lars Ek", "Oskar")),
+        ("Pia o Annelie ordnar lokal och pizza", ("Pia Ström", "Annelie Borg")),
+        ("sekr uppdaterar medlemsregistret", ("Nils Berg",)),
+    ]
+
+
 def test_a_protocols_past_tense_decision_hands_out_work() -> None:
     text = (
         "Närvarande: Inga Tham, ordförande; Bo Kjell, skattmästare; Viktor Sand, ledamot\n\n§ 3 Kapitalet\n"
