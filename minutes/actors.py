@@ -71,6 +71,11 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
             re.IGNORECASE,
         ),
+        # … or after people by name that open a clause after a comma ('Vi behöver fler, Jenny annonserar …').
+        re.compile(
+            rf",\s+{people}\s+(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
+            re.IGNORECASE,
+        ),
         # A short verb ('går', 'tar', 'gör', 'ser') after people by name: 'Linnea/Bosse går igenom listan' (after a
         # body it is a state: 'Verksamheten går enligt plan').
         re.compile(
@@ -245,10 +250,13 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                 for owner in _agent_owners(grammar.restore(match.group("agent")), roster):
                     if owner not in found:
                         found.append(owner)
-            if found:
-                # A named owner beats 'vi' and 'alla' in the same sentence (GOLD_FORMAT, informal notes).
-                named = [owner for owner in found if owner != ALL]
-                return tuple(named or found)
+            # A named owner beats 'vi' and 'alla' in the same sentence (GOLD_FORMAT, informal notes), found by
+            # any pattern: 'Vi behöver fler instruktörer, Jenny annonserar på hemsidan'.
+            named = [owner for owner in found if owner != ALL]
+            if named:
+                return tuple(named)
+    if found:
+        return tuple(found)
     leading = _LEADING_NOUN_PHRASE.match(flat)
     if leading and not decided and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         agent = leading.group("agent")
