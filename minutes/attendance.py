@@ -43,6 +43,7 @@ _ROSTER_LABEL = re.compile(
     r"|justerare|mötesdeltagare|deltagande(?: vid \w+)?|adjungerade|adjungerad|närvarande ledamöter|ledamöter"
     r"|närvarande övriga|övriga närvarande|övriga|tjänstepersoner|tjänstemän|ersättare|anmält förhinder|med"
     r"|närv|deltog|attendees|present|participants|beslutande|närvarande beslutande|övriga deltagare"
+    r"|vi var|vi som var med|närvarande var|med på mötet|på plats"
     # 'Närvarande Björkskolan:', 'Deltagare socialtjänsten:' — the list of one side of the table
     r"|närvarande \w+|deltagare \w+)\s*:\s*(.*)$",
     re.IGNORECASE,

@@ -92,6 +92,7 @@ def test_a_party_in_parentheses_and_a_record_label_are_no_titles() -> None:
         # A list of first names only: each is a person, the owner as written.
         ("Med: Nora (ordf), Elias, Wilma och Adam", "Adam", ("Adam",)),
         ("Med: Nora (ordf), Elias, Wilma och Adam", "ordf", ("Nora",)),
+        ("Vi var: Nora (ordf), Elias (kassör), Wilma", "kassör", ("Elias",)),
         # Where each comes from, in parentheses, is no name of a person of its own.
         ("Deltagare: Ylva (Stadsarkivet Norr), Roger (Bjurfors kommun)", "Roger", ("Roger",)),
         # The list ends with its sentence: a full name in the next one does not make it a list of full names.
