@@ -11,6 +11,7 @@ from minutes.model import Person
 from minutes.patterns import (
     ACTOR_VERBS,
     ALL_WORDS,
+    ENGLISH_COMMITMENT,
     NOT_INFINITIVES,
     PARTY_WORDS,
     ROLE_MODIFIERS,
@@ -71,6 +72,8 @@ def _actor_patterns() -> tuple[re.Pattern[str], ...]:
             rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
             re.IGNORECASE,
         ),
+        # People by name in notes written in English: 'Ola checks with the vendor', 'TW will send …'.
+        re.compile(rf"^{people}\s+{ENGLISH_COMMITMENT.pattern}"),
         # … or after people by name that open a clause after a comma ('Vi behöver fler, Jenny annonserar …').
         re.compile(
             rf",\s+{people}\s+(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",

@@ -47,6 +47,8 @@ MONTH_NOT_AFTER_PREPOSITION: Final[frozenset[str]] = frozenset({"jul"})
 
 WEEKDAYS: Final[dict[str, int]] = {
     "måndag": 0, "tisdag": 1, "onsdag": 2, "torsdag": 3, "fredag": 4, "lördag": 5, "söndag": 6,
+    # English, as mixed-language notes write them ('by Friday')
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
 }  # fmt: skip
 
 NUMBER_WORDS: Final[dict[str, int]] = {
@@ -143,7 +145,7 @@ SPRING_FOLLOWERS: Final[str] = r"och|eller|samt|men|ska|skall|kommer|blir|så|d�
 
 # 'nästa/kommande/denna vecka|månad|år'. 'kommande år' is left out: it means 'the coming years', vague.
 RELATIVE_UNITS: Final[str] = r"vecka|veckan|månad|månaden|år"
-NEXT_WORDS: Final[str] = r"nästa|kommande|nästkommande|påföljande"
+NEXT_WORDS: Final[str] = r"nästa|kommande|nästkommande|påföljande|next"
 THIS_WORDS: Final[str] = r"denna|den\s+här|innevarande"
 
 # Offsets from the meeting date: 'om två veckor', 'inom 3 månader'.
@@ -159,8 +161,9 @@ MEETING_ACRONYMS: Final[str] = r"[A-ZÅÄÖ]{1,5}G(?:/[A-ZÅÄÖ]{1,5}G)*|APT|MB
 MEETING_ACRONYMS_LOWER: Final[str] = r"flg|fsg|vsg|alg|klg|lsg|apt|mbl"
 MEETING_NOUNS: Final[str] = (
     r"\w*möte[nt]?|\w*sammanträde[nt]?|\w*träff(?:en)?|\w*nämnd(?:en)?|gång(?:en)?|tillfälle[t]?"
+    r"|meeting|weekly|sync"
 )
-MEETING_PREPS: Final[str] = r"på|vid|inför|under|i"
+MEETING_PREPS: Final[str] = r"på|vid|inför|under|i|at|before|by"
 
 # Deadline markers (→ DateMatch.marked). Before the date, at most MARKER_GAP_WORDS words away.
 DEADLINE_BEFORE: Final[tuple[str, ...]] = (
@@ -680,7 +683,8 @@ def _offset(m: re.Match[str], meeting: date) -> _Meaning | None:
 
 
 _WEEKDAY_RX = re.compile(
-    rf"\b(?P<prep>nu\s+på|på|senast|till|innan|före|kommande|nästa)\s+(?P<wd>{_alternation(WEEKDAYS)})\b"
+    rf"\b(?P<prep>nu\s+på|på|senast|till|innan|före|kommande|nästa|by|before|on|next)\s+"
+    rf"(?P<wd>{_alternation(WEEKDAYS)})\b"
     r"(?!\s+(?:den\s+)?[0-9])",  # 'fredag den 13 september' is the date that follows
     _FLAGS,
 )
@@ -690,7 +694,7 @@ def _weekday(m: re.Match[str], meeting: date) -> _Meaning | None:
     weekday = WEEKDAYS.get(m["wd"].lower())
     if weekday is None:
         return None
-    if m["prep"].lower() == "nästa":  # 'nästa fredag': that day in the week after the meeting
+    if m["prep"].lower() in {"nästa", "next"}:  # 'nästa fredag': that day in the week after the meeting
         return _Meaning(_monday(meeting) + timedelta(days=7 + weekday), "relative")
     return _Meaning(meeting + timedelta(days=(weekday - meeting.weekday()) % 7), "relative")
 

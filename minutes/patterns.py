@@ -128,7 +128,10 @@ ACTOR_VERBS = (
 # Verbs that report what was said or shown at the meeting: not a commitment in the present tense.
 REPORTING_VERBS = re.compile(
     r"\b(?:påminner om|meddelar att|menar|anser|säger|berättar|redogör|presenterar|informerar om|undrar|påpekar|betonar"
-    r"|framför|konstaterar|tar (?:\w+ )?upp|går igenom|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever)\b",
+    r"|framför|konstaterar|tar (?:\w+ )?upp|går igenom|lyfter fram|uppmärksammade|informerade|föreslår|tycker|upplever"
+    # and in English notes
+    r"|reports|says|presents|informs|mentions|explains|notes|thinks|asks|shows|describes|tells|states|suggests"
+    r"|proposes|reminds|highlights|summari[sz]es|points out|presented|reported)\b",
     re.IGNORECASE,
 )
 
@@ -246,6 +249,12 @@ NOT_INFINITIVE_WORDS = frozenset(
 # The subject's verb in the present tense, by the general rule of Swedish (-ar, -er, -r): 'Kalle fixar',
 # 'Kassören kollar', 'Bengt kontaktar'; and a present passive with its agent ('… bokas av Karl', 'tas fram av X').
 PRESENT_VERB = re.compile(r"[a-zåäö]{1,}(?:ar|er|ör|år|ir|yr|är)")
+# Notes written in English: 'Ola checks with the vendor', 'Maria will send the comparison by Friday'. The verb's
+# shape alone would take Swedish words ('utses'), so the clause must read as English: an article or preposition
+# after the verb.
+ENGLISH_COMMITMENT = re.compile(
+    r"(?-i:(?:will|shall)\s+[a-z]{2,}|[a-z]{2,}[^sua\W]s)\b(?=.*\b(?:the|a|an|to|with|for|about|if|on|up|by)\b)"
+)
 PASSIVE_WITH_AGENT = re.compile(
     r"\b[a-zåäö]{2,}(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\b(?:\s+(?:in|ut|upp|fram|över|till|på|om|med|av|\w+)){0,6}?"
     r"\s+av\s+(?:(?-i:[A-ZÅÄÖ])|(?:ordf|sekr|kassör|rektor|styrelsen|\w+(?:chef|ansvarig)))",

@@ -19,6 +19,7 @@ from minutes.model import (
 from minutes.patterns import (
     DECISION_HEADING,
     DONE_WORDS,
+    ENGLISH_COMMITMENT,
     PASSIVE_TASK,
     PASSIVE_WITH_AGENT,
     PAST_TENSE,
@@ -397,7 +398,8 @@ def _clause_commits(clause: str, context: DocumentContext, sentence: str) -> boo
         # A subject in lower case opens the clause: 'sekr uppdaterar …', 'kassören skickar …'.
         if word[:1].islower() and word not in {"och", "o", "&", "samt"} and position > 0:
             verb = word.strip(".,;:")
-            return context.is_present_verb(verb) and verb not in _NOT_COMMITMENTS
+            english = ENGLISH_COMMITMENT.match(" ".join(words[position:])) is not None
+            return (context.is_present_verb(verb) or english) and verb not in _NOT_COMMITMENTS
     return False
 
 

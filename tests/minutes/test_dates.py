@@ -160,6 +160,9 @@ RULES: list[tuple[str, date, str | None]] = [
     ("på tisdag", WED, "2024-09-03"),
     ("till onsdag", FSG_2022, "2022-11-23"),
     ("nästa fredag", FLG_2024, "2024-09-06"),
+    # English weekdays, as mixed-language notes write them
+    ("by Friday", FLG_2024, "2024-08-30"),
+    ("next Friday", FLG_2024, "2024-09-06"),
     # offsets from the meeting date
     ("om två veckor", FLG_2024, "2024-09-09"),
     ("om 2 veckor", FLG_2024, "2024-09-09"),
@@ -190,6 +193,8 @@ def test_rule(phrase: str, meeting: date, expected: str) -> None:
 
 
 NEXT_MEETING_PHRASES = [
+    "next meeting",
+    "before next weekly",
     "kommande FLG",
     "Uppföljning kommande FLG",
     "nästa möte",

@@ -200,6 +200,20 @@ def test_commitments_of_people_in_pairs_and_of_a_role_in_lower_case() -> None:
     ]
 
 
+def test_notes_in_english_commit_their_people() -> None:
+    text = (
+        "# Styrgrupp 2025-10-14\n\n**Attendees:** Maria Berg (MB), Ola Grahn (OG)\n\n## Status\n"
+        "- Maria reports that the migration is 80 % done.\n"
+        "- Maria will check with the vendor about the SSO issue by Friday.\n"
+        "- Ola checks with the lawyer about the SLA wording\n"
+    )
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 10, 14))
+    assert [(i.text, i.owners, i.due.date if i.due else None) for i in result.items] == [
+        ("Maria will check with the vendor about the SSO issue by Friday.", ("MB",), date(2025, 10, 17)),
+        ("Ola checks with the lawyer about the SLA wording", ("OG",), None),
+    ]
+
+
 def test_a_protocols_past_tense_decision_hands_out_work() -> None:
     text = (
         "Närvarande: Inga Tham, ordförande; Bo Kjell, skattmästare; Viktor Sand, ledamot\n\n§ 3 Kapitalet\n"
