@@ -87,10 +87,15 @@ class Roster:
         rest = [_fold(w.rstrip(".")) for w in words[1:]]
         candidates: list[tuple[str, str | None]] = [(p.name, p.initials) for p in self.people]
         candidates += [(n, None) for n in self.other_names]
+        listed = {person.name for person in self.people}
         hits: list[tuple[str, str | None]] = []
         for near in (False, True):
             # A first name spelt a letter off ('Annelie' for 'Anneli', 'Kristofer' for 'Kristoffer') is tried only when no name is
-            # spelt alike, and only for the attendees.
+            # spelt alike, and only for the attendees. A full name spelt so in the text ('Kerstn Dahl' for the
+            # listed 'Kerstin Dahl') is that attendee, not the name seen in the text.
+            if near and hits and (not rest or any(name in listed for name, _ in hits)):
+                break
+            near_hits: list[tuple[str, str | None]] = []
             for name, initials in candidates if not near else [(p.name, p.initials) for p in self.people]:
                 parts = [_fold(w) for w in name.split()]
                 if not parts:
@@ -100,10 +105,9 @@ class Roster:
                     continue
                 if rest and not all(any(p.startswith(r) for p in parts[1:]) for r in rest):
                     continue
-                hits.append((name, initials))
-            if hits:
-                break
-        listed = {person.name for person in self.people}
+                near_hits.append((name, initials))
+            if near_hits or not near:
+                hits = near_hits
         # An attendee beats a name merely seen in the text ('Greta' is the listed Greta Fjäll).
         if any(name in listed for name, _ in hits):
             hits = [(name, initials) for name, initials in hits if name in listed]

@@ -88,3 +88,11 @@ def test_a_role_that_fits_one_listed_person_is_that_person(
 ) -> None:
     roster = parse_roster(ROLE_DOCUMENTS[document])
     assert normalise_owner_cell(cell, roster) == expected
+
+
+def test_a_full_name_spelt_a_letter_off_in_the_text_is_the_attendee() -> None:
+    roster = Roster(
+        people=(Person("Annelie Berg"), Person("Olle Ek")), other_names=("Anneli Berg", "Kim Falk")
+    )
+    assert roster.resolve_name("Anneli Berg") == "Annelie Berg"
+    assert roster.resolve_name("Kim Falk") == "Kim Falk"  # no attendee is near: the name seen in the text
