@@ -91,8 +91,8 @@ class Roster:
         hits: list[tuple[str, str | None]] = []
         for near in (False, True):
             # A first name spelt a letter off ('Annelie' for 'Anneli', 'Kristofer' for 'Kristoffer') is tried only when no name is
-            # spelt alike, and only for the attendees. A full name spelt so in the text ('Kerstn Dahl' for the
-            # listed 'Kerstin Dahl') is that attendee, not the name seen in the text.
+            # spelt alike, and only for the attendees. A full name spelt so in the text ('Evva Lind' for the
+            # listed 'Eva Lind') is that attendee, not the name seen in the text.
             if near and hits and (not rest or any(name in listed for name, _ in hits)):
                 break
             near_hits: list[tuple[str, str | None]] = []
