@@ -271,6 +271,9 @@ def normalise_role(text: str) -> str:
 SPLIT = re.compile(r"\s*[,;/&+]\s*|\s*\n\s*(?:och\s+)?|(?<!-)\s+och\s+|\s+o\s+")
 
 
+_PERSON_AND_PLACE = re.compile(rf"(?P<who>[{UPPER}][{LOWER}-]+(?:\s+[{UPPER}][{LOWER}-]*\.?)?)\s*\([^()]*\)")
+
+
 def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
     """Owners from a responsible-column cell: 'EE, SR och TU' → ('EE', 'SR', 'TU'); roles in lower case."""
     # A PDF may wrap one letter of a word onto its own line ('Myndighetsche' / 'f').
@@ -281,6 +284,8 @@ def normalise_owner_cell(text: str, roster: Roster) -> tuple[str, ...]:
     joined = re.sub(r"[ \t]*\n\s*(?=[a-zåäö])", " ", joined)
     if not squash(joined):
         return ()
+    # 'Kerstin F (Åsby), Mohammed S (Hedvik)': where a listed person comes from is not another owner.
+    joined = _PERSON_AND_PLACE.sub(lambda m: m["who"] if roster.resolve_name(m["who"]) else m[0], joined)
     parts = [squash(p) for p in SPLIT.split(joined) if squash(p)]
     # 'AA EE' on one line: initials separated by spaces only.
     parts = [
