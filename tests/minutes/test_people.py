@@ -37,6 +37,9 @@ ROLE_DOCUMENTS = {
     [
         ("EE, SR \noch TU", ROSTER, ("EE", "SR", "TU")),
         ("AA\nEE", ROSTER, ("AA", "EE")),
+        # Where a listed person comes from, or their initials, in parentheses: that person alone.
+        ("Edit E (Åsby), Titti U (Hedvik)", ROSTER, ("EE", "TU")),
+        ("Maria Rosendal (MR)", ROSTER, ("Maria Rosendal",)),
         ("Alla", ROSTER, ("ALLA",)),
         ("Samtliga", ROSTER, ("ALLA",)),
         ("Gemensamt ansvar", ROSTER, ("ALLA",)),
