@@ -41,6 +41,7 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     current: list[str] = []
     is_list = False
+    lower_margin = max(width * 6 // 10, _block_margin(lines) - 2)
     for line in lines:
         stripped, bullet = strip_bullet(line)
         numbered = re.match(r"^\d{1,2}\)\s", line) is not None
@@ -55,7 +56,7 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
             or (line[:1].isupper() and _broken_by_hand(current[-1], line, width))
             # A line in lower case after one that stops far short of the margin starts afresh too
             # ('… senast 28/2' / 'vi ska inte byta städfirma').
-            or _broken_by_hand(current[-1], line, width * 6 // 10)
+            or _broken_by_hand(current[-1], line, lower_margin)
         )
         if (bullet or numbered or after_sentence) and current:
             paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
@@ -67,6 +68,18 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     if current:
         paragraphs.append(Paragraph("\n".join(current), list_item=is_list))
     return paragraphs
+
+
+_FEW_LINES = 5  # fewer lines in a block tell nothing of its margin
+
+
+def _block_margin(lines: list[str]) -> int:
+    """Where a block's lines wrap: nine in ten of them are no longer. Text wrapped at a margin fills its lines
+    to about there; in notes ended by hand, a line that stops well short of it was ended on purpose."""
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if len(lengths) < _FEW_LINES:
+        return 0
+    return lengths[(len(lengths) - 1) * 9 // 10]
 
 
 def _broken_by_hand(line: str, following: str, width: int) -> bool:

@@ -384,3 +384,19 @@ def test_notes_written_line_by_line_are_paragraphs_under_their_section_headings(
         ("Jenny pratar med fastighet", False),
         ("vi ska inte byta städfirma", False),
     ]
+
+
+def test_a_line_in_lower_case_after_one_ended_by_hand_starts_a_paragraph() -> None:
+    # Each line stops well short of where most lines of the block end: ended by hand, not wrapped.
+    text = (
+        "Veckomöte\n\n"
+        "Kalle går igenom veckans larm\n"
+        "Stina servar motorsprutan imorgon\n"
+        "Lisa beställer nya andningsskydd\n"
+        "slangtvätten är lagad\n"
+        "Olle och Per kör tillsynsbesök på skolorna i Norrby senast 30/5\n"
+        "Olle uppdaterar insatsrapporterna i systemet på fredag\n"
+    )
+    paragraphs = [b.text for b in read_text(text.encode()).blocks if isinstance(b, Paragraph)]
+    assert "Lisa beställer nya andningsskydd" in paragraphs
+    assert "slangtvätten är lagad" in paragraphs
