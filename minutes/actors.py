@@ -235,9 +235,13 @@ _DECIDER = re.compile(
 )
 
 
+_INITIALS_AFTER_NAME = re.compile(rf"(?<=[{LOWER}])\s*\((?-i:[{UPPER}][{UPPER}{LOWER}]?[{UPPER}]{{1,2}})\)")
+
+
 def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[str, ...]:
     """Who the sentence says will act, as owners; empty when it names nobody."""
-    flat = squash(sentence)
+    # 'Lars Mattsson (LM) återkommer …': initials after a name stand between the name and its verb.
+    flat = _INITIALS_AFTER_NAME.sub("", squash(sentence))
     found: list[str] = []
     # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
     flat = re.split(r"\b(?:än att|ifall|såvida)\b", flat, maxsplit=1)[0]

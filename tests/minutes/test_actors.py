@@ -60,6 +60,8 @@ ROLE_DOCUMENTS = {
         # Names are whole words: a longer form wins, a name inside another word is no name.
         ("Maria Rosendal och Annika ska skicka ut kallelsen.", ("Maria Rosendal", "AA")),
         ("Utredningen görs av Annika Andersson och Sanna.", ("AA", "Sanna Melling")),
+        # Initials after the name stand between it and its verb.
+        ("Edit Eriksson (EE) återkommer med synpunkter på policyn.", ("EE",)),
         # A named owner beats 'vi' whichever rule finds each.
         ("Vi behöver fler instruktörer, Edit annonserar på hemsidan", ("EE",)),
         # The agent a few words after the passive verb.
