@@ -240,7 +240,7 @@ _INITIALS_AFTER_NAME = re.compile(rf"(?<=[{LOWER}])\s*\((?-i:[{UPPER}][{UPPER}{L
 
 def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[str, ...]:
     """Who the sentence says will act, as owners; empty when it names nobody."""
-    # 'Lars Mattsson (LM) återkommer …': initials after a name stand between the name and its verb.
+    # 'Eva Lind (EL) återkommer …': initials after a name stand between the name and its verb.
     flat = _INITIALS_AFTER_NAME.sub("", squash(sentence))
     found: list[str] = []
     # A comparison or condition ('… än att arbetsgivaren skickar ut …') commits nobody.
