@@ -99,13 +99,13 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
                 break
             body.append(follow)
         listed = squash(" ".join(body))
-        # A capitalised phrase in parentheses is where the person comes from ('Stina (Länsarkivet)').
-        for name in re.findall(FULL_NAME, _PARENTHESES.sub(",", listed)):
+        for name in re.findall(FULL_NAME, _without_places(listed)):
             if is_plausible_name(name) and name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
         _add_first_names(listed, people)
         titled_before |= _add_listed_roles(listed, people)
+        titled_before |= _add_titles_before_parentheses(listed, people)
     _add_roles(text, people, titled_before)
     other = tuple(
         sorted(
@@ -204,6 +204,37 @@ _FIRST_NAME_ENTRY = re.compile(rf"({NAME_WORD})\s*(?:\(([^()]{{1,40}})\))?")
 
 
 _PARENTHESES = re.compile(r"\([^()]*\)")
+# 'ordf (Eva Lind), kassör (Per Holm)': an entry that is a title, and the person in parentheses.
+_TITLE_BEFORE_PARENTHESES = re.compile(rf"(?P<role>(?-i:[{LOWER}])[\w.-]*)\s*\((?P<name>{FULL_NAME})\)")
+
+
+def _title_entries(listed: str) -> Iterable[re.Match[str]]:
+    """The entries of a list written so throughout: no name stands outside the parentheses ('Eva Lind,
+    arkitekt (Byrån Linje)' gives the place of a person named before it)."""
+    if re.search(FULL_NAME, _PARENTHESES.sub(",", listed)):
+        return iter(())
+    return filter(None, (_TITLE_BEFORE_PARENTHESES.fullmatch(e.strip()) for e in re.split(r"[,;]", listed)))
+
+
+def _add_titles_before_parentheses(listed: str, people: dict[str, Person]) -> set[str]:
+    titled: set[str] = set()
+    for match in _title_entries(listed):
+        name, role = match.group("name"), normalise_role(match.group("role"))
+        person = people.get(name)
+        if person is not None and not person.role and role:
+            people[name] = Person(name, person.initials, role)
+            titled.add(name)
+    return titled
+
+
+def _without_places(listed: str) -> str:
+    """The list without what stands in parentheses after a name: where the person comes from ('Stina
+    (Länsarkivet)', 'Eva Lind, arkitekt (Byrån Linje)'); an entry that is a title and the person in
+    parentheses keeps the person ('ordf (Eva Lind)')."""
+    people = " , ".join(f"{m['role']} {m['name']}" for m in _title_entries(listed))
+    return f"{_PARENTHESES.sub(',', listed)} , {people}"
+
+
 # The list ends with its sentence: 'Med: Stina (ordf), Kalle. Rektor Eva Lind var med en stund.'
 _LIST_END = re.compile(rf"\.\s+(?=[{UPPER}])")
 
@@ -212,7 +243,7 @@ def _add_first_names(listed: str, people: dict[str, Person]) -> None:
     """An attendance list of first names only ('Med: Nora (ordf), Elias, Wilma'): each is a person."""
     listed = _LIST_END.split(listed, maxsplit=1)[0]
     entries = [e.strip(" .") for e in re.split(r"\s*[,;]\s*|\s+(?:och|o|&)\s+", listed) if e.strip(" .")]
-    if not entries or any(re.search(FULL_NAME, _PARENTHESES.sub(",", e)) for e in entries):
+    if not entries or any(re.search(FULL_NAME, _without_places(e)) for e in entries):
         return
     for entry in entries:
         found = _FIRST_NAME_ENTRY.fullmatch(entry)

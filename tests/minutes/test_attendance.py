@@ -75,6 +75,19 @@ def test_attendance_lists_give_titles_and_initials(cell: str, expected: tuple[st
     assert normalise_owner_cell(cell, roster) == expected
 
 
+def test_titles_with_the_person_in_parentheses() -> None:
+    roster = parse_roster("Närvarande: ordf (Eva Lind), kassör (Per Holm), sekr (Kim Ek)\n")
+    assert [(p.name, p.role) for p in roster.people] == [
+        ("Eva Lind", "ordf"),
+        ("Per Holm", "kassör"),
+        ("Kim Ek", "sekr"),
+    ]
+    assert normalise_owner_cell("Kassören", roster) == ("Per Holm",)
+    # After a named person, a title's parentheses say where they work.
+    listing = parse_roster("Deltagare: Ola Berg, arkitekt (Byrån Linje Norr); Kim Ek, samordnare\n")
+    assert [p.name for p in listing.people] == ["Ola Berg", "Kim Ek"]
+
+
 def test_where_first_names_come_from_is_no_person() -> None:
     roster = parse_roster("Deltagare: Ylva (Stadsarkivet Norr), Roger (Bjurfors kommun)\n")
     assert [p.name for p in roster.people] == ["Ylva", "Roger"]
