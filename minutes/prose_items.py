@@ -171,7 +171,7 @@ def _looks_like_heading(text: str, paragraph: Paragraph, state: ProseState, cont
     words = text.split()
     if paragraph.list_item or len(words) > _MAX_HEADING_WORDS or re.search(r"[.!?:;,]$", text):
         return False  # no heading's shape: the rules below need not be asked
-    committed = _present_commitment(text, context) or PASSIVE_WITH_AGENT.search(text)
+    committed = commits(text, context)
     if committed and (context.due_of(text) or set(context.actors(text)) & context.listed_owners):
         # 'Ahmed fixar listan till v. 7', 'Fatima startar en grupp' (an attendee), 'Underlaget skickas av Linnea
         # på fredag': a statement, no title
@@ -353,7 +353,7 @@ def _prose_kind(sentence: str, context: DocumentContext) -> ItemKind | None:
     if is_negated(sentence) or PROCEDURAL.search(sentence) or _is_report(sentence, context):
         return None  # 'Vi ska inte …', 'Rådet godkänner informationen', 'Fatima påminner om att …'
     kind = kind_of(sentence)
-    if kind is None and (_present_commitment(sentence, context) or PASSIVE_WITH_AGENT.search(sentence)):
+    if kind is None and commits(sentence, context):
         return ItemKind.ACTION
     return kind
 
@@ -365,6 +365,14 @@ def _is_report(sentence: str, context: DocumentContext) -> bool:
     if REPORT_SPEECH.search(sentence):
         return True
     return REPORT_VERB.search(sentence) is not None and choose_due(sentence, context.meeting_date) is None
+
+
+def commits(sentence: str, context: DocumentContext) -> bool:
+    """Someone named takes the work on: 'Erik beställer nya armaturer', 'Lokalen bokas av Kim'; not the
+    meeting's procedure ('Ordföranden avslutar mötet') nor what was reported."""
+    if is_negated(sentence) or PROCEDURAL.search(sentence) or _is_report(sentence, context):
+        return False
+    return _present_commitment(sentence, context) or PASSIVE_WITH_AGENT.search(sentence) is not None
 
 
 def _present_commitment(sentence: str, context: DocumentContext) -> bool:

@@ -28,7 +28,7 @@ from minutes.patterns import (
     ColumnRole,
 )
 from minutes.people import ALL, normalise_owner_cell
-from minutes.prose_items import ProseState, prose_items
+from minutes.prose_items import ProseState, commits, prose_items
 from minutes.text import sentences, squash
 
 _NUMBERED = re.compile(r"^\s*(\d{1,2})\)\s*")
@@ -352,7 +352,8 @@ def _cell_segments(blocks: Sequence[Block], context: DocumentContext) -> list[_S
             number_match = _NUMBERED.match(piece)
             number = int(number_match.group(1)) if number_match else None
             for position, sentence in enumerate(sentences(piece)):
-                kind = kind_of(sentence)
+                # An action cell also says who takes the work on in the present tense ('Erik beställer …').
+                kind = kind_of(sentence) or (ItemKind.ACTION if commits(sentence, context) else None)
                 actor_led = kind is not None and _actor_led(sentence, context)
                 boundary = (position == 0 and starts_new) or current is None
                 label = _is_label_start(sentence)

@@ -94,6 +94,21 @@ def test_an_attendance_table_holds_no_tasks(table: str, expected: list[str]) -> 
     assert [i.text for i in result.items] == expected
 
 
+def test_an_action_cell_that_says_who_takes_the_work_on() -> None:
+    text = (
+        "# Samråd 2023-10-19\n\nNärvarande: Erik Tunberg, Cecilia Rapp\n\n"
+        "| Fråga | Svar | Åtgärd / vem | Uppföljning |\n|---|---|---|---|\n"
+        "| Belysning | Armaturerna byts ut. | Erik beställer nya armaturer | 30/11 |\n"
+        "| Sanering | Pågår. | Cecilia meddelar berörda hyresgäster | 2/11 |\n"
+        "| Avslutning | – | Ordföranden avslutar mötet. | – |\n"
+    )
+    result = extract(read_markdown(text.encode()), reference_date=date(2023, 10, 19))
+    assert [(i.text, i.owners) for i in result.items] == [
+        ("Erik beställer nya armaturer", ("Erik Tunberg",)),
+        ("Cecilia meddelar berörda hyresgäster", ("Cecilia Rapp",)),
+    ]
+
+
 def test_the_meetings_own_date_in_a_heading_is_no_deadline_but_a_later_one_is() -> None:
     text = (
         "# Styrelsemöte 3/2-25\n\n- Jakob väljer repertoar\n\n## Inför mötet 3/4\n\n- Beställa nya noter\n\n"
