@@ -120,6 +120,14 @@ _LEADING_NOUN_PHRASE = re.compile(
 )
 
 
+# A body the vocabulary does not know, by its definite form, given the work: 'Valberedningen får i uppdrag att
+# …', 'Festkommittén ansvarar för …'.
+_BODY_GIVEN_WORK = re.compile(
+    rf"^(?P<agent>(?!{_NOT_SUBJECT_START}\b)[{UPPER}][{LOWER}]{{3,}}(?:en|et|na|rna))\s+"
+    r"(?:(?:får|fick|har fått|ges|gavs)\s+(?:i\s+)?uppdrag(?:et)?|ansvarar för|tar på sig|åtar sig)\b"
+)
+
+
 # A capitalised pair is taken for a name wherever it stands ('Ge Edit' at the start of 'Ge Edit i uppdrag …',
 # 'Ekonomisk Uppföljning' in a heading), but the actor patterns may read its words otherwise. One with a word
 # of the patterns' own grammar in it ('Ge', 'Men', 'Kommer') is never a name: it is not tokenised at all.
@@ -264,7 +272,7 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
                 return tuple(named)
     if found:
         return tuple(found)
-    leading = _LEADING_NOUN_PHRASE.match(flat)
+    leading = _LEADING_NOUN_PHRASE.match(flat) or _BODY_GIVEN_WORK.match(flat)
     if leading and not decided and not _PRONOUN_SUBJECTS.match(leading.group("agent")):
         agent = leading.group("agent")
         return (roster.resolve_role(agent) or normalise_role(agent),)

@@ -117,7 +117,7 @@ ACTOR_VERBS = (
     r"|återrapporterar|kallar|säkerställer|skickar|bevakar|inventerar|kontaktar|sammanställer|tilldelar"
     r"|väljer|justerar|deltar|bokar|bjuder|utreder|undersöker|ser|stämmer|informerar|lyfter|bereder|följer"
     r"|arbetar|planerar|förbereder|lägger|gör|ordnar|samordnar|uppdaterar|kompletterar|tar fram|beställer"
-    r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser"
+    r"|skriver|redovisar|genomför|fortsätter|påminner|hanterar|startar|avser|lovade|lovar"
     r"|driver|leder|håller|utser|rapporterar|tittar|kollar|mejlar|mailar|ringer|svarar|ansöker|blir|åtog|åtar"
     # assignments in the passive of the board's choice: 'X väljs att …', 'X utses till ansvarig för …'
     r"|väljs|utses|tar på sig|åtar sig|fixar|hör"
@@ -169,7 +169,7 @@ ACTION = re.compile(
     r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
     r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
     r"|\bväljs att\b|\bväljs (?:till|som) ansvarig\b|\butses (?:till|som)\b|\btar på sig\b|\båtar sig\b"
-    r"|\båtog sig att\b|\btog på sig att\b"
+    r"|\båtog sig att\b|\btog på sig att\b|\blovade att\b|\blovar att\b|\buppdra(?:r|r sedan)? åt\b"
     # a deadline makes a task of any sentence; so does a passive with a named agent ('sammanställs av Maja')
     r"|\bsenast\b|\btill och med\b|\bdeadline\b|\b\w{4,}s av (?-i:[A-ZÅÄÖ])"
     r"|\barbetar(?: löpande| aktivt| vidare)? med\b"
@@ -203,7 +203,7 @@ PROCEDURAL = re.compile(
     r"|godkänns som justerare|dagordningen godkänns|dagordningen godkändes|inget att anmärka"
     # approvals of the agenda, earlier minutes or a report: nothing to carry out
     r"|godkänner (?:\w+ ){0,2}(?:\w*anteckningar\w*|\w*protokoll\w*|dagordning\w*|information\w*|rapport\w*"
-    r"|redovisning\w*)|(?:dagordningen|\w*protokollet|\w*anteckningarna|rapporten)(?: \w+){0,3}? (?:godkänns|godkändes|fastställs|fastställdes|läggs|lades)"
+    r"|redovisning\w*)|(?:dagordningen|\w*protokollet|\w*anteckningarna|rapporten)(?: \w+){0,3}? (?:godkänns|godkändes|fastställs|fastställdes|läggs(?! ut)|lades(?! ut))"
     r"|till handlingarna|justeras av)\b",
     re.IGNORECASE,
 )

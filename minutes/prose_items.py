@@ -419,7 +419,7 @@ _NOT_COMMITMENTS = frozenset(
 
 _DECIDED = re.compile(r"^\s*(?:[\w-]+\s+){0,3}?(?:beslutade|beslöt|beslutar|beslutades)\s+(?:att\s+)?", re.I)
 _UNDERTAKEN = re.compile(
-    r"\b(?:åtog sig|tog på sig|fick i uppdrag|gavs i uppdrag|uppdrogs åt)\b", re.IGNORECASE
+    r"\b(?:åtog sig|tog på sig|fick i uppdrag|gavs i uppdrag|uppdrogs åt|lovade att)\b", re.IGNORECASE
 )
 
 

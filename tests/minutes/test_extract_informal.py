@@ -239,3 +239,21 @@ def test_a_protocols_past_tense_decision_hands_out_work() -> None:
     )
     result = extract(read_text(text.encode()), reference_date=date(2025, 11, 10))
     assert [i.owners for i in result.items] == [("Bo Kjell",), ("Viktor Sand",)]
+
+
+def test_a_protocols_promises_and_assignments_to_a_body() -> None:
+    text = (
+        "Protokoll föreningsstämma 2023-05-10\nNärvarande: Lisa Frid, Peter Nord\n\n§ 16 Val\n"
+        "Valberedningen får i uppdrag att hitta en suppleant senast 30 september.\n\n§ 17 Motioner\n"
+        "Stämman beslöt att bifalla motionen och uppdra åt styrelsen att ta in offerter på laddboxar.\n\n"
+        "§ 18 Övriga frågor\nPeter Nord lovade att felanmäla porten till låsfirman redan imorgon.\n\n"
+        "§ 19 Avslutning\nProtokollet läggs ut på föreningens hemsida av Lisa Frid.\n"
+        "Protokollet läggs till handlingarna.\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2023, 5, 12))
+    assert [i.owners for i in result.items] == [
+        ("valberedningen",),
+        ("styrelsen",),
+        ("Peter Nord",),
+        ("Lisa Frid",),
+    ]
