@@ -168,7 +168,7 @@ ACTION = re.compile(
     r"|\bsamordnas av\b|\butse\b|\bdeltar\b|\bväljer\b|\bjusterar\b|\btilldelar\b|\blägger in\b"
     r"|\bplanerar\b|\bförbereder\b|\bbereder\b|\blyfter frågan\b|\bpåminnelse\b"
     r"|\bföljer upp\b|\bkompletterar\b|\bavser att\b|\bfortsätter\b|\bkalla[rt]? till\b"
-    r"|\bväljs att\b|\bväljs (?:till|som) ansvarig\b|\butses (?:till|som)\b|\btar på sig\b|\båtar sig\b"
+    r"|\bväljs att\b|\bväljs (?:(?:till|som) )?ansvarig\b|\butses (?:till|som)\b|\btar på sig\b|\båtar sig\b"
     r"|\båtog sig att\b|\btog på sig att\b|\blovade att\b|\blovar att\b|\buppdra(?:r|r sedan)? åt\b"
     # a deadline makes a task of any sentence; so does a passive with a named agent ('sammanställs av Maja')
     r"|\bsenast\b|\btill och med\b|\bdeadline\b|\b\w{4,}s av (?-i:[A-ZÅÄÖ])"

@@ -433,7 +433,17 @@ def _prose_item(
     # taken at the meeting ('X åtog sig att …'): what follows is still to be done.
     decided = _DECIDED.sub("", text, count=1)
     # … when the decision hands the work to someone ('Stämman beslutade att laddplatser ska utredas' reports).
-    main_clause = " ".join((decided if context.actors(decided) else text).split()[:8])
+    # … and when a later clause commits someone, its tense counts: 'ES3 har inte lämnat in protokollet, sekr
+    # påminner Sam'.
+    committing = next(
+        (
+            c.strip()
+            for c in _CLAUSE_BREAK.split(text)[1:4]
+            if c.strip() and _clause_commits(c.strip(), context, text)
+        ),
+        None,
+    )
+    main_clause = committing or " ".join((decided if context.actors(decided) else text).split()[:8])
     undertaken = _UNDERTAKEN.search(text) is not None
     if (
         (PAST_TENSE.search(main_clause) or _STATUS.search(text))

@@ -241,6 +241,13 @@ def test_a_protocols_past_tense_decision_hands_out_work() -> None:
     assert [i.owners for i in result.items] == [("Bo Kjell",), ("Viktor Sand",)]
 
 
+def test_a_later_clause_that_commits_someone_counts_its_own_tense() -> None:
+    text = "# Elevrådet 2024-03-14\n\nNärvarande: Sam Berg (ordf), Elin Ek (sekr), Ronja Lind\n\n## Övrigt\n\n"
+    text += "- ES3 har inte lämnat in sitt protokoll, sekr påminner Sam.\n- Ronja väljs ansvarig för beställningen.\n"
+    result = extract(read_markdown(text.encode()), reference_date=date(2024, 3, 14))
+    assert [i.owners for i in result.items] == [("Elin Ek",), ("Ronja Lind",)]
+
+
 def test_a_protocols_promises_and_assignments_to_a_body() -> None:
     text = (
         "Protokoll föreningsstämma 2023-05-10\nNärvarande: Lisa Frid, Peter Nord\n\n§ 16 Val\n"
