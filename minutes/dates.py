@@ -969,6 +969,9 @@ _GENERIC_LABEL = re.compile(rf"\b(?:{GENERIC_DATE_LABELS})\s*:\s*(?:den\s+)?\Z",
 _MEETING_LINE = re.compile(MEETING_LINE_WORDS, _FLAGS)
 _NOT_THIS = re.compile(NOT_THIS_MEETING, _FLAGS)
 _DEN_BEFORE = re.compile(r"\bden\s*\Z", _FLAGS)
+# A date after a deadline word is when a task is due, never when the meeting was ('Planera höstens möten,
+# senast 2024-10-30').
+_DEADLINE_BEFORE_DATE = re.compile(r"\b(?:senast|deadline|klart?|före|innan|due|by)\s*:?\s*\Z", _FLAGS)
 
 
 def find_meeting_date(text: str) -> date | None:
@@ -997,9 +1000,10 @@ def find_meeting_date(text: str) -> date | None:
         line = head[line_start : line_end if line_end >= 0 else len(head)]
         prev_start = head.rfind("\n", 0, max(line_start - 1, 0)) + 1 if line_start else line_start
         prev = head[prev_start : max(line_start - 1, prev_start)]
-        if _NOT_THIS.search(line) or _NOT_THIS.search(prev):
-            continue  # 'Nästa möte: 2024-09-23', 'Föregående möte …'
         before = head[max(0, start - 60) : start]
+        if _NOT_THIS.search(line) or _NOT_THIS.search(prev) or _DEADLINE_BEFORE_DATE.search(before):
+            continue  # 'Nästa möte: 2024-09-23', 'Föregående möte …', '… möten, senast 2024-10-30'
+
         score = 0
         if _STRONG_LABEL.search(before):
             score = 5

@@ -534,6 +534,8 @@ def test_meeting_date_of_corpus(prefix: str, expected: str | None) -> None:
         ("Anteckningar från arbetsgruppen\n12 maj 2023\n", "2023-05-12"),
         ("Kickoff projekt Ugglan\n\n2023-05-12\n\nDeltagare: Kim", "2023-05-12"),
         ("Pensionärsrådet 2023-04-12\nNästa möte 2023-06-01", "2023-04-12"),
+        # A date after a deadline word is a task's, even on a line about meetings.
+        ("Veckomöte\n\n2024-08-26\n\n- Planera höstens möten, senast 2024-10-30 (CN)", "2024-08-26"),
         ("Styrelsemöte 991399", None),  # no such day
         ("Budget 1,5 mnkr 123456", None),
     ],

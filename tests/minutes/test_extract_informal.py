@@ -242,7 +242,9 @@ def test_a_protocols_past_tense_decision_hands_out_work() -> None:
 
 
 def test_a_later_clause_that_commits_someone_counts_its_own_tense() -> None:
-    text = "# Elevrådet 2024-03-14\n\nNärvarande: Sam Berg (ordf), Elin Ek (sekr), Ronja Lind\n\n## Övrigt\n\n"
+    text = (
+        "# Elevrådet 2024-03-14\n\nNärvarande: Sam Berg (ordf), Elin Ek (sekr), Ronja Lind\n\n## Övrigt\n\n"
+    )
     text += "- ES3 har inte lämnat in sitt protokoll, sekr påminner Sam.\n- Ronja väljs ansvarig för beställningen.\n"
     result = extract(read_markdown(text.encode()), reference_date=date(2024, 3, 14))
     assert [i.owners for i in result.items] == [("Elin Ek",), ("Ronja Lind",)]
