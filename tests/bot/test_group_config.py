@@ -314,3 +314,13 @@ def test_an_archive_rule_in_a_group_file_is_the_groups_alone(tmp_path: Path) -> 
     (tmp_path / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")
     config = load_group_config(Settings(roster_dir=tmp_path))
     assert config.archive_after_months == {"FLG": 12}
+
+
+def test_a_report_back_lead_in_a_group_file_is_the_groups_alone(tmp_path: Path) -> None:
+    (tmp_path / "flg.toml").write_text(
+        'group = "FLG"\n[report_back]\nlead_working_days = 4\n', encoding="utf-8"
+    )
+    (tmp_path / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")
+    config = load_group_config(Settings(roster_dir=tmp_path))
+    assert (config.report_back_lead("FLG"), config.report_back_lead("FSG")) == (4, 2)
+    assert config.groups == ("FLG", "FSG")
