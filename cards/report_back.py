@@ -12,9 +12,10 @@ from cards.verbs import Verb, report_date_input, report_note_input, report_state
 from minutes.records import ItemRecord
 from minutes.report_back import MAX_NOTE, STATE_LABELS, ReportBack, ReportState, report_line
 
-ITEM_TEXT_LIMIT = 300
-# A card holds about 28 KB; an item with its inputs takes about 1.5 KB, so this many always fit.
-MAX_ITEMS = 12
+ITEM_TEXT_LIMIT = 240
+REPORT_TEXT_LIMIT = 240
+# A card holds about 28 KB; an item with its inputs and a full answer takes at most about 2.5 KB.
+MAX_ITEMS = 10
 SECRETARY_HEADING = "Som sekreterare: punkter utan nåbar ansvarig"
 SECRETARY_NOTE = (
     "Ansvarig är 'Alla', en roll eller någon som inte finns i gruppens förteckning, "
@@ -80,7 +81,8 @@ def report_back_card(
     if len(shown) < len(lines):
         body.append(
             ui.text_block(
-                f"Visar {len(shown)} av {len(lines)} punkter; svara på dessa så kommer resten i nästa kort.",
+                f"Visar {len(shown)} av {len(lines)} punkter. Skriv 'uppföljning' för hela listan; "
+                "sekreteraren kan ta läget för resten på mötet.",
                 subtle=True,
                 size="small",
             )
@@ -94,7 +96,13 @@ def _item(line: ReportBackLine, *, group: str, meeting_date: date, today: date, 
     assert item.id is not None
     owners = ", ".join(item.owners) or "saknas"
     items: list[ui.Element] = [
-        ui.text_block(f"{item_number(item)} {item.topic}".strip(), weight="bolder"),
+        # The topic is the minutes' text: a TextRun shows it literally (no markdown), in bold.
+        {
+            "type": "RichTextBlock",
+            "inlines": [
+                {"type": "TextRun", "text": f"{item_number(item)} {item.topic}".strip(), "weight": "bolder"}
+            ],
+        },
         ui.plain_text_block(ui.shorten(item.text, ITEM_TEXT_LIMIT), spacing="none"),
         ui.text_block(
             f"Ansvarig: {owners} · Uppföljning: {ui.format_date(line.follow_up)}",
@@ -104,7 +112,7 @@ def _item(line: ReportBackLine, *, group: str, meeting_date: date, today: date, 
         ),
     ]
     if report is not None:
-        items.append(ui.plain_text_block(report_line(report), spacing="small"))
+        items.append(ui.plain_text_block(ui.shorten(report_line(report), REPORT_TEXT_LIMIT), spacing="small"))
     choice: ui.Element = {
         "type": "Input.ChoiceSet",
         "id": report_state_input(item.id),

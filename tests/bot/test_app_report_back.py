@@ -203,7 +203,7 @@ async def test_owners_report_back_and_the_agenda_and_the_secretary_see_it(
             break
         await asyncio.sleep(0.05)
     by_text = {item.text.split(",")[0].split(" till ")[0]: item for item in items}
-    room, budget, survey, routine = (
+    room, budget, _survey, routine = (
         by_text["Boka lokal"],
         by_text["Ta fram budgetförslag"],
         by_text["Skicka enkäten"],
