@@ -332,6 +332,8 @@ class ReportBacks:
         if state is None:
             return ActionOutcome(error_card(CHOOSE), CHOOSE)
         earlier = (await self.store.report_backs(group, meeting, item_ids=[number])).get(number)
+        if item.status is ItemStatus.OPEN and not returns_to(item, meeting):
+            return refused  # the item does not return at that meeting: a forged or stale meeting date
         if item.status is ItemStatus.DONE and (earlier is None or earlier.state is not ReportState.DONE):
             return refused  # checked off elsewhere, not by this report-back
         moved_to = None

@@ -279,14 +279,24 @@ async def test_only_the_owner_or_the_secretary_answers(store: SqlStore, who: Per
 )
 async def test_forged_answers_change_nothing(store: SqlStore, data: dict[str, Any]) -> None:
     flow = report_backs(store, Clock(ANSWER_DAY))
-    budget = (await items(store))["Ta fram budgetförslag"]
-    forged = {**answer(budget, "klar"), **data} if data else {}
+    survey = (await items(store))["Skicka enkäten"]
+    forged = {**answer(survey, "klar"), **data} if data else {}
     if "state" in data:
-        forged[report_state_input(budget.id or 0)] = data["state"]
+        forged[report_state_input(survey.id or 0)] = data["state"]
     outcome = await flow.answer(forged, BENGT, PERSONAL)
     assert not outcome.changed and outcome.item is None
     assert await store.report_backs("FLG", MEETING) == {}
-    assert (await store.get_item(budget.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+    assert (await store.get_item(survey.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+async def test_an_item_that_does_not_return_at_the_meeting_is_not_answered(store: SqlStore) -> None:
+    flow = report_backs(store, Clock(ANSWER_DAY))
+    autumn = (await items(store))["Planera höstens personaldag"]  # Carin's, due 30 Oct
+    outcome = await flow.answer(answer(autumn, "pagar"), CARIN, PERSONAL)
+    assert outcome.item is None and outcome.text != NOT_YOURS
+    assert await store.report_backs("FLG", MEETING) == {}
+    later = {**answer(autumn, "pagar"), "meetingDate": "2024-11-04"}
+    assert (await flow.answer(later, CARIN, PERSONAL)).changed  # at a meeting after its date it does
 
 
 async def test_flytta_follows_flyttas_rules(store: SqlStore) -> None:
