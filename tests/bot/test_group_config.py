@@ -257,6 +257,7 @@ def test_the_readme_example_is_a_valid_group_file() -> None:
     settings = parsed.settings
     assert parsed.people and settings.folders and settings.sharepoint and settings.meeting_rule
     assert settings.digest and settings.reminders and settings.agenda_days_before
+    assert settings.archive_after_months and settings.report_back_lead_days == 2
 
 
 async def test_settings_in_a_group_file_take_effect_in_the_app(tmp_path: Path) -> None:
