@@ -282,3 +282,18 @@ async def test_owners_report_back_and_the_agenda_and_the_secretary_see_it(
     reminded = cards_to(connector, bl_chat, "Läget inför FLG 9 sep 2024")[-1]
     assert "Läge från BL 4 sep" in json.dumps(reminded, ensure_ascii=False)  # the answer so far, editable
     assert not connector.problems
+
+
+async def test_the_start_up_log_says_which_groups_get_no_report_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    rosters = tmp_path / "rosters"
+    rosters.mkdir()
+    (rosters / "flg.toml").write_text(ROSTER, encoding="utf-8")  # a meeting rule
+    (rosters / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")  # neither a rule nor minutes
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", roster_dir=rosters)
+    with caplog.at_level("INFO", logger="bot.app"):
+        async with TestClient(TestServer(create_app(settings), host="127.0.0.1")):
+            pass
+    said = [r.getMessage() for r in caplog.records if "report-back" in r.getMessage()]
+    assert len(said) == 1 and said[0].startswith("group FSG gets no report-back: it has no meeting rule")

@@ -24,9 +24,12 @@ from store import SqlStore, open_store
 from store.reminders import ReminderRepository
 from tests.cards.samples import OVERDUE
 from tests.fakes import in_process_reader
+from tests.workflows.chat_fixtures import RecordingSender
 from workflows.chat import Person
+from workflows.deliver import Deliverer
 from workflows.ingest import Ingestor
 from workflows.item_actions import SECRETARY_NOTICE, ItemActions
+from workflows.outbox import OutboxStatus
 from workflows.remind import Addressbook, Recipient
 from workflows.report_back import (
     MEETING_HELD,
@@ -338,3 +341,28 @@ async def test_only_the_secretary_reminds_and_each_click_queues_one_card(store: 
     # Someone who is asked about nothing is not reminded.
     await flow.remind({**remind, "userId": "aad-nobody"}, ANNIKA)
     assert len([m for m in await store.outbox_messages() if m.kind == REPORT_BACK]) == 2
+
+
+# -- delivery -------------------------------------------------------------------------------------------------------
+
+
+async def test_the_cards_wait_for_the_working_morning_and_are_built_when_sent(store: SqlStore) -> None:
+    flow = report_backs(store, Clock(OWNERS_DAY))
+    await flow.tick(OWNERS_DAY)
+    for user in ("aa", "bl"):
+        known = replace(PERSONAL, conversation_id=f"a:{user}", user_aad_id=f"aad-{user}")
+        await store.save_conversation(known, at=OWNERS_DAY)
+    sender = RecordingSender()
+    evening = datetime(2024, 9, 2, 19, 0, tzinfo=STOCKHOLM)  # Teams was away all day; now it is quiet
+    await Deliverer(store, sender, lambda: evening, worker="w1", report_backs=flow).run_once()
+    waiting = await store.outbox_messages(OutboxStatus.PENDING)
+    assert [m.kind for m in waiting] == [REPORT_BACK, REPORT_BACK] and sender.sent == []
+    assert {m.next_attempt_at for m in waiting} == {datetime(2024, 9, 3, 7, 30, tzinfo=STOCKHOLM)}
+    # Bengt checks his items off meanwhile: his card, built when sent, asks about nothing and is not sent.
+    found = await items(store)
+    for done in (found["Ta fram budgetförslag"], found["Skicka enkäten"]):
+        await store.set_status(done.id or 0, ItemStatus.DONE, by="aad-bl", at=evening, origin="t")
+    morning = datetime(2024, 9, 3, 7, 30, tzinfo=STOCKHOLM)
+    await Deliverer(store, sender, lambda: morning, worker="w1", report_backs=flow).run_once()
+    assert [conversation for conversation, _ in sender.sent] == ["a:aa"]
+    assert "Läget inför FLG 9 sep 2024" in json.dumps(sender.sent[0][1].card, ensure_ascii=False)
