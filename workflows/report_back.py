@@ -18,6 +18,7 @@ from minutes.logsafe import safe_log_field
 from minutes.people import ALL
 from minutes.records import ConvRef, DocumentRecord, ItemRecord, ItemStatus
 from minutes.report_back import (
+    REPORT_BACK_LEAD_DAYS,
     ReportBack,
     ReportState,
     clean_note,
@@ -28,7 +29,7 @@ from minutes.report_back import (
     secretary_day,
 )
 from minutes.roster import ResolvedVia
-from workflows.agenda import follow_up_date, returns_to
+from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE, follow_up_date, returns_to
 from workflows.chat import Person
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE, ActionOutcome, ItemActions, item_number
 from workflows.owners import UserDirectory, resolve_owners
@@ -148,8 +149,8 @@ class ReportBacks:
     policies: GroupPolicies = GroupPolicies()
     calendars: Mapping[str, MeetingCalendar] = field(default_factory=dict)  # configured, by group
     groups: Sequence[str] = ()  # the groups of the files and rules; those with minutes are added
-    agenda_lead: Callable[[str], int] = lambda group: 3
-    report_lead: Callable[[str], int] = lambda group: 2
+    agenda_lead: Callable[[str], int] = lambda group: AGENDA_WORKING_DAYS_BEFORE
+    report_lead: Callable[[str], int] = lambda group: REPORT_BACK_LEAD_DAYS
     not_mine: NotMineLog | None = None
     directory: UserDirectory | None = None
 
@@ -350,9 +351,13 @@ class ReportBacks:
                 return ActionOutcome(error_card(text), text)
             moved_to = current.due
         elif state is ReportState.DONE and item.status is ItemStatus.OPEN:
-            await self.actions.mark_done(number, actor, where)
+            checked = await self.actions.mark_done(number, actor, where)
+            if checked.item is None:
+                return checked  # refused as a Klar click would be: nothing is saved either
         elif state is not ReportState.DONE and item.status is ItemStatus.DONE:
-            await self.actions.undo(number, actor, where)  # an earlier 'Klar' taken back before the meeting
+            reopened = await self.actions.undo(number, actor, where)  # an earlier 'Klar' taken back
+            if reopened.item is None:
+                return reopened
         note = clean_note(data.get(report_note_input(number)))
         report = ReportBack(
             item_id=number,

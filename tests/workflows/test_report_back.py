@@ -366,3 +366,15 @@ async def test_the_cards_wait_for_the_working_morning_and_are_built_when_sent(st
     await Deliverer(store, sender, lambda: morning, worker="w1", report_backs=flow).run_once()
     assert [conversation for conversation, _ in sender.sent] == ["a:aa"]
     assert "Läget inför FLG 9 sep 2024" in json.dumps(sender.sent[0][1].card, ensure_ascii=False)
+
+
+async def test_a_klar_the_item_rules_refuse_saves_nothing(store: SqlStore) -> None:
+    flow = report_backs(store, Clock(ANSWER_DAY))
+    budget = (await items(store))["Ta fram budgetförslag"]
+    channel = replace(
+        PERSONAL, conversation_id="19:annan@thread.tacv2", conversation_type=ConversationType.CHANNEL
+    )
+    outcome = await flow.answer(answer(budget, "klar"), BENGT, channel)  # a channel that follows no group
+    assert outcome.item is None and not outcome.changed
+    assert await store.report_backs("FLG", MEETING) == {}
+    assert (await store.get_item(budget.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
