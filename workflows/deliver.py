@@ -195,9 +195,13 @@ class Deliverer:
     async def _report_status(self, payload: Mapping[str, Any]) -> None:
         """The secretary's card of who has not reported, to each secretary of the group."""
         group, day = payload.get("group"), payload.get("meeting_date")
-        if self.report_backs is None or not isinstance(group, str) or not isinstance(day, str):
+        try:
+            meeting = date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            meeting = None
+        if self.report_backs is None or not isinstance(group, str) or meeting is None:
             raise Undeliverable("återrapporteringen saknar grupp eller mötesdatum")
-        card = await self.report_backs.status_card(group, date.fromisoformat(day))
+        card = await self.report_backs.status_card(group, meeting)
         for secretary in await self._secretaries(group):
             assert secretary.aad_object_id is not None
             conversation = await self._personal_chat(secretary.aad_object_id, secretary.name)

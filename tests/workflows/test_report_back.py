@@ -378,3 +378,21 @@ async def test_a_klar_the_item_rules_refuse_saves_nothing(store: SqlStore) -> No
     assert outcome.item is None and not outcome.changed
     assert await store.report_backs("FLG", MEETING) == {}
     assert (await store.get_item(budget.id or 0)).status is ItemStatus.OPEN  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        (REPORT_STATUS, {"group": "FLG", "meeting_date": "9/9"}),
+        (REPORT_STATUS, {"group": "FLG"}),
+        (REPORT_BACK, {"group": "FLG", "meeting_date": "2024-09-09", "item_ids": [1]}),
+    ],
+    ids=["bad date", "no date", "no recipient"],
+)
+async def test_a_malformed_report_back_message_is_parked(
+    store: SqlStore, kind: str, payload: dict[str, Any]
+) -> None:
+    flow = report_backs(store, Clock(ANSWER_DAY))
+    await store.enqueue(kind, payload, conversation_key=None, at=OWNERS_DAY)
+    await Deliverer(store, RecordingSender(), lambda: ANSWER_DAY, worker="w1", report_backs=flow).run_once()
+    assert [m.kind for m in await store.outbox_messages(OutboxStatus.PARKED)] == [kind]
