@@ -9,7 +9,9 @@ import docx
 from docx.document import Document
 from docx.table import _Cell
 
+from cards.agenda import SUPPORT_MARK
 from cards.elements import format_date
+from minutes.report_back import ReportState, report_line
 from workflows.agenda import Agenda, AgendaError, AgendaLine
 
 HEADING = "Uppföljning från tidigare möten"
@@ -67,7 +69,8 @@ def agenda_document(agenda: Agenda) -> Document:
 
 
 def _write_point(cell: _Cell, line: AgendaLine) -> None:
-    """The topic in bold above the text, unless the topic is empty or says the same."""
+    """The topic in bold above the text, unless the topic is empty or says the same; the owner's answer before
+    the meeting under them ('Läge från AA 5 sep: …')."""
     item = line.item
     topic, text = " ".join(item.topic.split()), " ".join(item.text.split())
     paragraph = cell.paragraphs[0]
@@ -75,3 +78,9 @@ def _write_point(cell: _Cell, line: AgendaLine) -> None:
         paragraph.add_run(topic).bold = True
         paragraph = cell.add_paragraph()
     paragraph.add_run(text)
+    if line.report is not None:
+        # The owner's answer before the meeting (report-back), in italics under the item.
+        said = cell.add_paragraph()
+        if line.report.state is ReportState.NEEDS_SUPPORT:
+            said.add_run(f"{SUPPORT_MARK}. ").bold = True
+        said.add_run(report_line(line.report)).italic = True

@@ -25,6 +25,7 @@ from bot.keys import (
     GROUPS,
     INGESTION,
     REMINDERS,
+    REPORT_BACKS,
     SCHEDULER,
     SETTINGS,
     STORE,
@@ -34,6 +35,7 @@ from bot.keys import (
 from bot.routes import add_routes
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
+from minutes.logsafe import safe_log_field
 from minutes.records import SourceError
 from reading.sandbox import SandboxPool
 from sources.local_folder import LocalFolderSource
@@ -52,6 +54,7 @@ from workflows.item_actions import ItemActions
 from workflows.ports import DocumentSource
 from workflows.queries import Queries
 from workflows.remind import Reminders
+from workflows.report_back import ReportBacks
 from workflows.subscriptions import SubscriptionKeeper
 
 if TYPE_CHECKING:
@@ -200,6 +203,27 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         not_mine=NotMineRepository(store.database),
     )
 
+    report_backs = ReportBacks(
+        store,
+        ReminderRepository(store.database),
+        ItemActions(store, _now, settings.item_action_policy, directory=app[DIRECTORY]),
+        _now,
+        policies=groups.reminder_policies,
+        calendars=calendars,
+        groups=groups.groups,
+        agenda_lead=groups.agenda_lead,
+        report_lead=groups.report_back_lead,
+        not_mine=NotMineRepository(store.database),
+        directory=app[DIRECTORY],
+    )
+    for group in await report_backs.without_meetings(_now().date()):
+        # Group names only: never a document's text above DEBUG.
+        logger.info(
+            "group %s gets no report-back: it has no meeting rule ([meetings] rule in its file, or "
+            "MINUTESBOT_MEETING_RULES) and no minutes of a later meeting",
+            safe_log_field(group),
+        )
+
     async def poll_sources(at: datetime) -> None:
         ingestion.nudge_all()
 
@@ -222,6 +246,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         prepare_agenda,
         renew_subscriptions,
         archive_long_past if groups.archive_after_months else None,
+        report_backs.tick,
     )
     config = SchedulerConfig(
         holder=_worker_name(),
@@ -229,7 +254,7 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         digest_schedules=groups.digest_cron,
     )
     scheduler = start_scheduler(jobs, config, leases=LeaseRepository(store.database))
-    app[SCHEDULER], app[REMINDERS] = scheduler, reminders
+    app[SCHEDULER], app[REMINDERS], app[REPORT_BACKS] = scheduler, reminders, report_backs
     try:
         yield
     finally:
@@ -249,9 +274,10 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         ingestion.nudge_all()
         return "Jag läser in nya och ändrade protokoll nu; kortet kommer i kanalen när det är klart."
 
-    actions = ItemActions(store, _now, settings.item_action_policy, directory=app[DIRECTORY])
+    report_backs = app[REPORT_BACKS]
+    actions = report_backs.actions
     following = Following(store, _now, Administrators.of(settings.administrators))
-    handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following)
+    handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following, report_backs)
     gateway = TeamsGateway(GatewaySettings.of(settings), handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(
@@ -261,6 +287,7 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
         worker=_worker_name(),
         policies=app[GROUPS].reminder_policies,
         administrators=settings.administrators,
+        report_backs=report_backs,
     )
     app[DELIVERER] = deliverer
     loop = asyncio.create_task(deliver_forever(deliverer), name="deliver outbox")

@@ -14,6 +14,7 @@ from bot.settings import EVERY_OTHER_GROUP, Settings
 from minutes.calendar import MeetingCalendar, parse_weekly_time
 from minutes.group_file import GroupFile, GroupFileError, GroupSettings, ReminderRule, parse_group_file
 from minutes.logsafe import safe_log_field
+from minutes.report_back import REPORT_BACK_LEAD_DAYS
 from minutes.roster import RosterError
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.ingest import SourceGroups
@@ -38,12 +39,22 @@ class GroupConfig:
     reminder_policies: GroupPolicies = GroupPolicies()
     agenda_days_before: Mapping[str, int] = field(default_factory=dict)  # "*": every group not named
     archive_after_months: Mapping[str, int] = field(default_factory=dict)  # [archive]: groups with a rule
+    report_back_lead_days: Mapping[str, int] = field(default_factory=dict)  # [report_back]: the file alone
     overridden: tuple[tuple[str, str], ...] = ()
 
     def agenda_lead(self, group: str) -> int:
         """Working days before the group's meetings that their follow-up agenda is posted."""
         default = self.agenda_days_before.get(EVERY_OTHER_GROUP, AGENDA_WORKING_DAYS_BEFORE)
         return self.agenda_days_before.get(group, default)
+
+    def report_back_lead(self, group: str) -> int:
+        """Working days before the group's agenda goes out that its owners are asked to report back."""
+        return self.report_back_lead_days.get(group, REPORT_BACK_LEAD_DAYS)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """Every group a file or a meeting rule names, sorted."""
+        return tuple(sorted({file.group for file in self.files.values()} | set(self.meeting_rules)))
 
     def calendars(self) -> dict[str, MeetingCalendar]:
         """Each group's configured meetings (the rules were checked when read)."""
@@ -140,6 +151,11 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
         agenda_days_before=agenda,
         archive_after_months={
             g: s.archive_after_months for g, (_, s) in by_group.items() if s.archive_after_months is not None
+        },
+        report_back_lead_days={
+            g: s.report_back_lead_days
+            for g, (_, s) in by_group.items()
+            if s.report_back_lead_days is not None
         },
         overridden=tuple(overridden),
     )

@@ -30,6 +30,9 @@ from workflows.following import HOW_TO_FOLLOW, Following, scope_of
 from workflows.item_actions import ActionOutcome, ItemActions
 from workflows.ports import ChatStore
 from workflows.queries import Queries
+from workflows.report_back import ReportBacks
+
+UNKNOWN_BUTTON = "Den här knappen känner jag inte igen. Inget har ändrats."
 
 # Asks the service to read a library now; answers in Swedish what it did.
 IngestNowFn = Callable[[str], Awaitable[str]]
@@ -46,6 +49,7 @@ class Handlers:
     clock: Callable[[], datetime]
     ingest_now: IngestNowFn
     following: Following
+    report_backs: ReportBacks | None = None  # the report-back's buttons; None: refused as unknown
 
     async def on_message(self, message: IncomingMessage) -> Reply:
         message = replace(message, conversation=await self._remember(message.conversation))
@@ -58,7 +62,7 @@ class Handlers:
         action = replace(action, conversation=await self._remember(action.conversation))
         handler = VERB_HANDLERS.get(action.verb)
         if handler is None:
-            return Reply(card=error_card("Den här knappen känner jag inte igen. Inget har ändrats."))
+            return Reply(card=error_card(UNKNOWN_BUTTON))
         outcome = await handler(self, action)
         if outcome.item is None:
             # Refused (forged, stale, not allowed) or only shown ('Visa alla', another page): answer the one
@@ -185,6 +189,18 @@ async def _verb_page(h: Handlers, action: CardAction) -> ActionOutcome:
     return ActionOutcome(card, "", item=None)
 
 
+async def _verb_report(h: Handlers, action: CardAction) -> ActionOutcome:
+    if h.report_backs is None:
+        return ActionOutcome(error_card(UNKNOWN_BUTTON), UNKNOWN_BUTTON)
+    return await h.report_backs.answer(action.data, action.sender, action.conversation)
+
+
+async def _verb_report_remind(h: Handlers, action: CardAction) -> ActionOutcome:
+    if h.report_backs is None:
+        return ActionOutcome(error_card(UNKNOWN_BUTTON), UNKNOWN_BUTTON)
+    return await h.report_backs.remind(action.data, action.sender)
+
+
 VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]
 
 VERB_HANDLERS: Mapping[str, VerbHandler] = {
@@ -198,4 +214,6 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.RESTORE: _verb_restore,
     Verb.SET_OWNERS: _verb_set_owners,
     Verb.DISMISS: _verb_dismiss,
+    Verb.REPORT: _verb_report,
+    Verb.REPORT_REMIND: _verb_report_remind,
 }

@@ -13,6 +13,7 @@ from store.repository import SqlStore
 from workflows.deliver import Deliverer
 from workflows.owners import UserDirectory
 from workflows.remind import Reminders
+from workflows.report_back import ReportBacks
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -35,3 +36,5 @@ DELIVERER = web.AppKey("deliverer", Deliverer)
 # What the scheduler was started with, kept for inspection (the tests read it).
 SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 REMINDERS = web.AppKey("reminders", Reminders)
+# The report-back before meetings: its tick runs with the reminders', its buttons in the handlers.
+REPORT_BACKS = web.AppKey("report_backs", ReportBacks)

@@ -21,6 +21,7 @@ from cards.rows import (
 from cards.verbs import Verb
 from cards.views import AgendaView, ViewKind, view_data
 from minutes.records import ItemRecord, ItemStatus
+from minutes.report_back import ReportBack, ReportState, report_line
 
 # The records live here rather than in workflows/agenda.py because cards/ may not import workflows/;
 # workflows.agenda builds them and re-exports them, bot.agenda_docx writes them to Word.
@@ -33,6 +34,7 @@ class AgendaLine:
 
     item: ItemRecord
     follow_up: date
+    report: ReportBack | None = None  # the owner's answer before the meeting (report-back), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,7 @@ EMPTY_TEXT = "Inga punkter från tidigare möten återkommer till det här möte
 MAX_ROWS = 20
 MORE_TEXT = "Sekreteraren kan ta ut hela listan som Word-dokument till kallelsen."
 AGENDA_BYTE_BUDGET = 18_000
+SUPPORT_MARK = "⚑ Behöver stöd"
 
 
 def follow_up_agenda_card(
@@ -164,16 +167,20 @@ def agenda_row(
     overdue = is_overdue(item, today)
     if overdue:
         details.append(f"**{OVERDUE_MARK}**")
+    text: list[ui.Element] = [
+        ui.plain_text_block(ui.shorten(item.text, ROW_TEXT_LIMIT)),
+        details_block(details, overdue=overdue),
+    ]
+    if line.report is not None:
+        # The owner's own words: shown literally (a TextRun), the need for support marked for the meeting.
+        if line.report.state is ReportState.NEEDS_SUPPORT:
+            text.append(
+                ui.text_block(f"**{SUPPORT_MARK}**", color="attention", size="small", spacing="small")
+            )
+        text.append(ui.plain_text_block(ui.shorten(report_line(line.report), ROW_TEXT_LIMIT), spacing="none"))
     columns: list[ui.Element] = [
         {"type": "Column", "width": "auto", "items": [ui.text_block(item_number(item), weight="bolder")]},
-        {
-            "type": "Column",
-            "width": "stretch",
-            "items": [
-                ui.plain_text_block(ui.shorten(item.text, ROW_TEXT_LIMIT)),
-                details_block(details, overdue=overdue),
-            ],
-        },
+        {"type": "Column", "width": "stretch", "items": text},
     ]
     if item.status is ItemStatus.OPEN and item.id is not None and is_checkable(item):
         columns.append(

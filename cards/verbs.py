@@ -16,6 +16,10 @@ class Verb(StrEnum):
     RESTORE = "item.restore"  # the group's secretary brings an archived or dismissed item back, open
     SET_OWNERS = "item.setOwners"  # the group's secretary corrects the owners, from the input OWNERS_INPUT
     DISMISS = "item.dismiss"  # the group's secretary says the row is no task ('Inte en uppgift')
+    REPORT = (
+        "report.answer"  # the owner reports back on a returning item before the meeting (its inputs below)
+    )
+    REPORT_REMIND = "report.remind"  # the secretary asks someone who has not reported back once more
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.
@@ -25,3 +29,16 @@ DUE_INPUT = "nyttDatum"
 OFFSET = "offset"
 # The Input.Text id on item cards whose value (owners, comma-separated) comes back with Verb.SET_OWNERS.
 OWNERS_INPUT = "nyaAnsvariga"
+
+
+# The inputs of one item on a report-back card, named by the item so that one card holds several items.
+def report_state_input(item_id: int) -> str:
+    return f"lage-val-{item_id}"
+
+
+def report_note_input(item_id: int) -> str:
+    return f"lage-text-{item_id}"
+
+
+def report_date_input(item_id: int) -> str:
+    return f"lage-datum-{item_id}"

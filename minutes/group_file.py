@@ -17,6 +17,7 @@ from minutes.calendar import (
     parse_weekly_time,
 )
 from minutes.records import RosterEntry
+from minutes.report_back import REPORT_BACK_DAYS
 from minutes.roster import RosterError, parse_people
 
 # The bounds an admin may set, the same in a group's file and in the environment (bot/settings.py).
@@ -45,7 +46,7 @@ class ReminderRule:
 @dataclass(frozen=True, slots=True)
 class GroupSettings:
     """What a group's file sets. Empty or None: the file does not say, so the environment or the default
-    decides. A later setting (a Planner plan, report-back lead days) is one more field and one more table."""
+    decides. A later setting (a Planner plan) is one more field and one more table."""
 
     folders: tuple[str, ...] = ()  # [sources] folders: local folders, as written (relative to the file)
     sharepoint: tuple[str, ...] = ()  # [sources] sharepoint: library or folder addresses
@@ -54,6 +55,7 @@ class GroupSettings:
     reminders: ReminderRule | None = None  # [reminders]
     agenda_days_before: int | None = None  # [agenda] days_before
     archive_after_months: int | None = None  # [archive] after_months: None archives nothing by rule
+    report_back_lead_days: int | None = None  # [report_back] lead_working_days: before the agenda goes out
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +174,10 @@ def _archive(table: _Table, settings: GroupSettings) -> GroupSettings:
     return replace(settings, archive_after_months=table.whole("after_months", ARCHIVE_MONTHS))
 
 
+def _report_back(table: _Table, settings: GroupSettings) -> GroupSettings:
+    return replace(settings, report_back_lead_days=table.whole("lead_working_days", REPORT_BACK_DAYS))
+
+
 _Reader = Callable[[_Table, GroupSettings], GroupSettings]
 # Every settings table: its name, its keys, and what reads it. A later setting is one more row.
 SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
@@ -181,6 +187,7 @@ SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
     "reminders": (("days_before", "on_day", "weekly_overdue", "quiet_hours"), _reminders),
     "agenda": (("days_before",), _agenda),
     "archive": (("after_months",), _archive),
+    "report_back": (("lead_working_days",), _report_back),
 }
 TOP_LEVEL_KEYS: Final = ("group", "person", *SETTINGS_TABLES)
 

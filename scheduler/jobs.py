@@ -50,6 +50,7 @@ class SchedulerJobs:
     prepare_agenda: WorkflowCall  # daily: whether a meeting is 3 working days ahead is its own decision
     renew_subscriptions: WorkflowCall
     archive_stale: WorkflowCall | None = None  # daily, when a group has an archive rule
+    report_back: WorkflowCall | None = None  # with the reminders: the owners' and the secretary's cards
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,6 +122,20 @@ def scheduled_jobs(
             if jobs.archive_stale is not None
             else []
         ),
+        *(
+            [
+                cron(
+                    "report_back.tick",
+                    jobs.report_back,
+                    REMINDER_CRON,
+                    interval_slot(QUARTER),
+                    QUARTER,
+                    REMINDER_GRACE,
+                )
+            ]
+            if jobs.report_back is not None
+            else []
+        ),
     ]
 
 

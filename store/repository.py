@@ -10,6 +10,7 @@ from store.items import ItemRepository
 from store.not_mine import NotMineRepository
 from store.outbox_queue import OutboxRepository
 from store.reminders import LeaseRepository, ReminderRepository
+from store.report_backs import ReportBackRepository
 from store.rosters import RosterRepository
 
 
@@ -17,6 +18,7 @@ class SqlStore(
     DocumentRepository,
     ItemRepository,
     NotMineRepository,
+    ReportBackRepository,
     ConversationRepository,
     RosterRepository,
     OutboxRepository,

@@ -275,6 +275,23 @@ not_mine = Table(
     Column("at", UtcDateTime, nullable=False),
 )
 
+# Revision 0010: the owners' report-back before a meeting, one row per item and meeting (the latest answer
+# stands; each answer is in the audit log). `by` is the Entra object id (casefolded) of who answered.
+report_backs = Table(
+    "report_backs",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("meeting_date", Date, primary_key=True),
+    Column("group", String(200), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("moved_to", Date, nullable=True),
+    Column("by", String(64), nullable=False),
+    Column("by_label", String(200), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_report_backs_group_meeting_date", "group", "meeting_date"),
+)
+
 source_cursors = Table(
     "source_cursors",
     metadata,

@@ -11,6 +11,7 @@ from minutes.calendar import MeetingCalendar, next_working_day
 from minutes.errors import UserFacingError
 from minutes.model import ItemKind, Relative
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus, is_actionable
+from minutes.report_back import ReportBack
 from workflows.digest import GroupPost, QueueStore, Unpostable, enqueue_once
 from workflows.owners import people_of
 from workflows.ports import ChatStore
@@ -67,10 +68,15 @@ def follow_up_date(item: ItemRecord, meeting_date: date) -> date:
 
 
 def agenda_sections(
-    items: Iterable[ItemRecord], documents: Mapping[str, DocumentRecord], meeting_date: date
+    items: Iterable[ItemRecord],
+    documents: Mapping[str, DocumentRecord],
+    meeting_date: date,
+    reports: Mapping[int, ReportBack] | None = None,
 ) -> tuple[AgendaSection, ...]:
     """The items that return to the meeting, grouped by the minutes they come from: oldest meeting first,
-    undated minutes last; within one, in the minutes' order (by id)."""
+    undated minutes last; within one, in the minutes' order (by id). `reports`: the owners' answers before
+    the meeting, by item id, shown under their items."""
+    reports = reports or {}
     by_document: dict[str, list[ItemRecord]] = {}
     for item in items:
         if returns_to(item, meeting_date):
@@ -87,7 +93,10 @@ def agenda_sections(
                 meeting_date=document.meeting_date if document else first.meeting_date,
                 document_name=document.name if document else None,
                 web_url=document.web_url if document else None,
-                lines=tuple(AgendaLine(item, follow_up_date(item, meeting_date)) for item in returning),
+                lines=tuple(
+                    AgendaLine(item, follow_up_date(item, meeting_date), reports.get(item.id or -1))
+                    for item in returning
+                ),
             )
         )
     sections.sort(key=lambda s: (s.meeting_date is None, s.meeting_date or date.min, s.document_key))
@@ -123,7 +132,10 @@ async def build_agenda(store: ChatStore, group: str, meeting_date: date, *, toda
         document = await store.get_document(key)
         if document is not None:
             documents[key] = document
-    return Agenda(group, meeting_date, agenda_sections(returning, documents, meeting_date), made_on=today)
+    reports = await store.report_backs(group, meeting_date)
+    return Agenda(
+        group, meeting_date, agenda_sections(returning, documents, meeting_date, reports), made_on=today
+    )
 
 
 async def agenda_post(store: ChatStore, payload: Mapping[str, Any], *, today: date) -> GroupPost:

@@ -7,14 +7,14 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cards.messages import notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.logsafe import safe_log_field
-from minutes.records import ConvRef, DocumentRecord, ItemStatus
+from minutes.records import ConvRef, DocumentRecord, ItemStatus, RosterEntry
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
@@ -23,6 +23,7 @@ from workflows.outbox import OutboxKind, OutboxMessage
 from workflows.owners import actor_names, people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
+from workflows.report_back import REPORT_BACK, REPORT_STATUS, ReportBacks
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ LEASE = timedelta(minutes=5)
 # after 429/5xx, or a backlog after an outage, can land in the evening). Channel posts (meeting summaries,
 # digests, agendas, notices) are not held: a channel message pings nobody's phone at night, and the meeting
 # card is the news of minutes just published. A personal digest card rides with its channel digest.
-QUIET_KINDS = frozenset({REMINDER, SECRETARY_NOTICE})
+QUIET_KINDS = frozenset({REMINDER, SECRETARY_NOTICE, REPORT_BACK, REPORT_STATUS})
 
 
 class Undeliverable(Exception):
@@ -54,6 +55,8 @@ class Deliverer:
     policies: GroupPolicies = GroupPolicies()
     # The bot's administrators (MINUTESBOT_ADMINISTRATORS): told of a document whose group cannot be told.
     administrators: tuple[str, ...] = ()
+    # The report-back's cards are built when sent, with the answers as they are then.
+    report_backs: ReportBacks | None = None
 
     async def run_once(self, limit: int = 50) -> int:
         """Claim and deliver up to `limit` messages; returns how many were sent. A personal message (QUIET_KINDS)
@@ -69,11 +72,19 @@ class Deliverer:
                 if message.kind == MEETING_SUMMARY:
                     await self._meeting_summary(str(message.payload["document_key"]))
                 elif message.kind == SECRETARY_NOTICE:
-                    await self._secretary_notice(message.payload.get("group"), str(message.payload["text"]))
+                    await self._secretary_notice(
+                        message.payload.get("group"),
+                        str(message.payload["text"]),
+                        str(message.payload.get("title") or "Inte min punkt"),
+                    )
                 elif message.kind == REMINDER:
                     await self._reminder(message.payload)
                 elif message.kind == NOTICE:
                     await self._notice(str(message.payload["conversation_id"]), str(message.payload["text"]))
+                elif message.kind == REPORT_BACK:
+                    await self._report_back(message.payload)
+                elif message.kind == REPORT_STATUS:
+                    await self._report_status(message.payload)
                 elif message.kind in (DIGEST, AGENDA):
                     await self._group_card(message.kind, message.payload)
                 else:
@@ -99,7 +110,10 @@ class Deliverer:
         return sent
 
     def _quiet_of(self, message: OutboxMessage) -> QuietHours:
-        group = message.payload.get("group")
+        return self._quiet_of_payload(message.payload)
+
+    def _quiet_of_payload(self, payload: Mapping[str, Any]) -> QuietHours:
+        group = payload.get("group")
         return self.policies.of(group if isinstance(group, str) else None).quiet
 
     async def _meeting_summary(self, document_key: str) -> None:
@@ -150,15 +164,52 @@ class Deliverer:
             raise Undeliverable("konversationen är okänd för boten")
         await self.sender.send(conversation, OutboundMessage(text=text))
 
-    async def _secretary_notice(self, group: object, text: str) -> None:
+    async def _secretary_notice(self, group: object, text: str, title: str) -> None:
+        card = notice_card(title, text)
+        for secretary in await self._secretaries(group):
+            assert secretary.aad_object_id is not None
+            conversation = await self._personal_chat(secretary.aad_object_id, secretary.name)
+            await self.sender.send(conversation, OutboundMessage(card=card))
+
+    async def _secretaries(self, group: object) -> list[RosterEntry]:
         roster = await self.store.roster(str(group)) if group else []
         secretaries = [e for e in roster if SECRETARY_ROLE in e.roles and e.aad_object_id]
         if not secretaries:
             raise Undeliverable("gruppen har ingen sekreterare med Entra-id i förteckningen")
-        for secretary in secretaries:
+        return secretaries
+
+    # -- the report-back before a meeting (workflows/report_back.py) ---------------------------------------------
+
+    async def _report_back(self, payload: Mapping[str, Any]) -> None:
+        """An owner's card to their personal chat, with the answers so far; nothing once no item is open."""
+        if self.report_backs is None:
+            raise Undeliverable("återrapporteringen är inte igång")
+        user, name = payload.get("user_aad_id"), payload.get("name")
+        if not isinstance(user, str) or not user or not isinstance(name, str):
+            raise Undeliverable("återrapporteringen saknar mottagare")
+        card = await self.report_backs.owner_card(payload, today=self._today(payload))
+        if card is not None:
+            conversation = await self._personal_chat(user, name)
+            await self.sender.send(conversation, OutboundMessage(card=card))
+
+    async def _report_status(self, payload: Mapping[str, Any]) -> None:
+        """The secretary's card of who has not reported, to each secretary of the group."""
+        group, day = payload.get("group"), payload.get("meeting_date")
+        try:
+            meeting = date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            meeting = None
+        if self.report_backs is None or not isinstance(group, str) or meeting is None:
+            raise Undeliverable("återrapporteringen saknar grupp eller mötesdatum")
+        card = await self.report_backs.status_card(group, meeting)
+        for secretary in await self._secretaries(group):
             assert secretary.aad_object_id is not None
             conversation = await self._personal_chat(secretary.aad_object_id, secretary.name)
-            await self.sender.send(conversation, OutboundMessage(card=notice_card("Inte min punkt", text)))
+            await self.sender.send(conversation, OutboundMessage(card=card))
+
+    def _today(self, payload: Mapping[str, Any]) -> date:
+        """The day in the group's timezone (the quiet hours')."""
+        return self._quiet_of_payload(payload).local(self.clock()).date()
 
     async def _reminder(self, payload: Mapping[str, Any]) -> None:
         """A person's reminder (workflows/remind.py), to their personal chat; nothing once all is done."""

@@ -287,6 +287,10 @@ class ItemActions:
             return []
         return [e for e in await self.store.roster(item.group) if (e.aad_object_id or "").casefold() == aad]
 
+    async def is_secretary(self, item: ItemRecord, actor: Person) -> bool:
+        """Whether the actor is the secretary of the item's group by its roster (no roster: nobody is)."""
+        return any(SECRETARY_ROLE in e.roles for e in await self._roster_entries(item, actor))
+
     async def _is_owner(self, item: ItemRecord, actor: Person) -> bool:
         """The item names the actor: by the roster (initials, name, roles; 'ALLA' is everyone in the item's own
         group), or, through the directory, by a full name that is the actor's."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -23,6 +23,7 @@ from minutes.records import (
     RosterEntry,
     SourceError,
 )
+from minutes.report_back import ReportBack
 from workflows.outbox import OutboxMessage
 
 __all__ = [
@@ -184,6 +185,12 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
         ...
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None: ...
+
+    async def report_backs(
+        self, group: str, meeting_date: date, *, item_ids: Collection[int] | None = None
+    ) -> dict[int, ReportBack]:
+        """The owners' answers about `group`'s items before its meeting on `meeting_date`, by item id."""
+        ...
 
     async def minutes_people(self, group: str) -> list[Person]:
         """The people the group's latest minutes list, each name once (who a group without a roster is)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
 import pytest
 
 from bot.agenda_docx import write_agenda_docx
+from minutes.report_back import ReportBack, ReportState
 from store import SqlStore
 from tests.workflows.chat_fixtures import ingest_flg
 from tests.workflows.test_agenda import NEXT_FLG, STAFFING, TODAY
@@ -57,3 +59,20 @@ def test_an_unwritable_file_is_a_swedish_error(tmp_path: Path) -> None:
         write_agenda_docx(Agenda("FLG", NEXT_FLG), tmp_path / "saknas" / "ut.docx")
     assert raised.value.message.startswith(f"Kunde inte skriva {tmp_path / 'saknas' / 'ut.docx'}")
     assert not (tmp_path / "saknas").exists()
+
+
+async def test_the_owners_answers_stand_under_their_items(store: SqlStore, tmp_path: Path) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    rn = next(i for i in await store.list_items(open_only=True, group="FLG") if i.owners == ("RN",))
+    assert rn.id is not None
+    said = ReportBack(rn.id, "FLG", NEXT_FLG, ReportState.NEEDS_SUPPORT, "Saknar underlag", "aad-rn", "RN",
+                      datetime(2024, 9, 5, 8, 0, tzinfo=UTC))  # fmt: skip
+    assert await store.save_report_back(said, origin="test")
+    agenda = await build_agenda(store, "FLG", NEXT_FLG, today=TODAY)
+    document, _ = docx_rows(write_agenda_docx(agenda, tmp_path / "uppfoljning.docx"))
+    point = next(row.cells[0] for row in document.tables[0].rows if row.cells[1].text == "RN")
+    last = point.paragraphs[-1]
+    assert last.text == "⚑ Behöver stöd. Läge från RN 5 sep: Behöver stöd – Saknar underlag"
+    assert last.runs[0].bold and last.runs[-1].italic
+    others = [row.cells[0].text for row in document.tables[0].rows[1:] if row.cells[1].text != "RN"]
+    assert not any("Läge från" in text for text in others)

@@ -257,6 +257,7 @@ def test_the_readme_example_is_a_valid_group_file() -> None:
     settings = parsed.settings
     assert parsed.people and settings.folders and settings.sharepoint and settings.meeting_rule
     assert settings.digest and settings.reminders and settings.agenda_days_before
+    assert settings.archive_after_months and settings.report_back_lead_days == 2
 
 
 async def test_settings_in_a_group_file_take_effect_in_the_app(tmp_path: Path) -> None:
@@ -314,3 +315,13 @@ def test_an_archive_rule_in_a_group_file_is_the_groups_alone(tmp_path: Path) -> 
     (tmp_path / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")
     config = load_group_config(Settings(roster_dir=tmp_path))
     assert config.archive_after_months == {"FLG": 12}
+
+
+def test_a_report_back_lead_in_a_group_file_is_the_groups_alone(tmp_path: Path) -> None:
+    (tmp_path / "flg.toml").write_text(
+        'group = "FLG"\n[report_back]\nlead_working_days = 4\n', encoding="utf-8"
+    )
+    (tmp_path / "fsg.toml").write_text('group = "FSG"\n', encoding="utf-8")
+    config = load_group_config(Settings(roster_dir=tmp_path))
+    assert (config.report_back_lead("FLG"), config.report_back_lead("FSG")) == (4, 2)
+    assert config.groups == ("FLG", "FSG")

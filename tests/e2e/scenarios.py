@@ -3,7 +3,8 @@
     ip netns exec NS .venv/bin/python -m tests.e2e.scenarios {echo|minutesbot} --workdir DIR [--deadline S]
 
 `echo` drives tests/e2e/echo_bot.py (proves namespace + Playground + driver); `minutesbot` drives
-`minutesbot run` through install, ingestion (summary card in the team), "mina" and a `done` click.
+`minutesbot run` through install, ingestion (summary card in the team), "mina", a `done` click and a report-back
+answer by the Playground's own user as the item's owner (on her card and in `minutesbot agenda --docx`).
 Exit code 0 only when every step passed; result.json says which step failed and what was observed.
 """
 
@@ -18,13 +19,16 @@ import shutil
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import docx
 
-from cards.verbs import Verb
+from cards.verbs import Verb, report_note_input, report_state_input
+from minutes.calendar import next_working_day
 from tests.e2e.harness import (
     CARD_TYPE,
     E2E_DIR,
@@ -427,6 +431,44 @@ async def minutesbot(run: Run, session: aiohttp.ClientSession, extra: dict[str, 
         row = (await stored_items(run, binary, env))[item]
         observed["row"] = row
         run.check("öppen" not in row.split(), f"item {item} is still open: {row}")
+
+    async with run.step("report-back by the Playground's user as the owner", 20) as observed:
+        # Another of her open items returns at the next meeting (its date is long past); she reports 'Pågår'.
+        rest = [
+            n
+            for n, row in sorted(mine.items())
+            if n != item and re.search(r"\d{4}-\d\d-\d\d|nästa möte", row)
+        ]
+        run.check(rest, f"no other dated open item of {initials(user)}: {sorted(mine)}")
+        target, meeting = rest[0], next_working_day(date.today() + timedelta(days=7))
+        note = "Offerten kommer nästa vecka"
+        data = {
+            "itemId": target,
+            "group": group,
+            "meetingDate": meeting.isoformat(),
+            "itemIds": str(target),
+            report_state_input(target): "pagar",
+            report_note_input(target): note,
+        }
+        status, answer = await playground.invoke(personal, user["id"], card_id, Verb.REPORT, data)
+        observed.update(item=target, meeting=meeting.isoformat(), status=status)
+        run.check(status == 200, f"invoke answered {status}: {answer}")
+        shown = card_text((answer or {}).get("value"))
+        observed["answer_card"] = shown[:1500]
+        said = f"Läge från {initials(user)}"
+        run.check(said in shown and note in shown, f"the answer is not on her card: {shown[:500]!r}")
+        # The invitation's Word section carries it under the item.
+        written = run.workdir / "uppfoljning.docx"
+        agenda = await asyncio.create_subprocess_exec(
+            str(binary), "agenda", "--group", group, "--date", meeting.isoformat(), "--docx", str(written),
+            env=env, cwd=run.workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output = (await agenda.communicate())[0].decode("utf-8", errors="replace")
+        run.check(agenda.returncode == 0, f"minutesbot agenda failed: {output}")
+        table = docx.Document(str(written)).tables[0]
+        cells = "\n".join(cell.text for row in table.rows for cell in row.cells)
+        observed["word_has_answer"] = said in cells and note in cells
+        run.check(observed["word_has_answer"], "the Word section lacks the answer")
 
 
 def _answer_to(kind: str, conversation_id: str, log: dict[str, Any]) -> bool:

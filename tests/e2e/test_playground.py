@@ -19,7 +19,9 @@ failed step, what was observed, the Playground's log of every activity and answe
   card in the team; an FSG meeting (002) → its card in Protokoll only; a click on an FSG item from the FLG
   channel → the polite refusal, the item unchanged; "mina" in the
   personal chat → Annika's (AA) open items; `done` on one → 200 with a card, the card replaced in place
-  (updateMessage) and the item closed in the store.
+  (updateMessage) and the item closed in the store; then a report-back: Annika, the Playground's own user,
+  answers 'Pågår' with a line about another of her items before the next meeting → her card shows 'Läge från
+  AA …' and `minutesbot agenda --docx` carries it under the item.
 """
 
 from __future__ import annotations

@@ -86,7 +86,14 @@ def test_a_roster_of_people_alone_reads_as_before() -> None:
             "[archive]\nafter_months = 12", GroupSettings(archive_after_months=12), id="archive rule"
         ),
         pytest.param(
-            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]", GroupSettings(), id="empty tables"
+            "[report_back]\nlead_working_days = 3",
+            GroupSettings(report_back_lead_days=3),
+            id="report-back lead",
+        ),
+        pytest.param(
+            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]\n[report_back]",
+            GroupSettings(),
+            id="empty tables",
         ),
     ],
 )
@@ -136,6 +143,12 @@ def test_the_tables_may_come_before_the_people() -> None:
         ("[archive]\nafter_months = 0", "[archive] after_months: 0 går inte: 1–120"),
         ("[archive]\nafter_months = '12'", "[archive] after_months: ska vara ett heltal"),
         ("[archive]\nmonths = 12", "[archive]: okänd nyckel 'months' (kända: after_months)"),
+        ("[report_back]\nlead_working_days = 0", "[report_back] lead_working_days: 0 går inte: 1–20"),
+        ("[report_back]\nlead_working_days = 'två'", "[report_back] lead_working_days: ska vara ett heltal"),
+        (
+            "[report_back]\nlead_days = 2",
+            "[report_back]: okänd nyckel 'lead_days' (kända: lead_working_days)",
+        ),
         ("[sources]\nfolders = '/srv/flg'", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['']", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['https://kommun.sharepoint.com/x']", "[sources] folders: 'https://kommun"),

@@ -312,3 +312,20 @@ async def test_the_archive_rules_run_daily_when_a_group_has_one(sqlite_store: Sq
         scheduler.shutdown(wait=False)
     assert set(jobs) == JOB_IDS | {"items.archive"}
     assert str(jobs["items.archive"].trigger) == "cron[hour='6', minute='30']"
+
+
+async def test_the_report_back_runs_with_the_reminders_schedule(sqlite_store: SqlStore) -> None:
+    calls = Calls()
+
+    async def report_back(at: datetime) -> None:
+        calls.made.append(("report_back", None, at))
+
+    with_report_back = replace(calls.jobs(), report_back=report_back)
+    scheduler = start_scheduler(with_report_back, SchedulerConfig(holder="instance-a"), leases=sqlite_store)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == JOB_IDS | {"report_back.tick"}
+    assert str(jobs["report_back.tick"].trigger) == "cron[minute='*/15']"
+    assert jobs["report_back.tick"].misfire_grace_time == jobs["reminders.tick"].misfire_grace_time
