@@ -176,12 +176,13 @@ def _looks_like_heading(text: str, paragraph: Paragraph, state: ProseState, cont
         # 'Ahmed fixar listan till v. 7', 'Fatima startar en grupp' (an attendee), 'Underlaget skickas av Linnea
         # på fredag': a statement, no title
         return False
-    if (
-        state.action_section
-        and not ACTION_SECTION.match(text)
-        and not re.match(r"^(?:#|§|\d{1,2}\.\s)", text)
-    ):
-        return False  # under 'Att göra' a short line is a task, not the next heading
+    if state.action_section and not ACTION_SECTION.match(text):
+        numbered = re.match(r"^\d{1,2}\.\s+", text)
+        if not numbered and not re.match(r"^(?:#|§)", text):
+            return False  # under 'Att göra' a short line is a task, not the next heading
+        if numbered and context.opens_with_infinitive(text[numbered.end() :]):
+            return False  # '1. Beställa fler skydd – OW' is the list's first task, not '2. Ekonomi'
+
     return not paragraph.list_item and len(words) <= _MAX_HEADING_WORDS and not re.search(r"[.!?:;,]$", text)
 
 

@@ -250,6 +250,19 @@ def test_a_later_clause_that_commits_someone_counts_its_own_tense() -> None:
     assert [i.owners for i in result.items] == [("Elin Ek",), ("Ronja Lind",)]
 
 
+def test_a_numbered_to_do_list_in_text_under_its_heading() -> None:
+    text = (
+        "Tavelmöte 2023-11-07\nVi som var med: Sara Holm (SH), Oskar Wiik (OW)\n\nTODO (FRÅN WHITEBOARDEN)\n"
+        "1. Beställa fler skydd – OW\n2. Uppdatera telefonlistan i expeditionen\n3. Mejla ut schemat, senast 15/11 – SH\n"
+    )
+    result = extract(read_text(text.encode()), reference_date=date(2023, 11, 7))
+    assert [(i.text, i.owners) for i in result.items] == [
+        ("Beställa fler skydd – OW", ("OW",)),
+        ("Uppdatera telefonlistan i expeditionen", ()),
+        ("Mejla ut schemat, senast 15/11 – SH", ("SH",)),
+    ]
+
+
 def test_a_protocols_promises_and_assignments_to_a_body() -> None:
     text = (
         "Protokoll föreningsstämma 2023-05-10\nNärvarande: Lisa Frid, Peter Nord\n\n§ 16 Val\n"
