@@ -19,8 +19,9 @@ from cards.views import (
     MeetingView,
     MyItemsView,
     OpenItemsView,
+    PagePlace,
     View,
-    offset_of,
+    place_of,
     view_of,
 )
 from minutes.records import ConversationType, ConvRef
@@ -72,10 +73,10 @@ class Handlers:
         view = view_of(action.data)
         if view is None:
             return outcome.card
-        return await self._view(view, action, offset_of(action.data)) or outcome.card
+        return await self._view(view, action, place_of(action.data)) or outcome.card
 
-    async def _view(self, view: View, action: CardAction, offset: int = 0) -> dict[str, Any] | None:
-        """The card of `view` from the row at `offset`, as it is now; None when the conversation may not see
+    async def _view(self, view: View, action: CardAction, at: PagePlace) -> dict[str, Any] | None:
+        """The card of `view` at the page `at` (its first row's place, the way back), as it is now; None when the conversation may not see
         it. The view comes from the client: one of a group the conversation may not see is not shown."""
         who, where = action.sender, action.conversation
         match view:
@@ -83,7 +84,7 @@ class Handlers:
                 document = await self.store.get_document(document_key)
                 if document is None or document.group not in await scope_of(self.store, who, where):
                     return None
-                return await self.queries.summary(document_key, full=everything, offset=offset)
+                return await self.queries.summary(document_key, full=everything, at=at)
             case AgendaView(group, meeting_date):
                 if group not in await scope_of(self.store, who, where):
                     return None
@@ -91,13 +92,13 @@ class Handlers:
                     return await self.queries.agenda(group, meeting_date)
                 return None
             case MyItemsView():
-                return await self.queries.my_items(who, where, offset)
+                return await self.queries.my_items(who, where, at)
             case OpenItemsView(person):
-                return await self.queries.open_items(person, where, who, offset)
+                return await self.queries.open_items(person, where, who, at)
             case FollowUpsView():
-                return await self.queries.follow_ups(where, who, offset)
+                return await self.queries.follow_ups(where, who, at)
             case DecisionsView(search):
-                return await self.queries.decisions(search, where, who, offset)
+                return await self.queries.decisions(search, where, who, at)
             case DigestView():
                 cards = await self.queries.this_week(where, who)
                 return cards[0] if cards else None
@@ -179,7 +180,7 @@ async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
 async def _verb_page(h: Handlers, action: CardAction) -> ActionOutcome:
     """Föregående/Nästa: the page the button names of the card's view, in place of the card, for the clicker."""
     view = view_of(action.data)
-    card = await h._view(view, action, offset_of(action.data)) if view is not None else None
+    card = await h._view(view, action, place_of(action.data)) if view is not None else None
     if card is None:
         return ActionOutcome(error_card("Listan finns inte längre. Skriv kommandot igen."), "")
     return ActionOutcome(card, "", item=None)

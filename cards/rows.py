@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from cards import elements as ui
-from cards.verbs import OFFSET, Verb
-from cards.views import View, view_data
+from cards.verbs import Verb
+from cards.views import PagePlace, View, place_data, view_data
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus, is_actionable
 
@@ -218,22 +218,30 @@ def fit_rows(rows: Iterable[ItemRow], *, max_items: int, budget: int = ROWS_BYTE
     return kept
 
 
-def page_context(view: View | None, offset: int) -> dict[str, str | int] | None:
-    """What a row's button carries so that its click shows the same page of the same card again."""
+def page_context(view: View | None, place: PagePlace) -> dict[str, str | int] | None:
+    """What a row's button carries so that its click shows the same page of the same card again (with the
+    way back, so that Föregående still leads to the page before)."""
     if view is None:
         return None
-    data: dict[str, str | int] = {**view_data(view)}
-    if offset:
-        data[OFFSET] = offset
-    return data
+    return {**view_data(view), **place_data(place)}
 
 
 def pager(
-    view: View | None, *, offset: int, shown: int, total: int, page_size: int, noun: str = "punkter"
+    view: View | None,
+    *,
+    place: PagePlace,
+    shown: int,
+    total: int,
+    page_size: int,
+    noun: str = "punkter",
+    previous: PagePlace | None = None,
 ) -> tuple[list[ui.Element], list[ui.Element]]:
     """The line 'Visar 16–30 av 40 punkter' and the Föregående/Nästa buttons of a page of a list, when the
     whole list does not fit on one card. Nästa starts right after the last row shown (a card may show fewer
-    than `page_size` rows to stay small enough), so every row can be reached; Föregående steps back a page."""
+    than `page_size` rows to stay small enough), so every row can be reached, and remembers where this page
+    started; Föregående goes back to that very page (PagePlace), else to `previous` when the caller knows
+    better than a step of `page_size`."""
+    offset = place.offset
     if total <= shown and offset == 0:
         return [], []
     first, last = (offset + 1, offset + shown) if shown else (0, 0)
@@ -243,9 +251,9 @@ def pager(
     if view is not None:
         data = view_data(view)
         if offset > 0:
-            buttons.append(
-                ui.execute_action(Verb.PAGE, "‹ Föregående", {**data, OFFSET: max(0, offset - page_size)})
-            )
+            before = place.previous(page_size) if place.back or previous is None else previous
+            buttons.append(ui.execute_action(Verb.PAGE, "‹ Föregående", {**data, **place_data(before)}))
         if offset + shown < total and shown:
-            buttons.append(ui.execute_action(Verb.PAGE, "Nästa ›", {**data, OFFSET: offset + shown}))
+            after = place.following(shown)
+            buttons.append(ui.execute_action(Verb.PAGE, "Nästa ›", {**data, **place_data(after)}))
     return body, buttons
