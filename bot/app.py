@@ -50,6 +50,7 @@ from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor
 from workflows.item_actions import ItemActions
 from workflows.ports import DocumentSource
+from workflows.publish import Publishing
 from workflows.queries import Queries
 from workflows.remind import Reminders
 from workflows.subscriptions import SubscriptionKeeper
@@ -251,7 +252,9 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
 
     actions = ItemActions(store, _now, settings.item_action_policy, directory=app[DIRECTORY])
     following = Following(store, _now, Administrators.of(settings.administrators))
-    handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following)
+    handlers = Handlers(
+        store, Queries(store, _now), actions, _now, ingest_now, following, Publishing(store, _now)
+    )
     gateway = TeamsGateway(GatewaySettings.of(settings), handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(

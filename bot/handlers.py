@@ -24,12 +24,13 @@ from cards.views import (
     place_of,
     view_of,
 )
-from minutes.records import ConversationType, ConvRef
-from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Reply, conversation_to_keep
+from minutes.records import ConversationType, ConvRef, DocumentRecord
+from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply, conversation_to_keep
 from workflows.digest import Unpostable
 from workflows.following import HOW_TO_FOLLOW, Following, scope_of
 from workflows.item_actions import ActionOutcome, ItemActions
 from workflows.ports import ChatStore
+from workflows.publish import Publishing, is_secretary
 from workflows.queries import Queries
 
 # Asks the service to read a library now; answers in Swedish what it did.
@@ -47,6 +48,7 @@ class Handlers:
     clock: Callable[[], datetime]
     ingest_now: IngestNowFn
     following: Following
+    publishing: Publishing
 
     async def on_message(self, message: IncomingMessage) -> Reply:
         message = replace(message, conversation=await self._remember(message.conversation))
@@ -82,7 +84,7 @@ class Handlers:
         match view:
             case MeetingView(document_key, everything):
                 document = await self.store.get_document(document_key)
-                if document is None or document.group not in await scope_of(self.store, who, where):
+                if document is None or not await self._may_see(document, who, where):
                     return None
                 return await self.queries.summary(document_key, full=everything, at=at)
             case AgendaView(group, meeting_date):
@@ -104,6 +106,12 @@ class Handlers:
                 return cards[0] if cards else None
             case _:
                 assert_never(view)
+
+    async def _may_see(self, document: DocumentRecord, who: Person, where: ConvRef) -> bool:
+        """A meeting of a group the conversation may see; one awaiting review only by the group's secretary."""
+        if document.group not in await scope_of(self.store, who, where):
+            return False
+        return not document.awaiting_review or await is_secretary(self.store, document.group, who)
 
     async def _remember(self, conversation: ConvRef) -> ConvRef:
         """Keep the conversation's reference for proactive messages (a write only when it changed: every turn
@@ -167,9 +175,9 @@ async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
 async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     key = action.data.get("documentKey")
     document = await h.store.get_document(key) if isinstance(key, str) else None
-    scope = await scope_of(h.store, action.sender, action.conversation)
     card = None
-    if document is not None and document.group in scope:  # never another group's meeting
+    # Never another group's meeting, nor one awaiting review but by the group's secretary.
+    if document is not None and await h._may_see(document, action.sender, action.conversation):
         card = await h.queries.summary(document.key, full=True)
     if card is None:
         return ActionOutcome(error_card("Protokollet finns inte längre."), "")
@@ -186,6 +194,17 @@ async def _verb_page(h: Handlers, action: CardAction) -> ActionOutcome:
     return ActionOutcome(card, "", item=None)
 
 
+async def _verb_publish(h: Handlers, action: CardAction) -> ActionOutcome:
+    """'Publicera' on a meeting's card the group's secretary reviews: the card goes to the group's channels, once.
+    The secretary's card becomes the meeting's card as the channels get it; anyone else gets the refusal."""
+    key = action.data.get("documentKey")
+    outcome = await h.publishing.publish(key, action.sender, action.conversation)
+    if outcome.card is not None:
+        return ActionOutcome(outcome.card, outcome.text)
+    card = await h.queries.summary(key) if isinstance(key, str) else None
+    return ActionOutcome(card or error_card(outcome.text), outcome.text)
+
+
 VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]
 
 VERB_HANDLERS: Mapping[str, VerbHandler] = {
@@ -199,4 +218,5 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.RESTORE: _verb_restore,
     Verb.SET_OWNERS: _verb_set_owners,
     Verb.DISMISS: _verb_dismiss,
+    Verb.PUBLISH: _verb_publish,
 }

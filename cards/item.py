@@ -105,7 +105,7 @@ def item_card(
     return ui.adaptive_card(body, actions=actions, entities=owners.entities)
 
 
-def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> ui.Element:
+def secretary_action(item: ItemRecord, data: Mapping[str, str | int]) -> ui.Element:
     """'Sekreterare…': the group's secretary corrects the item (other owners, 'Inte en uppgift') or archives
     it. Shown to everyone, in a ShowCard so that it costs one button; the handlers check who clicks."""
     owners: ui.Element = {
@@ -137,7 +137,7 @@ def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> ui.Element:
     }
 
 
-def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> ui.Element:
+def move_action(item: ItemRecord, data: Mapping[str, str | int], *, today: date) -> ui.Element:
     """'Flytta…' opens a date picker; its own button sends Verb.MOVE with the date under DUE_INPUT.
     The picker sits in a ShowCard so that its required date never blocks the card's other buttons."""
     picker: ui.Element = {

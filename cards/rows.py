@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,6 +36,10 @@ DONE_MARK = "✓ Klar"
 # A decision's text often repeats its kind ('Beslut: …') under the heading 'Beslut': said once is enough.
 _DECISION_PREFIX = re.compile(r"^\s*beslut\s*[:–-]\s*", re.IGNORECASE)
 OVERDUE_MARK = "försenad"
+
+
+# The secretary's buttons for one row (cards.item: Flytta…, Sekreterare…), given the row's button data.
+Corrections = Callable[[ItemRecord, Mapping[str, str | int]], Sequence[ui.Element]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +155,14 @@ def item_row(
     show_meeting: bool = False,
     context: Mapping[str, str | int] | None = None,
     actors: Mapping[str, str] | None = None,
+    corrections: Corrections | None = None,
 ) -> ItemRow:
     """Number | topic and action with owners, due date and state | Klar while the item is open, Ångra once
     done. `actors` maps who changed an item (an id) to a name, for the done stamp.
 
     `context` goes into the button's data so that the click can refresh the very card it came from (the
-    meeting summary, a command's list) instead of replacing it with the single item."""
+    meeting summary, a command's list) instead of replacing it with the single item. `corrections` gives an
+    open row the secretary's buttons too (a meeting card awaiting the secretary's review)."""
     done = item.status is ItemStatus.DONE
     owners = ui.format_owners(item.owners, people)
     details: list[str] = []
@@ -184,20 +190,22 @@ def item_row(
         },
         {"type": "Column", "width": "stretch", "items": text_items},
     ]
-    button: ui.Element | None = None
+    buttons: list[ui.Element] = []
     if item.id is not None and is_checkable(item):
         data = {**(context or {}), "itemId": item.id}
         if item.status is ItemStatus.OPEN:
-            button = ui.execute_action(Verb.DONE, "Klar", data)
+            buttons.append(ui.execute_action(Verb.DONE, "Klar", data))
         elif done:
-            button = ui.execute_action(Verb.UNDO, "Ångra", data)
-    if button is not None:
+            buttons.append(ui.execute_action(Verb.UNDO, "Ångra", data))
+    if item.id is not None and corrections is not None and item.status is ItemStatus.OPEN:
+        buttons.extend(corrections(item, {**(context or {}), "itemId": item.id}))
+    if buttons:
         columns.append(
             {
                 "type": "Column",
                 "width": "auto",
                 "verticalContentAlignment": "center",
-                "items": [ui.action_set([button])],
+                "items": [ui.action_set(buttons)],
             }
         )
     element: ui.Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}

@@ -16,6 +16,9 @@ class Verb(StrEnum):
     RESTORE = "item.restore"  # the group's secretary brings an archived or dismissed item back, open
     SET_OWNERS = "item.setOwners"  # the group's secretary corrects the owners, from the input OWNERS_INPUT
     DISMISS = "item.dismiss"  # the group's secretary says the row is no task ('Inte en uppgift')
+    PUBLISH = (
+        "meeting.publish"  # the group's secretary sends a meeting's card, reviewed, to the group's channels
+    )
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.

@@ -236,6 +236,7 @@ class Queries:
             back=at.back,
             everything=full,
             actors=await actor_names(items, self.store),
+            review=document.awaiting_review,
         )
 
     async def _list(

@@ -24,6 +24,7 @@ from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, STRANGER, Y
 from workflows.chat import CardAction, IncomingMessage
 from workflows.following import Administrators, Following
 from workflows.item_actions import ItemActions
+from workflows.publish import Publishing
 from workflows.queries import Queries
 
 
@@ -33,7 +34,13 @@ def handlers(store: SqlStore, ingested: list[str] | None = None) -> Handlers:
         return "Jag läser in protokollet nu."
 
     return Handlers(
-        store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now, Following(store, clock)
+        store,
+        Queries(store, clock),
+        ItemActions(store, clock),
+        clock,
+        ingest_now,
+        Following(store, clock),
+        Publishing(store, clock),
     )
 
 
@@ -303,6 +310,7 @@ def following_handlers(store: SqlStore, *administrators: str) -> Handlers:
         clock,
         ingest_now,
         following=Following(store, clock, Administrators.parse(",".join(administrators))),
+        publishing=Publishing(store, clock),
     )
 
 

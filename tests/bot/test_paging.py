@@ -20,6 +20,7 @@ from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, NOW, PERSONAL, ROSTER
 from workflows.chat import CardAction, IncomingMessage
 from workflows.following import Following
 from workflows.item_actions import ItemActions
+from workflows.publish import Publishing
 from workflows.queries import Queries
 
 # Rows of uneven weight, so that a card's byte budget, not only its row limit, cuts some pages short.
@@ -68,7 +69,13 @@ def handlers(store: SqlStore) -> Handlers:
         return "Jag läser in protokollet nu."
 
     return Handlers(
-        store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now, Following(store, clock)
+        store,
+        Queries(store, clock),
+        ItemActions(store, clock),
+        clock,
+        ingest_now,
+        Following(store, clock),
+        Publishing(store, clock),
     )
 
 
