@@ -165,6 +165,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             settle=timedelta(seconds=settings.settle_seconds),
             source_groups=app[GROUPS].source_groups,
+            review_first=app[GROUPS].review_first,
         )
         ingestion = Ingestion(ingestor, sources)
         subscriptions = LibrarySubscriptions(ingestion, keepers)

@@ -54,6 +54,7 @@ class GroupSettings:
     reminders: ReminderRule | None = None  # [reminders]
     agenda_days_before: int | None = None  # [agenda] days_before
     archive_after_months: int | None = None  # [archive] after_months: None archives nothing by rule
+    review_first: bool = False  # [cards] review_first: a new meeting's card goes to the secretary first
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +173,10 @@ def _archive(table: _Table, settings: GroupSettings) -> GroupSettings:
     return replace(settings, archive_after_months=table.whole("after_months", ARCHIVE_MONTHS))
 
 
+def _cards(table: _Table, settings: GroupSettings) -> GroupSettings:
+    return replace(settings, review_first=table.flag("review_first", False))
+
+
 _Reader = Callable[[_Table, GroupSettings], GroupSettings]
 # Every settings table: its name, its keys, and what reads it. A later setting is one more row.
 SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
@@ -181,6 +186,7 @@ SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
     "reminders": (("days_before", "on_day", "weekly_overdue", "quiet_hours"), _reminders),
     "agenda": (("days_before",), _agenda),
     "archive": (("after_months",), _archive),
+    "cards": (("review_first",), _cards),
 }
 TOP_LEVEL_KEYS: Final = ("group", "person", *SETTINGS_TABLES)
 

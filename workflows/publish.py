@@ -8,14 +8,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cards.messages import error_card
 from minutes.logsafe import safe_log_field
-from minutes.records import ConvRef
+from minutes.records import ConvRef, DocumentRecord
 from workflows.chat import Person
 from workflows.item_actions import SECRETARY_ROLE
-from workflows.ports import ChatStore, RosterStore
+from workflows.ports import RosterStore
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +47,17 @@ async def is_secretary(rosters: RosterStore, group: str | None, person: Person) 
     )
 
 
+class PublishStore(RosterStore, Protocol):
+    """What publishing asks of the store: the minutes, the group's roster, and the publishing itself."""
+
+    async def get_document(self, key: str) -> DocumentRecord | None: ...
+
+    async def publish_document(self, key: str, *, by: str, at: datetime, origin: str) -> bool: ...
+
+
 @dataclass(frozen=True)
 class Publishing:
-    store: ChatStore
+    store: PublishStore
     clock: Callable[[], datetime]
 
     async def publish(self, document_key: object, actor: Person, where: ConvRef) -> PublishOutcome:

@@ -85,8 +85,12 @@ def test_a_roster_of_people_alone_reads_as_before() -> None:
         pytest.param(
             "[archive]\nafter_months = 12", GroupSettings(archive_after_months=12), id="archive rule"
         ),
+        pytest.param("[cards]\nreview_first = true", GroupSettings(review_first=True), id="review first"),
+        pytest.param("[cards]\nreview_first = false", GroupSettings(), id="published at once"),
         pytest.param(
-            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]", GroupSettings(), id="empty tables"
+            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]\n[cards]",
+            GroupSettings(),
+            id="empty tables",
         ),
     ],
 )
@@ -136,6 +140,8 @@ def test_the_tables_may_come_before_the_people() -> None:
         ("[archive]\nafter_months = 0", "[archive] after_months: 0 går inte: 1–120"),
         ("[archive]\nafter_months = '12'", "[archive] after_months: ska vara ett heltal"),
         ("[archive]\nmonths = 12", "[archive]: okänd nyckel 'months' (kända: after_months)"),
+        ("[cards]\nreview_first = 'ja'", "[cards] review_first: ska vara true eller false"),
+        ("[cards]\nreview = true", "[cards]: okänd nyckel 'review' (kända: review_first)"),
         ("[sources]\nfolders = '/srv/flg'", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['']", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['https://kommun.sharepoint.com/x']", "[sources] folders: 'https://kommun"),
