@@ -4,12 +4,17 @@ answers, and that the minutes are published once."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from minutes.records import ConversationType, ConvRef, DocumentRecord, RosterEntry
+from minutes.model import ItemKind
+from minutes.records import ConversationType, ConvRef, DocumentRecord, DocumentRef, RosterEntry
+from store import SqlStore
+from tests.store.builders import FLG_REF, document, ingest, item, later
+from workflows.agenda import build_agenda
 from workflows.chat import Person
+from workflows.digest import build_digest
 from workflows.publish import (
     ALREADY_PUBLISHED,
     NO_SUCH_MINUTES,
@@ -99,3 +104,45 @@ async def test_a_second_click_or_a_replay_publishes_nothing_twice() -> None:
     again = await publishing.publish(KEY, SECRETARY, CHAT)
     assert (first.published, again.published, again.text) == (True, False, ALREADY_PUBLISHED)
     assert len(store.published) == 1
+
+
+# -- the rule until published, through the use cases that read the store (SQLite and PostgreSQL) -------------
+
+DRAFT_REF = DocumentRef(source="local:/minutes", item_id="flg-2024-09-09.docx", name="flg-2024-09-09.docx")
+ON_2_SEP = date(2024, 9, 2)
+
+
+async def draft_and_published(store: SqlStore) -> None:
+    await ingest(store, document(FLG_REF), [item("p", "Boka lokal.", due=date(2024, 9, 5))])
+    draft = replace(document(DRAFT_REF, meeting_date=date(2024, 8, 30)), awaiting_review=True)
+    drafted = [
+        item("a", "Ring facket.", ref=DRAFT_REF, due=date(2024, 9, 4), meeting_date=date(2024, 8, 30)),
+        item("b", "Skriv rapporten.", ref=DRAFT_REF, due=date(2024, 8, 31), meeting_date=date(2024, 8, 30)),
+        item("d", "FLG fastställer budgeten.", ref=DRAFT_REF, owners=(), kind=ItemKind.DECISION),
+    ]
+    await ingest(store, draft, drafted, at=later(1))
+
+
+async def test_the_digest_and_the_agenda_leave_unpublished_minutes_out_until_published(
+    store: SqlStore,
+) -> None:
+    await draft_and_published(store)
+
+    async def seen() -> tuple[set[str], set[str], set[str], set[str]]:
+        digest = await build_digest(store, "FLG", today=ON_2_SEP)
+        agenda = await build_agenda(store, "FLG", date(2024, 9, 23), today=ON_2_SEP)
+        return (
+            {i.text for i in digest.due_this_week},
+            {i.text for i in digest.overdue},
+            {m.document.key for m in digest.new_minutes},
+            {line.item.text for section in agenda.sections for line in section.lines},
+        )
+
+    due, late, minutes_read, returning = await seen()
+    assert (due, late) == ({"Boka lokal."}, set()) and DRAFT_REF.key not in minutes_read
+    assert returning == {"Boka lokal."}
+    assert await store.publish_document(DRAFT_REF.key, by="aad-yk", at=later(2), origin="teams:t")
+    due, late, minutes_read, returning = await seen()
+    assert (due, late) == ({"Boka lokal.", "Ring facket."}, {"Skriv rapporten."})
+    assert DRAFT_REF.key in minutes_read
+    assert returning == {"Boka lokal.", "Ring facket.", "Skriv rapporten."}
