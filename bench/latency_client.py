@@ -22,6 +22,8 @@ from latency_world import (
     CONNECTOR_TOKEN,
     ERROR_TEXT,
     MIX,
+    NEXT_PAGE_DATA,
+    NEXT_PAGE_LINE,
     TENANT,
     Result,
     channel_id,
@@ -151,9 +153,23 @@ class Client:
                     replyToId=str(next(self.activity_ids)),
                 )
                 return command, activity, f"#{item}"
+        if command == "invoke list.page":
+            value = {
+                "action": {"type": "Action.Execute", "verb": "list.page", "data": dict(NEXT_PAGE_DATA)},
+                "trigger": "manual",
+            }
+            activity = self._activity(
+                user,
+                "invoke",
+                name="adaptiveCard/action",
+                value=value,
+                replyToId=str(next(self.activity_ids)),
+            )
+            return command, activity, NEXT_PAGE_LINE
         if command == "öppna XY":
             person = rng.choice(user["others"])
-            return command, self._message(user, f"öppna {person}"), f"Öppna punkter för {person}"
+            # The answer says whom the initials matched in the roster: 'Öppna punkter för Karin Berg (KB)'.
+            return command, self._message(user, f"öppna {person}"), f"({person})"
         expected = {
             "mina": "Dina öppna punkter",
             "öppna": "Öppna punkter",
@@ -226,7 +242,8 @@ class Client:
     @staticmethod
     def _check(turns: list[Result], calls: Sequence[Any]) -> Result:
         """Every turn must have been answered as expected: a message by exactly one reply to it carrying the
-        expected text, an invoke by a 200 with an adaptive card (and the clicked card replaced)."""
+        expected text, an invoke by a 200 with an adaptive card carrying it (Klar: the clicked card replaced for
+        everyone; another page: for the clicker alone, nothing sent through the connector)."""
         replies: dict[str | None, list[Any]] = defaultdict(list)
         updates: dict[str | None, list[Any]] = defaultdict(list)
         for call in calls:
@@ -239,7 +256,9 @@ class Client:
             problem = None
             if record["status"] is None:
                 problem = "no HTTP answer"
-            elif record["command"] == "invoke item.done":
+            elif record["command"] in ("invoke item.done", "invoke list.page"):
+                # Klar replaces the clicked card for everyone; another page is only the clicker's (the 200).
+                replaced = 1 if record["command"] == "invoke item.done" else 0
                 if record["status"] != 200:
                     problem = f"invoke HTTP {record['status']}"
                 else:
@@ -250,9 +269,11 @@ class Client:
                     if body.get("type") != "application/vnd.microsoft.card.adaptive":
                         problem = f"invoke answered {str(body.get('type'))[:60]}"
                     elif record["expected"] not in json.dumps(body.get("value"), ensure_ascii=False):
-                        problem = "invoke card without the item"
-                    elif len(updates.get(record["reply_to"], [])) != 1:
-                        problem = "clicked card not replaced"
+                        problem = f"invoke card without {record['expected']!r}"
+                    elif len(updates.get(record["reply_to"], [])) != replaced:
+                        problem = (
+                            "clicked card not replaced" if replaced else "clicked card replaced for everyone"
+                        )
             elif record["status"] != 201:
                 problem = f"message HTTP {record['status']}"
             else:

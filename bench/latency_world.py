@@ -28,16 +28,21 @@ CONNECTOR_TOKEN = "connector-bench-token"
 ERROR_TEXT = "Något gick fel"  # bot.teams_gateway.ERROR_TEXT, without importing botbuilder in the client
 GROUPS = ("FLG", "FSG", "VSG", "ISG", "KLG", "PLG", "ELG", "ULG")
 PERSONAL_SHARE = 0.2  # users who talk to the bot in a personal chat instead of their group's channel
-# The command mix (weights); "invoke" is a click on an item card's "Klar" button (adaptiveCard/action).
+# The command mix (weights, in per cent); "invoke item.done" is a click on an item card's "Klar" button
+# (adaptiveCard/action), "invoke list.page" a click on 'Nästa ›' under `öppna`'s first page, as Teams sends it.
 MIX: dict[str, int] = {
     "mina": 20,
     "öppna": 10,
-    "öppna XY": 15,
+    "öppna XY": 10,
     "beslut budget": 10,
     "uppföljning": 10,
-    "klar N": 15,
+    "klar N": 10,
     "invoke item.done": 20,
+    "invoke list.page": 10,
 }
+# The second page of a list: what its Nästa button carries (cards.views.place_data), what the page says.
+NEXT_PAGE_DATA: dict[str, str | int] = {"view": "öppna", "offset": 15, "back": "0"}
+NEXT_PAGE_LINE = "Visar 16–"
 FIRST_NAMES = (
     "Anna Annika Anders Björn Birgitta Carl Cecilia Daniel Elin Erik Eva Fredrik Gustav Hanna Helena Ingrid "
     "Johan Johanna Karin Kerstin Lars Lena Linnea Magnus Maria Mats Mikael Nils Olof Oskar Per Petra Sara "

@@ -52,6 +52,7 @@ from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor
 from workflows.item_actions import ItemActions
 from workflows.ports import DocumentSource
+from workflows.publish import Publishing
 from workflows.queries import Queries
 from workflows.remind import Reminders
 from workflows.report_back import ReportBacks
@@ -167,6 +168,7 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             reads_ahead=readers.reads_ahead(settings.max_document_bytes),
             settle=timedelta(seconds=settings.settle_seconds),
             source_groups=app[GROUPS].source_groups,
+            review_first=app[GROUPS].review_first,
         )
         ingestion = Ingestion(ingestor, sources)
         subscriptions = LibrarySubscriptions(ingestion, keepers)
@@ -277,7 +279,16 @@ async def _teams_lifetime(app: web.Application) -> AsyncIterator[None]:
     report_backs = app[REPORT_BACKS]
     actions = report_backs.actions
     following = Following(store, _now, Administrators.of(settings.administrators))
-    handlers = Handlers(store, Queries(store, _now), actions, _now, ingest_now, following, report_backs)
+    handlers = Handlers(
+        store,
+        Queries(store, _now),
+        actions,
+        _now,
+        ingest_now,
+        following,
+        Publishing(store, _now),
+        report_backs,
+    )
     gateway = TeamsGateway(GatewaySettings.of(settings), handlers, connector_token=app[CONNECTOR_TOKEN])
     app[TEAMS] = gateway
     deliverer = Deliverer(

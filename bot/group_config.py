@@ -18,6 +18,7 @@ from minutes.report_back import REPORT_BACK_LEAD_DAYS
 from minutes.roster import RosterError
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
 from workflows.ingest import SourceGroups
+from workflows.item_actions import SECRETARY_ROLE
 from workflows.ports import RosterStore
 from workflows.remind import GroupPolicies, ReminderPolicy
 
@@ -40,6 +41,10 @@ class GroupConfig:
     agenda_days_before: Mapping[str, int] = field(default_factory=dict)  # "*": every group not named
     archive_after_months: Mapping[str, int] = field(default_factory=dict)  # [archive]: groups with a rule
     report_back_lead_days: Mapping[str, int] = field(default_factory=dict)  # [report_back]: the file alone
+    # [cards] review_first: groups whose new meetings' cards go to their secretary first ('Publicera').
+    review_first: frozenset[str] = frozenset()
+    # Groups whose file asks for review_first but whose roster names no secretary to send the card to.
+    review_without_secretary: tuple[str, ...] = ()
     overridden: tuple[tuple[str, str], ...] = ()
 
     def agenda_lead(self, group: str) -> int:
@@ -69,6 +74,13 @@ def load_group_config(settings: Settings) -> GroupConfig:
     for group, setting in config.overridden:
         logger.info(
             "group %s: the environment's %s replaces the one in its file", safe_log_field(group), setting
+        )
+    for group in config.review_without_secretary:
+        logger.warning(
+            "group %s: [cards] review_first needs a secretary in its roster (role '%s' with an "
+            "aad_object_id) to send the card to; its meeting cards are published straight away",
+            safe_log_field(group),
+            SECRETARY_ROLE,
         )
     return config
 
@@ -140,6 +152,13 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
             cron[group] = parse_weekly_time(when, quiet=policies.of(group).quiet)
         except ValueError as error:
             raise GroupFileError(_digest_refused(group, str(error), by_group.get(group), settings)) from None
+    # The card goes to the secretary's personal chat, opened by the Entra object id the roster gives.
+    reviewed = {file.group for file in files.values() if file.settings.review_first}
+    with_secretary = {
+        file.group
+        for file in files.values()
+        if any(SECRETARY_ROLE in person.roles and person.aad_object_id for person in file.people)
+    }
     source_groups, sources_overridden = _source_groups(files, settings.source_groups)
     overridden += [(group, "MINUTESBOT_SOURCE_GROUPS") for group in sources_overridden]
     return GroupConfig(
@@ -157,6 +176,8 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
             for g, (_, s) in by_group.items()
             if s.report_back_lead_days is not None
         },
+        review_first=frozenset(reviewed & with_secretary),
+        review_without_secretary=tuple(sorted(reviewed - with_secretary)),
         overridden=tuple(overridden),
     )
 

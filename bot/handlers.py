@@ -19,16 +19,18 @@ from cards.views import (
     MeetingView,
     MyItemsView,
     OpenItemsView,
+    PagePlace,
     View,
-    offset_of,
+    place_of,
     view_of,
 )
-from minutes.records import ConversationType, ConvRef
-from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Reply, conversation_to_keep
+from minutes.records import ConversationType, ConvRef, DocumentRecord
+from workflows.chat import CardAction, IncomingMessage, OutboundMessage, Person, Reply, conversation_to_keep
 from workflows.digest import Unpostable
 from workflows.following import HOW_TO_FOLLOW, Following, scope_of
 from workflows.item_actions import ActionOutcome, ItemActions
 from workflows.ports import ChatStore
+from workflows.publish import Publishing, is_secretary
 from workflows.queries import Queries
 from workflows.report_back import ReportBacks
 
@@ -49,6 +51,7 @@ class Handlers:
     clock: Callable[[], datetime]
     ingest_now: IngestNowFn
     following: Following
+    publishing: Publishing
     report_backs: ReportBacks | None = None  # the report-back's buttons; None: refused as unknown
 
     async def on_message(self, message: IncomingMessage) -> Reply:
@@ -76,18 +79,18 @@ class Handlers:
         view = view_of(action.data)
         if view is None:
             return outcome.card
-        return await self._view(view, action, offset_of(action.data)) or outcome.card
+        return await self._view(view, action, place_of(action.data)) or outcome.card
 
-    async def _view(self, view: View, action: CardAction, offset: int = 0) -> dict[str, Any] | None:
-        """The card of `view` from the row at `offset`, as it is now; None when the conversation may not see
+    async def _view(self, view: View, action: CardAction, at: PagePlace) -> dict[str, Any] | None:
+        """The card of `view` at the page `at` (its first row's place, the way back), as it is now; None when the conversation may not see
         it. The view comes from the client: one of a group the conversation may not see is not shown."""
         who, where = action.sender, action.conversation
         match view:
             case MeetingView(document_key, everything):
                 document = await self.store.get_document(document_key)
-                if document is None or document.group not in await scope_of(self.store, who, where):
+                if document is None or not await self._may_see(document, who, where):
                     return None
-                return await self.queries.summary(document_key, full=everything, offset=offset)
+                return await self.queries.summary(document_key, full=everything, at=at)
             case AgendaView(group, meeting_date):
                 if group not in await scope_of(self.store, who, where):
                     return None
@@ -95,18 +98,24 @@ class Handlers:
                     return await self.queries.agenda(group, meeting_date)
                 return None
             case MyItemsView():
-                return await self.queries.my_items(who, where, offset)
+                return await self.queries.my_items(who, where, at)
             case OpenItemsView(person):
-                return await self.queries.open_items(person, where, who, offset)
+                return await self.queries.open_items(person, where, who, at)
             case FollowUpsView():
-                return await self.queries.follow_ups(where, who, offset)
+                return await self.queries.follow_ups(where, who, at)
             case DecisionsView(search):
-                return await self.queries.decisions(search, where, who, offset)
+                return await self.queries.decisions(search, where, who, at)
             case DigestView():
                 cards = await self.queries.this_week(where, who)
                 return cards[0] if cards else None
             case _:
                 assert_never(view)
+
+    async def _may_see(self, document: DocumentRecord, who: Person, where: ConvRef) -> bool:
+        """A meeting of a group the conversation may see; one awaiting review only by the group's secretary."""
+        if document.group not in await scope_of(self.store, who, where):
+            return False
+        return not document.awaiting_review or await is_secretary(self.store, document.group, who)
 
     async def _remember(self, conversation: ConvRef) -> ConvRef:
         """Keep the conversation's reference for proactive messages (a write only when it changed: every turn
@@ -170,9 +179,9 @@ async def _verb_not_mine(h: Handlers, action: CardAction) -> ActionOutcome:
 async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
     key = action.data.get("documentKey")
     document = await h.store.get_document(key) if isinstance(key, str) else None
-    scope = await scope_of(h.store, action.sender, action.conversation)
     card = None
-    if document is not None and document.group in scope:  # never another group's meeting
+    # Never another group's meeting, nor one awaiting review but by the group's secretary.
+    if document is not None and await h._may_see(document, action.sender, action.conversation):
         card = await h.queries.summary(document.key, full=True)
     if card is None:
         return ActionOutcome(error_card("Protokollet finns inte längre."), "")
@@ -183,7 +192,7 @@ async def _verb_show_all(h: Handlers, action: CardAction) -> ActionOutcome:
 async def _verb_page(h: Handlers, action: CardAction) -> ActionOutcome:
     """Föregående/Nästa: the page the button names of the card's view, in place of the card, for the clicker."""
     view = view_of(action.data)
-    card = await h._view(view, action, offset_of(action.data)) if view is not None else None
+    card = await h._view(view, action, place_of(action.data)) if view is not None else None
     if card is None:
         return ActionOutcome(error_card("Listan finns inte längre. Skriv kommandot igen."), "")
     return ActionOutcome(card, "", item=None)
@@ -201,6 +210,17 @@ async def _verb_report_remind(h: Handlers, action: CardAction) -> ActionOutcome:
     return await h.report_backs.remind(action.data, action.sender)
 
 
+async def _verb_publish(h: Handlers, action: CardAction) -> ActionOutcome:
+    """'Publicera' on a meeting's card the group's secretary reviews: the card goes to the group's channels, once.
+    The secretary's card becomes the meeting's card as the channels get it; anyone else gets the refusal."""
+    key = action.data.get("documentKey")
+    outcome = await h.publishing.publish(key, action.sender, action.conversation)
+    if outcome.card is not None:
+        return ActionOutcome(outcome.card, outcome.text)
+    card = await h.queries.summary(key) if isinstance(key, str) else None
+    return ActionOutcome(card or error_card(outcome.text), outcome.text)
+
+
 VerbHandler = Callable[[Handlers, CardAction], Awaitable[ActionOutcome]]
 
 VERB_HANDLERS: Mapping[str, VerbHandler] = {
@@ -216,4 +236,5 @@ VERB_HANDLERS: Mapping[str, VerbHandler] = {
     Verb.DISMISS: _verb_dismiss,
     Verb.REPORT: _verb_report,
     Verb.REPORT_REMIND: _verb_report_remind,
+    Verb.PUBLISH: _verb_publish,
 }

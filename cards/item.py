@@ -22,7 +22,7 @@ from cards.rows import (
     pager,
 )
 from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
-from cards.views import View
+from cards.views import PagePlace, View
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus
 
@@ -105,7 +105,7 @@ def item_card(
     return ui.adaptive_card(body, actions=actions, entities=owners.entities)
 
 
-def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> ui.Element:
+def secretary_action(item: ItemRecord, data: Mapping[str, str | int]) -> ui.Element:
     """'Sekreterare…': the group's secretary corrects the item (other owners, 'Inte en uppgift') or archives
     it. Shown to everyone, in a ShowCard so that it costs one button; the handlers check who clicks."""
     owners: ui.Element = {
@@ -137,7 +137,7 @@ def secretary_action(item: ItemRecord, data: Mapping[str, int]) -> ui.Element:
     }
 
 
-def move_action(item: ItemRecord, data: Mapping[str, int], *, today: date) -> ui.Element:
+def move_action(item: ItemRecord, data: Mapping[str, str | int], *, today: date) -> ui.Element:
     """'Flytta…' opens a date picker; its own button sends Verb.MOVE with the date under DUE_INPUT.
     The picker sits in a ShowCard so that its required date never blocks the card's other buttons."""
     picker: ui.Element = {
@@ -174,6 +174,7 @@ def items_list_card(
     total: int | None = None,
     overdue: int | None = None,
     offset: int = 0,
+    back: tuple[int, ...] = (),
     noun: tuple[str, str] = ("punkt", "punkter"),
     actors: Mapping[str, str] | None = None,
 ) -> ui.Card:
@@ -181,8 +182,9 @@ def items_list_card(
     order given, each with its topic and meeting; overdue ones marked. `items` is the page starting at
     `offset` of a list of `total` (ItemPage), or the whole list when `total` is None. `refresh` (the view of
     the list) rides on each button with the page, so a click shows the same page again as it is then, and
-    Föregående/Nästa walk the list to its end. `noun` counts the rows ('beslut', not 'punkter')."""
+    Föregående/Nästa walk the list to its end; `back` is where the pages before it started (PagePlace). `noun` counts the rows ('beslut', not 'punkter')."""
     visible = [item for item in items if is_visible(item)]
+    place = PagePlace(offset, back)
     rows = fit_rows(
         (
             item_row(
@@ -190,7 +192,7 @@ def items_list_card(
                 people=people,
                 today=today,
                 show_meeting=True,
-                context=page_context(refresh, offset),
+                context=page_context(refresh, place),
                 actors=actors,
             )
             for item in visible
@@ -214,7 +216,7 @@ def items_list_card(
     if rows:
         body.append(ui.container([row.element for row in rows], spacing="medium"))
     line, actions = pager(
-        refresh, offset=offset, shown=len(rows), total=count, page_size=max_items, noun=plural
+        refresh, place=place, shown=len(rows), total=count, page_size=max_items, noun=plural
     )
     body.extend(line)
     return ui.adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from cards import elements as ui
-from cards.verbs import OFFSET, Verb
-from cards.views import View, view_data
+from cards.verbs import Verb
+from cards.views import PagePlace, View, place_data, view_data
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus, is_actionable
 
@@ -36,6 +36,10 @@ DONE_MARK = "✓ Klar"
 # A decision's text often repeats its kind ('Beslut: …') under the heading 'Beslut': said once is enough.
 _DECISION_PREFIX = re.compile(r"^\s*beslut\s*[:–-]\s*", re.IGNORECASE)
 OVERDUE_MARK = "försenad"
+
+
+# The secretary's buttons for one row (cards.item: Flytta…, Sekreterare…), given the row's button data.
+Corrections = Callable[[ItemRecord, Mapping[str, str | int]], Sequence[ui.Element]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,12 +155,14 @@ def item_row(
     show_meeting: bool = False,
     context: Mapping[str, str | int] | None = None,
     actors: Mapping[str, str] | None = None,
+    corrections: Corrections | None = None,
 ) -> ItemRow:
     """Number | topic and action with owners, due date and state | Klar while the item is open, Ångra once
     done. `actors` maps who changed an item (an id) to a name, for the done stamp.
 
     `context` goes into the button's data so that the click can refresh the very card it came from (the
-    meeting summary, a command's list) instead of replacing it with the single item."""
+    meeting summary, a command's list) instead of replacing it with the single item. `corrections` gives an
+    open row the secretary's buttons too (a meeting card awaiting the secretary's review)."""
     done = item.status is ItemStatus.DONE
     owners = ui.format_owners(item.owners, people)
     details: list[str] = []
@@ -184,20 +190,22 @@ def item_row(
         },
         {"type": "Column", "width": "stretch", "items": text_items},
     ]
-    button: ui.Element | None = None
+    buttons: list[ui.Element] = []
     if item.id is not None and is_checkable(item):
         data = {**(context or {}), "itemId": item.id}
         if item.status is ItemStatus.OPEN:
-            button = ui.execute_action(Verb.DONE, "Klar", data)
+            buttons.append(ui.execute_action(Verb.DONE, "Klar", data))
         elif done:
-            button = ui.execute_action(Verb.UNDO, "Ångra", data)
-    if button is not None:
+            buttons.append(ui.execute_action(Verb.UNDO, "Ångra", data))
+    if item.id is not None and corrections is not None and item.status is ItemStatus.OPEN:
+        buttons.extend(corrections(item, {**(context or {}), "itemId": item.id}))
+    if buttons:
         columns.append(
             {
                 "type": "Column",
                 "width": "auto",
                 "verticalContentAlignment": "center",
-                "items": [ui.action_set([button])],
+                "items": [ui.action_set(buttons)],
             }
         )
     element: ui.Element = {"type": "ColumnSet", "columns": columns, "spacing": "medium"}
@@ -218,22 +226,30 @@ def fit_rows(rows: Iterable[ItemRow], *, max_items: int, budget: int = ROWS_BYTE
     return kept
 
 
-def page_context(view: View | None, offset: int) -> dict[str, str | int] | None:
-    """What a row's button carries so that its click shows the same page of the same card again."""
+def page_context(view: View | None, place: PagePlace) -> dict[str, str | int] | None:
+    """What a row's button carries so that its click shows the same page of the same card again (with the
+    way back, so that Föregående still leads to the page before)."""
     if view is None:
         return None
-    data: dict[str, str | int] = {**view_data(view)}
-    if offset:
-        data[OFFSET] = offset
-    return data
+    return {**view_data(view), **place_data(place)}
 
 
 def pager(
-    view: View | None, *, offset: int, shown: int, total: int, page_size: int, noun: str = "punkter"
+    view: View | None,
+    *,
+    place: PagePlace,
+    shown: int,
+    total: int,
+    page_size: int,
+    noun: str = "punkter",
+    previous: PagePlace | None = None,
 ) -> tuple[list[ui.Element], list[ui.Element]]:
     """The line 'Visar 16–30 av 40 punkter' and the Föregående/Nästa buttons of a page of a list, when the
     whole list does not fit on one card. Nästa starts right after the last row shown (a card may show fewer
-    than `page_size` rows to stay small enough), so every row can be reached; Föregående steps back a page."""
+    than `page_size` rows to stay small enough), so every row can be reached, and remembers where this page
+    started; Föregående goes back to that very page (PagePlace), else to `previous` when the caller knows
+    better than a step of `page_size`."""
+    offset = place.offset
     if total <= shown and offset == 0:
         return [], []
     first, last = (offset + 1, offset + shown) if shown else (0, 0)
@@ -243,9 +259,9 @@ def pager(
     if view is not None:
         data = view_data(view)
         if offset > 0:
-            buttons.append(
-                ui.execute_action(Verb.PAGE, "‹ Föregående", {**data, OFFSET: max(0, offset - page_size)})
-            )
+            before = place.previous(page_size) if place.back or previous is None else previous
+            buttons.append(ui.execute_action(Verb.PAGE, "‹ Föregående", {**data, **place_data(before)}))
         if offset + shown < total and shown:
-            buttons.append(ui.execute_action(Verb.PAGE, "Nästa ›", {**data, OFFSET: offset + shown}))
+            after = place.following(shown)
+            buttons.append(ui.execute_action(Verb.PAGE, "Nästa ›", {**data, **place_data(after)}))
     return body, buttons

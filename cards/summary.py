@@ -6,9 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from cards import elements as ui
+from cards.item import move_action, secretary_action
 from cards.rows import (
     SECTION_HEADINGS,
     SECTION_ORDER,
+    ItemRow,
     count_phrase,
     fit_rows,
     is_visible,
@@ -18,13 +20,19 @@ from cards.rows import (
     pager,
 )
 from cards.verbs import Verb
-from cards.views import MeetingView, ViewKind
+from cards.views import MeetingView, PagePlace, ViewKind
 from minutes.records import DocumentRecord, ItemRecord
 
 DOCUMENT_NAME_LIMIT = 120
 # 'Visa alla' shows pages as large as a card holds (the byte budget decides), not a first page of 15.
 EVERYTHING_PAGE = 100
 
+
+# Above the rows of a meeting's card that the group's secretary reviews first.
+REVIEW_TEXT = (
+    "Förhandsgranskning: bara du som sekreterare ser kortet. Rätta punkterna (Flytta…, Sekreterare…) och "
+    "tryck Publicera, så skickas kortet till gruppens kanaler. Tills dess får ingen påminnelser om punkterna."
+)
 
 # The view a click on the summary refreshes: the same summary, with the item checked off.
 SUMMARY_VIEW = ViewKind.MEETING
@@ -38,31 +46,63 @@ def meeting_summary_card(
     today: date,
     max_items: int = 15,
     offset: int = 0,
+    back: tuple[int, ...] = (),
     everything: bool = False,
     actors: Mapping[str, str] | None = None,
+    review: bool = False,
 ) -> ui.Card:
     """The meeting ('Protokoll FLG 26 aug 2024') with a link to its minutes, the counts and the items
     grouped by kind, a page at a time: beyond `max_items` (or the size budget) Nästa/Föregående walk the list
-    and 'Visa alla' asks for it in pages as large as a card holds (`everything`). `people` maps an owner as
+    and 'Visa alla' asks for it in pages as large as a card holds (`everything`); `back` is where the pages
+    before this one started (PagePlace), for Föregående. `review`: the card as the group's secretary sees it
+    before the channels do (DocumentRecord.awaiting_review): each open row with the secretary's corrections
+    (Flytta…, Sekreterare…) and the card with **Publicera**. `people` maps an owner as
     written to who it means; `actors` who checked an item off to a name."""
     visible = [item for item in items if is_visible(item)]
     ordered = [item for kind in SECTION_ORDER for item in visible if item.kind is kind]
     view = MeetingView(document.key, everything)
     start = min(max(offset, 0), len(ordered))
     page_size = EVERYTHING_PAGE if everything else max_items
-    context = page_context(view, start)
-    rows = fit_rows(
-        (
-            item_row(item, people=people, today=today, context=context, actors=actors)
-            for item in ordered[start:]
-        ),
-        max_items=page_size,
-    )
+    place = PagePlace(start, tuple(b for b in back if b < start))
+
+    def corrections(item: ItemRecord, data: Mapping[str, str | int]) -> list[ui.Element]:
+        return [move_action(item, data, today=today), secretary_action(item, data)]
+
+    def page_from(first: int, context: Mapping[str, str | int] | None) -> list[ItemRow]:
+        return fit_rows(
+            (
+                item_row(
+                    item,
+                    people=people,
+                    today=today,
+                    context=context,
+                    actors=actors,
+                    corrections=corrections if review else None,
+                )
+                for item in ordered[first:]
+            ),
+            max_items=page_size,
+        )
+
+    rows = page_from(start, page_context(view, place))
+    previous = None
+    if start and not place.back:
+        # No way back in the click (a card posted before pages remembered it): the page before is where the
+        # walk from the first page puts it, as Nästa would have paged.
+        walked = PagePlace()
+        while walked.offset < start:
+            shown = len(page_from(walked.offset, page_context(view, walked)))
+            if not shown or walked.offset + shown >= start:
+                break
+            walked = walked.following(shown)
+        previous = walked
 
     body: list[ui.Element] = [
         *meeting_heading(document),
         ui.text_block(count_phrase(visible), spacing="small"),
     ]
+    if review:
+        body.append(ui.text_block(REVIEW_TEXT, color="accent", spacing="small"))
     for kind in SECTION_ORDER:
         section = [row.element for row in rows if row.item.kind is kind]
         if section:
@@ -73,12 +113,19 @@ def meeting_summary_card(
             ui.text_block("Inga åtgärder, beslut eller uppföljningar hittades i protokollet.", subtle=True)
         )
 
-    line, actions = pager(view, offset=start, shown=len(rows), total=len(visible), page_size=page_size)
+    line, actions = pager(
+        view, place=place, shown=len(rows), total=len(visible), page_size=page_size, previous=previous
+    )
     body.extend(line)
     if not everything and len(rows) < len(visible):
         actions.append(
             ui.execute_action(Verb.SHOW_ALL, f"Visa alla ({len(visible)})", {"documentKey": document.key})
         )
+    if review:
+        publish = ui.execute_action(
+            Verb.PUBLISH, "Publicera", {"documentKey": document.key}, style="positive"
+        )
+        actions.insert(0, publish)
     return ui.adaptive_card(body, actions=actions, entities=[e for row in rows for e in row.entities])
 
 

@@ -20,6 +20,9 @@ class Verb(StrEnum):
         "report.answer"  # the owner reports back on a returning item before the meeting (its inputs below)
     )
     REPORT_REMIND = "report.remind"  # the secretary asks someone who has not reported back once more
+    PUBLISH = (
+        "meeting.publish"  # the group's secretary sends a meeting's card, reviewed, to the group's channels
+    )
 
 
 # The Input.Date id on item cards whose value comes back with Verb.MOVE.
@@ -27,6 +30,9 @@ DUE_INPUT = "nyttDatum"
 
 # The data key of a paged card's buttons: the place in the whole list of the page's first row.
 OFFSET = "offset"
+# The data key beside OFFSET: where the pages before it started ('0,17,34'), so that Föregående returns to the
+# very page Nästa came from — pages differ in length, a card holds as many rows as fit its byte budget.
+BACK = "back"
 # The Input.Text id on item cards whose value (owners, comma-separated) comes back with Verb.SET_OWNERS.
 OWNERS_INPUT = "nyaAnsvariga"
 

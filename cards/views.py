@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import assert_never
 
-from cards.verbs import OFFSET
+from cards.verbs import BACK, OFFSET
 
 # A Klar button carries the view it sits in (the meeting summary, a list, the agenda, the digest), so that the
 # click shows that card again as it is now instead of a lone item card. The view comes back from the client:
@@ -134,6 +134,61 @@ def view_of(data: Mapping[str, object]) -> View | None:
 
 # No list is longer; a larger offset from a forged click is read as the end of the list.
 MAX_OFFSET = 1_000_000
+# How many earlier pages a button remembers (a few hundred bytes at most); further back, Föregående steps back
+# by the page's length.
+MAX_BACK = 60
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlace:
+    """Where a page of a list starts (`offset`, its first row's place in the whole list) and where the pages
+    Nästa walked through to reach it started (`back`, oldest first). Pages differ in length — a card holds the
+    rows that fit its byte budget, 'Visa alla' as many as that — so only the way there says where the previous
+    page began."""
+
+    offset: int = 0
+    back: tuple[int, ...] = ()
+
+    def following(self, shown: int) -> PagePlace:
+        """The page after this one, which showed `shown` rows."""
+        return PagePlace(self.offset + shown, (*self.back, self.offset)[-MAX_BACK:])
+
+    def previous(self, step: int) -> PagePlace:
+        """The page before this one: the one Nästa came from, else (an old or forged card) `step` rows back."""
+        if self.back:
+            return PagePlace(self.back[-1], self.back[:-1])
+        return PagePlace(max(0, self.offset - max(step, 1)))
+
+
+FIRST_PAGE = PagePlace()
+
+
+def place_data(place: PagePlace) -> dict[str, str | int]:
+    """The page as a button's data: OFFSET and BACK, each left out when empty (the first page has neither)."""
+    data: dict[str, str | int] = {}
+    if place.offset:
+        data[OFFSET] = place.offset
+    if place.back:
+        data[BACK] = ",".join(str(start) for start in place.back)
+    return data
+
+
+def place_of(data: Mapping[str, object]) -> PagePlace:
+    """The page a click's data names. BACK comes from the client: kept only in the shape place_data writes
+    (ascending starts before the offset), else dropped, and Föregående falls back to a step back."""
+    offset = offset_of(data)
+    value = data.get(BACK)
+    if not isinstance(value, str) or not value or len(value) > 8 * MAX_BACK:
+        return PagePlace(offset)
+    parts = value.split(",")
+    if len(parts) > MAX_BACK or not all(
+        part.isascii() and part.isdigit() and len(part) <= 7 for part in parts
+    ):
+        return PagePlace(offset)
+    back = tuple(int(part) for part in parts)
+    if any(a >= b for a, b in zip(back, (*back[1:], offset), strict=True)):
+        return PagePlace(offset)
+    return PagePlace(offset, back)
 
 
 def offset_of(data: Mapping[str, object]) -> int:

@@ -56,6 +56,7 @@ class GroupSettings:
     agenda_days_before: int | None = None  # [agenda] days_before
     archive_after_months: int | None = None  # [archive] after_months: None archives nothing by rule
     report_back_lead_days: int | None = None  # [report_back] lead_working_days: before the agenda goes out
+    review_first: bool = False  # [cards] review_first: a new meeting's card goes to the secretary first
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,10 @@ def _report_back(table: _Table, settings: GroupSettings) -> GroupSettings:
     return replace(settings, report_back_lead_days=table.whole("lead_working_days", REPORT_BACK_DAYS))
 
 
+def _cards(table: _Table, settings: GroupSettings) -> GroupSettings:
+    return replace(settings, review_first=table.flag("review_first", False))
+
+
 _Reader = Callable[[_Table, GroupSettings], GroupSettings]
 # Every settings table: its name, its keys, and what reads it. A later setting is one more row.
 SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
@@ -188,6 +193,7 @@ SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
     "agenda": (("days_before",), _agenda),
     "archive": (("after_months",), _archive),
     "report_back": (("lead_working_days",), _report_back),
+    "cards": (("review_first",), _cards),
 }
 TOP_LEVEL_KEYS: Final = ("group", "person", *SETTINGS_TABLES)
 

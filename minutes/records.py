@@ -69,6 +69,9 @@ class DocumentRecord:
     id: int | None = None
     # The people the minutes list (attendees with initials and roles): who a group without a roster is.
     people: tuple[Person, ...] = ()
+    # The group's cards go to its secretary first, and the secretary has not pressed 'Publicera' yet: the card
+    # is in the secretary's chat only, and reminders, digests and the agenda leave the items out.
+    awaiting_review: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,14 @@ class DocumentRepository(Repository):
             entries: list[dict[str, Any]] = []
             if writing:
                 if document_changed:
-                    await _write_document(connection, document.key, stored, values, at=at)
+                    await _write_document(
+                        connection,
+                        document.key,
+                        stored,
+                        values,
+                        at=at,
+                        awaiting_review=document.awaiting_review,
+                    )
                 entries += await update_items(connection, changes.updated, owners, at=at, origin=origin)
                 entries += await withdraw_items(
                     connection, [record.key for record in changes.withdrawn], at=at, origin=origin
@@ -216,15 +223,15 @@ class DocumentRepository(Repository):
         return await self._select_documents(_ok_documents(group))
 
     async def latest_document(self, group: str | None) -> DocumentRecord | None:
-        """The ingested document of the group's newest meeting; of any group when `group` is None."""
-        found = await self._select_documents(_ok_documents(group).limit(1))
+        """The ingested document of the group's newest published meeting; of any group when `group` is None."""
+        found = await self._select_documents(_published_documents(group).limit(1))
         return found[0] if found else None
 
     async def document_for_meeting(self, group: str | None, meeting_date: date) -> DocumentRecord | None:
         """The ingested document of the group's meeting that day (of any group when `group` is None); the most
         recently added one when there are several."""
         found = await self._select_documents(
-            _ok_documents(group).where(documents.c.meeting_date == meeting_date).limit(1)
+            _published_documents(group).where(documents.c.meeting_date == meeting_date).limit(1)
         )
         return found[0] if found else None
 
@@ -252,6 +259,24 @@ class DocumentRepository(Repository):
             return [name for (name,) in (await connection.execute(query)).all()]
 
     # -- documents whose group the minutes do not tell -------------------------------------------------------
+
+    async def publish_document(self, key: str, *, by: str, at: datetime, origin: str) -> bool:
+        """The secretary's 'Publicera': a document awaiting review no longer does, audited 'document.published',
+        and its meeting card queued for the group's channels, in one transaction. False, writing nothing, when
+        the document is unknown or was published already (a second click, a replay, two at once)."""
+        async with self.database.write() as connection:
+            published = await connection.execute(
+                update(documents)
+                .where(documents.c.key == key, documents.c.awaiting_review.is_(True))
+                .values(awaiting_review=False, updated_at=at)
+            )
+            if published.rowcount != 1:
+                return False
+            await append_audit(
+                connection, at=at, actor=by, action="document.published", subject=key, origin=origin
+            )
+            await announce(connection, key, at=at, due=at, add=True)
+        return True
 
     async def ungrouped_documents(self) -> list[DocumentRecord]:
         """Ingested documents of no group (their cards go to no channel), newest meeting first."""
@@ -305,17 +330,31 @@ def _ok_documents(group: str | None) -> Select[Any]:
     return _newest_first(_OK if group is None else _OK.where(documents.c.group_name == group))
 
 
+def _published_documents(group: str | None) -> Select[Any]:
+    """As _ok_documents, without minutes awaiting the secretary's 'Publicera': the meeting a chat is shown."""
+    return _ok_documents(group).where(documents.c.awaiting_review.is_(False))
+
+
 async def _lock_document(connection: AsyncConnection, key: str) -> RowMapping | None:
     """The document's row, locked until the transaction ends (FOR UPDATE; SQLite's write lock covers it)."""
     return (await connection.execute(_LOCK_DOCUMENT, {"b_key": key})).mappings().first()
 
 
 async def _write_document(
-    connection: AsyncConnection, key: str, stored: RowMapping | None, values: dict[str, Any], *, at: datetime
+    connection: AsyncConnection,
+    key: str,
+    stored: RowMapping | None,
+    values: dict[str, Any],
+    *,
+    at: datetime,
+    awaiting_review: bool = False,
 ) -> None:
-    """Insert the document's row (`stored` None: there is none) or update it with `values`, updated at `at`."""
+    """Insert the document's row (`stored` None: there is none) or update it with `values`, updated at `at`.
+    Only a new row takes `awaiting_review`: a later version of published minutes never goes back to the
+    secretary, and one awaiting review keeps waiting (workflows/publish.py)."""
     if stored is None:
-        await connection.execute(_INSERT_DOCUMENT, {"key": key, "created_at": at, "updated_at": at, **values})
+        row = {"key": key, "created_at": at, "updated_at": at, "awaiting_review": awaiting_review, **values}
+        await connection.execute(_INSERT_DOCUMENT, row)
     else:
         await connection.execute(_UPDATE_DOCUMENT, {"b_key": key, "updated_at": at, **values})
 

@@ -26,7 +26,7 @@ from store.rows import (
     owner_keys,
     search_needle,
 )
-from store.tables import item_owners, items
+from store.tables import documents, item_owners, items
 
 WITHDRAWN = ItemStatus.WITHDRAWN.value
 OPEN = ItemStatus.OPEN.value
@@ -34,6 +34,11 @@ ARCHIVED = ItemStatus.ARCHIVED.value
 DISMISSED = ItemStatus.DISMISSED.value
 # Items a list shows when it shows done ones too: not withdrawn or dismissed, and not archived unless asked.
 _SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED, DISMISSED))
+# Not of minutes awaiting the secretary's 'Publicera' (documents.awaiting_review): until then their items are in
+# no reminder, digest, agenda or list; the secretary has the meeting's card in a personal chat.
+_PUBLISHED = items.c.document_key.notin_(
+    select(documents.c.key).where(documents.c.awaiting_review.is_(True)).scalar_subquery()
+)
 _STATUS_ACTIONS = {ItemStatus.DONE: "item.done", ItemStatus.OPEN: "item.reopened"}
 
 # Item ids are PostgreSQL `integer` (SQLite's are wider): a number past it names no item, and binding it would
@@ -291,11 +296,19 @@ class ItemRepository(Repository):
     # -- queries --------------------------------------------------------------------------------------------
 
     async def list_items(
-        self, *, open_only: bool = False, owner: str | None = None, group: str | None = None
+        self,
+        *,
+        open_only: bool = False,
+        owner: str | None = None,
+        group: str | None = None,
+        published_only: bool = False,
     ) -> list[ItemRecord]:
         """Live items (open, and done unless `open_only`), by due date with undated ones last, then by id.
-        `owner` matches any one of an item's owners, case-insensitively."""
+        `owner` matches any one of an item's owners, case-insensitively; `published_only` leaves out the items
+        of minutes awaiting the secretary's 'Publicera' (the digest and the agenda; the command line shows all)."""
         query = select(items).where(items.c.status == OPEN if open_only else items.c.status != WITHDRAWN)
+        if published_only:
+            query = query.where(_PUBLISHED)
         if owner is not None:
             query = query.where(
                 items.c.id.in_(
@@ -353,18 +366,19 @@ class ItemRepository(Repository):
             items.c.status == OPEN if open_only else _SHOWN,
             items.c.due >= start,
             items.c.due <= end,
+            _PUBLISHED,
         )
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
     async def overdue_items(self, today: date, *, group: str | None = None) -> list[ItemRecord]:
         """Open items due before `today`, oldest due date first, then by id."""
-        query = select(items).where(items.c.status == OPEN, items.c.due < today)
+        query = select(items).where(items.c.status == OPEN, items.c.due < today, _PUBLISHED)
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]:
         """Open items for the next meeting: due 'till nästa möte', or follow-ups; of every group when `group`
         is None. By due date with undated ones last, then by id."""
-        query = select(items).where(items.c.status == OPEN, _for_next_meeting())
+        query = select(items).where(items.c.status == OPEN, _for_next_meeting(), _PUBLISHED)
         return await self._select_items(
             _of_group(query, group).order_by(items.c.due.asc().nulls_last(), items.c.id)
         )
@@ -391,7 +405,7 @@ def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
         status = items.c.status == ARCHIVED
     else:
         status = items.c.status == OPEN if spec.open_only else _SHOWN
-    conditions: list[ColumnElement[bool]] = [status]
+    conditions: list[ColumnElement[bool]] = [status, _PUBLISHED]
     if spec.owners:
         keys = sorted({owner_key(owner) for owner in spec.owners})
         conditions.append(

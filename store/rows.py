@@ -156,6 +156,7 @@ def document_from_row(row: Mapping[Any, Any]) -> DocumentRecord:
         failure=row["failure_reason"],
         id=row["id"],
         people=people_from_json(row["people"]),
+        awaiting_review=bool(row["awaiting_review"]),
     )
 
 

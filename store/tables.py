@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +86,8 @@ documents = Table(
     Column("failure_version", String(200)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Revision 0010: first read for a group whose cards go to its secretary first, not yet 'Publicera'd.
+    Column("awaiting_review", Boolean, nullable=False, server_default=false()),
     CheckConstraint("status IN ('ok', 'failed', 'deleted')", name="status"),
     # Revision 0002: the chat commands' "latest minutes of my group" and "the minutes of that meeting".
     Index("ix_documents_group_name_meeting_date", "group_name", "meeting_date"),

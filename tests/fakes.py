@@ -122,14 +122,23 @@ class InMemoryStore:
         return self.items[item.key]
 
     async def list_items(
-        self, *, open_only: bool = False, owner: str | None = None, group: str | None = None
+        self,
+        *,
+        open_only: bool = False,
+        owner: str | None = None,
+        group: str | None = None,
+        published_only: bool = False,
     ) -> list[ItemRecord]:
+        awaiting = (
+            {key for key, d in self.documents.items() if d.awaiting_review} if published_only else set()
+        )
         found = [
             i
             for i in self.items.values()
             if (not open_only or i.status is ItemStatus.OPEN)
             and (owner is None or owner.casefold() in (o.casefold() for o in i.owners))
             and (group is None or i.group == group)
+            and i.document_key not in awaiting
         ]
         return sorted(found, key=lambda i: (i.due is None, i.due or datetime.min.date(), i.id or 0))
 

@@ -125,7 +125,7 @@ async def build_agenda(store: ChatStore, group: str, meeting_date: date, *, toda
             f"Gruppen '{group}' är okänd: inget protokoll och ingen förteckning är inläst för den. "
             "Skriv gruppens namn som i protokollen, till exempel FLG."
         )
-    items = await store.list_items(open_only=True, group=group)
+    items = await store.list_items(open_only=True, group=group, published_only=True)
     returning = [item for item in items if returns_to(item, meeting_date)]
     documents: dict[str, DocumentRecord] = {}
     for key in sorted({item.document_key for item in returning}):

@@ -14,13 +14,13 @@ from cards.messages import notice_card
 from cards.summary import meeting_removed_card, meeting_summary_card
 from minutes.calendar import QuietHours, is_quiet, next_working_morning
 from minutes.logsafe import safe_log_field
-from minutes.records import ConvRef, DocumentRecord, ItemStatus, RosterEntry
+from minutes.records import ConvRef, DocumentRecord, ItemRecord, ItemStatus, RosterEntry
 from workflows.agenda import AGENDA, agenda_post
 from workflows.chat import ChatSender, ChatSendError, OutboundMessage, Person
 from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.outbox import OutboxKind, OutboxMessage
-from workflows.owners import actor_names, people_of
+from workflows.owners import INGEST_ACTOR, actor_names, people_of
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 from workflows.report_back import REPORT_BACK, REPORT_STATUS, ReportBacks
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 MEETING_SUMMARY = OutboxKind.MEETING_SUMMARY.value
 NOTICE = OutboxKind.NOTICE.value
 SUMMARY_CARD = "meeting_summary"  # the posted-card kind of a meeting's card
+REVIEW_CARD = "meeting_review"  # the posted-card kind of a meeting's card in its secretary's chat, for review
 # The posted-card kind that remembers an administrator was told of a document of no group (told once).
 UNGROUPED_NOTICE = "ungrouped_document"
 LEASE = timedelta(minutes=5)
@@ -140,12 +141,49 @@ class Deliverer:
             raise Undeliverable(
                 "protokollet hör inte till någon känd grupp (ange den med minutesbot documents)"
             )
+        if document.awaiting_review and await self._to_secretaries(document, items):
+            return
         # Checked now, not when queued: a message that waited (Teams was away) obeys the bindings of today.
         channels = await self.store.followers(document.group)
         await self._post_or_update(SUMMARY_CARD, document_key, [(channel, card) for channel in channels])
         logger.info(
             "meeting summary %s delivered to %d channels", safe_log_field(document_key), len(channels)
         )
+
+    async def _to_secretaries(self, document: DocumentRecord, items: Sequence[ItemRecord]) -> bool:
+        """A meeting awaiting review: its card with the corrections and Publicera to the group's secretaries'
+        personal chats (updated in place on a later version), not to the channels. False when the roster names
+        no secretary any more (changed since start-up): then the minutes are published, as without the option."""
+        assert document.group is not None
+        roster = await self.store.roster(document.group)
+        secretaries = [e for e in roster if SECRETARY_ROLE in e.roles and e.aad_object_id]
+        if not secretaries:
+            logger.warning(
+                "minutes %s await review but group %s has no secretary in its roster: published",
+                safe_log_field(document.key),
+                safe_log_field(document.group),
+            )
+            await self.store.publish_document(
+                document.key, by=INGEST_ACTOR, at=self.clock(), origin="deliver"
+            )
+            return False
+        card = meeting_summary_card(
+            document,
+            items,
+            people=await people_of(items, self.store),
+            today=self.clock().date(),
+            actors=await actor_names(items, self.store),
+            review=True,
+        )
+        targets = []
+        for secretary in secretaries:
+            assert secretary.aad_object_id is not None
+            targets.append((await self._personal_chat(secretary.aad_object_id, secretary.name), card))
+        await self._post_or_update(REVIEW_CARD, document.key, targets)
+        logger.info(
+            "meeting summary %s sent to the group's secretary for review", safe_log_field(document.key)
+        )
+        return True
 
     async def _meeting_removed(self, document: DocumentRecord) -> None:
         """The minutes were deleted: each card posted of them says so, without its items and buttons. No new

@@ -191,7 +191,7 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
     long_since = months_before(today, LONG_OVERDUE_MONTHS)
     long_overdue = [item for item in overdue if item.due is not None and item.due < long_since]
     overdue = [item for item in overdue if item not in long_overdue]
-    done = done_between(await store.list_items(group=group), since, today)
+    done = done_between(await store.list_items(group=group, published_only=True), since, today)
 
     read_in = read_in_window(await store.audit_log(), since, today)
     items_by_document: dict[str, list[ItemRecord]] = {}
@@ -200,6 +200,8 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
     for key in sorted(read_in.documents):
         document = await store.get_document(key)
         if document is None or document.status != "ok" or (group is not None and document.group != group):
+            continue
+        if document.awaiting_review:  # not published yet: the group has not seen these minutes
             continue
         items = await store.items_of_document(key)
         gained_decisions = any(i.kind is ItemKind.DECISION and i.key in read_in.items for i in items)

@@ -116,6 +116,9 @@ class Ingestor:
     # pushes the card back (SharePoint's AutoSave). Ingestion itself never waits.
     settle: timedelta = timedelta(0)
     source_groups: SourceGroups = SourceGroups()  # folders and libraries tied to a group
+    # Groups whose new minutes' cards go to the group's secretary first (`[cards] review_first`): such a
+    # document is stored awaiting review, until the secretary's 'Publicera' (workflows/publish.py).
+    review_first: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.reader is None and self.analyser is None:
@@ -194,6 +197,8 @@ class Ingestor:
             meeting_date=meeting.date,
             status="ok",
             people=meeting.people,
+            # Read for the first time (the store takes it on a new document only: published minutes stay so).
+            awaiting_review=stored is None and group in self.review_first,
         )
         return _Prepared(ref, stored=stored, record=record, records=records)
 

@@ -101,7 +101,12 @@ class ItemQueries(Protocol):
     """What the command line and the bot ask of stored items."""
 
     async def list_items(
-        self, *, open_only: bool = False, owner: str | None = None, group: str | None = None
+        self,
+        *,
+        open_only: bool = False,
+        owner: str | None = None,
+        group: str | None = None,
+        published_only: bool = False,
     ) -> list[ItemRecord]: ...
 
     async def search_decisions(self, text: str | None = None) -> list[ItemRecord]: ...
@@ -141,6 +146,8 @@ class ChatStore(ItemQueries, FollowingStore, Protocol):
     """What the chat use cases ask of the store: items by number, their changes, meetings, conversations."""
 
     async def get_item(self, item_id: int) -> ItemRecord | None: ...
+
+    async def publish_document(self, key: str, *, by: str, at: datetime, origin: str) -> bool: ...
 
     async def get_document(self, key: str) -> DocumentRecord | None: ...
 

@@ -10,7 +10,7 @@ from typing import Any
 from cards.item import items_list_card
 from cards.messages import notice_card
 from cards.summary import meeting_summary_card
-from cards.views import DecisionsView, FollowUpsView, MyItemsView, OpenItemsView, View
+from cards.views import FIRST_PAGE, DecisionsView, FollowUpsView, MyItemsView, OpenItemsView, PagePlace, View
 from minutes.dates import resolve_due
 from minutes.model import ItemKind
 from minutes.people import ALL
@@ -41,7 +41,7 @@ class Queries:
     store: ChatStore
     clock: Callable[[], datetime]
 
-    async def my_items(self, user: Person, where: ConvRef, offset: int = 0) -> dict[str, Any]:
+    async def my_items(self, user: Person, where: ConvRef, at: PagePlace = FIRST_PAGE) -> dict[str, Any]:
         # Only the groups the conversation follows (in a personal chat: the user's groups). Names are per group
         # ('AA' in one group's roster may be someone else in another's), so one list per group.
         groups = await self._groups(where, user)
@@ -63,18 +63,18 @@ class Queries:
             )
         today = self.clock().date()
         if len(specs) == 1:
-            page = await self.store.item_page(specs[0], limit=LIST_PAGE, today=today, offset=offset)
+            page = await self.store.item_page(specs[0], limit=LIST_PAGE, today=today, offset=at.offset)
         else:
             # Names are per group, so one list per group: the page of the merged list is among the first
             # offset + LIST_PAGE items of each.
-            pages = [await self.store.item_page(s, limit=offset + LIST_PAGE, today=today) for s in specs]
-            page = merge_pages(pages, limit=LIST_PAGE, offset=offset)
+            pages = [await self.store.item_page(s, limit=at.offset + LIST_PAGE, today=today) for s in specs]
+            page = merge_pages(pages, limit=LIST_PAGE, offset=at.offset)
         return await self._list(
-            "Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", MyItemsView()
+            "Dina öppna punkter", page, "Du har inga öppna punkter. Bra jobbat!", MyItemsView(), back=at.back
         )
 
     async def open_items(
-        self, person: str | None, where: ConvRef, user: Person | None = None, offset: int = 0
+        self, person: str | None, where: ConvRef, user: Person | None = None, at: PagePlace = FIRST_PAGE
     ) -> dict[str, Any]:
         groups = await self._groups(where, user)
         if not groups:
@@ -82,8 +82,10 @@ class Queries:
         today = self.clock().date()
         if not person:
             spec = ItemFilter(groups=groups)
-            page = await self.store.item_page(spec, limit=LIST_PAGE, today=today, offset=offset)
-            return await self._list("Öppna punkter", page, "Inga öppna punkter.", OpenItemsView(person))
+            page = await self.store.item_page(spec, limit=LIST_PAGE, today=today, offset=at.offset)
+            return await self._list(
+                "Öppna punkter", page, "Inga öppna punkter.", OpenItemsView(person), back=at.back
+            )
         # The person as each group knows them (its roster, else the people its minutes list): 'Eva Lind',
         # 'Edit', 'EE' and 'ekonomichefen' are one list. Someone no group knows: the owner as written.
         matches = {group: await self.person_in(person, group) for group in sorted(groups)}
@@ -92,7 +94,7 @@ class Queries:
             for group, match in matches.items()
         ]
         # Each group's list up to the page asked for; the merge cuts the page out of them.
-        pages = [await self.store.item_page(spec, limit=offset + LIST_PAGE, today=today) for spec in specs]
+        pages = [await self.store.item_page(spec, limit=at.offset + LIST_PAGE, today=today) for spec in specs]
         found = sorted({match.label for match in matches.values() if match is not None})
         if found:
             title, empty = f"Öppna punkter för {' / '.join(found)}", "Inga öppna punkter."
@@ -101,8 +103,8 @@ class Queries:
             empty = (
                 f"Jag hittar ingen '{person}' bland gruppens personer, och inga öppna punkter för '{person}'."
             )
-        page = merge_pages(pages, limit=LIST_PAGE, offset=offset)
-        return await self._list(title, page, empty, OpenItemsView(person))
+        page = merge_pages(pages, limit=LIST_PAGE, offset=at.offset)
+        return await self._list(title, page, empty, OpenItemsView(person), back=at.back)
 
     async def person_in(self, written: str, group: str) -> PersonMatch | None:
         """Who `written` names in the group: by its roster, else by the people its latest minutes list."""
@@ -120,7 +122,7 @@ class Queries:
         return await self._list("Arkiverade punkter", page, "Inga arkiverade punkter.")
 
     async def decisions(
-        self, search: str | None, where: ConvRef, user: Person | None = None, offset: int = 0
+        self, search: str | None, where: ConvRef, user: Person | None = None, at: PagePlace = FIRST_PAGE
     ) -> dict[str, Any]:
         """The decision register, newest meeting first, counted as 'beslut'."""
         groups = await self._groups(where, user)
@@ -133,10 +135,10 @@ class Queries:
             search=search,
             order=ListOrder.NEWEST_MEETING,
         )
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=at.offset)
         title = f"Beslut om '{search}'" if search else "Beslut"
         return await self._list(
-            title, page, "Inga beslut hittades.", DecisionsView(search), noun=DECISION_NOUN
+            title, page, "Inga beslut hittades.", DecisionsView(search), noun=DECISION_NOUN, back=at.back
         )
 
     async def meeting(self, when: str | None, where: ConvRef, user: Person | None = None) -> dict[str, Any]:
@@ -175,14 +177,20 @@ class Queries:
             actors=await actor_names(items, self.store),
         )
 
-    async def follow_ups(self, where: ConvRef, user: Person | None = None, offset: int = 0) -> dict[str, Any]:
+    async def follow_ups(
+        self, where: ConvRef, user: Person | None = None, at: PagePlace = FIRST_PAGE
+    ) -> dict[str, Any]:
         groups = await self._groups(where, user)
         if not groups:
             return no_groups_card("Uppföljning till nästa möte", where)
         spec = ItemFilter(groups=groups, next_meeting=True)
-        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=offset)
+        page = await self.store.item_page(spec, limit=LIST_PAGE, today=self.clock().date(), offset=at.offset)
         return await self._list(
-            "Uppföljning till nästa möte", page, "Inget återkommer till nästa möte.", FollowUpsView()
+            "Uppföljning till nästa möte",
+            page,
+            "Inget återkommer till nästa möte.",
+            FollowUpsView(),
+            back=at.back,
         )
 
     async def this_week(self, where: ConvRef, user: Person | None = None) -> list[dict[str, Any]]:
@@ -207,9 +215,9 @@ class Queries:
         return await scope_of(self.store, user, where)
 
     async def summary(
-        self, document_key: str, *, full: bool = False, offset: int = 0
+        self, document_key: str, *, full: bool = False, at: PagePlace = FIRST_PAGE
     ) -> dict[str, Any] | None:
-        """A meeting's card as posted, or in full for 'Visa alla', from the row at `offset` (a page); None
+        """A meeting's card as posted, or in full for 'Visa alla', from the page `at`; None
         when the document is gone."""
         document = await self.store.get_document(document_key)
         if document is None:
@@ -224,9 +232,11 @@ class Queries:
             items,
             people=await people_of(items, self.store),
             today=self.clock().date(),
-            offset=offset,
+            offset=at.offset,
+            back=at.back,
             everything=full,
             actors=await actor_names(items, self.store),
+            review=document.awaiting_review,
         )
 
     async def _list(
@@ -237,6 +247,7 @@ class Queries:
         refresh: View | None = None,
         *,
         noun: tuple[str, str] = ("punkt", "punkter"),
+        back: tuple[int, ...] = (),
     ) -> dict[str, Any]:
         people = await people_of(page.items, self.store)
         return items_list_card(
@@ -250,6 +261,7 @@ class Queries:
             total=page.total,
             overdue=page.overdue,
             offset=page.offset,
+            back=back,
             noun=noun,
             actors=await actor_names(page.items, self.store),
         )

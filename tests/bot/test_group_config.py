@@ -325,3 +325,42 @@ def test_a_report_back_lead_in_a_group_file_is_the_groups_alone(tmp_path: Path) 
     config = load_group_config(Settings(roster_dir=tmp_path))
     assert (config.report_back_lead("FLG"), config.report_back_lead("FSG")) == (4, 2)
     assert config.groups == ("FLG", "FSG")
+
+
+SECRETARY = """
+[[person]]
+initials = "YK"
+name = "Yvonne Kvist"
+roles = ["sekreterare"]
+aad_object_id = "aad-yk"
+"""
+NO_ENTRA_ID = """
+[[person]]
+initials = "YK"
+name = "Yvonne Kvist"
+roles = ["sekreterare"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("people", "reviewed"),
+    [
+        pytest.param(SECRETARY, True, id="a secretary with an Entra id"),
+        pytest.param(NO_ENTRA_ID, False, id="a secretary without an Entra id: no chat to send to"),
+        pytest.param("", False, id="no roster"),
+    ],
+)
+def test_review_first_needs_a_secretary_else_the_start_says_so_and_publishes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, people: str, reviewed: bool
+) -> None:
+    (tmp_path / "flg.toml").write_text(
+        'group = "FLG"\n[cards]\nreview_first = true\n' + people, encoding="utf-8"
+    )
+    (tmp_path / "fsg.toml").write_text('group = "FSG"\n' + SECRETARY, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="bot.group_config"):
+        config = load_group_config(Settings(roster_dir=tmp_path))
+    assert config.review_first == ({"FLG"} if reviewed else set())
+    assert config.review_without_secretary == (() if reviewed else ("FLG",))
+    # The start-up log names the group that falls back (its wording is not tested).
+    warned = [r for r in caplog.records if r.levelname == "WARNING" and "FLG" in r.getMessage()]
+    assert bool(warned) is not reviewed

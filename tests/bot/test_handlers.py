@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import get_type_hints
 
@@ -24,6 +25,7 @@ from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, STRANGER, Y
 from workflows.chat import CardAction, IncomingMessage
 from workflows.following import Administrators, Following
 from workflows.item_actions import ItemActions
+from workflows.publish import Publishing
 from workflows.queries import Queries
 
 
@@ -33,7 +35,13 @@ def handlers(store: SqlStore, ingested: list[str] | None = None) -> Handlers:
         return "Jag läser in protokollet nu."
 
     return Handlers(
-        store, Queries(store, clock), ItemActions(store, clock), clock, ingest_now, Following(store, clock)
+        store,
+        Queries(store, clock),
+        ItemActions(store, clock),
+        clock,
+        ingest_now,
+        Following(store, clock),
+        Publishing(store, clock),
     )
 
 
@@ -303,6 +311,7 @@ def following_handlers(store: SqlStore, *administrators: str) -> Handlers:
         clock,
         ingest_now,
         following=Following(store, clock, Administrators.parse(",".join(administrators))),
+        publishing=Publishing(store, clock),
     )
 
 
@@ -540,3 +549,34 @@ async def test_the_secretary_corrects_on_the_item_card(store: SqlStore, tmp_path
     )
     assert dismissed.replace_for_everyone and "Inte en uppgift" in said(dismissed.card)
     assert (await store.get_item(item.id or 0)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]
+
+
+async def test_a_meeting_awaiting_review_shows_to_its_secretary_alone(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    """Views come from the client: a forged page or 'Visa alla' of minutes not yet published shows them to the
+    group's secretary only (with Publicera), and `möte` in the channel shows the latest published meeting."""
+    await ingest_flg(store, tmp_path / "m")
+    draft_ref = replace(FSG_REF, item_id="flg-2024-09-09.docx", name="flg-2024-09-09.docx")
+    draft = replace(document(draft_ref, meeting_date=date(2024, 9, 9)), awaiting_review=True)
+    await ingest(
+        store, draft, [builder_item("a", "Ring facket.", ref=draft_ref, meeting_date=date(2024, 9, 9))]
+    )
+    bot = handlers(store)
+    replies = {}
+    yvonnes_chat = replace(PERSONAL, conversation_id="a:personal-yk", user_id="29:yk", user_aad_id="aad-yk")
+    for who, where in ((ANNIKA, CHANNEL), (ANNIKA, PERSONAL), (YVONNE, yvonnes_chat)):
+        for verb, data in (
+            (Verb.PAGE, {"view": "summary", "documentKey": draft_ref.key}),
+            (Verb.SHOW_ALL, {"documentKey": draft_ref.key}),
+        ):
+            reply = await bot.on_card_action(CardAction(verb, data, who, where, "tenant"))
+            replies[(who.name, where.conversation_type, verb)] = "Ring facket" in said(reply) and (
+                "meeting.publish" in said(reply)
+            )
+    assert {key: shown for key, shown in replies.items() if shown} == {
+        ("Yvonne Kvist", PERSONAL.conversation_type, Verb.PAGE): True,
+        ("Yvonne Kvist", PERSONAL.conversation_type, Verb.SHOW_ALL): True,
+    }
+    meeting = await bot.on_message(message("möte"))
+    assert "Ring facket" not in said(meeting) and "Protokoll FLG 26 aug 2024" in said(meeting)

@@ -45,6 +45,10 @@ CASES: dict[str, Callable[[], Card]] = {
     "summary_everything": lambda: meeting_summary_card(
         DOCUMENT, many_items(20), people=PEOPLE, today=TODAY, everything=True
     ),
+    # The card the group's secretary reviews first: the corrections on each open row, and Publicera.
+    "summary_review": lambda: meeting_summary_card(
+        DOCUMENT, ITEMS, people=PEOPLE, today=TODAY, actors=ACTORS, review=True
+    ),
     # Who checked the item off and when, with Ångra; a decision naming an owner and a date has Klar.
     "summary_done_by": lambda: meeting_summary_card(
         DOCUMENT, [DONE, DECISION_WITH_OWNER, DECISION], people=PEOPLE, today=TODAY, actors=ACTORS

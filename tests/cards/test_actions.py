@@ -11,7 +11,7 @@ import pytest
 from cards.item import item_card, items_list_card
 from cards.summary import SUMMARY_VIEW, meeting_summary_card
 from cards.verbs import DUE_INPUT, Verb
-from cards.views import view_of
+from cards.views import place_data, place_of, view_of
 from minutes.model import ItemKind
 from minutes.records import ItemRecord, ItemStatus
 from tests.cards.cardcheck import TEAMS_LIMIT_BYTES, card_bytes, elements, execute_actions, schema_errors
@@ -29,8 +29,9 @@ ITEM_VERBS = {
     Verb.SET_OWNERS,
     Verb.DISMISS,
 }
-# What a button's data may hold beside the item: the view it refreshes (views.view_data) and the page's offset.
-VIEW_KEYS = {"view", "documentKey", "all", "person", "search", "group", "meetingDate", "offset"}
+# What a button's data may hold beside the item: the view it refreshes (views.view_data), the page's offset and
+# where the pages before it started (views.place_data).
+VIEW_KEYS = {"view", "documentKey", "all", "person", "search", "group", "meetingDate", "offset", "back"}
 KNOWN_IDS = {item.id for item in ITEMS} | {item.id for item in many_items(200)}
 
 
@@ -54,6 +55,8 @@ def test_every_button_uses_a_verb_and_names_its_subject(
             assert view_of(data) is not None, action
             assert set(data) <= VIEW_KEYS, action
             assert isinstance(data.get("offset", 0), int) and data.get("offset", 0) >= 0, action
+            # The way back reads back as written (place_of drops a malformed one).
+            assert place_data(place_of(data)) == {k: v for k, v in data.items() if k in ("offset", "back")}
         else:
             assert action["data"] == {"documentKey": DOCUMENT_KEY}, action
 

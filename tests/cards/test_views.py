@@ -13,7 +13,10 @@ from cards.views import (
     MeetingView,
     MyItemsView,
     OpenItemsView,
+    PagePlace,
     View,
+    place_data,
+    place_of,
     view_data,
     view_of,
 )
@@ -71,3 +74,38 @@ def test_the_wire_values_stay_as_posted(data: dict[str, object], expected: View)
 )
 def test_data_naming_no_view_gives_none(data: dict[str, object]) -> None:
     assert view_of(data) is None
+
+
+@pytest.mark.parametrize(
+    "place",
+    [PagePlace(), PagePlace(15, (0,)), PagePlace(53, (0, 17, 34)), PagePlace(7)],
+)
+def test_a_page_and_its_way_back_survive_the_round_trip(place: PagePlace) -> None:
+    assert place_of(place_data(place)) == place
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"offset": 30, "back": "0,15"}, PagePlace(30, (0, 15))),
+        ({"offset": 30, "back": "15,0"}, PagePlace(30)),  # not ascending
+        ({"offset": 30, "back": "0,30"}, PagePlace(30)),  # not before the page
+        ({"offset": 30, "back": "0,x"}, PagePlace(30)),
+        ({"offset": 30, "back": ",".join(str(n) for n in range(61))}, PagePlace(30)),  # longer than kept
+        ({"offset": 30, "back": [0, 15]}, PagePlace(30)),  # not as place_data writes it
+        ({"offset": 30, "back": "-1"}, PagePlace(30)),
+        ({"back": "0"}, PagePlace()),
+    ],
+)
+def test_a_forged_way_back_is_dropped(data: dict[str, object], expected: PagePlace) -> None:
+    assert place_of(data) == expected
+
+
+def test_nasta_remembers_the_page_and_foregaende_returns_to_it() -> None:
+    third = PagePlace().following(17).following(19)
+    assert third == PagePlace(36, (0, 17))
+    assert third.previous(100) == PagePlace(17, (0,))
+    assert third.previous(100).previous(100) == PagePlace()
+    # Without the way back (a card posted before pages remembered it): a step back.
+    assert PagePlace(36).previous(15) == PagePlace(21)
+    assert PagePlace(10).previous(15) == PagePlace()

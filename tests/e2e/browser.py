@@ -4,7 +4,8 @@ page in headless Chromium, INSIDE the test's loopback-only network namespace.
 Chromium is Debian's `chromium` package, driven by Playwright for Python through `executable_path`: no
 `playwright install`, which would download browsers. `playground` checks the setup without a browser (the
 conversation stream, which nobody else reads then); `browser` opens the page, sees the meeting card in the
-FLG channel, clicks Klar on a row and sees that row change, and, with `--screenshots DIR`, writes the PNGs
+FLG channel, clicks Klar on a row and sees that row change, Ångra and sees it restored, 'Visa alla' and
+Nästa to the meeting's last item (and Föregående back a page), and, with `--screenshots DIR`, writes the PNGs
 README shows (`make screenshots`).
 
 Extend `browser` with a step per thing the page must show: each step is timed and recorded in result.json.
@@ -39,6 +40,7 @@ SCREENSHOT_VIEWPORT = {"width": 1280, "height": 4000}
 # The screenshots README shows (docs/screenshots/); tests/test_readme_images.py checks README names only these.
 SCREENSHOTS = ("meeting-card.png", "item-card.png", "mina.png", "digest.png")
 ROW_NUMBER = re.compile(r"^#(\d+)$")
+SHOW_ALL = re.compile(r"Visa alla \((\d+)\)")
 
 
 def chromium_path() -> str | None:
@@ -143,6 +145,39 @@ async def _drive(run: Run, demo: Demo, page: Any, screenshots: Path | None) -> N
             await asyncio.sleep(0.2)
         observed["after"] = after
 
+    async with run.step("Ångra restores that row", 20) as observed:
+        # Every row was open before that Klar: the card's one Ångra is that row's.
+        undo = card.get_by_role("button", name="Ångra", exact=True)
+        run.check(await undo.count() == 1, f"{await undo.count()} Ångra buttons on the card, not 1")
+        await undo.click()
+        while (restored := _row(await card.inner_text(), row)) != before:  # noqa: ASYNC110 (no event: poll)
+            await asyncio.sleep(0.2)
+        observed["restored"] = restored
+
+    async with run.step("Visa alla pages to the last item and Föregående back", 60) as observed:
+        show_all = card.get_by_role("button", name=SHOW_ALL)
+        title = await show_all.first.inner_text()
+        total = int(SHOW_ALL.fullmatch(title.strip()).group(1))  # type: ignore[union-attr]
+        observed["total"] = total
+        text = await _click_and_wait(card, show_all.first, await card.inner_text())
+        pages: list[list[int]] = [_row_numbers(text)]
+        lines = [_page_line(text)]
+        while await (following := card.get_by_role("button", name="Nästa ›", exact=True)).count():
+            text = await _click_and_wait(card, following.first, text)
+            pages.append(_row_numbers(text))
+            lines.append(_page_line(text))
+        observed.update(pages=pages, lines=lines)
+        seen = [number for numbers in pages for number in numbers]
+        run.check(len(pages) > 1, f"'Visa alla' showed everything on one page: {lines}")
+        run.check(
+            len(seen) == len(set(seen)) == total, f"{len(seen)} rows of {total} seen over {len(pages)} pages"
+        )
+        run.check(lines[-1].endswith(f"–{total} av {total} punkter."), f"the last page says {lines[-1]!r}")
+        back = card.get_by_role("button", name="‹ Föregående", exact=True).first
+        text = await _click_and_wait(card, back, text)
+        observed["back"] = _row_numbers(text)
+        run.check(observed["back"] == pages[-2], f"Föregående showed {observed['back']}, not {pages[-2]}")
+
     if screenshots is None:
         return
     await page.set_viewport_size(SCREENSHOT_VIEWPORT)
@@ -173,6 +208,27 @@ async def _say(page: Any, text: str, expect: str) -> Any:
     card = cards.last
     await card.scroll_into_view_if_needed()
     return card
+
+
+async def _click_and_wait(card: Any, button: Any, before: str) -> str:
+    """Click `button` and wait until the card, replaced in place, reads otherwise than `before`; its text."""
+    await button.click()
+    # The page has no event for it: poll (the step times out).
+    while (text := await card.inner_text()) == before:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    return text
+
+
+def _row_numbers(text: str) -> list[int]:
+    """The numbers of the rows a card's text shows, in order."""
+    return [
+        int(matched.group(1)) for line in text.splitlines() if (matched := ROW_NUMBER.match(line.strip()))
+    ]
+
+
+def _page_line(text: str) -> str:
+    """The card's 'Visar 16–30 av 40 punkter.' ('' on a card that shows everything)."""
+    return next((line.strip() for line in text.splitlines() if line.strip().startswith("Visar ")), "")
 
 
 def _first_open_row(text: str) -> tuple[int | None, str]:

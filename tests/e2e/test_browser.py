@@ -1,5 +1,7 @@
 """`make playground`'s setup, checked twice inside a loopback-only network namespace (tests/e2e/browser.py):
-without a browser through the Playground's API, and through its own web page in headless Chromium.
+without a browser through the Playground's API, and through its own web page in headless Chromium: the
+meeting card shows topics, a click on Klar turns a row into '✓ Klar – …', Ångra restores it, and 'Visa alla'
+pages with Nästa to the meeting's last item (Föregående back to the page before).
 
 Needs what test_playground.py needs, plus for the browser Debian's `chromium` and Playwright for Python
 (`make test` installs both: `apt-get install chromium`, `pip install '.[browser]'`; never `playwright
@@ -58,7 +60,16 @@ def test_browser_shows_the_meeting_card_and_a_klar_click_changes_its_row(
     shown = result.observed("the meeting card shows in the FLG channel")
     assert "Protokoll FLG" in shown["card"]
     changed = result.observed("a click on Klar changes that row")
-    assert changed["after"] != shown["before"]
+    assert changed["after"] != shown["before"] and "✓ Klar – " in changed["after"]
+    assert result.observed("Ångra restores that row")["restored"] == shown["before"]
+    paged = result.observed("Visa alla pages to the last item and Föregående back")
+    seen = [number for page in paged["pages"] for number in page]
+    assert len(paged["pages"]) > 1 and len(seen) == len(set(seen)) == paged["total"]
+    assert (
+        paged["lines"][-1]
+        == f"Visar {len(seen) - len(paged['pages'][-1]) + 1}–{paged['total']} av {paged['total']} punkter."
+    )
+    assert paged["back"] == paged["pages"][-2]
     if screenshots:
         written = sorted(
             path.name for path in Path(screenshots).glob("*.png") if path.stat().st_mtime > started

@@ -85,13 +85,15 @@ def test_a_roster_of_people_alone_reads_as_before() -> None:
         pytest.param(
             "[archive]\nafter_months = 12", GroupSettings(archive_after_months=12), id="archive rule"
         ),
+        pytest.param("[cards]\nreview_first = true", GroupSettings(review_first=True), id="review first"),
+        pytest.param("[cards]\nreview_first = false", GroupSettings(), id="published at once"),
         pytest.param(
             "[report_back]\nlead_working_days = 3",
             GroupSettings(report_back_lead_days=3),
             id="report-back lead",
         ),
         pytest.param(
-            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]\n[report_back]",
+            "[sources]\n[meetings]\n[digest]\n[agenda]\n[archive]\n[report_back]\n[cards]",
             GroupSettings(),
             id="empty tables",
         ),
@@ -149,6 +151,8 @@ def test_the_tables_may_come_before_the_people() -> None:
             "[report_back]\nlead_days = 2",
             "[report_back]: okänd nyckel 'lead_days' (kända: lead_working_days)",
         ),
+        ("[cards]\nreview_first = 'ja'", "[cards] review_first: ska vara true eller false"),
+        ("[cards]\nreview = true", "[cards]: okänd nyckel 'review' (kända: review_first)"),
         ("[sources]\nfolders = '/srv/flg'", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['']", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['https://kommun.sharepoint.com/x']", "[sources] folders: 'https://kommun"),

@@ -100,9 +100,12 @@ def test_changed_fields_name_what_differs_and_never_the_status() -> None:
 
 def test_a_document_survives_a_round_trip_through_its_row() -> None:
     record = replace(document(), id=3)
-    row = {**document_values(record), "key": record.key, "id": 3}
+    # awaiting_review is written once, with the new row (store.documents): the values of an update leave it.
+    row = {**document_values(record), "key": record.key, "id": 3, "awaiting_review": False}
 
     assert document_from_row(row) == record
+    assert document_from_row({**row, "awaiting_review": True}) == replace(record, awaiting_review=True)
+    assert "awaiting_review" not in document_values(replace(record, awaiting_review=True))
     assert not document_differs(row, document_values(record))
     assert document_differs(row, document_values(replace(record, version="v2")))
 
