@@ -480,6 +480,9 @@ async def update_items(
         detail = f"#{item_id} restored" if reviving else f"#{item_id}"
         if is_moved(old) and (new.due, new.due_relative) != (old.due, old.due_relative):
             fields += " (the minutes' new due replaces a user's move)"
+        if (new.due, new.due_relative) != (old.due, old.due_relative):
+            # The dates too (never the minutes' wording): the follow-through report's 'first date'.
+            fields += f"; due {_due_label(old)}→{_due_label(new)}"
         entries.append(
             ingest_audit(
                 "item.updated", old.key, f"{detail}: {fields}" if fields else detail, at=at, origin=origin
