@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from minutes.dates import format_date
 from minutes.model import ItemKind
 from minutes.people import ALL
 from minutes.records import AuditEntry, ItemRecord, ItemStatus, is_actionable
@@ -339,3 +340,26 @@ def summary_line(totals: Figures) -> str:
         f"Klara {done} av {to_do} ({share(done, to_do)}), {totals['done_by_last_due']} senast sista datumet, "
         f"{totals['overdue']} försenade."
     )
+
+
+def period_label(period: Period) -> str:
+    """'1 jan 2024 – 31 dec 2024'."""
+    return f"{format_date(period.start)} – {format_date(period.end)}"
+
+
+def total_facts(totals: Figures) -> tuple[tuple[str, str], ...]:
+    """The group's totals as (label, value) lines, in Swedish: what the card, the text and the files show."""
+    to_do, done = totals["to_do"], totals["done"]
+    return (
+        ("Åtgärder", str(totals["actions"])),
+        ("Uppföljningar", str(totals["follow_ups"])),
+        ("Beslut", str(totals["decisions"])),
+        ("Att göra", str(to_do)),
+        ("Klara", f"{done} av {to_do} ({share(done, to_do)})"),
+        ("Klara senast första datumet", f"{totals['done_by_first_due']} ({share(totals['done_by_first_due'], done)} av de klara)"),
+        ("Klara senast sista datumet", f"{totals['done_by_last_due']} ({share(totals['done_by_last_due'], done)} av de klara)"),
+        ("Öppna", f"{totals['open']}, varav {totals['overdue']} försenade"),
+        ("Flyttade", f"{totals['moved']} punkter, {totals.moves} gånger"),
+        ("Arkiverade", str(totals["archived"])),
+        ("Mediantid från möte till klar", format_days(totals.median_days_to_done)),
+    )  # fmt: skip

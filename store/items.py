@@ -361,6 +361,14 @@ class ItemRepository(Repository):
         query = select(items).where(items.c.status == OPEN, items.c.due < today)
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
+    async def items_met_between(self, group: str, start: date, end: date) -> list[ItemRecord]:
+        """The group's items of meetings from `start` to `end`, both included, whatever their status (the
+        follow-through report). By meeting date, then id."""
+        query = select(items).where(
+            items.c.group_name == group, items.c.meeting_date >= start, items.c.meeting_date <= end
+        )
+        return await self._select_items(query.order_by(items.c.meeting_date, items.c.id))
+
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]:
         """Open items for the next meeting: due 'till nästa möte', or follow-ups; of every group when `group`
         is None. By due date with undated ones last, then by id."""
