@@ -50,7 +50,7 @@ lint: $(BIN)/minutesbot
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/minutesbot
-	$(BIN)/mypy minutes cards workflows store graph sources reading bot scheduler
+	$(BIN)/mypy minutes cards workflows store graph sources reading reports bot scheduler
 
 # The Microsoft 365 Agents Playground for the end-to-end test (pinned in tests/e2e/package-lock.json).
 E2E_PLAYGROUND := tests/e2e/node_modules/.bin/agentsplayground

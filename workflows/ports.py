@@ -139,6 +139,8 @@ class FollowingStore(RosterStore, Protocol):
 class ReportStore(FollowingStore, Protocol):
     """What the follow-through report reads: a group's items of a period and their history, and its roster."""
 
+    async def group_names(self) -> list[str]: ...
+
     async def items_met_between(self, group: str, start: date, end: date) -> list[ItemRecord]:
         """The group's items of meetings from `start` to `end` (both included), whatever their status."""
         ...

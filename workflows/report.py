@@ -44,6 +44,8 @@ async def group_report(store: ReportStore, group: str, period: Period, *, today:
     """The follow-through of `group` over `period` as the store stands on `today`: three queries."""
     if period.end < period.start:
         raise ReportError("Perioden slutar före den börjar.")
+    if group not in await store.group_names():
+        raise ReportError(f"Gruppen '{group}' är okänd: inga protokoll från den är inlästa.")
     items = await store.items_met_between(group, period.start, period.end)
     entries = await store.item_audit_between(group, period.start, period.end, HISTORY_ACTIONS)
     roles = roles_by_owner(await store.roster(group))
