@@ -1,5 +1,4 @@
-"""The `rapport` answer: a group's follow-through totals over a period, and the question which group when the
-user has several. Group totals only: figures per person or role never go on a card. Pure: no I/O."""
+"""The `rapport` answer: a group's follow-through totals (never per person), or which group. Pure: no I/O."""
 
 from __future__ import annotations
 

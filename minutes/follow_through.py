@@ -1,8 +1,7 @@
-"""The follow-through report's figures: what a group decided and took on in a period, and how much of it got done,
-on time, moved or left open, from the items and their audit history. Pure: no I/O, `today` is a parameter.
+"""The follow-through report's figures from items and their audit history. Pure: no I/O, `today` is a parameter."""
 
-Every figure is defined once, in FIGURES (its name, its Swedish label and which items it counts); README's table
-'The follow-through report' states the same definitions, and the .xlsx lists each figure's items on a sheet."""
+# Every figure is defined once, in FIGURES (its name, its Swedish label and which items it counts); README's table
+# 'The follow-through report' states the same definitions, and the .xlsx lists each figure's items on a sheet.
 
 from __future__ import annotations
 

@@ -1,2 +1,1 @@
-"""The follow-through report's files: charts (matplotlib, Agg), a web page, a Word document and an .xlsx workbook
-for auditors, written from minutes.follow_through.FollowThrough. An adapter: writes files, imports the core only."""
+"""The follow-through report's files (web page, Word, .xlsx) and charts: an adapter over the core's FollowThrough."""

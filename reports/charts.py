@@ -1,5 +1,4 @@
-"""The report's charts as PNG bytes: items to do and done per month, open items by age. matplotlib's object API
-on the Agg canvas (no pyplot, no display, no global state)."""
+"""The report's charts as PNG bytes: matplotlib's object API on the Agg canvas (no pyplot, no display)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""What the report's files show, as plain tables (a title, a header and rows of cells): the group's totals, the
-oldest open items, the months, the ages, per owner and per role, and each figure's items. The writers render
-these; the figures themselves are minutes.follow_through's. Pure."""
+"""What the report's files show, as plain tables (title, header, rows); the writers render them. Pure."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The report's files: a web page and a Word document with the charts embedded, and an .xlsx with the rows behind
-every figure (one sheet each) for auditors. Each is written beside its path and moved into place, so a failure
-never leaves half a file. Does I/O."""
+"""The report's files: web page and Word with the charts embedded, .xlsx with every figure's rows. Does I/O."""
+
+# Each file is written beside its path and moved into place, so a failure never leaves half a file.
 
 from __future__ import annotations
 

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT = {"minutes", "cards", "store", "graph", "sources", "reading", "reports", "workflows", "bot", "scheduler"}
+PROJECT = {
+    "minutes",
+    "cards",
+    "store",
+    "graph",
+    "sources",
+    "reading",
+    "reports",
+    "workflows",
+    "bot",
+    "scheduler",
+}
 SDKS = {
     "aiohttp",
     "httpx",

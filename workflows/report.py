@@ -1,6 +1,4 @@
-"""The follow-through report of a group over a period: read its items and their history through ReportStore,
-compute the figures in the core (minutes.follow_through); and the `rapport` chat command's answer, which shows
-the group's totals only."""
+"""The follow-through report of a group over a period, and the `rapport` chat command's answer (totals only)."""
 
 from __future__ import annotations
 

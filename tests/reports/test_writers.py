@@ -13,7 +13,7 @@ from minutes.follow_through import FIGURES, FollowThrough, follow_through
 from minutes.records import ItemRecord
 from reports.tables import figure_tables
 from reports.writers import ReportFormat, html_page, sheet_name, write_report
-from tests.minutes.test_follow_through import AUDIT, BOTH, ITEMS, TODAY
+from tests.minutes.follow_through_history import AUDIT, BOTH, ITEMS, TODAY
 
 ROLES = {"aa": ["sekreterare"], "bb": ["ordförande"]}
 
