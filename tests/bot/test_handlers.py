@@ -540,3 +540,25 @@ async def test_the_secretary_corrects_on_the_item_card(store: SqlStore, tmp_path
     )
     assert dismissed.replace_for_everyone and "Inte en uppgift" in said(dismissed.card)
     assert (await store.get_item(item.id or 0)).status is ItemStatus.DISMISSED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        # The channel follows FLG; NOW is 2024-09-02: this year so far, FLG's meeting of 26 Aug in it.
+        ("rapport", CHANNEL, ["Uppföljning FLG", "Möten 1 jan 2024 – 2 sep 2024 · läget 2 sep 2024"]),
+        (
+            "report FLG 2023",
+            CHANNEL,
+            ["Uppföljning FLG", "Möten 1 jan 2023 – 31 dec 2023 · läget 2 sep 2024"],
+        ),
+        ("rapport KLG", CHANNEL, ["Uppföljningsrapport", "KLG är ingen av grupperna här. Välj bland: FLG."]),
+        ("rapport 2030", PERSONAL, ["Uppföljningsrapport", "År 2030 har inte börjat än."]),
+    ],
+)
+async def test_rapport_replies(
+    store: SqlStore, tmp_path: Path, text: str, where: ConvRef, expected: list[str]
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message(text, where=where))
+    assert len(reply.messages) == 1 and texts(reply)[:2] == expected

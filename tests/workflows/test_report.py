@@ -15,6 +15,7 @@ from minutes.records import ItemStatus, RosterEntry
 from store import SqlStore
 from tests.store.builders import FSG_REF, document, ingest, item, later
 from tests.workflows.chat_fixtures import ANNIKA, CHANNEL, PERSONAL, ROSTER, STRANGER
+from workflows.digest import build_digest
 from workflows.queries import Queries
 from workflows.report import ReportError, group_report, roles_by_owner, year_period
 
@@ -129,3 +130,18 @@ async def test_the_rapport_replies(
     assert expected in text
     # Group totals only: no owner of the group's items is ever named on the card.
     assert "Annika" not in text and "RN" not in text.replace("Uppföljning", "")
+
+
+async def test_the_weekly_digest_carries_the_groups_year(store: SqlStore) -> None:
+    await seeded(store)
+    digest = await build_digest(store, "FLG", today=TODAY)
+    assert (
+        digest.follow_through
+        == (await group_report(store, "FLG", year_period(None, TODAY), today=TODAY)).totals
+    )
+    assert digest.follow_through is not None and (
+        digest.follow_through["to_do"],
+        digest.follow_through["done"],
+    ) == (3, 2)
+    assert (await build_digest(store, None, today=TODAY)).follow_through is None  # no one group's year
+    assert (await build_digest(store, "KLG", today=TODAY)).follow_through is None  # no minutes of KLG
