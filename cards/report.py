@@ -36,7 +36,7 @@ def choose_group_card(groups: Sequence[str], year: int | None) -> ui.Card:
         [
             ui.text_block(TITLE, heading=True, size="medium", weight="bolder"),
             ui.text_block(
-                f"Vilken grupp? Du finns i flera. Skriv till exempel 'rapport {groups[0]}{suffix}'."
+                f"Vilken grupp? Här finns flera. Skriv till exempel 'rapport {groups[0]}{suffix}'."
             ),
         ],
         actions=[
