@@ -187,10 +187,33 @@ class Figures:
 
 
 def figures(facts: Sequence[ItemFacts], today: date) -> Figures:
-    counts = tuple((figure.name, sum(1 for f in facts if figure.counts(f, today))) for figure in FIGURES)
-    days = [f.days_to_done for f in facts if _done(f, today) and f.days_to_done is not None]
+    return _tally([(f, _flags(f, today)) for f in facts])
+
+
+def _flags(fact: ItemFacts, today: date) -> tuple[bool, ...]:
+    """Whether `fact` counts in each of FIGURES, in order: asked once per item, however many tallies use it."""
+    return tuple(figure.counts(fact, today) for figure in FIGURES)
+
+
+_TO_DO = next(index for index, figure in enumerate(FIGURES) if figure.name == "to_do")
+_DONE = next(index for index, figure in enumerate(FIGURES) if figure.name == "done")
+
+
+def _tally(flagged: Sequence[tuple[ItemFacts, tuple[bool, ...]]]) -> Figures:
+    counts = [0] * len(FIGURES)
+    moves = 0
+    days: list[int] = []
+    for fact, flags in flagged:
+        for index, counted in enumerate(flags):
+            counts[index] += counted
+        if flags[_TO_DO]:
+            moves += fact.moves
+        if flags[_DONE] and fact.days_to_done is not None:
+            days.append(fact.days_to_done)
     median = float(statistics.median(days)) if days else None
-    return Figures(counts, sum(f.moves for f in facts if _to_do(f, today)), median)
+    return Figures(
+        tuple((figure.name, count) for figure, count in zip(FIGURES, counts, strict=True)), moves, median
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,26 +273,27 @@ def follow_through(
     facts = tuple(
         sorted(facts_of(in_period(items, group, period), entries), key=lambda f: (f.meeting, f.item.id or 0))
     )
-    by_owner: dict[str, list[ItemFacts]] = {}
-    by_role: dict[str, list[ItemFacts]] = {}
-    for fact in facts:
+    flagged = [(fact, _flags(fact, today)) for fact in facts]
+    by_owner: dict[str, list[tuple[ItemFacts, tuple[bool, ...]]]] = {}
+    by_role: dict[str, list[tuple[ItemFacts, tuple[bool, ...]]]] = {}
+    for fact, flags in flagged:
         owners = fact.item.owners or (NO_OWNER,)
         for owner in dict.fromkeys(owners):
-            by_owner.setdefault(owner, []).append(fact)
+            by_owner.setdefault(owner, []).append((fact, flags))
         item_roles = dict.fromkeys(
             role for owner in fact.item.owners for role in role_of(owner, roles or {})
         ) or {NO_ROLE: None}
         for role in item_roles:
-            by_role.setdefault(role, []).append(fact)
+            by_role.setdefault(role, []).append((fact, flags))
     open_facts = [f for f in facts if _open(f, today)]
     return FollowThrough(
         group=group,
         period=period,
         today=today,
         facts=facts,
-        totals=figures(facts, today),
-        by_owner=tuple((owner, figures(rows, today)) for owner, rows in sorted(by_owner.items())),
-        by_role=tuple((role, figures(rows, today)) for role, rows in sorted(by_role.items())),
+        totals=_tally(flagged),
+        by_owner=tuple((owner, _tally(rows)) for owner, rows in sorted(by_owner.items())),
+        by_role=tuple((role, _tally(rows)) for role, rows in sorted(by_role.items())),
         oldest_open=tuple(open_facts[:OLDEST_SHOWN]),
         months=month_rows(facts, period, today),
         open_by_age=age_brackets(open_facts, today),

@@ -19,7 +19,8 @@ NEW_COLOUR, DONE_COLOUR, OPEN_COLOUR = "#5b5fc7", "#2e8b57", "#c4314b"
 def _png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    # Fixed margins (each chart sets its own) rather than bbox_inches="tight", which draws the figure twice.
+    figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -54,6 +55,7 @@ def months_chart(report: FollowThrough) -> bytes:
             for label, row in zip(labels, report.months, strict=True)
         ]
     axes.set_xticks(list(positions), labels, rotation=90 if len(labels) > 12 else 0, fontsize=8)
+    figure.subplots_adjust(left=0.06, right=0.99, top=0.9, bottom=0.24 if len(labels) > 12 else 0.1)
     axes.set_title(f"{report.group}: nya och klara punkter per månad")
     axes.legend(frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
@@ -68,6 +70,7 @@ def ages_chart(report: FollowThrough) -> bytes:
     labels = [label for label, _ in report.open_by_age]
     axes.barh(labels, [count for _, count in report.open_by_age], color=OPEN_COLOUR)
     axes.invert_yaxis()
+    figure.subplots_adjust(left=0.17, right=0.98, top=0.9, bottom=0.1)
     axes.set_title(f"{report.group}: öppna punkter efter ålder (från mötet)")
     axes.spines[["top", "right"]].set_visible(False)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
