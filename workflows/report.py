@@ -8,6 +8,7 @@ from datetime import date
 from cards.elements import Card
 from cards.messages import notice_card
 from cards.report import choose_group_card, follow_through_card
+from minutes.errors import UserFacingError
 from minutes.follow_through import MOVED, UPDATED, FollowThrough, Period, follow_through
 from minutes.records import ConvRef, RosterEntry
 from workflows.chat import Person
@@ -20,12 +21,8 @@ HISTORY_ACTIONS = (MOVED, UPDATED)
 TITLE = "Uppföljningsrapport"
 
 
-class ReportError(ValueError):
-    """A report that cannot be made as asked; `message` is one Swedish line."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class ReportError(UserFacingError):
+    """A report that cannot be made as asked (an unknown group, a period backwards, a year not begun)."""
 
 
 def roles_by_owner(entries: Sequence[RosterEntry]) -> Mapping[str, Sequence[str]]:
@@ -76,9 +73,12 @@ async def report_card(
         group = group_text.strip().upper()  # as kept: 'FLG', 'FSG/VSG'
         if group not in groups:
             shown = ", ".join(sorted(groups))
-            return notice_card(TITLE, f"{group_text} är ingen av grupperna här. Välj bland: {shown}.")
+            return notice_card(TITLE, f"{group} är ingen av grupperna här. Välj bland: {shown}.")
     elif len(groups) == 1:
         (group,) = groups
     else:
         return choose_group_card(sorted(groups), year)
-    return follow_through_card(await group_report(store, group, period, today=today))
+    try:
+        return follow_through_card(await group_report(store, group, period, today=today))
+    except ReportError as error:  # a group in a roster whose minutes are not read in yet
+        return notice_card(TITLE, error.message)

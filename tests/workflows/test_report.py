@@ -112,6 +112,8 @@ def now() -> datetime:
         ("annika", "personal", None, None, "Vilken grupp?"),  # in FLG's and FSG's rosters
         ("annika", "personal", "FSG", 2024, "Uppföljning FSG"),
         ("stranger", "personal", None, None, "Du finns inte i någon grupps förteckning"),
+        # A roster but no minutes: not among the user's groups (workflows.following.scope_of).
+        ("annika", "personal", "VSG", None, "VSG är ingen av grupperna här. Välj bland: FLG, FSG."),
     ],
 )
 async def test_the_rapport_replies(
