@@ -50,7 +50,7 @@ lint: $(BIN)/minutesbot
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/minutesbot
-	$(BIN)/mypy minutes cards workflows store graph sources reading bot scheduler
+	$(BIN)/mypy minutes cards workflows store graph sources reading reports bot scheduler
 
 # The Microsoft 365 Agents Playground for the end-to-end test (pinned in tests/e2e/package-lock.json).
 E2E_PLAYGROUND := tests/e2e/node_modules/.bin/agentsplayground
@@ -77,10 +77,11 @@ $(BIN)/playwright: $(BIN)/minutesbot
 	@command -v chromium >/dev/null || echo "chromium saknas (installera Debians chromium): webbläsartestet hoppas över"
 	$(BIN)/pip install --quiet -e '.[dev,browser]'
 
-# PNGs of the meeting card, an item card, `mina` and the weekly digest, from the browser test's session.
+# PNGs of the meeting card, an item card, `mina` and the weekly digest, from the browser test's session, and the
+# follow-through report's chart from its web page.
 screenshots: $(BIN)/minutesbot $(E2E_PLAYGROUND) $(BIN)/playwright
 	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
-		tests/e2e/test_browser.py -k browser_shows
+		tests/e2e/test_browser.py tests/e2e/test_report_browser.py -k "browser_shows or report"
 
 # A throwaway PostgreSQL cluster on 127.0.0.1 for the store tests (Debian's package, installed when missing).
 unit: $(BIN)/minutesbot $(E2E_PLAYGROUND) $(BIN)/playwright

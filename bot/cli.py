@@ -31,8 +31,10 @@ from minutes.records import SourceError
 from minutes.roster import RosterError
 from minutes.serialize import extraction_to_json
 from reading.sandbox import forbid_inspection, read_in_sandbox
+from reports.writers import ReportWriteError
 from store.engine import StoreUnavailable
 from workflows.agenda import AgendaError
+from workflows.report import ReportError
 
 MAX_FILE_BYTES = 50_000_000
 
@@ -51,6 +53,10 @@ _ARGPARSE_ERRORS = (
     (re.compile(r"argument (\S+): expected at most one argument"), r"\1: högst ett värde"),
     (re.compile(r"argument (\S+): invalid \S+ value: (.+)"), r"\1: ogiltigt värde \2"),
     (re.compile(r"argument (\S+): ignored explicit argument (.+)"), r"\1: tar inget värde (\2)"),
+    (
+        re.compile(r"argument (\S+): not allowed with argument (\S+)"),
+        r"\1: kan inte anges tillsammans med \2",
+    ),
     (re.compile(r"ambiguous option: (\S+) could match (.+)"), r"tvetydig flagga \1: kan vara \2"),
     (re.compile(r"argument (\S+): (.+)"), r"\1: \2"),  # our own ArgumentTypeError texts, already Swedish
 )
@@ -139,7 +145,36 @@ def _parser() -> argparse.ArgumentParser:
     package_cmd.add_argument("--privacy", help="integritetspolicy (https; standard: webbplatsen)")
     package_cmd.add_argument("--terms", help="användarvillkor (https; standard: webbplatsen)")
     package_cmd.add_argument("--developer", default="minutesbot", help="utvecklarens namn i Teams")
+    report_cmd = commands.add_parser(
+        "report", help="uppföljningsrapport för en grupp: klart, i tid, flyttat, öppet och försenat"
+    )
+    report_cmd.add_argument("--group", required=True, metavar="GRUPP", help="gruppen, t.ex. FLG")
+    report_cmd.add_argument(
+        "--from",
+        dest="start",
+        type=_iso_date,
+        metavar="DATUM",
+        help="första mötesdatum, ÅÅÅÅ-MM-DD (standard: årets början)",
+    )
+    report_cmd.add_argument(
+        "--to",
+        dest="end",
+        type=_iso_date,
+        metavar="DATUM",
+        help="sista mötesdatum, ÅÅÅÅ-MM-DD (standard: i dag)",
+    )
+    report_file = report_cmd.add_mutually_exclusive_group()
+    report_file.add_argument(
+        "--html", type=Path, metavar="FIL", help="skriv rapporten som webbsida med diagram"
+    )
+    report_file.add_argument(
+        "--docx", type=Path, metavar="FIL", help="skriv rapporten som Word-dokument med diagram"
+    )
+    report_file.add_argument(
+        "--xlsx", type=Path, metavar="FIL", help="skriv raderna bakom varje mått som Excel-fil"
+    )
     for command in (
+        report_cmd,
         ingest_cmd,
         items_cmd,
         decisions_cmd,
@@ -191,7 +226,15 @@ def _main(argv: Sequence[str] | None) -> int:
         return _run_service(settings)
     try:
         return asyncio.run(STORE_COMMANDS[args.command](args, settings))
-    except (SourceError, RosterError, StoreUnavailable, AgendaError, BadInput) as error:
+    except (
+        SourceError,
+        RosterError,
+        StoreUnavailable,
+        AgendaError,
+        BadInput,
+        ReportError,
+        ReportWriteError,
+    ) as error:
         sys.stderr.write(f"fel: {error.message}\n")
         return EXIT_USAGE
 

@@ -1,4 +1,5 @@
-"""The command line's commands over the store: ingest, items, decisions, roster, agenda, channels, documents."""
+"""The command line's commands over the store: ingest, items, decisions, roster, agenda, report, channels,
+documents."""
 
 from __future__ import annotations
 
@@ -15,15 +16,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot.agenda_docx import write_agenda_docx
-from bot.cli_text import format_documents, format_follows, format_items, format_reports
+from bot.cli_text import format_documents, format_follow_through, format_follows, format_items, format_reports
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
 from minutes.errors import UserFacingError
+from minutes.follow_through import Period
 from minutes.group_file import GroupSettings, parse_group_file
 from minutes.groups import normalise_group
 from minutes.records import SourceError
 from minutes.roster import RosterError
 from reading.sandbox import SandboxPool
+from reports.writers import ReportFormat, write_report
 from sources.local_folder import LocalFolderSource
 from store.engine import StoreUnavailable, UnsupportedDatabase, describe_database, open_store
 from store.repository import SqlStore
@@ -31,6 +34,7 @@ from workflows.agenda import build_agenda
 from workflows.ingest import Ingestor, Outcome, Progress
 from workflows.owners import resolve_owners
 from workflows.ports import DocumentSource
+from workflows.report import group_report
 
 # The exit code of every `fel:` line: bad input, an unreadable file, a store that cannot be opened.
 EXIT_USAGE = 2
@@ -168,6 +172,27 @@ async def _agenda_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _report_command(args: argparse.Namespace, settings: Settings) -> int:
+    """The group's follow-through over the period: its totals as text, or a file (web page, Word, .xlsx) with
+    the charts and the figures per owner and role. An operator's command: the chat shows totals only."""
+    group = _group_argument(args.group)
+    today = datetime.now(UTC).date()
+    period = Period(args.start or today.replace(month=1, day=1), args.end or today)
+    store = await _open(settings)
+    try:
+        report = await group_report(store, group, period, today=today)
+    finally:
+        await store.close()
+    for kind in ReportFormat:
+        out = getattr(args, kind.value)
+        if out is not None:
+            path = write_report(report, out, kind)
+            sys.stdout.write(f"Rapporten för {group} ({len(report.facts)} punkter): {path}\n")
+            return 0
+    sys.stdout.write(format_follow_through(report))
+    return 0
+
+
 class BadInput(UserFacingError):
     """An argument the command cannot use; `message` says which and why, in Swedish."""
 
@@ -259,6 +284,7 @@ STORE_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], Coroutine[Any
     "channels": _channels_command,
     "documents": _documents_command,
     "agenda": _agenda_command,
+    "report": _report_command,
     "ingest": _ingest_command,
     "items": _items_command,
     "decisions": _decisions_command,

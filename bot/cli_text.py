@@ -1,10 +1,13 @@
-"""The command line's Swedish listings: an extraction, ingestion reports, items, channels, documents. Pure."""
+"""The command line's Swedish listings: an extraction, ingestion reports, items, channels, documents, the
+follow-through report. Pure."""
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
 
+from minutes.dates import format_date
+from minutes.follow_through import FollowThrough, period_label, total_facts
 from minutes.model import Extraction, ItemKind
 from minutes.records import DocumentRecord, ItemRecord, ItemStatus
 from workflows.ingest import IngestReport, Outcome, summarise
@@ -134,4 +137,23 @@ def format_items(
         )
     if unresolved:
         lines.append("? = finns inte i gruppens förteckning (läs in den med 'minutesbot roster FIL')")
+    return "\n".join(lines) + "\n"
+
+
+def format_follow_through(report: FollowThrough) -> str:
+    """The group's totals and its oldest open items (no figures per person: those are the files')."""
+    width = max(len(label) for label, _ in total_facts(report.totals))
+    lines = [
+        f"Uppföljningsrapport {report.group}: möten {period_label(report.period)}, läget {format_date(report.today)}",
+        "",
+        *(f"{label + ':':<{width + 1}} {value}" for label, value in total_facts(report.totals)),
+    ]
+    if report.oldest_open:
+        lines += ["", "De äldsta öppna punkterna:"]
+        lines += [
+            f"  #{f.item.id} från mötet {format_date(f.item.meeting_date)}"
+            f"{f', datum {format_date(f.item.due)}' if f.item.due else ''}: {f.item.topic}"
+            for f in report.oldest_open
+            if f.item.meeting_date is not None
+        ]
     return "\n".join(lines) + "\n"

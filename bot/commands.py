@@ -111,6 +111,12 @@ class Unfollow(Command):
     group: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class FollowThroughReport(Command):
+    group: str | None = None  # as typed; None: the conversation's one group, or the user is asked which
+    year: int | None = None  # None: this year so far
+
+
 # ---- argument grammars: the text after the command's word → the command, or None -------------------------
 
 C = TypeVar("C", bound=Command)
@@ -154,6 +160,24 @@ def item_and_text(kind: Callable[[int, str], C]) -> Grammar[C]:
         return kind(int(found.group(1)), found.group(2))
 
     return parse
+
+
+_YEAR = re.compile(r"\d{4}")
+_GROUP_WORD = re.compile(r"[^\W\d_][\w/-]{0,39}")
+
+
+def group_and_year(rest: str) -> FollowThroughReport | None:
+    """'', '2024', 'FLG', 'FLG 2024' or '2024 FLG'; anything else is no such command."""
+    group: str | None = None
+    year: int | None = None
+    for word in rest.split():
+        if _YEAR.fullmatch(word) and year is None:
+            year = int(word)
+        elif _GROUP_WORD.fullmatch(word) and group is None:
+            group = word.upper()
+        else:
+            return None
+    return FollowThroughReport(group, year)
 
 
 # ---- the declaration ---------------------------------------------------------------------------------------
@@ -284,6 +308,12 @@ async def _digest(h: Handlers, command: DigestNow, message: IncomingMessage) -> 
     return Reply(messages=tuple(OutboundMessage(card=card) for card in cards))
 
 
+async def _report(h: Handlers, command: FollowThroughReport, message: IncomingMessage) -> Reply:
+    return _card(
+        await h.queries.follow_through(command.group, command.year, message.conversation, message.sender)
+    )
+
+
 async def _follow(h: Handlers, command: Follow, message: IncomingMessage) -> Reply:
     """Follow a group, and show its latest meeting there at once, so a new channel is not empty."""
     outcome = await h.following.follow(command.group, message.sender, message.conversation)
@@ -374,6 +404,12 @@ COMMANDS = (
         DigestNow, ("sammanfattning",), ("digest", "summary"), "sammanfattning",
         "Veckans sammanfattning nu", "This week's digest now",
         no_argument(DigestNow), _digest,
+    ),
+    CommandSpec(
+        FollowThroughReport, ("rapport",), ("report",), "rapport [GRUPP] [ÅR]",
+        "Hur gruppen följer upp under året: klart, i tid, försenat",
+        "How well the group follows through this year: done, on time, late",
+        group_and_year, _report,
     ),
     # The group's secretary puts long-past items aside and brings them back; anyone may list them.
     CommandSpec(

@@ -10,6 +10,7 @@ from typing import TypeVar
 from cards import elements as ui
 from cards.rows import ItemRow, fit_rows, item_row, meeting_label
 from cards.views import DigestView, ViewKind, view_data
+from minutes.follow_through import Figures, summary_line
 from minutes.records import DocumentRecord, ItemRecord
 
 # The records live here rather than in workflows/digest.py because cards/ may not import workflows/;
@@ -42,6 +43,8 @@ class Digest:
     long_overdue: int = 0
     long_overdue_since: date | None = None
     oldest_due: date | None = None
+    # The group's follow-through this year so far (minutes.follow_through), shown in one line; None: not shown.
+    follow_through: Figures | None = None
 
     @property
     def items(self) -> tuple[ItemRecord, ...]:
@@ -60,6 +63,7 @@ TITLE = "Veckosammanfattning"
 # The view a Klar click on a digest refreshes: the digest itself, as it stands then.
 DIGEST_VIEW = ViewKind.DIGEST
 PERSONAL_TITLE = "Dina punkter"
+FOLLOW_THROUGH_LEAD = "Uppföljning i år (rapport):"
 EMPTY_TEXT = "Inget att rapportera den här veckan: inget förfaller, inget är försenat och inga nya protokoll."
 NO_DECISIONS_TEXT = "Inga nya beslut."
 MORE_TEXT = "Skriv 'öppna' till mig för alla öppna punkter."
@@ -110,6 +114,7 @@ def personal_digest_cards(
             overdue=_owned_by(teams_id, digest.overdue, people),
             done_last_week=_owned_by(teams_id, digest.done_last_week, people),
             new_minutes=(),
+            follow_through=None,  # the group's figures: the channel's digest has them
         )
         if own.due_this_week or own.overdue:
             title = f"{PERSONAL_TITLE}, {digest.group}" if digest.group else PERSONAL_TITLE
@@ -147,6 +152,10 @@ def _digest_card(
         ),
         ui.text_block(_count_phrase(digest), spacing="small"),
     ]
+    if digest.follow_through is not None and digest.follow_through["to_do"]:
+        body.append(
+            ui.text_block(f"{FOLLOW_THROUGH_LEAD} {summary_line(digest.follow_through)}", subtle=True)
+        )
     if digest.is_empty:
         body.append(ui.text_block(EMPTY_TEXT, subtle=True))
         return ui.adaptive_card(body)

@@ -3,7 +3,8 @@ Does I/O."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from minutes.records import AuditEntry
 from store.database import Repository
 from store.rows import INGEST_ACTOR, audit_from_row, audit_values
-from store.tables import audit_log
+from store.tables import audit_log, items
 
 INSERT_AUDIT = insert(audit_log)
 
@@ -49,6 +50,26 @@ class AuditRepository(Repository):
         query = select(audit_log).order_by(audit_log.c.id)
         if subject is not None:
             query = query.where(audit_log.c.subject == subject)
+        async with self.database.read() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        return [audit_from_row(row) for row in rows]
+
+    async def item_audit_between(
+        self, group: str, start: date, end: date, actions: Sequence[str]
+    ) -> list[AuditEntry]:
+        """The entries of `actions` about the group's items of meetings from `start` to `end`, both included
+        (the follow-through report's history of those items), oldest first."""
+        query = (
+            select(audit_log)
+            .join(items, items.c.key == audit_log.c.subject)
+            .where(
+                items.c.group_name == group,
+                items.c.meeting_date >= start,
+                items.c.meeting_date <= end,
+                audit_log.c.action.in_(list(actions)),
+            )
+            .order_by(audit_log.c.id)
+        )
         async with self.database.read() as connection:
             rows = (await connection.execute(query)).mappings().all()
         return [audit_from_row(row) for row in rows]

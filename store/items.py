@@ -375,6 +375,14 @@ class ItemRepository(Repository):
         query = select(items).where(items.c.status == OPEN, items.c.due < today, _PUBLISHED)
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
+    async def items_met_between(self, group: str, start: date, end: date) -> list[ItemRecord]:
+        """The group's items of meetings from `start` to `end`, both included, whatever their status (the
+        follow-through report). By meeting date, then id."""
+        query = select(items).where(
+            items.c.group_name == group, items.c.meeting_date >= start, items.c.meeting_date <= end
+        )
+        return await self._select_items(query.order_by(items.c.meeting_date, items.c.id))
+
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]:
         """Open items for the next meeting: due 'till nästa möte', or follow-ups; of every group when `group`
         is None. By due date with undated ones last, then by id."""
@@ -494,6 +502,9 @@ async def update_items(
         detail = f"#{item_id} restored" if reviving else f"#{item_id}"
         if is_moved(old) and (new.due, new.due_relative) != (old.due, old.due_relative):
             fields += " (the minutes' new due replaces a user's move)"
+        if (new.due, new.due_relative) != (old.due, old.due_relative):
+            # The dates too (never the minutes' wording): the follow-through report's 'first date'.
+            fields += f"; due {_due_label(old)}→{_due_label(new)}"
         entries.append(
             ingest_audit(
                 "item.updated", old.key, f"{detail}: {fields}" if fields else detail, at=at, origin=origin

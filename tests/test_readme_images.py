@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.e2e.browser import SCREENSHOTS
+from tests.e2e.browser import REPORT_SCREENSHOTS, SCREENSHOTS
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)")
@@ -27,4 +27,4 @@ def test_every_image_readme_names_exists_and_is_a_png() -> None:
 
 def test_readme_shows_every_screenshot_the_browser_test_takes() -> None:
     shown = {Path(name).name for name in readme_images() if name.startswith("docs/screenshots/")}
-    assert shown == set(SCREENSHOTS)
+    assert shown == {*SCREENSHOTS, *REPORT_SCREENSHOTS}

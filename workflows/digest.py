@@ -17,6 +17,7 @@ from workflows.archive import months_before
 from workflows.outbox import OutboxMessage, OutboxStatus
 from workflows.owners import people_of
 from workflows.ports import ChatStore
+from workflows.report import ReportError, group_report, year_period
 
 __all__ = [
     "DIGEST",
@@ -208,6 +209,12 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
         if key in read_in.first_read or gained_decisions:
             documents.append(document)
             items_by_document[key] = items
+    follow_through = None
+    if group is not None:
+        try:
+            follow_through = (await group_report(store, group, year_period(None, today), today=today)).totals
+        except ReportError:  # a group with no minutes read in yet
+            follow_through = None
     return Digest(
         group=group,
         week=week_label(today),
@@ -220,6 +227,7 @@ async def build_digest(store: ChatStore, group: str | None, *, today: date) -> D
         long_overdue=len(long_overdue),
         long_overdue_since=long_since if long_overdue else None,
         oldest_due=min((item.due for item in long_overdue if item.due is not None), default=None),
+        follow_through=follow_through,
     )
 
 

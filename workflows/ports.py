@@ -142,7 +142,23 @@ class FollowingStore(RosterStore, Protocol):
         ...
 
 
-class ChatStore(ItemQueries, FollowingStore, Protocol):
+class ReportStore(FollowingStore, Protocol):
+    """What the follow-through report reads: a group's items of a period and their history, and its roster."""
+
+    async def group_names(self) -> list[str]: ...
+
+    async def items_met_between(self, group: str, start: date, end: date) -> list[ItemRecord]:
+        """The group's items of meetings from `start` to `end` (both included), whatever their status."""
+        ...
+
+    async def item_audit_between(
+        self, group: str, start: date, end: date, actions: Sequence[str]
+    ) -> list[AuditEntry]:
+        """The entries of `actions` about those items, oldest first."""
+        ...
+
+
+class ChatStore(ItemQueries, ReportStore, Protocol):
     """What the chat use cases ask of the store: items by number, their changes, meetings, conversations."""
 
     async def get_item(self, item_id: int) -> ItemRecord | None: ...

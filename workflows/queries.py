@@ -30,6 +30,8 @@ from workflows.digest import digest_post, week_label
 from workflows.following import HOW_TO_FOLLOW, scope_of
 from workflows.owners import actor_names, owners_for_user, people_of
 from workflows.ports import ChatStore
+from workflows.report import TITLE as REPORT_TITLE
+from workflows.report import report_card
 
 # Items a list card shows at a time; the card says how many the whole list holds and pages through it.
 LIST_PAGE = 15
@@ -204,6 +206,13 @@ class Queries:
             post = await digest_post(self.store, {"group": group, "week": week_label(today)}, today=today)
             cards.append(post.card)
         return cards
+
+    async def follow_through(
+        self, group: str | None, year: int | None, where: ConvRef, user: Person
+    ) -> dict[str, Any]:
+        """`rapport`: a group's follow-through over a year (this year so far by default), its totals only."""
+        card = await report_card(self.store, group, year, user, where, today=self.clock().date())
+        return card if card is not None else no_groups_card(REPORT_TITLE, where)
 
     async def agenda(self, group: str, meeting_date: date) -> dict[str, Any]:
         """The follow-up agenda of a coming meeting as it stands now."""

@@ -306,3 +306,72 @@ def test_documents_lists_those_of_no_group_and_sets_one(
     assert "nya lokaler" in out
     code, _, err = run(capsys, "documents", "set-group", "99999", "FSG", database)
     assert code == 2 and err.startswith("fel: ")
+
+
+# -- report: the follow-through of a group, as text or a file ---------------------------------------------------
+
+
+def test_report_prints_the_group_totals(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str
+) -> None:
+    run(capsys, "ingest", str(folder / "000_9fb95432c85b271b.docx"), database)
+    code, out, err = run(
+        capsys, "report", "--group", "flg", "--from", "2024-01-01", "--to", "2024-12-31", database
+    )
+    assert (code, err) == (0, "")
+    assert out.startswith("Uppföljningsrapport FLG: möten 1 jan 2024 – 31 dec 2024")
+    assert "Klara:" in out and "Mediantid från möte till klar:" in out and "De äldsta öppna punkterna:" in out
+
+
+@pytest.mark.parametrize("kind", ["html", "docx", "xlsx"])
+def test_report_writes_a_file(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str, tmp_path: Path, kind: str
+) -> None:
+    run(capsys, "ingest", str(folder / "000_9fb95432c85b271b.docx"), database)
+    out_file = tmp_path / f"rapport.{kind}"
+    code, out, _ = run(
+        capsys,
+        "report",
+        "--group",
+        "FLG",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+        f"--{kind}",
+        str(out_file),
+        database,
+    )
+    assert code == 0 and out_file.stat().st_size > 1000 and str(out_file) in out
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("--group", "XYZ"), "fel: Gruppen 'XYZ' är okänd"),
+        (("--group", "FLG", "--from", "2024-13-01"), "fel: --from: ogiltigt datum '2024-13-01'"),
+        (
+            ("--group", "FLG", "--from", "2024-12-31", "--to", "2024-01-01"),
+            "fel: Perioden slutar före den börjar.",
+        ),
+        (
+            ("--group", "FLG", "--html", "a.html", "--xlsx", "a.xlsx"),
+            "fel: --xlsx: kan inte anges tillsammans med --html",
+        ),
+        (
+            ("--group", "FLG", "--html", "/nonexistent/dir/a.html"),
+            "fel: Kunde inte skriva /nonexistent/dir/a.html",
+        ),
+        (("--group", "F L G"), "fel: ange ett gruppnamn"),
+    ],
+)
+def test_report_bad_input_is_one_swedish_line(
+    capsys: pytest.CaptureFixture[str], folder: Path, database: str, argv: tuple[str, ...], says: str
+) -> None:
+    run(capsys, "ingest", str(folder / "000_9fb95432c85b271b.docx"), database)
+    try:
+        code, _, err = run(capsys, "report", *argv, database)
+    except SystemExit as exit_:  # argparse's own errors
+        code, err = int(str(exit_.code)), capsys.readouterr().err
+    assert code == 2 and says in err and "Traceback" not in err

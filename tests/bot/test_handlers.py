@@ -580,3 +580,25 @@ async def test_a_meeting_awaiting_review_shows_to_its_secretary_alone(
     }
     meeting = await bot.on_message(message("möte"))
     assert "Ring facket" not in said(meeting) and "Protokoll FLG 26 aug 2024" in said(meeting)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "expected"),
+    [
+        # The channel follows FLG; NOW is 2024-09-02: this year so far, FLG's meeting of 26 Aug in it.
+        ("rapport", CHANNEL, ["Uppföljning FLG", "Möten 1 jan 2024 – 2 sep 2024 · läget 2 sep 2024"]),
+        (
+            "report FLG 2023",
+            CHANNEL,
+            ["Uppföljning FLG", "Möten 1 jan 2023 – 31 dec 2023 · läget 2 sep 2024"],
+        ),
+        ("rapport KLG", CHANNEL, ["Uppföljningsrapport", "KLG är ingen av grupperna här. Välj bland: FLG."]),
+        ("rapport 2030", PERSONAL, ["Uppföljningsrapport", "År 2030 har inte börjat än."]),
+    ],
+)
+async def test_rapport_replies(
+    store: SqlStore, tmp_path: Path, text: str, where: ConvRef, expected: list[str]
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    reply = await handlers(store).on_message(message(text, where=where))
+    assert len(reply.messages) == 1 and texts(reply)[:2] == expected

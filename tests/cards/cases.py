@@ -11,8 +11,10 @@ from bot.commands import COMMANDS, not_understood
 from cards.answers import non_working_day_card
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card
+from cards.report import choose_group_card, follow_through_card
 from cards.summary import meeting_removed_card, meeting_summary_card
 from cards.views import DecisionsView, MyItemsView, OpenItemsView
+from minutes.follow_through import follow_through
 from minutes.model import ItemKind
 from tests.cards.samples import (
     ACTORS,
@@ -32,10 +34,17 @@ from tests.cards.samples import (
     many_items,
     record,
 )
+from tests.minutes import follow_through_history as history
 
 Card = dict[str, Any]
 
 CASES: dict[str, Callable[[], Card]] = {
+    # `rapport`: FLG's totals over the hand-built two years (no one named: totals only), and the question
+    # which group for someone in several.
+    "report": lambda: follow_through_card(
+        follow_through("FLG", history.BOTH, history.ITEMS, history.AUDIT, today=history.TODAY)
+    ),
+    "report_choose_group": lambda: choose_group_card(["FLG", "FSG"], 2024),
     "summary": lambda: meeting_summary_card(DOCUMENT, ITEMS, people=PEOPLE, today=TODAY),
     "summary_overflow": lambda: meeting_summary_card(DOCUMENT, many_items(20), people=PEOPLE, today=TODAY),
     # Föregående/Nästa: the second page of a long meeting, and 'Visa alla' (pages as large as a card holds).

@@ -11,6 +11,7 @@ import pytest
 
 from cards.digest import DIGEST_VIEW, Digest, NewMinutes, personal_digest_cards, weekly_digest_card
 from cards.verbs import Verb
+from minutes.follow_through import Figures
 from minutes.model import ItemKind
 from tests.cards.cardcheck import (
     TEAMS_LIMIT_BYTES,
@@ -66,6 +67,15 @@ OTHER_DOCUMENT = replace(
 )
 
 
+# The group's year so far: 52 to do, 34 done (28 by their last date), 6 overdue.
+FOLLOW_THROUGH = Figures(
+    (("actions", 40), ("follow_ups", 12), ("decisions", 9), ("to_do", 52), ("done", 34), ("done_by_first_due", 20),
+     ("done_by_last_due", 28), ("open", 16), ("overdue", 6), ("moved", 9), ("archived", 2)),
+    moves=11,
+    median_days_to_done=21.0,
+)  # fmt: skip
+
+
 def digest(**changes: Any) -> Digest:
     full = Digest(
         group="FLG",
@@ -76,6 +86,7 @@ def digest(**changes: Any) -> Digest:
         overdue=(OVERDUE,),
         done_last_week=(DONE,),
         new_minutes=(NewMinutes(DOCUMENT, (DECISION,)), NewMinutes(OTHER_DOCUMENT)),
+        follow_through=FOLLOW_THROUGH,
     )
     return replace(full, **changes)
 
@@ -94,7 +105,9 @@ def personal(person_name: str) -> Card:
 CASES: dict[str, Callable[[], Card]] = {
     "digest": card,
     "digest_empty": lambda: card(due_this_week=(), overdue=(), done_last_week=(), new_minutes=()),
-    "digest_every_group": lambda: card(group=None, new_minutes=()),
+    "digest_every_group": lambda: card(
+        group=None, new_minutes=(), follow_through=None
+    ),  # no one group's year
     "digest_overflow": lambda: card(due_this_week=tuple(many_items(14)), done_last_week=()),
     "digest_personal_anna": lambda: personal("Anna Åberg"),
     # Forty items late since 2019 are a count under the rows, not forty rows.
@@ -159,7 +172,16 @@ def test_klar_buttons_refresh_the_digest() -> None:
 
 def test_an_empty_week_says_so() -> None:
     texts = text_block_texts(CASES["digest_empty"]())
-    assert texts[2] == "Inga punkter" and texts[3].startswith("Inget att rapportera")
+    assert texts[2] == "Inga punkter" and texts[4].startswith("Inget att rapportera")
+    assert texts[3].startswith(
+        "Uppföljning i år (rapport): Klara 34 av 52"
+    )  # the year, however quiet the week
+
+
+def test_the_follow_through_line_shows_only_with_something_to_do() -> None:
+    assert not any(t.startswith("Uppföljning i år") for t in text_block_texts(card(follow_through=None)))
+    nothing = Figures(tuple((name, 0) for name, _ in FOLLOW_THROUGH.counts), 0, None)
+    assert not any(t.startswith("Uppföljning i år") for t in text_block_texts(card(follow_through=nothing)))
 
 
 def test_a_long_section_shows_its_first_rows_and_says_how_many() -> None:

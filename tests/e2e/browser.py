@@ -39,6 +39,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 SCREENSHOT_VIEWPORT = {"width": 1280, "height": 4000}
 # The screenshots README shows (docs/screenshots/); tests/test_readme_images.py checks README names only these.
 SCREENSHOTS = ("meeting-card.png", "item-card.png", "mina.png", "digest.png")
+# The follow-through report's chart, shot from its web page by tests/e2e/test_report_browser.py.
+REPORT_SCREENSHOTS = ("report-chart.png",)
 ROW_NUMBER = re.compile(r"^#(\d+)$")
 SHOW_ALL = re.compile(r"Visa alla \((\d+)\)")
 

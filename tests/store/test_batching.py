@@ -127,7 +127,10 @@ async def test_a_batched_edit_audits_and_indexes_each_item_as_one_at_a_time_did(
     assert all(i.status is ItemStatus.OPEN for i in live)
     entries = [(a.action, a.subject, a.detail) for a in await store.audit_log() if a.at == later(1)]
     assert entries == [
-        *(("item.updated", old.key, f"#{old.id}: owners, due") for old, _ in second.updated),
+        *(
+            ("item.updated", old.key, f"#{old.id}: owners, due; due -→2024-09-30")
+            for old, _ in second.updated
+        ),
         *(("item.withdrawn", old.key, f"#{old.id}") for old in second.withdrawn),
         *(("item.added", new.key, f"#{2 * n + k}") for k, new in enumerate(second.added, 1)),
         ("document.ingested", FLG_REF.key, f"version=v2 added={n} updated={n} withdrawn={n}"),

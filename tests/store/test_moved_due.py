@@ -82,6 +82,7 @@ async def test_a_moved_due_survives_edits_until_the_minutes_change_the_date(stor
     assert trail[2][1] == "2024-10-07→2024-11-04"
     assert trail[3][1].startswith(f"#{follow_up.id}: text") and "due" not in trail[3][1]
     assert trail[4][1].startswith(f"#{follow_up.id}: due, due_raw")
+    assert trail[4][1].endswith("; due 2024-11-04→2024-10-21")  # the dates, for the follow-through report
 
     # No longer moved: the next edit elsewhere leaves the minutes' date as it is.
     await ingest(store, document(version="v5"), [redated, *edited_elsewhere(5)[1:]], at=later(6))
