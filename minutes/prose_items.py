@@ -376,6 +376,11 @@ def commits(sentence: str, context: DocumentContext) -> bool:
     return _present_commitment(sentence, context) or PASSIVE_WITH_AGENT.search(sentence) is not None
 
 
+def _later_clause_commits(text: str, context: DocumentContext) -> bool:
+    later = (c.strip() for c in _CLAUSE_BREAK.split(text)[1:4])
+    return any(c and not PAST_TENSE.search(c) and _clause_commits(c, context, text) for c in later)
+
+
 def _present_commitment(sentence: str, context: DocumentContext) -> bool:
     """A named actor at the sentence's start with a verb in the present tense that reports nothing said at the
     meeting ('Lisa fixar kallelsen', 'Rektorerna informerar vårdnadshavarna'; not 'Jenny informerar om …')."""
@@ -436,21 +441,16 @@ def _prose_item(
     # … when the decision hands the work to someone ('Stämman beslutade att laddplatser ska utredas' reports).
     # … and when a later clause commits someone, its tense counts: 'ES3 har inte lämnat in protokollet, sekr
     # påminner Sam'.
-    committing = next(
-        (
-            c.strip()
-            for c in _CLAUSE_BREAK.split(text)[1:4]
-            if c.strip() and _clause_commits(c.strip(), context, text)
-        ),
-        None,
-    )
-    main_clause = committing or " ".join((decided if context.actors(decided) else text).split()[:8])
+    main_clause = " ".join((decided if context.actors(decided) else text).split()[:8])
     undertaken = _UNDERTAKEN.search(text) is not None
     if (
-        (PAST_TENSE.search(main_clause) or _STATUS.search(text))
+        kind is ItemKind.ACTION
         and not future
         and not undertaken
-        and kind is ItemKind.ACTION
+        and (
+            _STATUS.search(text)
+            or (PAST_TENSE.search(main_clause) and not _later_clause_commits(text, context))
+        )
     ):
         return None
     actors = context.actors(text)

@@ -352,8 +352,7 @@ def _cell_segments(blocks: Sequence[Block], context: DocumentContext) -> list[_S
             number_match = _NUMBERED.match(piece)
             number = int(number_match.group(1)) if number_match else None
             for position, sentence in enumerate(sentences(piece)):
-                # An action cell also says who takes the work on in the present tense ('Erik beställer …').
-                kind = kind_of(sentence) or (ItemKind.ACTION if commits(sentence, context) else None)
+                kind = kind_of(sentence)
                 actor_led = kind is not None and _actor_led(sentence, context)
                 boundary = (position == 0 and starts_new) or current is None
                 label = _is_label_start(sentence)
@@ -380,6 +379,11 @@ def _cell_segments(blocks: Sequence[Block], context: DocumentContext) -> list[_S
                         current.kind = kind
                         current.signal_at = len(current.sentences) - 1
                         owned = owned or actor_led
+    # An action cell also says who takes the work on in the present tense ('Erik beställer nya armaturer'):
+    # asked only of a point no signal word marks, as it costs the actor rules.
+    for segment in segments:
+        if segment.kind is None and commits(segment.sentences[0], context):
+            segment.kind = ItemKind.ACTION
     return _merge_unsignalled(segments)
 
 
