@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -229,25 +228,6 @@ def help_reply(lead: tuple[str, ...] = ()) -> Reply:
     return _card(help_card([(spec.usage, spec.help_sv) for spec in COMMANDS], lead=lead))
 
 
-def not_understood_reply(text: str) -> Reply:
-    """Text that is no command: the help card, led by what was not understood and the closest command."""
-    cleaned = _cleaned(text)
-    if not cleaned:  # only the bot's @mention: nothing to quote
-        return help_reply()
-    return help_reply(not_understood(cleaned))
-
-
-def not_understood(text: str) -> tuple[str, ...]:
-    """'Jag förstod inte "…".' and, when one is close, 'Menade du "…"?' with what that command does."""
-    cleaned = _cleaned(text)
-    quoted = cleaned if len(cleaned) <= QUOTE_LIMIT else cleaned[: QUOTE_LIMIT - 1].rstrip() + "…"
-    lines = [f'Jag förstod inte "{quoted}".']
-    suggestion = closest_command(cleaned)
-    if suggestion is not None:
-        lines.append(f'Menade du "{suggestion.typed}"? {suggestion.spec.help_sv}.')
-    return tuple(lines)
-
-
 async def _help(h: Handlers, command: Help, message: IncomingMessage) -> Reply:
     return help_reply()
 
@@ -467,13 +447,14 @@ class Invocation(Generic[C]):
         return await self.spec.handler(handlers, self.command, message)
 
 
-def _cleaned(text: str) -> str:
+def tidy_text(text: str) -> str:
+    """A message's words as a command reads them: spaces folded, end punctuation dropped."""
     return " ".join(text.replace("\u00a0", " ").split()).strip(" .!")
 
 
 def invocation(text: str) -> Invocation[Any] | None:
     """The command a message asks for with its declaration, or None when it is no command."""
-    cleaned = _cleaned(text)
+    cleaned = tidy_text(text)
     for pattern, spec in _PATTERNS:
         match = pattern.match(cleaned)
         if match is None:
@@ -489,44 +470,3 @@ def parse_command(text: str) -> Command | None:
     The text is what remains after the bot's own @mention is removed; case and extra spaces are ignored."""
     found = invocation(text)
     return found.command if found is not None else None
-
-
-# ---- the closest command, for text that is none ------------------------------------------------------------
-
-# How alike the typed words must be to a command's words (difflib's ratio) to be offered: 'kalr' is 'klar'
-# (0.75), 'öppen' is 'öppna' (0.8); 'hej' is not 'help' (0.57).
-CLOSE_ENOUGH = 0.7
-# The longest text quoted back whole; a longer one is cut.
-QUOTE_LIMIT = 60
-# No command's words are longer: a longer head is compared cut (difflib's time grows with its length).
-HEAD_LIMIT = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """The command closest to a text, and what to write: the command with the text's own argument when that
-    argument fits it ('klar 12' for 'kalr 12'), else its usage ('klar N' for 'klar abc')."""
-
-    spec: CommandSpec[Any]
-    typed: str
-
-
-def closest_command(text: str) -> Suggestion | None:
-    """The command whose word (Swedish or English, of as many words as the command's) is most like the text's
-    first words, when alike enough; None otherwise. Pure: a function of the text and COMMANDS."""
-    words = _cleaned(text).split()
-    if not words:
-        return None
-    best: tuple[float, CommandSpec[Any], str] | None = None
-    for spec in COMMANDS:
-        for word in spec.words:
-            length = len(word.split())
-            head = " ".join(words[:length]).casefold()[:HEAD_LIMIT]
-            score = difflib.SequenceMatcher(None, head, word).ratio()
-            if best is None or score > best[0]:
-                best = (score, spec, " ".join(words[length:]))
-    if best is None or best[0] < CLOSE_ENOUGH:
-        return None
-    _, spec, rest = best
-    fits = len(rest) <= QUOTE_LIMIT and spec.grammar(rest) is not None
-    return Suggestion(spec, f"{spec.name} {rest}".strip() if fits else spec.usage)

@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, assert_never
 
-from bot.commands import invocation, not_understood_reply
+from bot.commands import invocation
+from bot.not_understood import not_understood_reply
 from cards.messages import error_card
 from cards.verbs import DUE_INPUT, OWNERS_INPUT, Verb
 from cards.views import (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from store.audit import AuditRepository
 from store.conversations import ConversationRepository
 from store.documents import DocumentRepository
+from store.item_queries import ItemQueryRepository
 from store.items import ItemRepository
 from store.not_mine import NotMineRepository
 from store.outbox_queue import OutboxRepository
@@ -17,6 +18,7 @@ from store.rosters import RosterRepository
 class SqlStore(
     DocumentRepository,
     ItemRepository,
+    ItemQueryRepository,
     NotMineRepository,
     ReportBackRepository,
     ConversationRepository,

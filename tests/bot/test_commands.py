@@ -20,10 +20,9 @@ from bot.commands import (
     OpenItems,
     Undo,
     Unfollow,
-    closest_command,
-    not_understood,
     parse_command,
 )
+from bot.not_understood import closest_command, not_understood
 
 
 @pytest.mark.parametrize(

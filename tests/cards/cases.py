@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot.commands import COMMANDS, not_understood
+from bot.commands import COMMANDS
+from bot.not_understood import not_understood
 from cards.answers import non_working_day_card
 from cards.item import item_card, items_list_card
 from cards.messages import STALE_ITEM_MESSAGE, error_card, help_card, notice_card

@@ -1,4 +1,4 @@
-"""ItemRepository on SQLite and PostgreSQL: a user marks items done and open again, lists and searches."""
+"""ItemRepository and ItemQueryRepository on SQLite and PostgreSQL: a user marks items done and open again, lists and searches."""
 
 from __future__ import annotations
 
