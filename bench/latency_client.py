@@ -80,6 +80,13 @@ class Client:
             self.token_by_service[url] = mint_token(key, app_id=APP_ID, service_url=url)
         return self.token_by_service[url]
 
+    def _click(self, user: Result, verb: str, data: Result) -> Result:
+        """A click on a card's Action.Execute button, as Teams sends it."""
+        value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+        return self._activity(
+            user, "invoke", name="adaptiveCard/action", value=value, replyToId=str(next(self.activity_ids))
+        )
+
     def _activity(self, user: Result, kind: str, **fields: Any) -> Result:
         group = user["group"]
         conversation: Result
@@ -141,31 +148,9 @@ class Client:
             elif command == "klar N":
                 return command, self._message(user, f"klar {item}"), f"Punkt #{item} är klar"
             else:
-                value = {
-                    "action": {"type": "Action.Execute", "verb": "item.done", "data": {"itemId": item}},
-                    "trigger": "manual",
-                }
-                activity = self._activity(
-                    user,
-                    "invoke",
-                    name="adaptiveCard/action",
-                    value=value,
-                    replyToId=str(next(self.activity_ids)),
-                )
-                return command, activity, f"#{item}"
+                return command, self._click(user, "item.done", {"itemId": item}), f"#{item}"
         if command == "invoke list.page":
-            value = {
-                "action": {"type": "Action.Execute", "verb": "list.page", "data": dict(NEXT_PAGE_DATA)},
-                "trigger": "manual",
-            }
-            activity = self._activity(
-                user,
-                "invoke",
-                name="adaptiveCard/action",
-                value=value,
-                replyToId=str(next(self.activity_ids)),
-            )
-            return command, activity, NEXT_PAGE_LINE
+            return command, self._click(user, "list.page", dict(NEXT_PAGE_DATA)), NEXT_PAGE_LINE
         if command == "öppna XY":
             person = rng.choice(user["others"])
             # The answer says whom the initials matched in the roster: 'Öppna punkter för Karin Berg (KB)'.

@@ -129,13 +129,7 @@ class Deliverer:
             for i in await self.store.items_of_document(document_key)
             if i.status is not ItemStatus.WITHDRAWN
         ]
-        card = meeting_summary_card(
-            document,
-            items,
-            people=await people_of(items, self.store),
-            today=self.clock().date(),
-            actors=await actor_names(items, self.store),
-        )
+        card = await self._summary_card(document, items)
         if document.group is None:
             await self._tell_administrators(document)
             raise Undeliverable(
@@ -148,6 +142,18 @@ class Deliverer:
         await self._post_or_update(SUMMARY_CARD, document_key, [(channel, card) for channel in channels])
         logger.info(
             "meeting summary %s delivered to %d channels", safe_log_field(document_key), len(channels)
+        )
+
+    async def _summary_card(
+        self, document: DocumentRecord, items: Sequence[ItemRecord], *, review: bool = False
+    ) -> dict[str, Any]:
+        return meeting_summary_card(
+            document,
+            items,
+            people=await people_of(items, self.store),
+            today=self.clock().date(),
+            actors=await actor_names(items, self.store),
+            review=review,
         )
 
     async def _to_secretaries(self, document: DocumentRecord, items: Sequence[ItemRecord]) -> bool:
@@ -167,14 +173,7 @@ class Deliverer:
                 document.key, by=INGEST_ACTOR, at=self.clock(), origin="deliver"
             )
             return False
-        card = meeting_summary_card(
-            document,
-            items,
-            people=await people_of(items, self.store),
-            today=self.clock().date(),
-            actors=await actor_names(items, self.store),
-            review=True,
-        )
+        card = await self._summary_card(document, items, review=True)
         targets = []
         for secretary in secretaries:
             assert secretary.aad_object_id is not None
