@@ -83,6 +83,11 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
         ):
             people.setdefault(name, Person(name=name, initials=initials))
     lines = text.splitlines()
+    for line in lines[:_BARE_LIST_LINES]:
+        if bare := _BARE_FIRST_NAMES.match(line):
+            for name in re.split(r"\s*,\s*|\s+(?:och|o|&)\s+|\s+", bare.group(1)):
+                if name and name.casefold() not in NOT_NAMES:
+                    people.setdefault(name, Person(name=name))
     titled_before: set[str] = set()
     for index, line in enumerate(lines):
         # The label may follow a sentence on its line ('Plats: Klubbhuset. Närvarande: …').
@@ -114,7 +119,7 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
                 # line by line: a name never runs over a line's end ('… – Greta' / 'Boka föreläsare …')
                 for line in text.splitlines()
                 for n in re.findall(rf"(?<![{UPPER}{LOWER}])({NAME_WORD}\s+{NAME_WORD})", squash(line))
-                if is_plausible_name(n) and n not in people
+                if is_plausible_name(n) and n not in people and not all(word in people for word in n.split())
             }
         )
     )
@@ -136,6 +141,14 @@ def is_attendance_header(cells: Sequence[str]) -> bool:
         for pattern in (_NAME_COLUMN, _ROLE_COLUMN, _INITIALS_COLUMN)
     }
     return has[_NAME_COLUMN] and (has[_ROLE_COLUMN] or has[_INITIALS_COLUMN])
+
+
+# Terse notes list who came without a colon or commas: 'närvarande Micke Ronja Hassan och Leffe'. Only first
+# names, ended by 'och X', near the top: first names in a row are not read as full names then.
+_BARE_LIST_LINES = 8
+_BARE_FIRST_NAMES = re.compile(
+    rf"^\s*(?i:närvarande|deltagare|närv|med|vi var)\s+((?:[{UPPER}][{LOWER}]+,?\s+){{2,}}(?:och|o|&)\s+[{UPPER}][{LOWER}]+)\s*$"
+)
 
 
 def _table_people(rows: Sequence[Sequence[str]]) -> list[Person]:

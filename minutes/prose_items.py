@@ -144,7 +144,7 @@ def paragraph_items(
         state.skip_section = len(text.split()) <= 2 and _SKIP_SECTION.search(text) is not None
         kind = kind_of(text)
         actors = context.actors(text) if kind else ()
-        if kind is not None and actors and not state.skip_section:
+        if kind is not None and actors and not state.skip_section and not is_negated(text):
             due = context.due_of(text)
             state.pending = ActionItem(kind, text, text, actors, due, Source(block=index), actors=actors)
         return released

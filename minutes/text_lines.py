@@ -41,6 +41,9 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
     paragraphs: list[Paragraph] = []
     current: list[str] = []
     is_list = False
+    if _unpunctuated(lines):
+        # Notes with no sentence ended anywhere: every line is a statement of its own, as a list's lines are.
+        return [Paragraph(strip_bullet(line)[0], list_item=True) for line in lines if line.strip()]
     lower_margin = max(width * 6 // 10, _block_margin(lines) - 2)
     for line in lines:
         stripped, bullet = strip_bullet(line)
@@ -71,6 +74,30 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
 
 
 _FEW_LINES = 5  # fewer lines in a block tell nothing of its margin
+_SENTENCE_STOP = re.compile(r"[.!?:;](?:\s|$)")
+# Words a line ended by hand does not end on: a sentence goes on after them.
+_RUN_ON_WORDS = frozenset(
+    "och att i på för med av till som eller samt om från vid under efter inom mot en ett den det de kan ska"
+    " skall har är var blir bör måste sin sitt sina".split()
+)
+
+
+def _unpunctuated(lines: list[str]) -> bool:
+    """Notes typed line by line with no punctuation at all ('Hassan servar motorsprutan imorgon' / 'Bettan
+    beställer nya andningsskydd'): prose wrapped at a margin ends its sentences somewhere in the block, and
+    most of its lines run up to the margin (the next word would not have fitted)."""
+    filled = [line.rstrip() for line in lines if line.strip()]
+    if len(filled) < _FEW_LINES or any(_SENTENCE_STOP.search(line) for line in filled):
+        return False
+    if any(line.split()[-1].casefold() in _RUN_ON_WORDS for line in filled[:-1]):
+        return False  # '… beslutade att' / 'ge HR i uppdrag': a sentence wrapped in a narrow column
+    margin = max(len(line) for line in filled)
+    full = sum(
+        1
+        for line, following in zip(filled, filled[1:], strict=False)
+        if len(line) + 1 + len(following.split()[0]) > margin
+    )
+    return full * 2 < len(filled) - 1
 
 
 def _block_margin(lines: list[str]) -> int:

@@ -88,6 +88,12 @@ def test_titles_with_the_person_in_parentheses() -> None:
     assert [p.name for p in listing.people] == ["Ola Berg", "Kim Ek"]
 
 
+def test_first_names_listed_without_colon_or_commas() -> None:
+    roster = parse_roster("Veckomöte\nnärvarande Micke Ronja Hassan och Leffe\n\nMicke går igenom larmen\n")
+    assert [p.name for p in roster.people] == ["Micke", "Ronja", "Hassan", "Leffe"]
+    assert roster.other_names == ()  # 'Micke Ronja' is two of them, no full name
+
+
 def test_where_first_names_come_from_is_no_person() -> None:
     roster = parse_roster("Deltagare: Ylva (Stadsarkivet Norr), Roger (Bjurfors kommun)\n")
     assert [p.name for p in roster.people] == ["Ylva", "Roger"]

@@ -400,3 +400,33 @@ def test_a_line_in_lower_case_after_one_ended_by_hand_starts_a_paragraph() -> No
     paragraphs = [b.text for b in read_text(text.encode()).blocks if isinstance(b, Paragraph)]
     assert "Lisa beställer nya andningsskydd" in paragraphs
     assert "slangtvätten är lagad" in paragraphs
+
+
+def test_notes_with_no_punctuation_at_all_are_one_statement_a_line() -> None:
+    text = (
+        "Veckomöte\n\n"
+        "Kalle går igenom veckans larm och trafikolyckorna\n"
+        "Stina servar motorsprutan imorgon\n"
+        "Rökdykarövning onsdag v 21 Lisa planerar\n"
+        "slangtvätten är lagad\n"
+        "Olle uppdaterar insatsrapporterna i systemet på fredag\n"
+        "stegbilen besiktigas 3 juni\n"
+    )
+    paragraphs = [b for b in read_text(text.encode()).blocks if isinstance(b, Paragraph)]
+    assert [(p.text, p.list_item) for p in paragraphs[1:]] == [
+        ("Kalle går igenom veckans larm och trafikolyckorna", True),
+        ("Stina servar motorsprutan imorgon", True),
+        ("Rökdykarövning onsdag v 21 Lisa planerar", True),
+        ("slangtvätten är lagad", True),
+        ("Olle uppdaterar insatsrapporterna i systemet på fredag", True),
+        ("stegbilen besiktigas 3 juni", True),
+    ]
+
+
+def test_a_sentence_wrapped_in_a_narrow_column_stays_one_paragraph() -> None:
+    text = (
+        "Beslut från KS Kommunstyrelsen beslutade att\nge HR-avdelningen i uppdrag\natt i samverkan med berörda\n"
+        "förvaltningar ta fram förslag på\nhur ett bonussystem kan\nutformas\n"
+    )
+    paragraphs = [b for b in read_text(text.encode()).blocks if isinstance(b, Paragraph)]
+    assert not any(p.list_item for p in paragraphs) and len(paragraphs) <= 2
