@@ -21,6 +21,7 @@ from minutes.people import (
     Roster,
     is_plausible_name,
     normalise_role,
+    role_keys,
     role_parts,
     written_role,
 )
@@ -104,8 +105,8 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
                 break
             body.append(follow)
         listed = squash(" ".join(body))
-        for name in re.findall(FULL_NAME, _without_places(listed)):
-            if is_plausible_name(name) and name not in people:
+        for name in _names_in(_without_places(listed)):
+            if name not in people:
                 single_role = role if role in {"sammankallande", "sekreterare", "ordförande"} else None
                 people[name] = Person(name=name, role=single_role)
         _add_first_names(listed, people)
@@ -289,7 +290,7 @@ def _add_listed_initials(listed: str, people: dict[str, Person]) -> None:
 # 'ordf Eva Lind, vordf Per Holm' and 'Eva Lind ordf, Per Holm vordf': a title in lower case
 # written straight before or after the name in a comma-separated list.
 _TITLE_BEFORE_NAME = re.compile(
-    rf"(?P<role>(?-i:[{LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}}?)\s+(?P<name>{FULL_NAME})"
+    rf"(?P<role>[\w.-]+(?:\s+[\w.-]+){{0,2}}?)\s+(?P<name>{FULL_NAME})(?:\s*\([^()]*\))?"
 )
 _TITLE_AFTER_NAME = re.compile(
     rf"(?P<name>{FULL_NAME})\s+(?P<role>(?-i:[{LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}})"
@@ -302,6 +303,8 @@ def _add_bare_titles(listed: str, people: dict[str, Person]) -> set[str]:
     titled_before: set[str] = set()
     for entry in re.split(r"\s*[,;]\s*", listed):
         before = _TITLE_BEFORE_NAME.fullmatch(entry.strip(" ."))
+        if before and before.group("role")[:1].isupper() and not role_keys(before.group("role")):
+            before = None  # a capitalised title only when it is one ('HR-chef', 'Kommundirektör'), not a name
         found = before or _TITLE_AFTER_NAME.fullmatch(entry.strip(" ."))
         if found is None or found.group("name") not in people:
             continue
@@ -309,8 +312,29 @@ def _add_bare_titles(listed: str, people: dict[str, Person]) -> set[str]:
         if before:
             titled_before.add(person.name)
         if not person.role:
-            people[person.name] = Person(person.name, person.initials, written_role(found.group("role")))
+            role = written_role(found.group("role"))
+            # 'Kommundirektör Eva Lind (ordförande)': the group's chair as well.
+            also = re.search(r"\(([^()]*)\)\s*$", entry)
+            if before and also and role_keys(also.group(1)):
+                role = f"{role}, {written_role(also.group(1))}"
+            people[person.name] = Person(person.name, person.initials, role)
     return titled_before
+
+
+_FULL_NAME = re.compile(FULL_NAME)
+
+
+def _names_in(text: str) -> Iterable[str]:
+    """Full names in a list; a title written before a name in capitals does not swallow the name's first
+    word ('Kommundirektör Eva Lind' gives Eva Lind)."""
+    position = 0
+    while (match := _FULL_NAME.search(text, position)) is not None:
+        name = match.group(0)
+        if is_plausible_name(name):
+            yield name
+            position = match.end()
+        else:
+            position = match.start() + len(name.split()[0])
 
 
 def _add_listed_roles(listed: str, people: dict[str, Person]) -> set[str]:
@@ -363,7 +387,8 @@ def _add_roles(text: str, people: dict[str, Person], titled_before: Set[str] = f
         for count in range(len(words), 1, -1):
             end = match.start() + len(" ".join(words[:count])) if count < len(words) else match.end()
             name = text[match.start() : end]
-            role_after = _ROLE_AFTER_NAME.match(text, end) if name not in titled_before else None
+            titled = " ".join(name.split()) in titled_before  # the name may wrap: 'HR-chef Kim' / 'Ek'
+            role_after = _ROLE_AFTER_NAME.match(text, end) if not titled else None
             # A role before the name stands on the name's own line, and such a name does not run on to the next
             # ('Ansvarig: Kim Berg' / 'Klart senast: …').
             line_start = text.rfind("\n", 0, match.start()) + 1

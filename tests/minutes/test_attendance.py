@@ -88,6 +88,19 @@ def test_titles_with_the_person_in_parentheses() -> None:
     assert [p.name for p in listing.people] == ["Ola Berg", "Kim Ek"]
 
 
+def test_titles_before_names_in_capitals_and_a_name_wrapped_over_the_line() -> None:
+    roster = parse_roster(
+        "Närvarande: Kommundirektör Eva Lind (ordförande), ekonomichef Per Holm, HR-chef Kim\n"
+        "Ek, kanslichef Ola Berg\n"
+    )
+    assert [(p.name, p.role) for p in roster.people] == [
+        ("Eva Lind", "kommundirektör, ordförande"),
+        ("Per Holm", "ekonomichef"),
+        ("Kim Ek", "hr-chef"),  # not the 'kanslichef' after the comma: that is the next person's
+        ("Ola Berg", "kanslichef"),
+    ]
+
+
 def test_first_names_listed_without_colon_or_commas() -> None:
     roster = parse_roster("Veckomöte\nnärvarande Micke Ronja Hassan och Leffe\n\nMicke går igenom larmen\n")
     assert [p.name for p in roster.people] == ["Micke", "Ronja", "Hassan", "Leffe"]
