@@ -120,6 +120,11 @@ def paragraph_items(
     elif state.record is not None:
         released = state.release()
         return [*released, *paragraph_items(paragraph, index, context, state)]
+    if text.endswith(":") and ACTION_SECTION.match(text) and len(text.split()) <= _MAX_HEADING_WORDS:
+        # 'Att göra till nästa träff (10 juni):' opens a list of tasks, due then unless they say otherwise.
+        released = state.release()
+        state.open_section(text.rstrip(" :"), context.meeting_date)
+        return released
     label = _LABEL_PARAGRAPH.match(text)
     if DECISION_HEADING.match(text):
         state.decision_section, state.skip_section = True, False

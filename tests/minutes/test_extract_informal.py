@@ -263,6 +263,15 @@ def test_a_numbered_to_do_list_in_text_under_its_heading() -> None:
     ]
 
 
+def test_a_long_action_label_with_a_date_opens_a_list_due_then() -> None:
+    text = (
+        "Nätverksträff 15 april 2026\nNärvarande: Ingrid Palm, Ahmed Nur\n\n"
+        "Att göra till nästa träff (10 juni):\n\n- Skicka ut enkäten om öppettider (alla)\n"
+    )
+    (item,) = extract(read_text(text.encode()), reference_date=date(2026, 4, 17)).items
+    assert (item.owners, item.due.date if item.due else None) == (("ALLA",), date(2026, 6, 10))
+
+
 def test_a_protocols_promises_and_assignments_to_a_body() -> None:
     text = (
         "Protokoll föreningsstämma 2023-05-10\nNärvarande: Lisa Frid, Peter Nord\n\n§ 16 Val\n"
