@@ -42,11 +42,14 @@ class DocumentContext:
     # The same sentence is asked for its actors several times (cutting, owning, headings): ask once.
     # The attendees as owners are written (initials, else names): derived once per document.
     listed_owners: frozenset[str] = field(init=False)
+    first_names: frozenset[str] = field(init=False)  # of the people the document lists or names
     _dues: dict[str, Due | None] = field(default_factory=dict)
     _actors: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "listed_owners", frozenset(p.initials or p.name for p in self.roster.people))
+        names = [p.name for p in self.roster.people] + list(self.roster.other_names)
+        object.__setattr__(self, "first_names", frozenset(name.split()[0] for name in names if name.split()))
 
     def due_of(self, text: str) -> Due | None:
         """The due date a sentence gives (choose_due), asked once per text: several rules want it."""
@@ -83,9 +86,12 @@ class DocumentContext:
         return PRESENT_VERB.fullmatch(word) is not None
 
     def opens_with_infinitive(self, text: str) -> bool:
-        """A to-do line: 'Boka lokal', 'Skicka ut kallelsen'."""
+        """A to-do line: 'Boka lokal', 'Skicka ut kallelsen' — not a sentence about someone whose name looks like
+        one ('Anna Berg informerar …', 'Stina berättar …')."""
         words = text.split()
         first = words[0].strip(".,;:()") if words else ""
+        if first in self.first_names:
+            return False
         if self.words is not None and len(words) >= 2 and first[:1].isupper() and self.words.knows(first):
             return self.words.can_be(first, WordClass.INFINITIVE, WordClass.IMPERATIVE)
         return opens_with_infinitive(text)

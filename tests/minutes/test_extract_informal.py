@@ -263,6 +263,14 @@ def test_a_numbered_to_do_list_in_text_under_its_heading() -> None:
     ]
 
 
+def test_a_name_that_ends_like_an_infinitive_opens_no_to_do() -> None:
+    text = "# Föräldraföreningen 2024-03-14\n\nMed: Lena Holm, Nina Falk\n\n## Skolgården\n\n"
+    text += "- Lena Holm informerar om att skolgården rustas till hösten\n- Nina berättar att gungorna är trasiga\n"
+    text += "- Laga gungorna före sommaren\n"
+    result = extract(read_markdown(text.encode()), reference_date=date(2024, 3, 14))
+    assert [i.text for i in result.items] == ["Laga gungorna före sommaren"]
+
+
 def test_a_long_action_label_with_a_date_opens_a_list_due_then() -> None:
     text = (
         "Nätverksträff 15 april 2026\nNärvarande: Ingrid Palm, Ahmed Nur\n\n"
