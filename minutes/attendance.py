@@ -50,6 +50,7 @@ _ROSTER_LABEL = re.compile(
     re.IGNORECASE,
 )
 _AFTER_SENTENCE = re.compile(r"^.{2,120}?[.;]\s+(?=(?:närvarande|deltagare|med|närv)\b)", re.IGNORECASE)
+_NEXT_HEADING = re.compile(rf"^\s*(?:§\s*\d|#|\d{{1,2}}[.)]\s+[{UPPER}])")
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
 _ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
 
@@ -101,7 +102,12 @@ def parse_roster(text: str, tables: Iterable[Sequence[Sequence[str]]] = ()) -> R
         # The list may continue on the next lines until a blank line or the next label.
         body = [label.group(2)]
         for follow in lines[index + 1 : index + 6]:
-            if not follow.strip() or _ANY_LABEL.match(follow) or follow.rstrip().endswith(":"):
+            if (
+                not follow.strip()
+                or _ANY_LABEL.match(follow)
+                or follow.rstrip().endswith(":")
+                or _NEXT_HEADING.match(follow)  # '§ 1 Öppnande', '1. Ekonomi', '## Punkter'
+            ):
                 break
             body.append(follow)
         listed = squash(" ".join(body))
@@ -415,7 +421,10 @@ def _add_roles(text: str, people: dict[str, Person], titled_before: Set[str] = f
         person = people.get(name)
         if person is None:
             people[name] = Person(name=name, role=role)
-        elif not person.role or role not in role_parts(person.role):
+        elif not person.role or not any(
+            part == role or part.endswith(f" {role}") for part in role_parts(person.role)
+        ):
+            # 'vice ordförande' holds no 'ordförande' of its own: its head noun is another person's title
             people[name] = Person(
                 person.name, person.initials, f"{person.role}, {role}" if person.role else role
             )

@@ -314,6 +314,7 @@ def _is_owner_token(part: str, roster: Roster) -> bool:
         or roster.resolve_name(part)
         or re.fullmatch(rf"(?:{ROLE_MODIFIERS}\s+)?[\w-]*{ROLE_SUFFIX}", part, re.IGNORECASE)
         or re.fullmatch(PARTY_WORDS, part, re.IGNORECASE)
+        or role_keys(part)  # 'ordf och sekr', 'arbetsgivaren och skyddsombuden'
     )
 
 

@@ -101,6 +101,19 @@ def test_titles_before_names_in_capitals_and_a_name_wrapped_over_the_line() -> N
     ]
 
 
+def test_a_vice_chair_is_not_the_chair_and_titles_joined_by_och_are_two_owners() -> None:
+    roster = parse_roster(
+        "Närvarande: ordförande Jan Ek, vice ordf Sofia Berg, sekreterare Lisa Holm\n§ 1 Öppnande\nOrdf öppnar mötet.\n"
+    )
+    assert [(p.name, p.role) for p in roster.people] == [
+        ("Jan Ek", "ordförande"),
+        ("Sofia Berg", "vice ordförande"),
+        ("Lisa Holm", "sekreterare"),
+    ]
+    assert normalise_owner_cell("Ordförande", roster) == ("Jan Ek",)
+    assert normalise_owner_cell("ordf och sekr", roster) == ("Jan Ek", "Lisa Holm")
+
+
 def test_first_names_listed_without_colon_or_commas() -> None:
     roster = parse_roster("Veckomöte\nnärvarande Micke Ronja Hassan och Leffe\n\nMicke går igenom larmen\n")
     assert [p.name for p in roster.people] == ["Micke", "Ronja", "Hassan", "Leffe"]
