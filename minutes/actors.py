@@ -55,7 +55,7 @@ def _actor_patterns() -> tuple[_ActorRule, ...]:
     initials = rf"(?-i:(?<![\w-])[{UPPER}]{{2,3}}(?![\w-]))"
     modifier = rf"(?:{ROLE_MODIFIERS}|(?-i:[{UPPER}][{LOWER}]+(?:iv|ig|isk|ell|ör)))"
     role = rf"(?:{modifier}\s+)?(?:[\w]+-\s+och\s+)?{ROLE_NOUNS}"
-    abbreviated = r"(?:v\.\s*ordf|vordf|ordf|sekr)\.?"  # 'Ordf ringer …', 'Sekr meddelar …'
+    abbreviated = r"(?:v\.?\s*ordf|vordf|ordf|sekr)\.?"  # 'Ordf ringer …', 'Sekr meddelar …'
     everyone = r"(?:alla|samtliga|var och en|vi)"
     one = rf"(?:{_NAME_TOKEN}|{initials}|{role}|{abbreviated}|{PARTY_WORDS}|{everyone})(?![\w-])"
     # A first name the list does not give, beside one it does: 'Jenny och Michael fixar …'.
@@ -83,10 +83,11 @@ def _actor_patterns() -> tuple[_ActorRule, ...]:
             re.compile(rf"\b(?:uppdra|uppdrar|uppdras|uppdrog|uppdrogs)\s+åt\s+{agent}\s+att\b", re.I),
             needs="åt ",
         ),
-        # Any verb in the present tense after the agent that opens the sentence ('Kassören anmäler …').
+        # Any verb in the present tense after the agent that opens the sentence, or the clause after a topic
+        # ('Kassören anmäler …', 'Medlemsvärvning: alla delar ut flygblad …').
         _ActorRule(
             re.compile(
-                rf"^{agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
+                rf"(?:^|(?<!beslut)(?<!decision)[:;–]\s+){agent}\s+(?:även\s+|också\s+|sedan\s+)?(?-i:[{LOWER}]{{2,}}(?:ar|er|ör|år|ir|yr))\b(?!\s+att\b)",
                 re.IGNORECASE,
             )
         ),
@@ -117,7 +118,9 @@ def _actor_patterns() -> tuple[_ActorRule, ...]:
         # A passive with its agent, a few words apart: 'Beslutet skickas ut till kommunerna av Kerstin'.
         _ActorRule(
             re.compile(
-                rf"\b[{LOWER}]+(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\s+(?:[\w.,/-]+\s+){{0,6}}?av\s+{agent}",
+                rf"\b[{LOWER}]+(?:as|es|ts|ps|ks|ds|gs|ls|rs|ns|ms|vs)\s+(?:[\w.,/-]+\s+){{0,6}}?av\s+"
+                # the agent may be a body no list names: 'Affischer trycks av Regionbiblioteket'
+                rf"(?:{agent}|(?P<body>{unknown}))",
                 re.IGNORECASE,
             ),
             needs=" av ",
@@ -294,6 +297,11 @@ def find_actors(sentence: str, roster: Roster, grammar: ActorGrammar) -> tuple[s
             if rule.needs is not None and rule.needs not in casefolded:
                 continue
             for match in rule.pattern.finditer(reading):
+                if match.groupdict().get("body"):
+                    body = normalise_role(match.group("body"))
+                    if body not in found:
+                        found.append(body)
+                    continue
                 for owner in _agent_owners(grammar.restore(match.group("agent")), roster):
                     if owner not in found:
                         found.append(owner)

@@ -103,9 +103,12 @@ class DocumentContext:
 
 def owner_like(part: str, roster: Roster) -> bool:
     """One phrase that can only be an owner: a listed name, initials, a role, a party, 'alla', an organisation."""
-    part = part.strip(" .")
-    if not part or len(part.split()) > 4 or re.search(r"\d", part):
+    part = part.strip(" .!")
+    words = part.split()
+    if not part or len(words) > 4 or re.search(r"\d", part):
         return False
+    if len(words) >= 3 and any(PRESENT_VERB.fullmatch(word) for word in words[1:-1]):
+        return False  # 'Anders meddelar deras ledare' is a clause, though it ends on a role
     if ALL_WORDS.match(part):
         return True
     if re.fullmatch(r"[A-ZÅÄÖ]{2,4}", part) or roster.resolve_name(part) or role_keys(part):

@@ -132,7 +132,7 @@ def split_owner_marker(
         head, tail = line[: due.start()], line[due.start() :]
     for pattern in (_OWNER_LABEL, _TRAILING_PAREN, _TRAILING_DASH, _TRAILING_COMMA):
         match = pattern.search(head)
-        owner = match.group(1).replace("@", "") if match else ""
+        owner = match.group(1).replace("@", "").rstrip("!") if match else ""  # '(alla!)'
         if match and is_owner(owner):
             return head[: match.start()].rstrip(" ,–—-→") + tail, owner
     leading = _LEADING_OWNER.match(line)

@@ -60,6 +60,11 @@ ROLE_DOCUMENTS = {
         # Names are whole words: a longer form wins, a name inside another word is no name.
         ("Maria Rosendal och Annika ska skicka ut kallelsen.", ("Maria Rosendal", "AA")),
         ("Utredningen görs av Annika Andersson och Sanna.", ("AA", "Sanna Melling")),
+        # After a topic and a colon; not after 'Beslut:', whose body decides.
+        ("Medlemsvärvning: alla delar ut flygblad i sin port", ("ALLA",)),
+        ("Beslut: KLG antar planen.", ()),
+        # A passive's agent may be a body no list names.
+        ("Affischer trycks av Regionbiblioteket.", ("regionbiblioteket",)),
         # Initials after the name stand between it and its verb.
         ("Edit Eriksson (EE) återkommer med synpunkter på policyn.", ("EE",)),
         # A named owner beats 'vi' whichever rule finds each.

@@ -271,6 +271,13 @@ def test_a_name_that_ends_like_an_infinitive_opens_no_to_do() -> None:
     assert [i.text for i in result.items] == ["Laga gungorna före sommaren"]
 
 
+def test_a_clause_after_a_comma_that_ends_on_a_role_is_no_owner_marker() -> None:
+    text = "# Styrelsen 2024-03-14\n\nMed: Anders Holm, Eva Berg\n\n## Konsert\n\n"
+    text += "- Beslut: konserten görs med ungdomskören, Anders meddelar deras ledare.\n"
+    (item,) = extract(read_markdown(text.encode()), reference_date=date(2024, 3, 14)).items
+    assert item.owners == ("Anders Holm",)
+
+
 def test_a_long_action_label_with_a_date_opens_a_list_due_then() -> None:
     text = (
         "Nätverksträff 15 april 2026\nNärvarande: Ingrid Palm, Ahmed Nur\n\n"

@@ -27,6 +27,7 @@ OWNERS = {"Kalle", "KL", "Kalle o Stina", "alla", "Skolverket"}
         ("Boka lokal, ansvariga Kalle o Stina", ("Boka lokal", "Kalle o Stina")),
         ("Skicka frågan (Skolverket)", ("Skicka frågan", "Skolverket")),
         ("Läsa planen (alla)", ("Läsa planen", "alla")),
+        ("Läsa planen (alla!)", ("Läsa planen", "alla")),
         ("Boka föreläsare, senast 18/3", ("Boka föreläsare, senast 18/3", None)),  # a date is no owner
         ("Se bilagan (bilaga 2)", ("Se bilagan (bilaga 2)", None)),
     ],
