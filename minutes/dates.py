@@ -133,8 +133,8 @@ SEASONS: Final[tuple[Season, ...]] = (
 )  # fmt: skip
 
 # Prepositions in front of a period, grouped by what they do to it.
-PERIOD_PREP_END: Final[str] = r"i|under|till|senast|inom|vid|under\s+hela|nu\s+i"
-PERIOD_PREP_BEFORE: Final[str] = r"innan|före|inför"
+PERIOD_PREP_END: Final[str] = r"i|under|till|senast|inom|vid|under\s+hela|nu\s+i|in|by|during"  # English too
+PERIOD_PREP_BEFORE: Final[str] = r"innan|före|inför|before"
 PERIOD_PREP_AFTER: Final[str] = r"efter"
 # A year after these is a start, not a deadline ('från 2025'): matched, but flagged as history.
 YEAR_PREP_START: Final[str] = r"från|sedan|efter|fr\.?\s?o\.?\s?m\.?"
@@ -683,7 +683,7 @@ def _offset(m: re.Match[str], meeting: date) -> _Meaning | None:
 
 
 _WEEKDAY_RX = re.compile(
-    rf"\b(?P<prep>nu\s+på|på|senast|till|innan|före|kommande|nästa|by|before|on|next)\s+"
+    rf"\b(?P<prep>nu\s+på|på|senast|deadline|till|innan|före|kommande|nästa|by|before|on|next)\s+"
     rf"(?P<wd>{_alternation(WEEKDAYS)})\b"
     r"(?!\s+(?:den\s+)?[0-9])",  # 'fredag den 13 september' is the date that follows
     _FLAGS,

@@ -162,6 +162,9 @@ RULES: list[tuple[str, date, str | None]] = [
     ("nästa fredag", FLG_2024, "2024-09-06"),
     # English weekdays, as mixed-language notes write them
     ("by Friday", FLG_2024, "2024-08-30"),
+    ("deadline fredag", FLG_2024, "2024-08-30"),
+    ("in december", FLG_2024, "2024-12-31"),
+    ("before October", FLG_2024, "2024-09-30"),
     ("next Friday", FLG_2024, "2024-09-06"),
     # offsets from the meeting date
     ("om två veckor", FLG_2024, "2024-09-09"),
