@@ -269,6 +269,19 @@ def _task_line(
         kind = ItemKind.ACTION
     if kind is None and to_do and not PAST_TENSE.search(body):
         kind = ItemKind.ACTION
+    if (
+        kind is None
+        and listed
+        and not PAST_TENSE.search(body)
+        and not _is_report(body, context)
+        and (
+            # 'Kommunikationsplan för planen – Emil, till i mitten av september': who and by when
+            (owner_text is not None and (context.due_of(text) or state.section_due))
+            # under 'Inför nämnden 17/9': 'Alla lämnar sina behov i mallen'
+            or (state.section_due is not None and context.actors(body))
+        )
+    ):
+        kind = ItemKind.ACTION
     if kind is None:
         return None
     if kind is ItemKind.ACTION and not to_do and _reports_done(body):

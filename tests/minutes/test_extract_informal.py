@@ -278,6 +278,21 @@ def test_a_clause_after_a_comma_that_ends_on_a_role_is_no_owner_marker() -> None
     assert item.owners == ("Anders Holm",)
 
 
+def test_a_list_line_that_says_who_and_by_when_is_a_task_without_a_verb() -> None:
+    text = "# FLG-dag 2025-08-18\n\nNärvarande: Mats Ek, Emil Berg, Ulla Lind\n\n## Inför nämnden 17/9\n\n"
+    text += (
+        "- Verksamhetsberättelse per enhet till delårsrapporten (Mats)\n- Alla lämnar sina behov i mallen\n"
+    )
+    text += "\n## Övriga frågor\n\n- Kommunikationsplan för biblioteket – Emil, till i mitten av september\n"
+    text += "- Ulla berättar om läget för konsten.\n- Budgeten i balans (Ulla)\n"
+    result = extract(read_markdown(text.encode()), reference_date=date(2025, 8, 20))
+    assert [(i.owners, i.due.date if i.due else None) for i in result.items] == [
+        (("Mats Ek",), date(2025, 9, 17)),
+        (("ALLA",), date(2025, 9, 17)),
+        (("Emil Berg",), date(2025, 9, 15)),
+    ]
+
+
 def test_a_long_action_label_with_a_date_opens_a_list_due_then() -> None:
     text = (
         "Nätverksträff 15 april 2026\nNärvarande: Ingrid Palm, Ahmed Nur\n\n"
