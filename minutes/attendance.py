@@ -49,7 +49,9 @@ _ROSTER_LABEL = re.compile(
     r"|närvarande \w+|deltagare \w+)\s*:\s*(.*)$",
     re.IGNORECASE,
 )
-_AFTER_SENTENCE = re.compile(r"^.{2,120}?[.;]\s+(?=(?:närvarande|deltagare|med|närv)\b)", re.IGNORECASE)
+_AFTER_SENTENCE = re.compile(
+    r"^.{2,120}?[.;!]\s+(?=(?:närvarande|deltagare|med|närv|vi var)\b)", re.IGNORECASE
+)
 _NEXT_HEADING = re.compile(rf"^\s*(?:§\s*\d|#|\d{{1,2}}[.)]\s+[{UPPER}])")
 # Any 'Label:' line ends the list above it ('Kassör: Lisa Berg' after 'Sekreterare: Kim Ek').
 _ANY_LABEL = re.compile(r"^\s*[\w][\w .-]{1,30}:")
@@ -299,7 +301,7 @@ _TITLE_BEFORE_NAME = re.compile(
     rf"(?P<role>[\w.-]+(?:\s+[\w.-]+){{0,2}}?)\s+(?P<name>{FULL_NAME})(?:\s*\([^()]*\))?"
 )
 _TITLE_AFTER_NAME = re.compile(
-    rf"(?P<name>{FULL_NAME})\s+(?P<role>(?-i:[{LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}})"
+    rf"(?P<name>{FULL_NAME})\s+(?P<role>(?!(?:och|o|samt|&)\s)(?-i:[{LOWER}])[\w.-]*(?:\s+[\w.-]+){{0,2}})"
 )
 
 

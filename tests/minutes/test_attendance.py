@@ -114,6 +114,20 @@ def test_a_vice_chair_is_not_the_chair_and_titles_joined_by_och_are_two_owners()
     assert normalise_owner_cell("ordf och sekr", roster) == ("Jan Ek", "Lisa Holm")
 
 
+def test_a_list_after_a_sentence_and_names_joined_by_och() -> None:
+    roster = parse_roster(
+        "Hej alla! Här kommer anteckningarna. Vi var: Eva Lind (ordf), Ola Berg (kantor och körledare), "
+        "Kim Ek och Per Holm.\n"
+    )
+    assert [(p.name, p.role) for p in roster.people] == [
+        ("Eva Lind", "ordf, ordförande"),
+        ("Ola Berg", "kantor och körledare"),
+        ("Kim Ek", None),
+        ("Per Holm", None),
+    ]
+    assert normalise_owner_cell("Körledaren", roster) == ("Ola Berg",)
+
+
 def test_first_names_listed_without_colon_or_commas() -> None:
     roster = parse_roster("Veckomöte\nnärvarande Micke Ronja Hassan och Leffe\n\nMicke går igenom larmen\n")
     assert [p.name for p in roster.people] == ["Micke", "Ronja", "Hassan", "Leffe"]
