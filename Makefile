@@ -91,9 +91,9 @@ unit: $(BIN)/minutesbot $(E2E_PLAYGROUND) $(BIN)/playwright
 score: $(BIN)/minutesbot
 	$(BIN)/python bench/score.py --corpus $(CORPUS) --floor 0.97
 	$(BIN)/python bench/score.py --corpus tests/fixtures/heldout --ext docx --floor 0.90
-	@# Blind-written batches: a regression gate at 0.80 on each format (first-sight scores: bench/RESULTS.md).
+	@# Blind-written batches: 0.90 on f1, owner and due for each format (first-sight scores: bench/RESULTS.md).
 	for batch in tests/fixtures/batch*/; do \
-		$(BIN)/python bench/score.py --corpus $$batch --ext md,txt,docx,pdf --floor 0.80 || exit 1; \
+		$(BIN)/python bench/score.py --corpus $$batch --ext md,txt,docx,pdf --floor 0.90 || exit 1; \
 	done
 
 bench: $(BIN)/minutesbot

@@ -51,6 +51,7 @@ _TRAILING_DUE = re.compile(
 # 'Kristoffer: boka möte med …'
 _LEADING_OWNER = re.compile(r"^\s*([^:]{1,40}?)\s*:\s+(\S.*)$", re.DOTALL)
 _MENTION = re.compile(r"(?<![\w.])@([A-ZÅÄÖ][\wåäöé-]+(?:[ .][A-ZÅÄÖ][\wåäöé-]+)?)")
+_NAME_JOINED_TO_MENTION = re.compile(r"(?<![\w@])[A-ZÅÄÖ][\wåäöé-]+\s*(?:,|\s(?:och|o|&))\s*@")
 # The labels of a record's three parts, as secretaries write them.
 _WHAT = r"åtgärd|aktivitet|uppgift|action|vad|att göra"
 _WHO = r"ansvarig|ansv|vem|owner|ägare"
@@ -148,6 +149,9 @@ def split_owner_marker(
     ):
         return leading.group(2), leading.group(1)
     mentions = _MENTION.findall(line)
+    if mentions and _NAME_JOINED_TO_MENTION.search(line):
+        # 'Stina och @Kalle Berg går igenom …': the sentence names them both; its actors are the owners.
+        return _MENTION.sub(lambda m: m.group(1), line), None
     if mentions and all(is_owner(m) for m in mentions):
         return _MENTION.sub(lambda m: m.group(1), line), ", ".join(mentions)
     return line, None

@@ -78,6 +78,8 @@ DUES = {"fre 21/3", "v. 14", "Q2"}
         ("Deltagare: Kalle, Stina", ("Deltagare: Kalle, Stina", None)),
         ("Boka lokal – fre 21/3", ("Boka lokal – fre 21/3", None)),  # a date alone names nobody
         ("Lösa migreringen – owner: @Kalle, deadline: v. 14", ("Lösa migreringen, deadline: v. 14", "Kalle")),
+        # A name joined to a mention: the sentence names both, its actors decide.
+        ("Stina och @Kalle går igenom rutinen", ("Stina och Kalle går igenom rutinen", None)),
     ],
 )
 def test_an_owner_marker_before_a_due_date_or_at_the_start(
