@@ -71,11 +71,10 @@ class DocumentContext:
     def names_people(self, phrase: str) -> bool:
         """Whether a phrase names only attendees (by name or initials) or everyone: 'Mattias', 'SR', 'Alla'."""
         parts = [p for p in re.split(r"\s*(?:,|/|&|\+|\bo\b|\boch\b)\s*", phrase.strip(" .")) if p]
-        attendees = {person.initials or person.name for person in self.roster.people}
         return bool(parts) and all(
             ALL_WORDS.match(part)
             or part in self.roster.initials
-            or self.roster.resolve_name(part) in attendees
+            or self.roster.resolve_name(part) in self.listed_owners
             for part in parts
         )
 

@@ -282,3 +282,10 @@ REPORT_VERB = re.compile(
 
 # A task marked done, in a line's end or a status/date cell: 'klart', 'Done', 'genomförd', '✅'.
 DONE_WORDS = r"(?:klar|klart|done|avklarad|avklarat|avslutad|avslutat|genomförd|genomfört|utförd|utfört|löst)"
+
+# Words a line does not end on when the writer ended it: the sentence runs on into the next line ('… beslutade
+# att' / 'ge HR i uppdrag'). Markdown notes and text dumps both read line ends by it.
+RUN_ON_WORDS = frozenset(
+    "och att i på för med av till som eller samt om från vid under efter inom mot en ett den det de"
+    " ska skall kommer har är var blir kan bör måste sin sitt sina".split()
+)

@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from minutes.model import MSG_EMPTY, Block, Cell, Paragraph, ParsedDocument, Row, Table, UnreadableDocument
+from minutes.patterns import RUN_ON_WORDS
 from minutes.text import clean_characters, strip_bullet
 
 __all__ = ["MAX_MARKDOWN_BYTES", "read_markdown"]
@@ -27,10 +28,6 @@ _BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$")
 _SENTENCE_END = (".", "!", "?", ":", ";")
 # A line ending in one of these words, or a comma or hyphen, runs on into the next one.
-_RUN_ON_WORDS = frozenset(
-    "och att i på för med av till som eller samt om från vid under efter inom mot en ett den det de"
-    " ska skall kommer har är var blir kan bör måste".split()
-)
 _MAX_BOLD_HEADING_WORDS = 12
 _FRONT_MATTER_FENCES = ("---", "...")
 _FRONT_MATTER_MAX_LINES = 100
@@ -296,7 +293,7 @@ def _runs_on(previous: str, line: str) -> bool:
     if previous.endswith((",", "-", "–", "(", "/", "&")) and not previous.endswith(_SENTENCE_END):
         return True
     last_word = previous.rsplit(None, 1)[-1].lower()
-    return last_word in _RUN_ON_WORDS
+    return last_word in RUN_ON_WORDS
 
 
 def _bold_heading(text: str) -> bool:

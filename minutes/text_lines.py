@@ -8,6 +8,7 @@ import re
 from minutes.model import (
     Paragraph,
 )
+from minutes.patterns import RUN_ON_WORDS
 from minutes.text import strip_bullet
 
 PAGE_FURNITURE = re.compile(r"^\s*(?:SID\s*\d+\s*\(\d+\)|\d+\s*\(\d+\)|sida \d+ av \d+)\s*$", re.IGNORECASE)
@@ -75,11 +76,6 @@ def paragraphs(lines: list[str], width: int = 0) -> list[Paragraph]:
 
 _FEW_LINES = 5  # fewer lines in a block tell nothing of its margin
 _SENTENCE_STOP = re.compile(r"[.!?:;](?:\s|$)")
-# Words a line ended by hand does not end on: a sentence goes on after them.
-_RUN_ON_WORDS = frozenset(
-    "och att i på för med av till som eller samt om från vid under efter inom mot en ett den det de kan ska"
-    " skall har är var blir bör måste sin sitt sina".split()
-)
 
 
 def _unpunctuated(lines: list[str]) -> bool:
@@ -89,7 +85,7 @@ def _unpunctuated(lines: list[str]) -> bool:
     filled = [line.rstrip() for line in lines if line.strip()]
     if len(filled) < _FEW_LINES or any(_SENTENCE_STOP.search(line) for line in filled):
         return False
-    if any(line.split()[-1].casefold() in _RUN_ON_WORDS for line in filled[:-1]):
+    if any(line.split()[-1].casefold() in RUN_ON_WORDS for line in filled[:-1]):
         return False  # '… beslutade att' / 'ge HR i uppdrag': a sentence wrapped in a narrow column
     margin = max(len(line) for line in filled)
     full = sum(
