@@ -7,6 +7,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from minutes.model import Person
+from minutes.planner import (
+    PlanLink,
+    PlannerBucket,
+    PlannerPlan,
+    PlannerTask,
+    TaskChange,
+    TaskDraft,
+    TaskLink,
+)
 from minutes.reconcile import Reconciliation
 from minutes.records import (
     AuditEntry,
@@ -277,4 +286,88 @@ class OutboxStore(ChatStore, Protocol):
 
     async def defer(self, message_id: int, *, until: datetime) -> None:
         """Put a claimed message back, untried and its claim not counted, until `until`."""
+        ...
+
+
+# --- Planner (workflows/planner_sync.py) -----------------------------------------------------------------
+
+
+class PlannerApi(Protocol):
+    """Microsoft Planner for one tenant (graph/planner.py). Every call names its plan: the adapter paces and
+    counts requests per plan. Errors: minutes.planner.PlannerConflict (412: re-read), PlannerNotFound (404),
+    PlannerThrottled (429 past the retries), PlannerUncertain (a create that may have happened), PlannerError."""
+
+    async def get_plan(self, plan_id: str) -> PlannerPlan: ...
+
+    async def create_plan(self, group_id: str, title: str) -> PlannerPlan:
+        """A plan in the Microsoft 365 group `group_id` (its container), so only that group's members see it."""
+        ...
+
+    async def label_unassigned(self, plan_id: str, label: str) -> None:
+        """Name the plan's category1 (the label of tasks whose owners Planner cannot assign)."""
+        ...
+
+    async def buckets(self, plan_id: str) -> list[PlannerBucket]: ...
+
+    async def create_bucket(self, plan_id: str, name: str) -> PlannerBucket: ...
+
+    async def tasks(self, plan_id: str) -> list[PlannerTask]:
+        """Every task of the plan, all pages."""
+        ...
+
+    async def get_task(self, plan_id: str, task_id: str) -> PlannerTask | None:
+        """The task now; None when it is gone."""
+        ...
+
+    async def create_task(self, plan_id: str, draft: TaskDraft) -> PlannerTask:
+        """Create the task with its description, sent once (never retried by the HTTP layer: a retried POST
+        could make two tasks). PlannerUncertain when it may have been created anyway."""
+        ...
+
+    async def update_task(self, plan_id: str, task_id: str, etag: str, change: TaskChange) -> PlannerTask:
+        """PATCH with If-Match `etag`; the task as it is after. PlannerConflict on 412."""
+        ...
+
+    async def delete_task(self, plan_id: str, task_id: str, etag: str) -> None:
+        """DELETE with If-Match `etag`; a task already gone is fine. PlannerConflict on 412."""
+        ...
+
+    def requests_made(self, plan_id: str) -> int:
+        """How many requests went to Planner for this plan since the adapter started (retries included):
+        the sync keeps within its budget per run by it."""
+        ...
+
+
+class PlannerStore(Protocol):
+    """What the Planner sync needs of the store (store/planner.py), beside ChatStore's items and outbox."""
+
+    async def plan_link(self, group: str) -> PlanLink | None: ...
+
+    async def plan_links(self) -> list[PlanLink]: ...
+
+    async def save_plan_link(self, link: PlanLink) -> None:
+        """Insert or replace the group's plan link (one per group)."""
+        ...
+
+    async def bucket_id(self, plan_id: str, name: str) -> str | None: ...
+
+    async def save_bucket(self, plan_id: str, name: str, bucket_id: str) -> None: ...
+
+    async def task_links(self, group: str) -> list[TaskLink]: ...
+
+    async def task_link(self, item_id: int) -> TaskLink | None: ...
+
+    async def task_links_of_items(self, item_ids: Collection[int]) -> dict[int, TaskLink]: ...
+
+    async def save_task_link(self, link: TaskLink) -> None:
+        """Insert or replace the item's link (one per item)."""
+        ...
+
+    async def begin_create(self, link: TaskLink, *, at: datetime) -> bool:
+        """Record that a create goes out for the item (state pending, create_started_at = at) before it is sent,
+        in its own transaction. False when another instance began one less than a lease ago."""
+        ...
+
+    async def group_items(self, group: str) -> list[ItemRecord]:
+        """Every item of the group that is published (not awaiting the secretary's review), any status."""
         ...
