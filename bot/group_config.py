@@ -14,6 +14,7 @@ from bot.settings import EVERY_OTHER_GROUP, Settings
 from minutes.calendar import MeetingCalendar, parse_weekly_time
 from minutes.group_file import GroupFile, GroupFileError, GroupSettings, ReminderRule, parse_group_file
 from minutes.logsafe import safe_log_field
+from minutes.planner import PlannerRule
 from minutes.report_back import REPORT_BACK_LEAD_DAYS
 from minutes.roster import RosterError
 from workflows.agenda import AGENDA_WORKING_DAYS_BEFORE
@@ -45,6 +46,7 @@ class GroupConfig:
     review_first: frozenset[str] = frozenset()
     # Groups whose file asks for review_first but whose roster names no secretary to send the card to.
     review_without_secretary: tuple[str, ...] = ()
+    planner: Mapping[str, PlannerRule] = field(default_factory=dict)  # [planner]: the file alone
     overridden: tuple[tuple[str, str], ...] = ()
 
     def agenda_lead(self, group: str) -> int:
@@ -178,6 +180,7 @@ def merge_group_config(files: Mapping[Path, GroupFile], settings: Settings) -> G
         },
         review_first=frozenset(reviewed & with_secretary),
         review_without_secretary=tuple(sorted(reviewed - with_secretary)),
+        planner={g: s.planner for g, (_, s) in by_group.items() if s.planner is not None},
         overridden=tuple(overridden),
     )
 

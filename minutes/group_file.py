@@ -16,6 +16,7 @@ from minutes.calendar import (
     parse_quiet_hours,
     parse_weekly_time,
 )
+from minutes.planner import BucketMode, PlannerRule
 from minutes.records import RosterEntry
 from minutes.report_back import REPORT_BACK_DAYS
 from minutes.roster import RosterError, parse_people
@@ -57,6 +58,7 @@ class GroupSettings:
     archive_after_months: int | None = None  # [archive] after_months: None archives nothing by rule
     report_back_lead_days: int | None = None  # [report_back] lead_working_days: before the agenda goes out
     review_first: bool = False  # [cards] review_first: a new meeting's card goes to the secretary first
+    planner: PlannerRule | None = None  # [planner]: the group's items as tasks in a Planner plan
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,22 @@ def _cards(table: _Table, settings: GroupSettings) -> GroupSettings:
     return replace(settings, review_first=table.flag("review_first", False))
 
 
+def _planner(table: _Table, settings: GroupSettings) -> GroupSettings:
+    plan, group = table.text("plan"), table.text("create_in_group")
+    if plan and group:
+        raise table.fail("plan", "ange antingen en befintlig plan (plan) eller create_in_group, inte båda")
+    buckets = table.text("buckets") or BucketMode.MEETING.value
+    if buckets not in {mode.value for mode in BucketMode}:
+        raise table.fail(
+            "buckets", f'{buckets!r} går inte: "meeting" (en bucket per möte) eller "topic" (per rubrik)'
+        )
+    enabled = table.flag("enabled", True)
+    if enabled and not plan and not group:
+        raise table.fail("plan", "ange planens id (plan) eller Microsoft 365-gruppens id (create_in_group)")
+    rule = PlannerRule(plan_id=plan, create_in_group=group, bucket_mode=BucketMode(buckets), enabled=enabled)
+    return replace(settings, planner=rule)
+
+
 _Reader = Callable[[_Table, GroupSettings], GroupSettings]
 # Every settings table: its name, its keys, and what reads it. A later setting is one more row.
 SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
@@ -194,6 +212,7 @@ SETTINGS_TABLES: Final[Mapping[str, tuple[tuple[str, ...], _Reader]]] = {
     "archive": (("after_months",), _archive),
     "report_back": (("lead_working_days",), _report_back),
     "cards": (("review_first",), _cards),
+    "planner": (("plan", "create_in_group", "buckets", "enabled"), _planner),
 }
 TOP_LEVEL_KEYS: Final = ("group", "person", *SETTINGS_TABLES)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -59,6 +59,17 @@ class PlannerUncertain(PlannerError):
 class BucketMode(StrEnum):
     MEETING = "meeting"  # 'FLG 26 aug 2024'
     TOPIC = "topic"  # the item's topic ('Ekonomi')
+
+
+@dataclass(frozen=True, slots=True)
+class PlannerRule:
+    """A group file's [planner]: an existing plan to link, or a Microsoft 365 group to create one in; buckets
+    per meeting or per topic; `enabled` false unlinks (the tasks stay in Planner as they are)."""
+
+    plan_id: str | None = None
+    create_in_group: str | None = None
+    bucket_mode: BucketMode = BucketMode.MEETING
+    enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,18 +400,6 @@ def settle(
         overridden=tuple(overridden),
         agreed=agreed,
     )
-
-
-def with_taken(fields: TaskFields, settlement: Settlement) -> TaskFields:
-    """`fields` (the bot's) after the settlement's Planner values are taken into the item."""
-    result = fields
-    if settlement.take_due is not None or settlement.take_clear_due:
-        result = replace(result, due=settlement.take_due)
-    if settlement.take_done is not None:
-        result = replace(result, done=settlement.take_done)
-    if settlement.take_assignees is not None:
-        result = replace(result, assignees=settlement.take_assignees)
-    return result
 
 
 # --- Dates as Planner keeps them -------------------------------------------------------------------------

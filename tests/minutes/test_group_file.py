@@ -8,6 +8,7 @@ import pytest
 
 from minutes.calendar import QuietHours
 from minutes.group_file import GroupFile, GroupFileError, GroupSettings, ReminderRule, parse_group_file
+from minutes.planner import BucketMode, PlannerRule
 from minutes.records import RosterEntry
 from minutes.roster import RosterError
 
@@ -88,6 +89,23 @@ def test_a_roster_of_people_alone_reads_as_before() -> None:
         pytest.param("[cards]\nreview_first = true", GroupSettings(review_first=True), id="review first"),
         pytest.param("[cards]\nreview_first = false", GroupSettings(), id="published at once"),
         pytest.param(
+            '[planner]\nplan = "xqQg5FS2LkCp935s-FIFm2QAFkHM"',
+            GroupSettings(planner=PlannerRule(plan_id="xqQg5FS2LkCp935s-FIFm2QAFkHM")),
+            id="planner: an existing plan",
+        ),
+        pytest.param(
+            '[planner]\ncreate_in_group = "02bd9fd6-8f93-4758-87c3-1fb73740a315"\nbuckets = "topic"',
+            GroupSettings(
+                planner=PlannerRule(
+                    create_in_group="02bd9fd6-8f93-4758-87c3-1fb73740a315", bucket_mode=BucketMode.TOPIC
+                )
+            ),
+            id="planner: a plan created in the group, a bucket per topic",
+        ),
+        pytest.param(
+            "[planner]\nenabled = false", GroupSettings(planner=PlannerRule(enabled=False)), id="planner: off"
+        ),
+        pytest.param(
             "[report_back]\nlead_working_days = 3",
             GroupSettings(report_back_lead_days=3),
             id="report-back lead",
@@ -153,6 +171,13 @@ def test_the_tables_may_come_before_the_people() -> None:
         ),
         ("[cards]\nreview_first = 'ja'", "[cards] review_first: ska vara true eller false"),
         ("[cards]\nreview = true", "[cards]: okänd nyckel 'review' (kända: review_first)"),
+        (
+            "[planner]\nbuckets = 'meeting'",
+            "[planner] plan: ange planens id (plan) eller Microsoft 365-gruppens id",
+        ),
+        ("[planner]\nplan = 'p'\ncreate_in_group = 'g'", "[planner] plan: ange antingen en befintlig plan"),
+        ("[planner]\nplan = 'p'\nbuckets = 'vecka'", "[planner] buckets: 'vecka' går inte"),
+        ("[planner]\nplan = 'p'\nenabled = 'ja'", "[planner] enabled: ska vara true eller false"),
         ("[sources]\nfolders = '/srv/flg'", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['']", "[sources] folders: ska vara en lista av texter"),
         ("[sources]\nfolders = ['https://kommun.sharepoint.com/x']", "[sources] folders: 'https://kommun"),
