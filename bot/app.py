@@ -24,6 +24,7 @@ from bot.keys import (
     GRAPH_CREDENTIAL,
     GROUPS,
     INGESTION,
+    PLANNER,
     REMINDERS,
     REPORT_BACKS,
     SCHEDULER,
@@ -32,6 +33,7 @@ from bot.keys import (
     SUBSCRIPTIONS,
     TEAMS,
 )
+from bot.planner import planner_connection, planner_wanted
 from bot.routes import add_routes
 from bot.settings import Settings
 from bot.sources import sharepoint_connection
@@ -51,6 +53,7 @@ from workflows.digest import enqueue_weekly_digest
 from workflows.following import Administrators, Following
 from workflows.ingest import Ingestor
 from workflows.item_actions import ItemActions
+from workflows.planner_sync import PlannerSync
 from workflows.ports import DocumentSource
 from workflows.publish import Publishing
 from workflows.queries import Queries
@@ -99,6 +102,7 @@ def create_app(
     app[CONNECTOR_TOKEN] = connector_token
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_ingestion_lifetime)
+    app.cleanup_ctx.append(_planner_lifetime)
     app.cleanup_ctx.append(_scheduler_lifetime)
     if settings.teams_enabled:
         app.cleanup_ctx.append(_teams_lifetime)
@@ -189,6 +193,31 @@ async def _ingestion_lifetime(app: web.Application) -> AsyncIterator[None]:
             await ingestion.stop()
 
 
+async def _planner_lifetime(app: web.Application) -> AsyncIterator[None]:
+    """Planner, both ways, when a group's file (or `minutesbot planner link`) links a plan: the adapter on its
+    own Graph client, the groups' files applied to the store's links, the sync the scheduler polls with."""
+    settings, store, groups = app[SETTINGS], app[STORE], app[GROUPS]
+    app[PLANNER] = None
+    linked = sum(1 for link in await store.plan_links() if link.active)  # by `minutesbot planner link`
+    if not planner_wanted(groups, linked):
+        yield
+        return
+    async with planner_connection(settings, credential=app[GRAPH_CREDENTIAL]) as planner:
+        if planner is not None:
+            sync = PlannerSync(
+                store,
+                planner,
+                groups.planner,
+                _now,
+                policy=settings.item_action_policy,
+                request_budget=settings.planner_request_budget,
+            )
+            for line in await sync.apply_group_files(_now()):
+                logger.info("planner: %s", line)
+            app[PLANNER] = sync
+        yield
+
+
 async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
     """When things happen: polling, reminders, the weekly digest, agendas, subscriptions (APScheduler, leased
     in the store so several instances run each slot once). Each job is one call into a workflow."""
@@ -249,10 +278,12 @@ async def _scheduler_lifetime(app: web.Application) -> AsyncIterator[None]:
         renew_subscriptions,
         archive_long_past if groups.archive_after_months else None,
         report_backs.tick,
+        planner.sync_all if (planner := app[PLANNER]) is not None else None,
     )
     config = SchedulerConfig(
         holder=_worker_name(),
         poll_interval=timedelta(minutes=settings.poll_interval_minutes),
+        planner_interval=timedelta(minutes=settings.planner_poll_minutes),
         digest_schedules=groups.digest_cron,
     )
     scheduler = start_scheduler(jobs, config, leases=LeaseRepository(store.database))

@@ -20,6 +20,7 @@ from pydantic_settings import SettingsError
 from sqlalchemy.engine import make_url
 
 from bot.app import create_app, freeze_startup_heap
+from bot.cli_planner import add_planner_parser, planner_command
 from bot.cli_store import EXIT_USAGE, STORE_COMMANDS, BadInput
 from bot.cli_text import format_table, ready_banner
 from bot.logs import configure_logging
@@ -173,7 +174,9 @@ def _parser() -> argparse.ArgumentParser:
     report_file.add_argument(
         "--xlsx", type=Path, metavar="FIL", help="skriv raderna bakom varje mått som Excel-fil"
     )
+    planner_cmd = add_planner_parser(commands)
     for command in (
+        planner_cmd,
         report_cmd,
         ingest_cmd,
         items_cmd,
@@ -225,7 +228,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "run":
         return _run_service(settings)
     try:
-        return asyncio.run(STORE_COMMANDS[args.command](args, settings))
+        command = planner_command if args.command == "planner" else STORE_COMMANDS[args.command]
+        return asyncio.run(command(args, settings))
     except (
         SourceError,
         RosterError,

@@ -12,6 +12,7 @@ from bot.settings import Settings
 from store.repository import SqlStore
 from workflows.deliver import Deliverer
 from workflows.owners import UserDirectory
+from workflows.planner_sync import PlannerSync
 from workflows.remind import Reminders
 from workflows.report_back import ReportBacks
 
@@ -38,3 +39,5 @@ SCHEDULER: web.AppKey[AsyncIOScheduler] = web.AppKey("scheduler")
 REMINDERS = web.AppKey("reminders", Reminders)
 # The report-back before meetings: its tick runs with the reminders', its buttons in the handlers.
 REPORT_BACKS = web.AppKey("report_backs", ReportBacks)
+# The Planner sync, when a group's file links a plan and the app may use Planner; None otherwise.
+PLANNER: web.AppKey[PlannerSync | None] = web.AppKey("planner")

@@ -137,6 +137,13 @@ class Settings(BaseSettings):
     # follow any group ('följ FLG'), and are told (by object id) of documents whose group cannot be told.
     administrators: Annotated[tuple[str, ...], NoDecode] = ()
 
+    # Planner (a group's file's [planner] links its plan): how often each linked plan is polled (Planner has no
+    # change notifications), the most requests one sync of a plan may make (the rest waits for the next), and
+    # how fast requests go to one plan. Needs the app permission Tasks.ReadWrite.All.
+    planner_poll_minutes: int = Field(default=5, ge=1, le=1440)
+    planner_request_budget: int = Field(default=600, ge=10, le=100_000)
+    planner_requests_per_second: float = Field(default=5.0, gt=0, le=100)
+
     log_level: str = "INFO"
 
     @field_validator("database_url")

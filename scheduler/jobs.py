@@ -51,6 +51,7 @@ class SchedulerJobs:
     renew_subscriptions: WorkflowCall
     archive_stale: WorkflowCall | None = None  # daily, when a group has an archive rule
     report_back: WorkflowCall | None = None  # with the reminders: the owners' and the secretary's cards
+    planner_sync: WorkflowCall | None = None  # every few minutes, when a group is linked to a Planner plan
 
 
 @dataclass(frozen=True, slots=True)

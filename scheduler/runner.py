@@ -54,6 +54,7 @@ class SchedulerConfig:
     holder: str
     poll_interval: timedelta = timedelta(minutes=10)
     subscription_check_interval: timedelta = timedelta(hours=1)
+    planner_interval: timedelta = timedelta(minutes=5)  # Planner has no change notifications: it is polled
     # Group → cron fields over DIGEST_CRON ({"FSG": {"day_of_week": "fri", "hour": 14}}): one job per group,
     # 'digest.weekly:FSG'. Empty: one job, 'digest.weekly', at DIGEST_CRON for every group.
     digest_schedules: Mapping[str, CronFields] = field(default_factory=dict)
@@ -134,6 +135,11 @@ def scheduled_jobs(
                 )
             ]
             if jobs.report_back is not None
+            else []
+        ),
+        *(
+            [every("planner.sync", jobs.planner_sync, config.planner_interval)]
+            if jobs.planner_sync is not None
             else []
         ),
     ]

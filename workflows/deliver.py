@@ -21,6 +21,7 @@ from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.outbox import OutboxKind, OutboxMessage
 from workflows.owners import INGEST_ACTOR, actor_names, people_of
+from workflows.planner_sync import PERSON_NOTICE
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 from workflows.report_back import REPORT_BACK, REPORT_STATUS, ReportBacks
@@ -38,7 +39,7 @@ LEASE = timedelta(minutes=5)
 # after 429/5xx, or a backlog after an outage, can land in the evening). Channel posts (meeting summaries,
 # digests, agendas, notices) are not held: a channel message pings nobody's phone at night, and the meeting
 # card is the news of minutes just published. A personal digest card rides with its channel digest.
-QUIET_KINDS = frozenset({REMINDER, SECRETARY_NOTICE, REPORT_BACK, REPORT_STATUS})
+QUIET_KINDS = frozenset({REMINDER, SECRETARY_NOTICE, REPORT_BACK, REPORT_STATUS, PERSON_NOTICE})
 
 
 class Undeliverable(Exception):
@@ -80,6 +81,8 @@ class Deliverer:
                     )
                 elif message.kind == REMINDER:
                     await self._reminder(message.payload)
+                elif message.kind == PERSON_NOTICE:
+                    await self._person_notice(message.payload)
                 elif message.kind == NOTICE:
                     await self._notice(str(message.payload["conversation_id"]), str(message.payload["text"]))
                 elif message.kind == REPORT_BACK:
@@ -200,6 +203,14 @@ class Deliverer:
         if conversation is None:
             raise Undeliverable("konversationen är okänd för boten")
         await self.sender.send(conversation, OutboundMessage(text=text))
+
+    async def _person_notice(self, payload: Mapping[str, Any]) -> None:
+        """A note to one person's personal chat (a completion in Planner the group's policy did not allow)."""
+        user, text = payload.get("user_aad_id"), payload.get("text")
+        if not isinstance(user, str) or not user or not isinstance(text, str) or not text:
+            raise Undeliverable("meddelandet saknar mottagare eller text")
+        conversation = await self._personal_chat(user, str(payload.get("name") or ""))
+        await self.sender.send(conversation, OutboundMessage(card=notice_card("Planner", text)))
 
     async def _secretary_notice(self, group: object, text: str, title: str) -> None:
         card = notice_card(title, text)

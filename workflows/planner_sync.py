@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -125,31 +125,10 @@ class PlannerSync:
         return link
 
     async def unlink(self, group: str, *, at: datetime) -> PlanLink | None:
-        """Stop syncing the group: its tasks stay in Planner as they are (neither deleted nor completed)."""
-        link = await self.store.plan_link(group)
-        if link is None or not link.active:
-            return link
-        unlinked = replace(link, active=False, unlinked_at=at)
-        await self.store.save_plan_link(unlinked)
-        await self._tell_secretary(
-            group,
-            "Gruppens punkter synkas inte längre med Planner. Uppgifterna i planen ligger kvar som de är.",
-            at,
-        )
-        logger.info("planner: group %s unlinked from plan %s", group, link.plan_id)
-        return unlinked
+        return await unlink_plan(self.store, group, at=at)
 
     async def status(self, group: str) -> PlannerStatus:
-        links = await self.store.task_links(group)
-        count = {state: sum(1 for link in links if link.state is state) for state in SyncState}
-        return PlannerStatus(
-            group,
-            await self.store.plan_link(group),
-            linked=count[SyncState.LINKED],
-            pending=count[SyncState.PENDING] + await self._unmapped(group, links),
-            deleted=count[SyncState.DELETED],
-            gone=count[SyncState.GONE],
-        )
+        return await plan_status(self.store, group)
 
     async def apply_group_files(self, at: datetime) -> list[str]:
         """Bring the store's links in line with the groups' files at start: link a plan a file names, unlink a
@@ -159,7 +138,7 @@ class PlannerSync:
             link = await self.store.plan_link(group)
             if not config.enabled:
                 if link is not None and link.active:
-                    await self.unlink(group, at=at)
+                    await unlink_plan(self.store, group, at=at)
                     said.append(f"{group}: Planner avstängt i gruppens fil; uppgifterna ligger kvar i planen")
                 continue
             if config.plan_id and (link is None or not link.active or link.plan_id != config.plan_id):
@@ -240,22 +219,52 @@ class PlannerSync:
     def _config(self, group: str) -> PlannerRule:
         return self.groups.get(group) or PlannerRule()
 
-    async def _unmapped(self, group: str, links: Sequence[TaskLink]) -> int:
-        mapped = {link.item_id for link in links}
-        items = await self.store.group_items(group)
-        return sum(
-            1
-            for item in items
-            if item.status is ItemStatus.OPEN and wants_task(item) and item.id not in mapped
-        )
-
     async def _tell_secretary(self, group: str, text: str, at: datetime) -> None:
-        await self.store.enqueue(
-            SECRETARY_NOTICE,
-            {"group": group, "text": text, "title": NOTICE_TITLE},
-            conversation_key=None,
-            at=at,
-        )
+        await tell_secretary(self.store, group, text, at)
+
+
+async def tell_secretary(store: ChatStore, group: str, text: str, at: datetime) -> None:
+    await store.enqueue(
+        SECRETARY_NOTICE, {"group": group, "text": text, "title": NOTICE_TITLE}, conversation_key=None, at=at
+    )
+
+
+async def unlink_plan(store: PlannerSyncStore, group: str, *, at: datetime) -> PlanLink | None:
+    """Stop syncing the group: its tasks stay in Planner as they are (neither deleted nor completed), and the
+    secretary is told. Needs no call to Planner."""
+    link = await store.plan_link(group)
+    if link is None or not link.active:
+        return link
+    unlinked = replace(link, active=False, unlinked_at=at)
+    await store.save_plan_link(unlinked)
+    await tell_secretary(
+        store,
+        group,
+        "Gruppens punkter synkas inte längre med Planner. Uppgifterna i planen ligger kvar som de är.",
+        at,
+    )
+    logger.info("planner: group %s unlinked from plan %s", group, link.plan_id)
+    return unlinked
+
+
+async def plan_status(store: PlannerSyncStore, group: str) -> PlannerStatus:
+    """What is mapped and what waits, from the store alone."""
+    links = await store.task_links(group)
+    count = {state: sum(1 for link in links if link.state is state) for state in SyncState}
+    mapped = {link.item_id for link in links}
+    unmapped = sum(
+        1
+        for item in await store.group_items(group)
+        if item.status is ItemStatus.OPEN and wants_task(item) and item.id not in mapped
+    )
+    return PlannerStatus(
+        group,
+        await store.plan_link(group),
+        linked=count[SyncState.LINKED],
+        pending=count[SyncState.PENDING] + unmapped,
+        deleted=count[SyncState.DELETED],
+        gone=count[SyncState.GONE],
+    )
 
 
 @dataclass

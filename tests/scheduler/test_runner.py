@@ -329,3 +329,20 @@ async def test_the_report_back_runs_with_the_reminders_schedule(sqlite_store: Sq
     assert set(jobs) == JOB_IDS | {"report_back.tick"}
     assert str(jobs["report_back.tick"].trigger) == "cron[minute='*/15']"
     assert jobs["report_back.tick"].misfire_grace_time == jobs["reminders.tick"].misfire_grace_time
+
+
+async def test_planner_is_polled_every_few_minutes_when_a_group_is_linked(sqlite_store: SqlStore) -> None:
+    calls = Calls()
+
+    async def planner_sync(at: datetime) -> None:
+        calls.made.append(("planner", None, at))
+
+    with_planner = replace(calls.jobs(), planner_sync=planner_sync)
+    config = SchedulerConfig(holder="instance-a", planner_interval=timedelta(minutes=3))
+    scheduler = start_scheduler(with_planner, config, leases=sqlite_store)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert set(jobs) == JOB_IDS | {"planner.sync"}
+    assert str(jobs["planner.sync"].trigger).startswith("interval[0:03:00")
