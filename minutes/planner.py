@@ -165,8 +165,8 @@ class SyncState(StrEnum):
 class TaskLink:
     """The store's mapping of one item to its task, with the fields last agreed with Planner.
 
-    `seen` is what the bot last wrote or the last poll saw, and `seen_at` the moment of that poll (or write):
-    a field whose item value and Planner value both differ from `seen` changed on both sides."""
+    `seen` is what the last poll saw (its title: the one the bot last wrote), and `seen_at` the moment of that
+    poll (or write): a field whose item value and Planner value both differ from `seen` changed on both sides."""
 
     item_id: int
     group: str
@@ -178,6 +178,7 @@ class TaskLink:
     seen_at: datetime | None = None
     create_started_at: datetime | None = None  # a create went out and its answer is not known to be stored
     bucket_id: str | None = None
+    renamed_title: str | None = None  # the title someone gave the task in Planner, once the secretary was told
 
 
 @dataclass(frozen=True, slots=True)

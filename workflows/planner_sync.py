@@ -23,7 +23,6 @@ from minutes.planner import (
     Settlement,
     SyncState,
     TaskDraft,
-    TaskFields,
     TaskLink,
     Winner,
     assignment,
@@ -446,26 +445,32 @@ class _Run:
                 link.seen, bot, task.fields, bot_changed_at=item.changed_at, seen_at=link.seen_at
             )
             decided, item = await self._take(item, task, decided)
-            if decided.push.empty:
-                if decided.takes or link.seen != task.fields or link.etag != task.etag:
-                    await self._save_seen(link, task, task.fields)
-                self._report_settled(item, task, link, decided)
-                return
-            try:
-                after = await self.owner.planner.update_task(
-                    self.plan_id, task.task_id, task.etag, decided.push
-                )
-            except PlannerConflict:
-                self.report.conflicts += 1
-                fresh = await self.owner.planner.get_task(self.plan_id, task.task_id)
-                if fresh is None:
-                    await self._gone(item, link)
-                    return
-                task = fresh
-                continue
-            self.report.updated += 1
-            await self._save_seen(link, after, after.fields)
-            self._report_settled(item, task, link, decided)
+            after = task
+            if not decided.push.empty:
+                try:
+                    after = await self.owner.planner.update_task(
+                        self.plan_id, task.task_id, task.etag, decided.push
+                    )
+                except PlannerConflict:
+                    self.report.conflicts += 1
+                    fresh = await self.owner.planner.get_task(self.plan_id, task.task_id)
+                    if fresh is None:
+                        await self._gone(item, link)
+                        return
+                    task = fresh
+                    continue
+                self.report.updated += 1
+            self._report_settled(item, link, decided)
+            # The title kept as seen is the one the bot wrote: a rename in Planner stays a rename.
+            seen = replace(after.fields, title=bot.title)
+            renamed = decided.renamed if decided.renamed is not None else None
+            if seen != link.seen or after.etag != link.etag or renamed != link.renamed_title:
+                await self.owner.store.save_task_link(
+                    replace(
+                        link, state=SyncState.LINKED, task_id=after.task_id, etag=after.etag, seen=seen,
+                        seen_at=self.at, create_started_at=None, renamed_title=renamed,
+                    )
+                )  # fmt: skip
             return
 
     async def _take(
@@ -536,15 +541,7 @@ class _Run:
             return True
         return who in self._assignment(item).assignees
 
-    async def _save_seen(self, link: TaskLink, task: PlannerTask, fields: TaskFields) -> None:
-        await self.owner.store.save_task_link(
-            replace(link, state=SyncState.LINKED, task_id=task.task_id, etag=task.etag, seen=fields,
-                    seen_at=self.at, create_started_at=None)
-        )  # fmt: skip
-
-    def _report_settled(
-        self, item: ItemRecord, task: PlannerTask, link: TaskLink, decided: Settlement
-    ) -> None:
+    def _report_settled(self, item: ItemRecord, link: TaskLink, decided: Settlement) -> None:
         for field_settled in decided.overridden:
             side = "Teams" if field_settled.winner is Winner.BOT else "Planner"
             self.report.notices.append(
@@ -552,9 +549,7 @@ class _Run:
                 f"{side}s ändring gäller, {describe_field(field_settled.name, field_settled.kept)}; "
                 f"den andra, {describe_field(field_settled.name, field_settled.dropped)}, skrevs över."
             )
-        if decided.renamed is not None and (
-            link.seen is None or task.title != (link.seen.title if link.seen else None)
-        ):
+        if decided.renamed is not None and decided.renamed != link.renamed_title:
             self.report.notices.append(
                 f"#{item.id} fick en ny titel i Planner. Punkten i Teams behåller protokollets text; ändra "
                 "protokollet om texten ska ändras."
