@@ -45,6 +45,7 @@ def item_card(
     today: date,
     can_act: bool = True,
     actors: Mapping[str, str] | None = None,
+    task_url: str | None = None,
 ) -> ui.Card:
     """One item with its facts and, when `can_act`, the buttons its state allows: Klar, Flytta and
     Inte min while open; Ångra when done; none once withdrawn or for decisions that name no owner and date.
@@ -102,6 +103,8 @@ def item_card(
             actions.append(ui.execute_action(Verb.UNDO, "Ångra", data))
         elif item.status in (ItemStatus.ARCHIVED, ItemStatus.DISMISSED):
             actions.append(ui.execute_action(Verb.RESTORE, "Återställ", data))
+    if task_url:
+        actions.append(ui.open_url_action("Öppna i Planner", task_url))
     return ui.adaptive_card(body, actions=actions, entities=owners.entities)
 
 

@@ -156,13 +156,15 @@ def item_row(
     context: Mapping[str, str | int] | None = None,
     actors: Mapping[str, str] | None = None,
     corrections: Corrections | None = None,
+    task_urls: Mapping[int, str] | None = None,
 ) -> ItemRow:
     """Number | topic and action with owners, due date and state | Klar while the item is open, Ångra once
     done. `actors` maps who changed an item (an id) to a name, for the done stamp.
 
     `context` goes into the button's data so that the click can refresh the very card it came from (the
     meeting summary, a command's list) instead of replacing it with the single item. `corrections` gives an
-    open row the secretary's buttons too (a meeting card awaiting the secretary's review)."""
+    open row the secretary's buttons too (a meeting card awaiting the secretary's review). `task_urls`: item
+    number → its task in Planner, linked on the row."""
     done = item.status is ItemStatus.DONE
     owners = ui.format_owners(item.owners, people)
     details: list[str] = []
@@ -178,6 +180,8 @@ def item_row(
     overdue = is_overdue(item, today)
     if overdue:
         details.append(f"**{OVERDUE_MARK}**")
+    if item.id is not None and (url := (task_urls or {}).get(item.id)):
+        details.append(f"[Planner]({url})")
 
     text_items: list[ui.Element] = [topic_and_action(item, done=done)]
     if details:

@@ -50,6 +50,7 @@ def meeting_summary_card(
     everything: bool = False,
     actors: Mapping[str, str] | None = None,
     review: bool = False,
+    task_urls: Mapping[int, str] | None = None,
 ) -> ui.Card:
     """The meeting ('Protokoll FLG 26 aug 2024') with a link to its minutes, the counts and the items
     grouped by kind, a page at a time: beyond `max_items` (or the size budget) Nästa/Föregående walk the list
@@ -57,7 +58,7 @@ def meeting_summary_card(
     before this one started (PagePlace), for Föregående. `review`: the card as the group's secretary sees it
     before the channels do (DocumentRecord.awaiting_review): each open row with the secretary's corrections
     (Flytta…, Sekreterare…) and the card with **Publicera**. `people` maps an owner as
-    written to who it means; `actors` who checked an item off to a name."""
+    written to who it means; `actors` who checked an item off to a name; `task_urls` an item's task in Planner."""
     visible = [item for item in items if is_visible(item)]
     ordered = [item for kind in SECTION_ORDER for item in visible if item.kind is kind]
     view = MeetingView(document.key, everything)
@@ -78,6 +79,7 @@ def meeting_summary_card(
                     context=context,
                     actors=actors,
                     corrections=corrections if review else None,
+                    task_urls=task_urls,
                 )
                 for item in ordered[first:]
             ),

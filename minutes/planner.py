@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from minutes.dates import format_date
@@ -178,7 +179,9 @@ class TaskLink:
     seen_at: datetime | None = None
     create_started_at: datetime | None = None  # a create went out and its answer is not known to be stored
     bucket_id: str | None = None
-    renamed_title: str | None = None  # the title someone gave the task in Planner, once the secretary was told
+    renamed_title: str | None = (
+        None  # the title someone gave the task in Planner, once the secretary was told
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +407,11 @@ def settle(
 
 
 # --- Dates as Planner keeps them -------------------------------------------------------------------------
+
+
+def task_web_url(plan_id: str, task_id: str) -> str:
+    """Where the task opens in Planner's web app (and from there in Teams' Planner and on a phone)."""
+    return f"https://planner.cloud.microsoft/webui/plan/{quote(plan_id)}/view/board/task/{quote(task_id)}"
 
 
 def due_to_planner(day: date) -> datetime:

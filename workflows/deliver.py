@@ -25,6 +25,7 @@ from workflows.planner_sync import PERSON_NOTICE
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 from workflows.report_back import REPORT_BACK, REPORT_STATUS, ReportBacks
+from workflows.task_links import task_urls
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class Deliverer:
             today=self.clock().date(),
             actors=await actor_names(items, self.store),
             review=review,
+            task_urls=await task_urls(self.store, items),
         )
 
     async def _to_secretaries(self, document: DocumentRecord, items: Sequence[ItemRecord]) -> bool:

@@ -23,6 +23,7 @@ from minutes.roster import find_person, roster_people
 from workflows.chat import Person, conversation_to_keep
 from workflows.owners import UserDirectory, actor_names, owners_for_user, people_of, resolve_owners
 from workflows.ports import ChatStore
+from workflows.task_links import task_urls
 
 logger = logging.getLogger(__name__)
 
@@ -311,8 +312,13 @@ class ItemActions:
 
     async def _outcome(self, item: ItemRecord, text: str, changed: bool = False) -> ActionOutcome:
         people = await people_of([item], self.store)
+        urls = await task_urls(self.store, [item])
         card = item_card(
-            item, people=people, today=self.clock().date(), actors=await actor_names([item], self.store)
+            item,
+            people=people,
+            today=self.clock().date(),
+            actors=await actor_names([item], self.store),
+            task_url=urls.get(item.id) if item.id is not None else None,
         )
         return ActionOutcome(card, text, changed, item)
 

@@ -266,6 +266,10 @@ class ChatStore(ItemQueries, ReportStore, Protocol):
         self, kind: str, payload: dict[str, Any], *, conversation_key: str | None, at: datetime
     ) -> int: ...
 
+    async def task_links_of_items(self, item_ids: Collection[int]) -> dict[int, TaskLink]:
+        """The items' Planner tasks (workflows/task_links.py links the cards to them)."""
+        ...
+
 
 class OutboxStore(ChatStore, Protocol):
     """The sender's view: claim pending messages, then mark each sent, retry later or park it."""

@@ -32,6 +32,7 @@ from workflows.owners import actor_names, owners_for_user, people_of
 from workflows.ports import ChatStore
 from workflows.report import TITLE as REPORT_TITLE
 from workflows.report import report_card
+from workflows.task_links import task_urls
 
 # Items a list card shows at a time; the card says how many the whole list holds and pages through it.
 LIST_PAGE = 15
@@ -177,6 +178,7 @@ class Queries:
             people=await people_of(items, self.store),
             today=today,
             actors=await actor_names(items, self.store),
+            task_urls=await task_urls(self.store, items),
         )
 
     async def follow_ups(
@@ -246,6 +248,7 @@ class Queries:
             everything=full,
             actors=await actor_names(items, self.store),
             review=document.awaiting_review,
+            task_urls=await task_urls(self.store, items),
         )
 
     async def _list(
