@@ -7,13 +7,15 @@ from datetime import date
 import pytest
 
 from cards.item import item_card, items_list_card
+from cards.summary import meeting_summary_card
 from cards.verbs import Verb
 from cards.views import DecisionsView, FollowUpsView, MyItemsView, OpenItemsView, View, offset_of, view_of
 from minutes.model import ItemKind
 from minutes.records import ItemRecord
-from tests.cards.cardcheck import elements, execute_actions, text_block_texts, visible_text
+from tests.cards.cardcheck import elements, execute_actions, schema_errors, text_block_texts, visible_text
 from tests.cards.samples import (
     ACTORS,
+    DOCUMENT,
     DONE,
     LONG,
     LONG_TEXT,
@@ -179,3 +181,20 @@ def test_done_item_card_says_who_and_when_and_offers_angra() -> None:
     card = item_card(DONE, people=PEOPLE, today=TODAY, actors=ACTORS)
     assert "✓ Klar – Anna Åberg 21 apr 2025" in text_block_texts(card)
     assert [(a["verb"], a["title"]) for a in execute_actions(card)] == [(Verb.UNDO, "Ångra")]
+
+
+def test_an_item_with_a_planner_task_links_to_it_on_its_card_and_its_row() -> None:
+    url = "https://planner.cloud.microsoft/webui/plan/p1/view/board/task/t1"
+    card = item_card(MENTIONED, people=PEOPLE, today=TODAY, task_url=url)
+    [link] = [a for a in elements(card) if a.get("type") == "Action.OpenUrl"]
+    assert (link["title"], link["url"]) == ("Öppna i Planner", url)
+    assert execute_actions(card)[0]["title"] == "Klar"  # the link comes after the item's own buttons
+    assert schema_errors(card) == []
+    assert MENTIONED.id is not None
+    listed = meeting_summary_card(
+        DOCUMENT, [MENTIONED], people=PEOPLE, today=TODAY, task_urls={MENTIONED.id: url}
+    )
+    assert f"[Planner]({url})" in visible_text(listed)
+    assert schema_errors(listed) == []
+    plain = item_card(MENTIONED, people=PEOPLE, today=TODAY)
+    assert not [a for a in elements(plain) if a.get("type") == "Action.OpenUrl"]
