@@ -202,11 +202,13 @@ async def _planner_lifetime(app: web.Application) -> AsyncIterator[None]:
     if not planner_wanted(groups, linked):
         yield
         return
-    async with planner_connection(settings, credential=app[GRAPH_CREDENTIAL]) as planner:
-        if planner is not None:
+    async with planner_connection(settings, credential=app[GRAPH_CREDENTIAL]) as connection:
+        if connection.api is None:
+            logger.warning("Planner is off: %s", connection.refusal)
+        else:
             sync = PlannerSync(
                 store,
-                planner,
+                connection.api,
                 groups.planner,
                 _now,
                 policy=settings.item_action_policy,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
 from datetime import UTC, datetime
 
 from bot.cli_store import BadInput, _group_argument, _open
