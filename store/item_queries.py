@@ -21,7 +21,7 @@ from store.tables import documents, item_owners, items
 _SHOWN = items.c.status.notin_((WITHDRAWN, ARCHIVED, DISMISSED))
 # Not of minutes awaiting the secretary's 'Publicera' (documents.awaiting_review): until then their items are in
 # no reminder, digest, agenda or list; the secretary has the meeting's card in a personal chat.
-_PUBLISHED = items.c.document_key.notin_(
+PUBLISHED = items.c.document_key.notin_(
     select(documents.c.key).where(documents.c.awaiting_review.is_(True)).scalar_subquery()
 )
 
@@ -42,7 +42,7 @@ class ItemQueryRepository(Repository):
         of minutes awaiting the secretary's 'Publicera' (the digest and the agenda; the command line shows all)."""
         query = select(items).where(items.c.status == OPEN if open_only else items.c.status != WITHDRAWN)
         if published_only:
-            query = query.where(_PUBLISHED)
+            query = query.where(PUBLISHED)
         if owner is not None:
             query = query.where(
                 items.c.id.in_(
@@ -100,13 +100,13 @@ class ItemQueryRepository(Repository):
             items.c.status == OPEN if open_only else _SHOWN,
             items.c.due >= start,
             items.c.due <= end,
-            _PUBLISHED,
+            PUBLISHED,
         )
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
     async def overdue_items(self, today: date, *, group: str | None = None) -> list[ItemRecord]:
         """Open items due before `today`, oldest due date first, then by id."""
-        query = select(items).where(items.c.status == OPEN, items.c.due < today, _PUBLISHED)
+        query = select(items).where(items.c.status == OPEN, items.c.due < today, PUBLISHED)
         return await self._select_items(_of_group(query, group).order_by(items.c.due, items.c.id))
 
     async def items_met_between(self, group: str, start: date, end: date) -> list[ItemRecord]:
@@ -120,7 +120,7 @@ class ItemQueryRepository(Repository):
     async def follow_up_items(self, group: str | None) -> list[ItemRecord]:
         """Open items for the next meeting: due 'till nästa möte', or follow-ups; of every group when `group`
         is None. By due date with undated ones last, then by id."""
-        query = select(items).where(items.c.status == OPEN, _for_next_meeting(), _PUBLISHED)
+        query = select(items).where(items.c.status == OPEN, _for_next_meeting(), PUBLISHED)
         return await self._select_items(
             _of_group(query, group).order_by(items.c.due.asc().nulls_last(), items.c.id)
         )
@@ -147,7 +147,7 @@ def _item_filter_conditions(spec: ItemFilter) -> list[ColumnElement[bool]]:
         status = items.c.status == ARCHIVED
     else:
         status = items.c.status == OPEN if spec.open_only else _SHOWN
-    conditions: list[ColumnElement[bool]] = [status, _PUBLISHED]
+    conditions: list[ColumnElement[bool]] = [status, PUBLISHED]
     if spec.owners:
         keys = sorted({owner_key(owner) for owner in spec.owners})
         conditions.append(

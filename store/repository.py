@@ -10,6 +10,7 @@ from store.item_queries import ItemQueryRepository
 from store.items import ItemRepository
 from store.not_mine import NotMineRepository
 from store.outbox_queue import OutboxRepository
+from store.planner import PlannerRepository
 from store.reminders import LeaseRepository, ReminderRepository
 from store.report_backs import ReportBackRepository
 from store.rosters import RosterRepository
@@ -21,6 +22,7 @@ class SqlStore(
     ItemQueryRepository,
     NotMineRepository,
     ReportBackRepository,
+    PlannerRepository,
     ConversationRepository,
     RosterRepository,
     OutboxRepository,
@@ -29,7 +31,8 @@ class SqlStore(
     AuditRepository,
 ):
     """The store of ingested minutes: satisfies the Protocols of workflows.ports (IngestStore, ItemQueries,
-    RosterStore, FollowingStore, ChatStore, OutboxStore), the reminder ledger and the scheduler's job leases.
+    RosterStore, FollowingStore, ChatStore, OutboxStore, PlannerStore), the reminder ledger and the scheduler's
+    job leases.
     Each method is its aggregate's repository's; a caller whose port is one aggregate's may be given that
     repository alone, over `database` (they share its engine, write lock and read cache):
 

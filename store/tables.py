@@ -296,6 +296,56 @@ report_backs = Table(
     Index("ix_report_backs_group_meeting_date", "group", "meeting_date"),
 )
 
+# Revision 0012: each group's Planner plan (one per group; `active` false once unlinked, the tasks left as
+# they are), `paused_until` the end of a Retry-After Planner gave.
+planner_plans = Table(
+    "planner_plans",
+    metadata,
+    Column("group", String(100), primary_key=True),
+    Column("plan_id", String(200), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("bucket_mode", String(16), nullable=False),
+    Column("linked_at", UtcDateTime, nullable=False),
+    Column("unlinked_at", UtcDateTime),
+    Column("paused_until", UtcDateTime),
+    Column("last_sync_at", UtcDateTime),
+    CheckConstraint("bucket_mode IN ('meeting', 'topic')", name="bucket_mode"),
+)
+
+# Revision 0012: the buckets the sync made or found, by plan and name ('FLG 26 aug 2024', or a topic).
+planner_buckets = Table(
+    "planner_buckets",
+    metadata,
+    Column("plan_id", String(200), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("bucket_id", String(200), nullable=False),
+)
+
+# Revision 0012: an item's Planner task (minutes.planner.TaskLink), one row per item. The row is written
+# before a create goes out (state 'pending', create_started_at), so a lost answer is looked for, not created
+# again. seen_* are the fields last agreed with Planner, all NULL when none are (seen_title NULL);
+# seen_assignees a sorted list of Entra ids. task_id is unique; NULLs (no task yet) are distinct on both backends.
+planner_tasks = Table(
+    "planner_tasks",
+    metadata,
+    Column("item_id", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("group", String(100), nullable=False),
+    Column("plan_id", String(200), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("task_id", String(200), unique=True),
+    Column("etag", Text),
+    Column("bucket_id", String(200)),
+    Column("seen_title", Text),
+    Column("seen_due", Date),
+    Column("seen_done", Boolean),
+    Column("seen_assignees", JSON),
+    Column("seen_at", UtcDateTime),
+    Column("create_started_at", UtcDateTime),
+    CheckConstraint("state IN ('pending', 'linked', 'deleted', 'gone')", name="state"),
+    Index("ix_planner_tasks_group", "group"),
+    Index("ix_planner_tasks_plan_id_task_id", "plan_id", "task_id"),
+)
+
 source_cursors = Table(
     "source_cursors",
     metadata,

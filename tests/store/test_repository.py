@@ -12,13 +12,22 @@ from store import SqlStore
 from store.database import Repository
 from store.documents import DocumentRepository
 from store.not_mine import NotMineRepository
+from store.planner import PlannerRepository
 from store.reminders import LeaseRepository, ReminderRepository
 from store.rosters import RosterRepository
-from workflows.ports import ChatStore, CursorStore, IngestStore, ItemQueries, OutboxStore, RosterStore
+from workflows.ports import (
+    ChatStore,
+    CursorStore,
+    IngestStore,
+    ItemQueries,
+    OutboxStore,
+    PlannerStore,
+    RosterStore,
+)
 from workflows.remind import NotMineLog, ReminderLedger
 
 
-@pytest.mark.parametrize("port", [IngestStore, CursorStore, ItemQueries, RosterStore])
+@pytest.mark.parametrize("port", [IngestStore, CursorStore, ItemQueries, RosterStore, PlannerStore])
 def test_the_store_has_every_method_of_the_workflow_ports(port: type) -> None:
     for name, member in vars(port).items():
         if callable(member) and not name.startswith("_"):
@@ -27,8 +36,10 @@ def test_the_store_has_every_method_of_the_workflow_ports(port: type) -> None:
             ), name
 
 
-def as_ports(store: SqlStore) -> tuple[IngestStore, ItemQueries, RosterStore, ChatStore, OutboxStore]:
-    return store, store, store, store, store  # mypy checks SqlStore against the Protocols here
+def as_ports(
+    store: SqlStore,
+) -> tuple[IngestStore, ItemQueries, RosterStore, ChatStore, OutboxStore, PlannerStore]:
+    return store, store, store, store, store, store  # mypy checks SqlStore against the Protocols here
 
 
 def as_ports_of_one_aggregate(
@@ -37,8 +48,16 @@ def as_ports_of_one_aggregate(
     leases: LeaseRepository,
     reminders: ReminderRepository,
     not_mine: NotMineRepository,
-) -> tuple[IngestStore, RosterStore, JobLeases, ReminderLedger, NotMineLog]:
-    return documents, rosters, leases, reminders, not_mine  # and each repository against its own ports
+    planner: PlannerRepository,
+) -> tuple[IngestStore, RosterStore, JobLeases, ReminderLedger, NotMineLog, PlannerStore]:
+    return (
+        documents,
+        rosters,
+        leases,
+        reminders,
+        not_mine,
+        planner,
+    )  # and each repository against its own ports
 
 
 def test_no_two_repositories_define_the_same_name() -> None:
