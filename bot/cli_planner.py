@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.cli_store import BadInput, _group_argument, _open
 from bot.group_config import load_group_config
@@ -17,9 +18,8 @@ from workflows.planner_sync import PlannerStatus, PlannerSync, SyncReport, plan_
 ACTIONS = ("status", "sync", "link", "unlink")
 
 
-def add_planner_parser(
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> argparse.ArgumentParser:
+def add_planner_parser(commands: Any) -> argparse.ArgumentParser:
+    """Add `planner` to the command line's subcommands (`commands`: argparse's subparsers action)."""
     planner_cmd = commands.add_parser(
         "planner", help="Planner: vad som är kopplat och väntar, synka nu, koppla eller koppla bort en plan"
     )
@@ -37,7 +37,8 @@ def add_planner_parser(
         choices=[m.value for m in BucketMode],
         help="link: en bucket per möte (meeting) eller rubrik (topic)",
     )
-    return planner_cmd
+    parser: argparse.ArgumentParser = planner_cmd
+    return parser
 
 
 async def planner_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -64,11 +65,10 @@ async def planner_command(args: argparse.Namespace, settings: Settings) -> int:
                 f"{group} synkas inte längre med plan {unlinked.plan_id}; uppgifterna ligger kvar i Planner som de är\n"
             )
             return 0
-        async with planner_connection(settings) as planner:
-            if planner is None:
-                raise BadInput(
-                    "Planner kan inte användas: se loggraden ovan (appregistrering och Tasks.ReadWrite.All)"
-                )
+        async with planner_connection(settings) as connection:
+            if connection.api is None:
+                raise BadInput(connection.refusal or "Planner kan inte användas")
+            planner = connection.api
             sync = PlannerSync(
                 store, planner, groups.planner, lambda: datetime.now(UTC),
                 policy=settings.item_action_policy, request_budget=settings.planner_request_budget,

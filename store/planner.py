@@ -172,6 +172,7 @@ def _task_link_values(link: TaskLink) -> dict[str, Any]:
         "seen_assignees": sorted(seen.assignees) if seen else None,
         "seen_at": link.seen_at,
         "create_started_at": link.create_started_at,
+        "renamed_title": link.renamed_title,
     }
 
 
@@ -195,4 +196,5 @@ def _task_link_from_row(row: Mapping[Any, Any]) -> TaskLink:
         seen_at=row["seen_at"],
         create_started_at=row["create_started_at"],
         bucket_id=row["bucket_id"],
+        renamed_title=row["renamed_title"],
     )

@@ -341,6 +341,7 @@ planner_tasks = Table(
     Column("seen_assignees", JSON),
     Column("seen_at", UtcDateTime),
     Column("create_started_at", UtcDateTime),
+    Column("renamed_title", Text),  # the title given in Planner that the secretary was told of
     CheckConstraint("state IN ('pending', 'linked', 'deleted', 'gone')", name="state"),
     Index("ix_planner_tasks_group", "group"),
     Index("ix_planner_tasks_plan_id_task_id", "plan_id", "task_id"),

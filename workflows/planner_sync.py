@@ -441,9 +441,14 @@ class _Run:
         assert item.id is not None
         for _round in range(CONFLICT_ROUNDS):
             bot = wanted_fields(item, self._assignment(item))
-            decided = settle(
-                link.seen, bot, task.fields, bot_changed_at=item.changed_at, seen_at=link.seen_at
-            )
+            # The poll that last saw Planner's value: the plan's previous sync listed every linked task, and a
+            # value Planner changed before it would have been taken then.
+            seen_at = max((t for t in (link.seen_at, self.link.last_sync_at) if t is not None), default=None)
+            decided = settle(link.seen, bot, task.fields, bot_changed_at=item.changed_at, seen_at=seen_at)
+            if decided.overridden:
+                # Both sides changed a field: when the bot's change was made decides, from the item's audit.
+                changed_at = await self._bot_changed_at(item)
+                decided = settle(link.seen, bot, task.fields, bot_changed_at=changed_at, seen_at=seen_at)
             decided, item = await self._take(item, task, decided)
             after = task
             if not decided.push.empty:
@@ -472,6 +477,11 @@ class _Run:
                     )
                 )  # fmt: skip
             return
+
+    async def _bot_changed_at(self, item: ItemRecord) -> datetime | None:
+        """The last change to the item made anywhere but in Planner (a card, a command, new minutes)."""
+        entries = [e.at for e in await self.owner.store.audit_log(item.key) if e.origin != PLANNER_ORIGIN]
+        return max(entries, default=item.changed_at)
 
     async def _take(
         self, item: ItemRecord, task: PlannerTask, decided: Settlement

@@ -134,7 +134,7 @@ async def test_completed_redated_and_reassigned_in_planner_reaches_the_item_and_
     after = await store.get_item(item.id)
     assert after is not None and report.taken == 1 and report.updated == 0
     assert (after.status, after.due, after.owners) == (ItemStatus.DONE, date(2024, 11, 4), ("AA", "RN"))
-    audit = [e for e in await store.audit_log(f"item:{item.id}") if e.origin == "planner"]
+    audit = [e for e in await store.audit_log(item.key) if e.origin == "planner"]
     assert audit and any(e.actor == "aad-aa" for e in audit)
     refresh = await outbox(store, OutboxKind.MEETING_SUMMARY.value)
     assert {"document_key": item.document_key} in refresh

@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("seen_assignees", sa.JSON(), nullable=True),
         sa.Column("seen_at", TIMESTAMP, nullable=True),
         sa.Column("create_started_at", TIMESTAMP, nullable=True),
+        sa.Column("renamed_title", sa.Text(), nullable=True),
         sa.CheckConstraint(
             "state IN ('pending', 'linked', 'deleted', 'gone')", name="ck_planner_tasks_state"
         ),
