@@ -24,6 +24,8 @@ from urllib.parse import quote, unquote, urlsplit
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from jsonschema import Draft202012Validator, FormatChecker
 
+from tests.fake_planner import PlannerRoutes, PlannerState, planner_schema_refinements
+
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "graph-v1.components.json"  # vendored
 MAX_SUBSCRIPTION_LIFETIME = timedelta(minutes=42300)
 Json = dict[str, Any]
@@ -46,6 +48,7 @@ class GraphSchemas:
         components["schemas"]["microsoft.graph.driveItem"]["properties"]["size"] = {
             "type": ["integer", "null"]
         }
+        planner_schema_refinements(components["schemas"])
         self._components = components
         self._validators: dict[str, Draft202012Validator] = {}
 
@@ -135,6 +138,9 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
     query_contains: str = ""  # and whose raw query string contains this ('token=page-': a later delta page)
+    after: bool = (
+        False  # carry the request out first, then answer the failure (a create whose answer is lost)
+    )
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class GraphState:
     parents_in_delta: bool = True  # Graph lists the parent folders of changed items (no deltaExcludeParent)
     download_content_length: bool = True
     download_chunk: int = 16_384
+    planner: PlannerState = field(default_factory=PlannerState)  # tests/fake_planner.py
 
     def add_site(self, path: str = "/sites/FLG", name: str = "FLG") -> FakeSite:
         site = FakeSite(
@@ -250,6 +257,7 @@ class GraphState:
         times: int = 1,
         method: str = "GET",
         query_contains: str = "",
+        after: bool = False,
         **headers: str,
     ) -> None:
         self.failures.append(
@@ -260,6 +268,7 @@ class GraphState:
                 {k.replace("_", "-"): v for k, v in headers.items()},
                 method,
                 query_contains,
+                after,
             )
         )
 
@@ -338,6 +347,8 @@ class FakeGraph:
             ("PATCH", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._renew_subscription),
             ("DELETE", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._delete_subscription),
         ]
+        self.planner = PlannerRoutes(self)
+        self._routes += [(m, re.compile(p), handler) for m, p, handler in self.planner.routes()]
 
     async def __aenter__(self) -> FakeGraph:
         graph_port = await self._serve(self._dispatch)
@@ -377,20 +388,39 @@ class FakeGraph:
             )
         )
         try:
-            if (injected := self._injected_failure(request.method, path, request.query_string)) is not None:
-                return injected
-            for method, pattern, handler in self._routes:
-                if method == request.method and (match := pattern.fullmatch(path)):
-                    return await handler(request, body=body, **match.groupdict())
-            return self._error(404, "itemNotFound", f"no route for {request.method} {path}")
+            # Planner counts every request against its plan, the throttled and failed ones too.
+            arrived = self.state.planner.clock()
+            plan_id = self.planner.plan_of(request.method, path, body)
+            response = await self._answer(request, path, body, plan_id)
+            if plan_id is not None:
+                self.planner.record(plan_id, request.method, path, response.status, arrived)
+            return response
         except Exception as error:  # a bug in the fake must fail the test, not look like a Graph error
             self.problems.append(f"{request.method} {path}: {error!r}")
             raise
 
-    def _injected_failure(self, method: str, path: str, query: str = "") -> web.Response | None:
+    async def _answer(
+        self, request: web.Request, path: str, body: bytes, plan_id: str | None
+    ) -> web.StreamResponse:
+        if plan_id is not None and (throttled := self.planner.throttle(plan_id)) is not None:
+            return throttled
+        query = request.query_string
+        if (injected := self._injected_failure(request.method, path, query)) is not None:
+            return injected
+        for method, pattern, handler in self._routes:
+            if method == request.method and (match := pattern.fullmatch(path)):
+                response = await handler(request, body=body, **match.groupdict())
+                after = self._injected_failure(request.method, path, query, after=True)
+                return response if after is None else after
+        return self._error(404, "itemNotFound", f"no route for {request.method} {path}")
+
+    def _injected_failure(
+        self, method: str, path: str, query: str = "", *, after: bool = False
+    ) -> web.Response | None:
         for failure in self.state.failures:
             if (
                 failure.times > 0
+                and failure.after is after
                 and failure.method == method
                 and failure.path_contains in path
                 and failure.query_contains in query
