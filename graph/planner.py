@@ -188,8 +188,17 @@ class GraphPlanner:
         )
         task = task_record(created)
         if draft.description and not created.has_description:
-            # Planner left the inline details out: write them on their own (GET for the ETag, PATCH).
-            task = await self._write_description(plan_id, task, draft.description)
+            # Planner left the inline details out: write them on their own (GET for the ETag, PATCH). The task
+            # exists now, so a failure here must not look like a failed create (the sync would make another).
+            try:
+                task = await self._write_description(plan_id, task, draft.description)
+            except PlannerError as error:
+                log.warning(
+                    "Planner task %s in plan %s was created without its description: %s",
+                    task.task_id,
+                    plan_id,
+                    error.message,
+                )
         log.debug("created Planner task %s in plan %s: %s", task.task_id, plan_id, draft.title)
         return task
 

@@ -141,6 +141,18 @@ async def test_when_planner_ignores_inline_details_they_are_written_with_the_det
     assert planner.requests_made(plan.id) == 4
 
 
+async def test_a_failed_details_write_still_returns_the_created_task(
+    planner: GraphPlanner, state: GraphState, plan: FakePlan
+) -> None:
+    state.planner.inline_details = False
+    state.fail("/details", 403, method="PATCH")
+
+    task = await planner.create_task(plan.id, draft())
+
+    assert [t.id for t in state.planner.live_tasks(plan.id)] == [task.task_id]
+    assert state.planner.tasks[task.task_id].description is None
+
+
 async def test_fields_changed_in_planner_come_back_in_the_record(
     planner: GraphPlanner, state: GraphState, plan: FakePlan
 ) -> None:
