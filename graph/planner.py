@@ -57,9 +57,9 @@ FIRST_ORDER_HINT = " !"
 RETRYABLE = frozenset({429, 503, 504})
 # Without Retry-After on a 503/504: 1, 2, 4, 8 … seconds (capped by max_retry_after).
 BACKOFF_BASE = 1.0
-# A little slack on each sliding window, so that a request's trip to the service cannot squeeze one more
-# request into Planner's own second.
-WINDOW_SLACK = 0.02
+# Slack on each sliding window, so that one request's slower trip to the service cannot squeeze one more into
+# Planner's own second (5 % below the rate at 10 a second).
+WINDOW_SLACK = 0.05
 # Errors a request can end in once the SDK is done with it.
 REQUEST_ERRORS = (APIError, httpx.HTTPError, ClientAuthenticationError)
 
@@ -372,7 +372,9 @@ UNCERTAIN = "Planner svarade inte på om uppgiften skapades; boten letar efter d
 
 
 def throttled_message(status: int | None) -> str:
-    return f"Planner begränsar antalet anrop just nu (HTTP {status}); synkningen fortsätter senare"
+    if status == 429:
+        return "Planner begränsar antalet anrop just nu (HTTP 429); synkningen fortsätter senare"
+    return f"Planner är överbelastat just nu (HTTP {status}); synkningen fortsätter senare"
 
 
 def error_for_status(status: int | None) -> PlannerError:

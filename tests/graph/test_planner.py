@@ -413,17 +413,19 @@ async def test_without_pacing_planners_429s_are_waited_out(
 async def test_pacing_holds_in_wall_clock_time(
     graph: GraphServiceClient, state: GraphState, plan: FakePlan
 ) -> None:
-    state.planner.clock = time.monotonic
-    state.planner.rate_per_plan = 20
+    state.planner.clock = time.monotonic  # the fake's timestamps in real time; no limit of its own here
     paced = GraphPlanner(graph, requests_per_second=20)
     started = time.monotonic()
 
     await asyncio.gather(*(paced.get_plan(plan.id) for _ in range(30)))
 
     elapsed = time.monotonic() - started
-    assert state.planner.throttled[plan.id] == 0
-    assert paced.requests_made(plan.id) == 30
-    assert 0.9 <= elapsed < 20  # 30 requests at 20 a second: at least one second of waiting; loose above
+    times = state.planner.request_times(plan.id)
+    assert len(times) == 30 == paced.requests_made(plan.id)
+    # 20 start at once and the other 10 a second later (unpaced, all 30 would land within a few ms); arrivals
+    # may bunch a little on a busy machine, hence the shorter window.
+    assert max(sum(1 for t in times if start <= t < start + 0.9) for start in times) <= 20
+    assert 1.0 <= elapsed < 20  # loose above: the machine is shared
 
 
 # --- creates are never sent twice blindly --------------------------------------------------------------
