@@ -2,7 +2,9 @@
 
 Every JSON body it sends is validated against the Graph v1.0 schema (schemas/, vendored), strictly: a body
 that fails is answered with 500 and recorded in `FakeGraph.problems`, which the fixtures assert empty. Its
-state is a plain `GraphState`, set up before the server starts and changed by tests between calls."""
+state is a plain `GraphState`, set up before the server starts and changed by tests between calls. Planner
+(plans, buckets, tasks) lives in tests/fake_planner.py, served here; `POST /$batch` answers each sub-request
+as if it had come alone."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp.test_utils import make_mocked_request
 from jsonschema import Draft202012Validator, FormatChecker
 
 from tests.fake_planner import PlannerRoutes, PlannerState, planner_schema_refinements
@@ -347,6 +350,7 @@ class FakeGraph:
             ("PATCH", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._renew_subscription),
             ("DELETE", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._delete_subscription),
         ]
+        self._routes.append(("POST", re.compile(r"/\$batch"), self._batch))
         self.planner = PlannerRoutes(self)
         self._routes += [(m, re.compile(p), handler) for m, p, handler in self.planner.routes()]
 
@@ -413,6 +417,33 @@ class FakeGraph:
                 after = self._injected_failure(request.method, path, query, after=True)
                 return response if after is None else after
         return self._error(404, "itemNotFound", f"no route for {request.method} {path}")
+
+    async def _batch(self, request: web.Request, *, body: bytes) -> web.Response:
+        """JSON batching: each sub-request is answered (and counted against its plan, throttled, failed) as if it
+        had come alone; Graph takes at most 20 in one batch."""
+        requests = json.loads(body).get("requests")
+        if not isinstance(requests, list) or not 0 < len(requests) <= 20:
+            return self._error(400, "BadRequest", "A batch holds 1 to 20 requests.")
+        responses: list[Json] = []
+        for sub in requests:
+            url = "/" + str(sub["url"]).lstrip("/")
+            sub_body = json.dumps(sub["body"]).encode() if "body" in sub else b""
+            headers = {str(k): str(v) for k, v in (sub.get("headers") or {}).items()}
+            mocked = make_mocked_request(str(sub["method"]), url, headers=headers)
+            path = re.sub(r"/{2,}", "/", unquote(url.split("?", 1)[0])).rstrip("/") or "/"
+            arrived = self.state.planner.clock()
+            plan_id = self.planner.plan_of(mocked.method, path, sub_body)
+            answer = await self._answer(mocked, path, sub_body, plan_id)
+            if plan_id is not None:
+                self.planner.record(plan_id, mocked.method, path, answer.status, arrived)
+            response: Json = {"id": sub["id"], "status": answer.status, "headers": {}}
+            if isinstance(answer, web.Response) and answer.body:
+                response["body"] = json.loads(bytes(answer.body))  # type: ignore[arg-type]
+                response["headers"] = {
+                    k: v for k, v in answer.headers.items() if k.lower() != "content-length"
+                }
+            responses.append(response)
+        return web.json_response({"responses": responses})
 
     def _injected_failure(
         self, method: str, path: str, query: str = "", *, after: bool = False

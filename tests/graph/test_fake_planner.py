@@ -230,3 +230,37 @@ async def test_a_failure_after_the_create_leaves_the_task_made(
 
     assert response.status_code == 503
     assert len(state.planner.live_tasks(plan.id)) == 1 and state.planner.creates == 1
+
+
+async def test_each_batch_sub_request_counts_against_its_plan(
+    http: httpx.AsyncClient, state: GraphState, plan: FakePlan, clock: Clock
+) -> None:
+    other = state.planner.add_plan()
+    task = state.planner.add_task(plan, "#1 Punkt")
+    state.planner.rate_per_plan = 2
+    batch = {
+        "requests": [
+            {"id": "1", "method": "GET", "url": f"/planner/plans/{plan.id}"},
+            {
+                "id": "2",
+                "method": "PATCH",
+                "url": f"/planner/tasks/{task.id}",
+                "headers": {"If-Match": task.etag, "Content-Type": "application/json"},
+                "body": {"percentComplete": 100},
+            },
+            {"id": "3", "method": "GET", "url": f"/planner/plans/{plan.id}/tasks"},
+            {"id": "4", "method": "GET", "url": f"/planner/plans/{other.id}"},
+        ]
+    }
+
+    answer = await http.post("/$batch", json=batch)
+
+    statuses = {r["id"]: r["status"] for r in answer.json()["responses"]}
+    assert statuses == {"1": 200, "2": 204, "3": 429, "4": 200}
+    assert task.percent_complete == 100
+    assert state.planner.requests_per_plan() == {plan.id: 3, other.id: 1}
+    assert state.planner.throttled == {plan.id: 1}
+    throttled = next(r for r in answer.json()["responses"] if r["id"] == "3")
+    assert (
+        throttled["headers"]["Retry-After"] == "1" and throttled["body"]["error"]["code"] == "TooManyRequests"
+    )
