@@ -17,7 +17,6 @@ import httpx
 from azure.core.exceptions import ClientAuthenticationError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_http.middleware.options import RetryHandlerOption
 from msgraph.generated.models.planner_applied_categories import PlannerAppliedCategories
 from msgraph.generated.models.planner_assignments import PlannerAssignments
 from msgraph.generated.models.planner_bucket import PlannerBucket as SdkBucket
@@ -29,8 +28,15 @@ from msgraph.generated.models.planner_plan_details import PlannerPlanDetails
 from msgraph.generated.models.planner_preview_type import PlannerPreviewType
 from msgraph.generated.models.planner_task import PlannerTask as SdkTask
 from msgraph.generated.models.planner_task_details import PlannerTaskDetails
+from msgraph.generated.planner.plans.item.planner_plan_item_request_builder import (
+    PlannerPlanItemRequestBuilder,
+)
+from msgraph.generated.planner.tasks.item.planner_task_item_request_builder import (
+    PlannerTaskItemRequestBuilder,
+)
 from msgraph.graph_service_client import GraphServiceClient
 
+from graph.client import without_retries
 from minutes.planner import (
     UNASSIGNED_CATEGORY,
     PlannerBucket,
@@ -60,8 +66,6 @@ BACKOFF_BASE = 1.0
 # Slack on each sliding window, so that one request's slower trip to the service cannot squeeze one more into
 # Planner's own second (5 % below the rate at 10 a second).
 WINDOW_SLACK = 0.05
-# Errors a request can end in once the SDK is done with it.
-REQUEST_ERRORS = (APIError, httpx.HTTPError, ClientAuthenticationError)
 
 
 class GraphPlanner:
@@ -113,7 +117,8 @@ class GraphPlanner:
                 container_id=group_id, type=PlannerContainerType.Group, url=GRAPH_GROUPS_URL + group_id
             ),
         )
-        # Not paced against a plan (there is none yet); a retried POST could make two plans, so only 429.
+        # Paced and counted under the group (there is no plan yet); a retried POST could make two plans, so it is
+        # retried only after a 429.
         plan = await self._send(
             f"group:{group_id}", lambda c: self._graph.planner.plans.post(body, c), create=True
         )
@@ -232,10 +237,10 @@ class GraphPlanner:
 
     # --- requests: paced, counted and retried per plan ---
 
-    def _plan(self, plan_id: str) -> Any:
+    def _plan(self, plan_id: str) -> PlannerPlanItemRequestBuilder:
         return self._graph.planner.plans.by_planner_plan_id(plan_id)
 
-    def _task(self, task_id: str) -> Any:
+    def _task(self, task_id: str) -> PlannerTaskItemRequestBuilder:
         return self._graph.planner.tasks.by_planner_task_id(task_id)
 
     async def _send(
@@ -250,9 +255,7 @@ class GraphPlanner:
         while True:
             await self._pace(plan_id)
             self._sent[plan_id] += 1
-            config: RequestConfiguration[Any] = RequestConfiguration(
-                options=[RetryHandlerOption(max_retries=0)]
-            )
+            config = without_retries()  # this loop retries, paced and counted, not the SDK's handler
             for name, value in (headers or {}).items():
                 config.headers.add(name, value)
             try:
