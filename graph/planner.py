@@ -196,7 +196,7 @@ class GraphPlanner:
             # Planner left the inline details out: write them on their own (GET for the ETag, PATCH). The task
             # exists now, so a failure here must not look like a failed create (the sync would make another).
             try:
-                task = await self._write_description(plan_id, task, draft.description)
+                await self._write_description(plan_id, task.task_id, draft.description)
             except PlannerError as error:
                 log.warning(
                     "Planner task %s in plan %s was created without its description: %s",
@@ -225,15 +225,16 @@ class GraphPlanner:
         except PlannerNotFound:
             return  # already gone: what the caller wanted
 
-    async def _write_description(self, plan_id: str, task: PlannerTask, description: str) -> PlannerTask:
-        details_builder = self._task(task.task_id).details
+    async def _write_description(self, plan_id: str, task_id: str, description: str) -> None:
+        """The details written on their own: GET for their ETag, then PATCH. The task is not read again for
+        the ETag this may change (a request per task, 1,000 on a big first sync): the sync updates a task with
+        the ETag of a fresh read (its listing), and a stale one is a 412 it re-reads on."""
+        details_builder = self._task(task_id).details
         details = _present(await self._send(plan_id, details_builder.get), "uppgiftens detaljer")
         body = PlannerTaskDetails(description=description, preview_type=PlannerPreviewType.Description)
         await self._send(
             plan_id, lambda c: details_builder.patch(body, c), headers={"If-Match": _etag_of(details)}
         )
-        # Writing the description changes the task's hasDescription, and with it the task's ETag.
-        return await self.get_task(plan_id, task.task_id) or task
 
     # --- requests: paced, counted and retried per plan ---
 
