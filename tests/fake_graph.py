@@ -2,7 +2,9 @@
 
 Every JSON body it sends is validated against the Graph v1.0 schema (schemas/, vendored), strictly: a body
 that fails is answered with 500 and recorded in `FakeGraph.problems`, which the fixtures assert empty. Its
-state is a plain `GraphState`, set up before the server starts and changed by tests between calls."""
+state is a plain `GraphState`, set up before the server starts and changed by tests between calls. Planner
+(plans, buckets, tasks) lives in tests/fake_planner.py, served here; `POST /$batch` answers each sub-request
+as if it had come alone."""
 
 from __future__ import annotations
 
@@ -22,7 +24,10 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp.test_utils import make_mocked_request
 from jsonschema import Draft202012Validator, FormatChecker
+
+from tests.fake_planner import PlannerRoutes, PlannerState, planner_schema_refinements
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "graph-v1.components.json"  # vendored
 MAX_SUBSCRIPTION_LIFETIME = timedelta(minutes=42300)
@@ -46,6 +51,7 @@ class GraphSchemas:
         components["schemas"]["microsoft.graph.driveItem"]["properties"]["size"] = {
             "type": ["integer", "null"]
         }
+        planner_schema_refinements(components["schemas"])
         self._components = components
         self._validators: dict[str, Draft202012Validator] = {}
 
@@ -135,6 +141,9 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
     method: str = "GET"
     query_contains: str = ""  # and whose raw query string contains this ('token=page-': a later delta page)
+    after: bool = (
+        False  # carry the request out first, then answer the failure (a create whose answer is lost)
+    )
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,7 @@ class GraphState:
     parents_in_delta: bool = True  # Graph lists the parent folders of changed items (no deltaExcludeParent)
     download_content_length: bool = True
     download_chunk: int = 16_384
+    planner: PlannerState = field(default_factory=PlannerState)  # tests/fake_planner.py
 
     def add_site(self, path: str = "/sites/FLG", name: str = "FLG") -> FakeSite:
         site = FakeSite(
@@ -250,6 +260,7 @@ class GraphState:
         times: int = 1,
         method: str = "GET",
         query_contains: str = "",
+        after: bool = False,
         **headers: str,
     ) -> None:
         self.failures.append(
@@ -260,6 +271,7 @@ class GraphState:
                 {k.replace("_", "-"): v for k, v in headers.items()},
                 method,
                 query_contains,
+                after,
             )
         )
 
@@ -338,6 +350,9 @@ class FakeGraph:
             ("PATCH", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._renew_subscription),
             ("DELETE", re.compile(r"/subscriptions/(?P<id>[^/]+)"), self._delete_subscription),
         ]
+        self._routes.append(("POST", re.compile(r"/\$batch"), self._batch))
+        self.planner = PlannerRoutes(self)
+        self._routes += [(m, re.compile(p), handler) for m, p, handler in self.planner.routes()]
 
     async def __aenter__(self) -> FakeGraph:
         graph_port = await self._serve(self._dispatch)
@@ -377,20 +392,66 @@ class FakeGraph:
             )
         )
         try:
-            if (injected := self._injected_failure(request.method, path, request.query_string)) is not None:
-                return injected
-            for method, pattern, handler in self._routes:
-                if method == request.method and (match := pattern.fullmatch(path)):
-                    return await handler(request, body=body, **match.groupdict())
-            return self._error(404, "itemNotFound", f"no route for {request.method} {path}")
+            # Planner counts every request against its plan, the throttled and failed ones too.
+            arrived = self.state.planner.clock()
+            plan_id = self.planner.plan_of(request.method, path, body)
+            response = await self._answer(request, path, body, plan_id)
+            if plan_id is not None:
+                self.planner.record(plan_id, request.method, path, response.status, arrived)
+            return response
         except Exception as error:  # a bug in the fake must fail the test, not look like a Graph error
             self.problems.append(f"{request.method} {path}: {error!r}")
             raise
 
-    def _injected_failure(self, method: str, path: str, query: str = "") -> web.Response | None:
+    async def _answer(
+        self, request: web.Request, path: str, body: bytes, plan_id: str | None
+    ) -> web.StreamResponse:
+        if plan_id is not None and (throttled := self.planner.throttle(plan_id)) is not None:
+            return throttled
+        query = request.query_string
+        if (injected := self._injected_failure(request.method, path, query)) is not None:
+            return injected
+        for method, pattern, handler in self._routes:
+            if method == request.method and (match := pattern.fullmatch(path)):
+                response = await handler(request, body=body, **match.groupdict())
+                after = self._injected_failure(request.method, path, query, after=True)
+                return response if after is None else after
+        return self._error(404, "itemNotFound", f"no route for {request.method} {path}")
+
+    async def _batch(self, request: web.Request, *, body: bytes) -> web.Response:
+        """JSON batching: each sub-request is answered (and counted against its plan, throttled, failed) as if it
+        had come alone; Graph takes at most 20 in one batch."""
+        requests = json.loads(body).get("requests")
+        if not isinstance(requests, list) or not 0 < len(requests) <= 20:
+            return self._error(400, "BadRequest", "A batch holds 1 to 20 requests.")
+        responses: list[Json] = []
+        for sub in requests:
+            url = "/" + str(sub["url"]).lstrip("/")
+            sub_body = json.dumps(sub["body"]).encode() if "body" in sub else b""
+            headers = {str(k): str(v) for k, v in (sub.get("headers") or {}).items()}
+            mocked = make_mocked_request(str(sub["method"]), url, headers=headers)
+            path = re.sub(r"/{2,}", "/", unquote(url.split("?", 1)[0])).rstrip("/") or "/"
+            arrived = self.state.planner.clock()
+            plan_id = self.planner.plan_of(mocked.method, path, sub_body)
+            answer = await self._answer(mocked, path, sub_body, plan_id)
+            if plan_id is not None:
+                self.planner.record(plan_id, mocked.method, path, answer.status, arrived)
+            response: Json = {"id": sub["id"], "status": answer.status, "headers": {}}
+            if isinstance(answer, web.Response) and answer.body:
+                response["body"] = json.loads(bytes(answer.body))  # type: ignore[arg-type]
+                response["headers"] = {
+                    k: v for k, v in answer.headers.items() if k.lower() != "content-length"
+                }
+            responses.append(response)
+        return web.json_response({"responses": responses})
+
+    def _injected_failure(
+        self, method: str, path: str, query: str = "", *, after: bool = False
+    ) -> web.Response | None:
         for failure in self.state.failures:
             if (
                 failure.times > 0
+                and failure.after is after
                 and failure.method == method
                 and failure.path_contains in path
                 and failure.query_contains in query
