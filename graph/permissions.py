@@ -30,7 +30,9 @@ def token_roles(token: str) -> frozenset[str] | None:
     return frozenset(role for role in roles if isinstance(role, str))
 
 
-async def app_roles(credential: AsyncTokenCredential, *, base_url: str | None = None) -> frozenset[str] | None:
+async def app_roles(
+    credential: AsyncTokenCredential, *, base_url: str | None = None
+) -> frozenset[str] | None:
     """The application permissions granted to the app for Graph; None when they cannot be told (no token, or
     a token that is no JWT)."""
     host = urlsplit(base_url or GRAPH_BASE_URL).hostname or ""

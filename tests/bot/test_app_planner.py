@@ -72,7 +72,9 @@ async def started(
     roles, table = request.param
     credential = RolesCredential(*roles)
     settings = settings_for(tmp_path, fake, table.format(plan=plan.id))
-    async with TestClient(TestServer(create_app(settings, graph_credential=credential), host="127.0.0.1")) as client:  # type: ignore[arg-type]
+    async with TestClient(
+        TestServer(create_app(settings, graph_credential=credential), host="127.0.0.1")
+    ) as client:  # type: ignore[arg-type]
         yield client, credential
 
 
@@ -84,7 +86,7 @@ async def test_a_linked_group_is_polled_and_its_items_become_tasks(
     started: tuple[TestClient[Any, Any], RolesCredential], state: GraphState, plan: FakePlan, fake: FakeGraph
 ) -> None:
     client, _ = started
-    app = client.server.app
+    app = client.app
     sync = app[PLANNER]
     assert sync is not None
     assert "planner.sync" in {job.id for job in app[SCHEDULER].get_jobs()}
@@ -109,13 +111,15 @@ async def test_without_the_permission_planner_is_off(
     started: tuple[TestClient[Any, Any], RolesCredential], state: GraphState
 ) -> None:
     client, credential = started
-    app = client.server.app
+    app = client.app
     assert app[PLANNER] is None and credential.requests == 1
     assert "planner.sync" not in {job.id for job in app[SCHEDULER].get_jobs()}
     assert state.planner.requests == []
 
 
 @pytest.mark.parametrize("started", [(("Tasks.ReadWrite.All",), "")], indirect=True)
-async def test_no_group_wants_planner_so_nobody_asks(started: tuple[TestClient[Any, Any], RolesCredential]) -> None:
+async def test_no_group_wants_planner_so_nobody_asks(
+    started: tuple[TestClient[Any, Any], RolesCredential],
+) -> None:
     client, credential = started
-    assert client.server.app[PLANNER] is None and credential.requests == 0
+    assert client.app[PLANNER] is None and credential.requests == 0

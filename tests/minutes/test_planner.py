@@ -96,7 +96,11 @@ def test_which_items_get_a_task(changes: dict[str, object], wanted: bool) -> Non
 
 def test_the_description_names_the_item_the_meeting_and_the_minutes() -> None:
     text = task_description(item(), minutes_url="https://contoso.sharepoint.com/p.docx")
-    assert "Punkt #12" in text and "Möte: FLG 26 aug 2024" in text and "https://contoso.sharepoint.com/p.docx" in text
+    assert (
+        "Punkt #12" in text
+        and "Möte: FLG 26 aug 2024" in text
+        and "https://contoso.sharepoint.com/p.docx" in text
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,7 +129,10 @@ def test_planners_assignees_as_the_minutes_write_them() -> None:
         RosterEntry("FLG", "EL", "Eva Lind", aad_object_id="id-el"),
         RosterEntry("FLG", None, "Per Holm", aad_object_id="id-ph"),
     ]
-    assert owners_of(frozenset({"id-ph", "id-el", "id-x"}), roster) == (("EL", "Per Holm"), frozenset({"id-x"}))
+    assert owners_of(frozenset({"id-ph", "id-el", "id-x"}), roster) == (
+        ("EL", "Per Holm"),
+        frozenset({"id-x"}),
+    )
 
 
 SEEN = TaskFields("#12 t", date(2024, 9, 30), False, frozenset({"a"}))
