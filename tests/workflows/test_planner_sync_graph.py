@@ -15,7 +15,7 @@ from msgraph.graph_service_client import GraphServiceClient
 from graph.client import close_graph_client, make_graph_client
 from graph.planner import GraphPlanner
 from minutes.planner import PlannerRule, SyncState, TaskLink, item_number
-from minutes.records import ItemRecord, ItemStatus
+from minutes.records import ItemRecord, ItemStatus, RosterEntry
 from store import SqlStore
 from store.engine import open_store
 from tests.fake_graph import FakeGraph, GraphState
@@ -45,9 +45,23 @@ async def no_wait(seconds: float) -> None:
     await asyncio.sleep(0)
 
 
+# Entra object ids are GUIDs: the fake holds plannerAssignments' keys to that.
+AA, YK, RN = (
+    "a1111111-1111-4111-8111-111111111111",
+    "b2222222-2222-4222-8222-222222222222",
+    "c3333333-3333-4333-8333-333333333333",
+)
+ROSTER = [
+    RosterEntry("FLG", "AA", "Annika Andersson", ("omsorgsdirektör",), AA),
+    RosterEntry("FLG", "YK", "Yvonne Kvist", ("sekreterare",), YK),
+    RosterEntry("FLG", "RN", "Rickard Nilsson", (), RN),
+]
+
+
 @pytest.fixture
 async def flg(store: SqlStore, tmp_path: Path) -> SqlStore:
     await ingest_flg(store, tmp_path / "protokoll")
+    await store.save_roster("FLG", ROSTER)
     return store
 
 
@@ -97,22 +111,22 @@ async def test_both_ways_through_the_sdk(
     assert annika.id is not None
     task = one_task(state, plan, annika.id)
     assert (
-        set(task.assignments) == {"aad-aa"} and task.description and f"Punkt #{annika.id}" in task.description
+        set(task.assignments) == {AA} and task.description and f"Punkt #{annika.id}" in task.description
     )
 
     # Teams → Planner: checked off, moved, re-owned.
-    await flg.set_status(annika.id, ItemStatus.DONE, by="aad-aa", at=clock.later(1), origin="card")
-    await flg.set_due(annika.id, date(2024, 12, 2), by="aad-aa", at=clock.later(1), origin="card")
-    await flg.set_owners(annika.id, ["RN"], by="aad-yk", at=clock.later(1), origin="card")
+    await flg.set_status(annika.id, ItemStatus.DONE, by=AA, at=clock.later(1), origin="card")
+    await flg.set_due(annika.id, date(2024, 12, 2), by=AA, at=clock.later(1), origin="card")
+    await flg.set_owners(annika.id, ["RN"], by=YK, at=clock.later(1), origin="card")
     await sync.sync_group("FLG", clock.later())
     task = one_task(state, plan, annika.id)
     assert task.percent_complete == 100 and task.due and task.due.startswith("2024-12-02")
-    assert set(task.assignments) == {"aad-rn"}
+    assert set(task.assignments) == {RN}
 
     # Planner → Teams: reopened, re-dated and re-assigned by a person.
     state.planner.reopen(task.id)
     state.planner.set_due(task.id, date(2025, 1, 13))
-    state.planner.assign(task.id, "aad-aa")
+    state.planner.assign(task.id, AA)
     report = await sync.sync_group("FLG", clock.later())
     after = await flg.get_item(annika.id)
     assert report.taken == 1 and after is not None
@@ -120,15 +134,17 @@ async def test_both_ways_through_the_sdk(
     assert {e.origin for e in await flg.audit_log(annika.key)} >= {"planner"}
 
     # Completed in Planner by its owner.
-    state.planner.complete(task.id, "aad-rn")
+    state.planner.complete(task.id, RN)
     await sync.sync_group("FLG", clock.later())
     done = await flg.get_item(annika.id)
-    assert done is not None and done.status is ItemStatus.DONE and done.changed_by == "aad-rn"
+    assert done is not None and done.status is ItemStatus.DONE and done.changed_by == RN
 
     # Withdrawn (archived here): the task goes.
-    await flg.archive_item(annika.id, by="aad-yk", at=clock.later(1), origin="card")
+    other = next(i for i in items if i.owners == ("RN",))
+    assert other.id is not None
+    await flg.archive_item(other.id, by=YK, at=clock.later(1), origin="card")
     report = await sync.sync_group("FLG", clock.later())
-    assert report.deleted == 1 and annika.id not in tasks_by_item(state, plan)
+    assert report.deleted == 1 and other.id not in tasks_by_item(state, plan)
     assert fake.problems == []
 
 
@@ -141,7 +157,7 @@ async def test_a_412_in_the_middle_is_reread_and_decided_again(
     await sync.sync_group("FLG", clock())
     item = (await open_items(flg))[0]
     assert item.id is not None
-    await flg.set_status(item.id, ItemStatus.DONE, by="aad-yk", at=clock.later(1), origin="card")
+    await flg.set_status(item.id, ItemStatus.DONE, by=YK, at=clock.later(1), origin="card")
     state.fail("/planner/tasks/", 412, method="PATCH")
     report = await sync.sync_group("FLG", clock.later())
     assert report.conflicts == 1 and one_task(state, plan, item.id).percent_complete == 100
@@ -172,7 +188,7 @@ async def test_a_create_answered_503_after_it_happened_makes_no_second_task(
     clock = Clock()
     sync = syncer(flg, graph, plan, clock)
     await sync.apply_group_files(clock())
-    state.planner.fail_after_create = 1  # the task is made, the answer is a 503
+    state.fail("/planner/tasks", 503, method="POST", after=True)  # the task is made, the answer is a 503
     first = await sync.sync_group("FLG", clock())
     assert first.pending == 1
     again = await sync.sync_group("FLG", clock.later())
