@@ -213,6 +213,7 @@ async def _planner_lifetime(app: web.Application) -> AsyncIterator[None]:
                 _now,
                 policy=settings.item_action_policy,
                 request_budget=settings.planner_request_budget,
+                not_mine=NotMineRepository(store.database),
             )
             for line in await sync.apply_group_files(_now()):
                 logger.info("planner: %s", line)

@@ -72,6 +72,7 @@ async def planner_command(args: argparse.Namespace, settings: Settings) -> int:
             sync = PlannerSync(
                 store, planner, groups.planner, lambda: datetime.now(UTC),
                 policy=settings.item_action_policy, request_budget=settings.planner_request_budget,
+                not_mine=store,
             )  # fmt: skip
             try:
                 if args.action == "link":

@@ -40,6 +40,7 @@ from minutes.roster import ResolvedVia, resolve_in_roster
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE, ActionPolicy
 from workflows.outbox import OutboxKind
 from workflows.ports import ChatStore, PlannerApi, PlannerStore
+from workflows.remind import NotMineLog
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class PlannerSync:
     # A create whose answer was lost may not show in the task list at once: wait this long before creating again.
     list_lag: timedelta = timedelta(minutes=10)
     minutes_url: Callable[[str], str | None] = lambda _key: None  # a document key → the minutes' web address
+    # Who said 'Inte min' about which item: they are taken off its task (store.not_mine.NotMineRepository).
+    not_mine: NotMineLog | None = None
 
     # -- operators ---------------------------------------------------------------------------------------------
 
@@ -278,6 +281,7 @@ class _Run:
     unassigned: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     refreshed: set[str] = field(default_factory=set)  # documents whose card is queued for a refresh
     roster: list[RosterEntry] = field(default_factory=list)
+    disowned: Mapping[int, frozenset[str]] = field(default_factory=dict)  # 'Inte min': item id → Entra ids
 
     @property
     def plan_id(self) -> str:
@@ -297,6 +301,8 @@ class _Run:
                 by_number.setdefault(number, task)
         links = {link.item_id: link for link in await store.task_links(self.link.group)}
         self.roster = list(await store.roster(self.link.group))
+        if self.owner.not_mine is not None:
+            self.disowned = await self.owner.not_mine.not_mine_items()
         linked_tasks = {link.task_id for link in links.values() if link.task_id}
         for item in await store.group_items(self.link.group):
             if item.id is None:
@@ -428,11 +434,14 @@ class _Run:
         return bucket_id
 
     def _assignment(self, item: ItemRecord) -> Assignment:
+        """The owners' Entra ids; 'ALLA', roles, unknown names and whoever said 'Inte min' are no assignee."""
+        disowned = self.disowned.get(item.id or 0, frozenset())
         resolved: dict[str, list[str]] = {}
         for owner in item.owners:
             found = resolve_in_roster(owner, self.roster)
             if found.via in ASSIGNABLE:
-                resolved[owner] = [e.aad_object_id for e in found.people if e.aad_object_id]
+                ids = [e.aad_object_id for e in found.people if e.aad_object_id]
+                resolved[owner] = [i for i in ids if i.casefold() not in disowned]
         return assignment(item.owners, resolved)
 
     # -- keeping in step ---------------------------------------------------------------------------------------

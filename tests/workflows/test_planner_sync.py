@@ -119,6 +119,18 @@ async def test_checked_off_moved_and_reowned_in_teams_reaches_the_task(
     assert planner.task_of(item.id).percent_complete == 0
 
 
+async def test_inte_min_takes_the_person_off_the_task(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync = await linked(store, planner, clock, not_mine=store)
+    await sync.sync_group("FLG", clock())
+    item = next(i for i in await open_items(store) if i.owners == ("AA",))
+    assert item.id is not None and planner.task_of(item.id).assignees == {"aad-aa"}
+    assert await store.record_not_mine(item.id, "aad-aa", at=clock.later(minutes=1), origin="card")
+    await sync.sync_group("FLG", clock.later(minutes=5))
+    assert planner.task_of(item.id).assignees == frozenset()
+
+
 async def test_completed_redated_and_reassigned_in_planner_reaches_the_item_and_its_card(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
