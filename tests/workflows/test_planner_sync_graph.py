@@ -110,9 +110,7 @@ async def test_both_ways_through_the_sdk(
     annika = next(i for i in items if i.owners == ("AA",))
     assert annika.id is not None
     task = one_task(state, plan, annika.id)
-    assert (
-        set(task.assignments) == {AA} and task.description and f"Punkt #{annika.id}" in task.description
-    )
+    assert set(task.assignments) == {AA} and task.description and f"Punkt #{annika.id}" in task.description
 
     # Teams → Planner: checked off, moved, re-owned.
     await flg.set_status(annika.id, ItemStatus.DONE, by=AA, at=clock.later(1), origin="card")
