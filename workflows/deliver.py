@@ -21,7 +21,7 @@ from workflows.digest import DIGEST, Unpostable, digest_post
 from workflows.item_actions import SECRETARY_NOTICE, SECRETARY_ROLE
 from workflows.outbox import OutboxKind, OutboxMessage
 from workflows.owners import INGEST_ACTOR, actor_names, people_of
-from workflows.planner_sync import PERSON_NOTICE
+from workflows.planner_run import PERSON_NOTICE
 from workflows.ports import OutboxStore
 from workflows.remind import REMINDER, GroupPolicies, ReminderMessage, reminder_card_for
 from workflows.report_back import REPORT_BACK, REPORT_STATUS, ReportBacks
