@@ -22,6 +22,7 @@ from workflows.deliver import SECRETARY_NOTICE, Deliverer
 from workflows.digest import DIGEST
 from workflows.ingest import Ingestor
 from workflows.outbox import OutboxStatus
+from workflows.planner_run import PERSON_NOTICE
 from workflows.remind import REMINDER, GroupPolicies, ReminderPolicy
 
 
@@ -59,6 +60,24 @@ async def test_a_secretary_notice_opens_a_personal_chat(store: SqlStore, tmp_pat
     sender = RecordingSender()
     assert await Deliverer(store, sender, clock, worker="w1").run_once() == 1
     assert [c for c, _ in sender.sent] == ["a:personal-aad-yk"]
+
+
+async def test_a_person_notice_goes_to_that_persons_chat_and_a_bad_one_is_parked(
+    store: SqlStore, tmp_path: Path
+) -> None:
+    await ingest_flg(store, tmp_path / "m")
+    await Deliverer(store, RecordingSender(), clock, worker="w1").run_once()
+    text = "Du markerade #3 som klar i Planner, men …"
+    await store.enqueue(
+        PERSON_NOTICE, {"user_aad_id": "aad-rn", "name": "Rickard Nilsson", "text": text},
+        conversation_key=None, at=NOW,
+    )  # fmt: skip
+    await store.enqueue(PERSON_NOTICE, {"name": "Ingen"}, conversation_key=None, at=NOW)
+    sender = RecordingSender()
+    assert await Deliverer(store, sender, clock, worker="w1").run_once() == 1
+    [(conversation, message)] = sender.sent
+    assert conversation == "a:personal-aad-rn" and text in str(message.card)
+    assert [m.kind for m in await store.outbox_messages(OutboxStatus.PARKED)] == [PERSON_NOTICE]
 
 
 # -- personal messages and the quiet hours ------------------------------------------------------------------
