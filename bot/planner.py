@@ -53,10 +53,9 @@ async def planner_connection(
     """The Planner adapter over one Graph client, closed on the way out; without one when Planner cannot be used
     (no app registration, or the app lacks Tasks.ReadWrite.All, read from the roles in its token). A credential
     passed in (tests) stays its owner's to close."""
-    from graph.planner import GraphPlanner
-
     from graph.client import close_graph_client, make_credential, make_graph_client
     from graph.permissions import app_roles
+    from graph.planner import GraphPlanner
 
     owned = credential is None
     if credential is None:
