@@ -366,6 +366,10 @@ def task_patch(change: TaskChange) -> SdkTask:
         body.additional_data["dueDateTime"] = None
     if change.add_assignees or change.remove_assignees:
         body.assignments = assignments(add=change.add_assignees, remove=change.remove_assignees)
+    if change.unassigned_label is not None:
+        body.applied_categories = PlannerAppliedCategories(
+            additional_data={UNASSIGNED_CATEGORY: change.unassigned_label}
+        )
     return body
 
 

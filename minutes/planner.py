@@ -125,6 +125,7 @@ class TaskChange:
     add_assignees: frozenset[str] = frozenset()
     remove_assignees: frozenset[str] = frozenset()
     title: str | None = None
+    unassigned_label: bool | None = None  # the 'Ägare utanför Planner' label on (True) or off (False)
 
     @property
     def empty(self) -> bool:
@@ -135,6 +136,7 @@ class TaskChange:
             and not self.add_assignees
             and not self.remove_assignees
             and self.title is None
+            and self.unassigned_label is None
         )
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from minutes.logsafe import safe_log_field
 from minutes.planner import (
+    UNASSIGNED_CATEGORY,
     Assignment,
     PlanLink,
     PlannerConflict,
@@ -289,7 +290,8 @@ class PlanRun:
     async def _settle(self, item: ItemRecord, link: TaskLink, task: PlannerTask) -> None:
         assert item.id is not None
         for _round in range(CONFLICT_ROUNDS):
-            bot = wanted_fields(item, self._assignment(item))
+            assigned = self._assignment(item)
+            bot = wanted_fields(item, assigned)
             # The poll that last saw Planner's value: the plan's previous sync listed every linked task, and a
             # value Planner changed before it would have been taken then.
             seen_at = max((t for t in (link.seen_at, self.link.last_sync_at) if t is not None), default=None)
@@ -299,6 +301,14 @@ class PlanRun:
                 changed_at = await self._bot_changed_at(item)
                 decided = settle(link.seen, bot, task.fields, bot_changed_at=changed_at, seen_at=seen_at)
             decided, item = await self._take(item, task, decided)
+            labelled = UNASSIGNED_CATEGORY in task.categories
+            if (decided.push.add_assignees or decided.push.remove_assignees) and labelled != bool(
+                assigned.unplaced
+            ):
+                # Re-owned in Teams: the label says whether an owner is someone Planner cannot assign.
+                decided = replace(
+                    decided, push=replace(decided.push, unassigned_label=bool(assigned.unplaced))
+                )
             after = task
             if not decided.push.empty:
                 try:

@@ -242,6 +242,21 @@ async def test_an_update_sends_if_match_and_returns_the_new_etag(
     }
 
 
+async def test_the_unassigned_label_is_set_and_cleared_by_an_update(
+    planner: GraphPlanner, state: GraphState, plan: FakePlan
+) -> None:
+    task = await planner.create_task(plan.id, draft())
+    assert task.categories == frozenset()
+    labelled = await planner.update_task(plan.id, task.task_id, task.etag, TaskChange(unassigned_label=True))
+    assert json.loads(state.requests[-1].body) == {"appliedCategories": {"category1": True}}
+    assert labelled.categories == {"category1"}
+    cleared = await planner.update_task(
+        plan.id, task.task_id, labelled.etag, TaskChange(unassigned_label=False)
+    )
+    assert json.loads(state.requests[-1].body) == {"appliedCategories": {"category1": False}}
+    assert cleared.categories == frozenset()
+
+
 async def test_an_update_answered_204_reads_the_task_for_its_etag(
     planner: GraphPlanner, state: GraphState, plan: FakePlan
 ) -> None:

@@ -135,6 +135,15 @@ class MemoryPlanner:
             else task.percent_complete,
             completed_by=None if change.done is False else task.completed_by,
             assignees=assignees,
+            categories=(
+                task.categories
+                if change.unassigned_label is None
+                else (
+                    task.categories | {"category1"}
+                    if change.unassigned_label
+                    else task.categories - {"category1"}
+                )
+            ),
         )
         self.stored[task_id] = updated
         return updated

@@ -119,6 +119,23 @@ async def test_checked_off_moved_and_reowned_in_teams_reaches_the_task(
     assert planner.task_of(item.id).percent_complete == 0
 
 
+async def test_re_owned_in_teams_the_label_follows_whether_planner_can_assign_the_owners(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync = await linked(store, planner, clock)
+    await sync.sync_group("FLG", clock())
+    item = next(i for i in await open_items(store) if i.owners == ("AA",))
+    assert item.id is not None and planner.task_of(item.id).categories == frozenset()
+    await store.set_owners(item.id, ["ALLA"], by="aad-yk", at=clock.later(minutes=1), origin="card")
+    await sync.sync_group("FLG", clock.later(minutes=5))
+    task = planner.task_of(item.id)
+    assert task.assignees == frozenset() and task.categories == {"category1"}
+    await store.set_owners(item.id, ["RN"], by="aad-yk", at=clock.later(minutes=1), origin="card")
+    await sync.sync_group("FLG", clock.later(minutes=5))
+    task = planner.task_of(item.id)
+    assert task.assignees == {"aad-rn"} and task.categories == frozenset()
+
+
 async def test_inte_min_takes_the_person_off_the_task(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
