@@ -180,12 +180,13 @@ def items_list_card(
     back: tuple[int, ...] = (),
     noun: tuple[str, str] = ("punkt", "punkter"),
     actors: Mapping[str, str] | None = None,
+    task_urls: Mapping[int, str] | None = None,
 ) -> ui.Card:
     """A command's answer ('Dina öppna punkter', 'Beslut om "budget"' …): one page of a list, items in the
     order given, each with its topic and meeting; overdue ones marked. `items` is the page starting at
     `offset` of a list of `total` (ItemPage), or the whole list when `total` is None. `refresh` (the view of
     the list) rides on each button with the page, so a click shows the same page again as it is then, and
-    Föregående/Nästa walk the list to its end; `back` is where the pages before it started (PagePlace). `noun` counts the rows ('beslut', not 'punkter')."""
+    Föregående/Nästa walk the list to its end; `back` is where the pages before it started (PagePlace). `noun` counts the rows ('beslut', not 'punkter'); `task_urls` links an item's Planner task."""
     visible = [item for item in items if is_visible(item)]
     place = PagePlace(offset, back)
     rows = fit_rows(
@@ -197,6 +198,7 @@ def items_list_card(
                 show_meeting=True,
                 context=page_context(refresh, place),
                 actors=actors,
+                task_urls=task_urls,
             )
             for item in visible
         ),

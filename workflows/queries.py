@@ -276,6 +276,7 @@ class Queries:
             back=back,
             noun=noun,
             actors=await actor_names(page.items, self.store),
+            task_urls=await task_urls(self.store, page.items),
         )
 
 

@@ -196,5 +196,14 @@ def test_an_item_with_a_planner_task_links_to_it_on_its_card_and_its_row() -> No
     )
     assert f"[Planner]({url})" in visible_text(listed)
     assert schema_errors(listed) == []
+    listed_mine = items_list_card(
+        "Dina öppna punkter",
+        [MENTIONED],
+        people=PEOPLE,
+        today=TODAY,
+        empty_text="",
+        task_urls={MENTIONED.id: url},
+    )
+    assert f"[Planner]({url})" in visible_text(listed_mine)
     plain = item_card(MENTIONED, people=PEOPLE, today=TODAY)
     assert not [a for a in elements(plain) if a.get("type") == "Action.OpenUrl"]

@@ -3,6 +3,8 @@ step both ways, conflicts settled field by field, and no duplicate task whatever
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +21,7 @@ from tests.workflows.planner_fakes import MemoryPlanner
 from workflows.item_actions import SECRETARY_NOTICE, ActionPolicy
 from workflows.outbox import OutboxKind
 from workflows.planner_sync import PERSON_NOTICE, PlannerSync, plan_status, unlink_plan
+from workflows.queries import Queries
 
 T0 = datetime(2024, 9, 2, 8, 0, tzinfo=UTC)
 PLAN = "plan-flg"
@@ -98,6 +101,23 @@ async def test_the_first_sync_makes_one_task_per_open_item_and_a_quiet_poll_only
     assert (quiet.created, quiet.updated, quiet.taken) == (0, 0, 0)
     status = await plan_status(store, "FLG")
     assert (status.linked, status.pending) == (len(items), 0)
+
+
+async def test_the_meeting_card_links_each_item_to_its_task(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync = await linked(store, planner, clock)
+    await sync.sync_group("FLG", clock())
+    item = (await open_items(store))[0]
+    document = await store.get_document(item.document_key)
+    assert document is not None
+    card = json.dumps(await Queries(store, clock).meeting_card(document), ensure_ascii=False)
+    linked_tasks = re.findall(
+        r"\[Planner\]\(https://planner\.cloud\.microsoft/webui/plan/([^/]+)/view/board/task/([^)]+)\)", card
+    )
+    rows = re.findall(r'"text": "#(\d+)"', card)  # each row starts with its number
+    assert rows and len(linked_tasks) == len(rows)  # a page of the card: every row links its task
+    assert {(PLAN, planner.task_of(int(n)).task_id) for n in rows} == set(linked_tasks)
 
 
 async def test_checked_off_moved_and_reowned_in_teams_reaches_the_task(
