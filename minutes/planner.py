@@ -325,7 +325,6 @@ class Settlement:
     take_assignees: frozenset[str] | None = None
     renamed: str | None = None  # Planner's title, when someone renamed the task there (not taken back)
     overridden: tuple[Overridden, ...] = ()
-    agreed: TaskFields | None = None  # the fields both sides hold once the push is written
 
     @property
     def takes(self) -> bool:
@@ -390,12 +389,6 @@ def settle(
         remove_assignees=planner.assignees - bot.assignees if push_assignees else frozenset(),
         title=push_title,
     )
-    agreed = TaskFields(
-        title=push_title or planner.title,
-        due=bot.due if due_side is Winner.BOT else planner.due,
-        done=bot.done if done_side is Winner.BOT else planner.done,
-        assignees=bot.assignees if push_assignees else planner.assignees,
-    )
     return Settlement(
         push=change,
         take_due=planner.due if due_side is Winner.PLANNER else None,
@@ -404,7 +397,6 @@ def settle(
         take_assignees=planner.assignees if assignee_side is Winner.PLANNER else None,
         renamed=renamed,
         overridden=tuple(overridden),
-        agreed=agreed,
     )
 
 

@@ -17,7 +17,6 @@ from minutes.planner import (
     PlannerConflict,
     PlannerError,
     PlannerTask,
-    PlannerThrottled,
     PlannerUncertain,
     Settlement,
     SyncState,
@@ -84,8 +83,6 @@ class SyncSettings(Protocol):
     @property
     def not_mine(self) -> NotMineLog | None: ...
 
-    def minutes_url(self, document_key: str) -> str | None: ...
-
 
 @dataclass(slots=True)
 class SyncReport:
@@ -123,6 +120,9 @@ class PlanRun:
     refreshed: set[str] = field(default_factory=set)  # documents whose card is queued for a refresh
     roster: list[RosterEntry] = field(default_factory=list)
     disowned: Mapping[int, frozenset[str]] = field(default_factory=dict)  # 'Inte min': item id → Entra ids
+    minutes_urls: dict[str, str | None] = field(
+        default_factory=dict
+    )  # document key → its web address, read once
 
     @property
     def plan_id(self) -> str:
@@ -157,11 +157,14 @@ class PlanRun:
                 or (link.state is SyncState.DELETED and wants_task(item))
             ):
                 orphan = by_number.get(item.id)
-                free = orphan is not None and (
-                    orphan.task_id not in linked_tasks
-                    or (link is not None and link.task_id == orphan.task_id)
-                )
-                if orphan is not None and free and (link is None or link.state is not SyncState.DELETED):
+                if (
+                    orphan is not None
+                    and (
+                        orphan.task_id not in linked_tasks
+                        or (link is not None and link.task_id == orphan.task_id)
+                    )
+                    and (link is None or link.state is not SyncState.DELETED)
+                ):
                     await self._adopt(item, orphan)
                     continue
                 if item.status is not ItemStatus.OPEN or not wants_task(item):
@@ -211,16 +214,12 @@ class PlanRun:
         if not await store.begin_create(pending, at=self.at):
             self.report.waiting += 1  # another instance is creating it right now
             return
-        document = await store.get_document(item.document_key)
-        url = (document.web_url if document is not None else None) or self.owner.minutes_url(
-            item.document_key
-        )
         draft = TaskDraft(
             title=wanted_fields(item, assigned).title,
             bucket_id=bucket_id,
             due=item.due,
             assignees=assigned.assignees,
-            description=task_description(item, minutes_url=url),
+            description=task_description(item, minutes_url=await self._minutes_url(item.document_key)),
             unassigned_label=bool(assigned.unplaced),
         )
         try:
@@ -229,11 +228,8 @@ class PlanRun:
             # It may exist: the next run looks for '#N' in the task list before creating again.
             self.report.pending += 1
             return
-        except PlannerThrottled:
-            # Not created (429): forget the attempt so the next run creates at once.
-            await store.save_task_link(pending)
-            raise
         except PlannerError:
+            # Not created (429, a refusal): forget the attempt so the next run creates at once.
             await store.save_task_link(pending)
             raise
         await store.save_task_link(
@@ -245,6 +241,13 @@ class PlanRun:
         if assigned.unplaced:
             self.unassigned.append((item.id, assigned.unplaced))
         self.report.created += 1
+
+    async def _minutes_url(self, document_key: str) -> str | None:
+        """The minutes' web address, read once per document in a run (a meeting has many items)."""
+        if document_key not in self.minutes_urls:
+            document = await self.owner.store.get_document(document_key)
+            self.minutes_urls[document_key] = document.web_url if document is not None else None
+        return self.minutes_urls[document_key]
 
     async def _adopt(self, item: ItemRecord, task: PlannerTask) -> None:
         """A task whose create's answer was lost (or whose link was): link it, then settle as if new."""
@@ -327,7 +330,7 @@ class PlanRun:
             self._report_settled(item, link, decided)
             # The title kept as seen is the one the bot wrote: a rename in Planner stays a rename.
             seen = replace(after.fields, title=bot.title)
-            renamed = decided.renamed if decided.renamed is not None else None
+            renamed = decided.renamed
             if seen != link.seen or after.etag != link.etag or renamed != link.renamed_title:
                 await self.owner.store.save_task_link(
                     replace(

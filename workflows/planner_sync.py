@@ -65,7 +65,6 @@ class PlannerSync:
     request_budget: int = 600  # per group and run; the rest waits for the next run
     # A create whose answer was lost may not show in the task list at once: wait this long before creating again.
     list_lag: timedelta = timedelta(minutes=10)
-    minutes_url: Callable[[str], str | None] = lambda _key: None  # a document key → the minutes' web address
     # Who said 'Inte min' about which item: they are taken off its task (store.not_mine.NotMineRepository).
     not_mine: NotMineLog | None = None
 
@@ -81,12 +80,6 @@ class PlannerSync:
         await self.store.save_plan_link(link)
         logger.info("planner: group %s linked to plan %s", group, plan.plan_id)
         return link
-
-    async def unlink(self, group: str, *, at: datetime) -> PlanLink | None:
-        return await unlink_plan(self.store, group, at=at)
-
-    async def status(self, group: str) -> PlannerStatus:
-        return await plan_status(self.store, group)
 
     async def apply_group_files(self, at: datetime) -> list[str]:
         """Bring the store's links in line with the groups' files at start: link a plan a file names, unlink a

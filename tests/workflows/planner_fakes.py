@@ -10,6 +10,7 @@ from datetime import date
 from minutes.planner import (
     PlannerBucket,
     PlannerConflict,
+    PlannerError,
     PlannerPlan,
     PlannerTask,
     PlannerThrottled,
@@ -35,6 +36,7 @@ class MemoryPlanner:
     stale_next_update: bool = False
     hidden_from_list: set[str] = field(default_factory=set)
     hide_new_tasks: bool = False
+    fail_listing_of: str | None = None  # a plan whose task list answers with an error
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     def add_plan(self, plan_id: str = "plan-flg", group_id: str = "m365-flg") -> PlannerPlan:
@@ -82,6 +84,8 @@ class MemoryPlanner:
 
     async def tasks(self, plan_id: str) -> list[PlannerTask]:
         self._count(plan_id, "tasks")
+        if plan_id == self.fail_listing_of:
+            raise PlannerError("Planner avvisade anropet (HTTP 403)")
         return [
             t for t in self.stored.values() if t.plan_id == plan_id and t.task_id not in self.hidden_from_list
         ]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from minutes.planner import UNASSIGNED_LABEL, BucketMode, PlannerRule, SyncState, TaskLink
+from minutes.planner import UNASSIGNED_LABEL, BucketMode, PlanLink, PlannerRule, SyncState, TaskLink
 from minutes.records import ItemRecord, ItemStatus
 from store import SqlStore
 from store.engine import open_store
@@ -65,6 +65,17 @@ async def linked(store: SqlStore, planner: MemoryPlanner, clock: Clock, **option
     sync = PlannerSync(store, planner, {"FLG": PlannerRule(plan_id=PLAN)}, clock, **options)
     assert await sync.apply_group_files(clock()) == [f"FLG: länkad till Planner-planen {PLAN}"]
     return sync
+
+
+async def synced_with_annikas_item(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock, **options: Any
+) -> tuple[PlannerSync, ItemRecord]:
+    """The group linked and synced once, and an open item of AA's (an owner with an Entra id)."""
+    sync = await linked(store, planner, clock, **options)
+    await sync.sync_group("FLG", clock())
+    item = next(i for i in await open_items(store) if i.owners == ("AA",))
+    assert item.id is not None
+    return sync, item
 
 
 async def open_items(store: SqlStore) -> list[ItemRecord]:
@@ -123,10 +134,7 @@ async def test_the_meeting_card_links_each_item_to_its_task(
 async def test_checked_off_moved_and_reowned_in_teams_reaches_the_task(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     await store.set_status(item.id, ItemStatus.DONE, by="aad-aa", at=clock.later(minutes=1), origin="card")
     await store.set_due(item.id, date(2024, 12, 2), by="aad-aa", at=clock.later(minutes=1), origin="card")
     await store.set_owners(item.id, ["RN"], by="aad-yk", at=clock.later(minutes=1), origin="card")
@@ -142,9 +150,7 @@ async def test_checked_off_moved_and_reowned_in_teams_reaches_the_task(
 async def test_re_owned_in_teams_the_label_follows_whether_planner_can_assign_the_owners(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     assert item.id is not None and planner.task_of(item.id).categories == frozenset()
     await store.set_owners(item.id, ["ALLA"], by="aad-yk", at=clock.later(minutes=1), origin="card")
     await sync.sync_group("FLG", clock.later(minutes=5))
@@ -159,9 +165,7 @@ async def test_re_owned_in_teams_the_label_follows_whether_planner_can_assign_th
 async def test_inte_min_takes_the_person_off_the_task(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock, not_mine=store)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
+    sync, item = await synced_with_annikas_item(store, planner, clock, not_mine=store)
     assert item.id is not None and planner.task_of(item.id).assignees == {"aad-aa"}
     assert await store.record_not_mine(item.id, "aad-aa", at=clock.later(minutes=1), origin="card")
     await sync.sync_group("FLG", clock.later(minutes=5))
@@ -171,10 +175,7 @@ async def test_inte_min_takes_the_person_off_the_task(
 async def test_completed_redated_and_reassigned_in_planner_reaches_the_item_and_its_card(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     task = planner.task_of(item.id)
     planner.person_completes(task.task_id, "aad-aa")
     planner.person_sets_due(task.task_id, date(2024, 11, 4))
@@ -197,10 +198,7 @@ async def test_completed_redated_and_reassigned_in_planner_reaches_the_item_and_
 async def test_under_owner_or_secretary_a_strangers_completion_is_undone_and_explained(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock, policy=ActionPolicy.OWNER_OR_SECRETARY)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock, policy=ActionPolicy.OWNER_OR_SECRETARY)
     task = planner.task_of(item.id)
     planner.person_completes(task.task_id, "aad-rn")  # RN is no owner of it, nor the secretary
     report = await sync.sync_group("FLG", clock.later(minutes=5))
@@ -222,10 +220,7 @@ async def test_under_owner_or_secretary_a_strangers_completion_is_undone_and_exp
 async def test_a_field_changed_on_both_sides_is_settled_by_when_and_the_secretary_told(
     store: SqlStore, planner: MemoryPlanner, clock: Clock, bot_after_the_poll: bool, winner_due: date
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     polled = clock.later(minutes=5)
     await sync.sync_group("FLG", polled)  # the poll that last saw Planner's value
     changed_at = polled + timedelta(minutes=1) if bot_after_the_poll else polled - timedelta(minutes=1)
@@ -240,10 +235,7 @@ async def test_a_field_changed_on_both_sides_is_settled_by_when_and_the_secretar
 async def test_withdrawn_archived_or_dismissed_items_lose_their_task_and_a_restored_one_gets_a_new_one(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     await store.archive_item(item.id, by="aad-yk", at=clock.later(minutes=1), origin="card")
     report = await sync.sync_group("FLG", clock.later(minutes=5))
     assert report.deleted == 1 and not [
@@ -257,10 +249,7 @@ async def test_withdrawn_archived_or_dismissed_items_lose_their_task_and_a_resto
 async def test_a_412_in_the_middle_is_reread_and_decided_again(
     store: SqlStore, planner: MemoryPlanner, clock: Clock
 ) -> None:
-    sync = await linked(store, planner, clock)
-    await sync.sync_group("FLG", clock())
-    item = next(i for i in await open_items(store) if i.owners == ("AA",))
-    assert item.id is not None
+    sync, item = await synced_with_annikas_item(store, planner, clock)
     await store.set_status(item.id, ItemStatus.DONE, by="aad-aa", at=clock.later(minutes=1), origin="card")
     planner.stale_next_update = True  # someone moves the task's date in Planner just before our write
     report = await sync.sync_group("FLG", clock.later(minutes=5))
@@ -392,3 +381,50 @@ async def test_a_plan_is_created_in_the_groups_own_microsoft_365_group_on_reques
     }
     again = await sync.sync_all(clock.later(minutes=5))
     assert len(planner.plans) == 1 and again[0].created == 0
+
+
+async def test_a_file_that_turns_planner_off_unlinks_at_start_and_leaves_the_tasks(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync = await linked(store, planner, clock)
+    await sync.sync_group("FLG", clock())
+    before = dict(planner.stored)
+    off = PlannerSync(store, planner, {"FLG": PlannerRule(enabled=False)}, clock)
+    said = await off.apply_group_files(clock.later(minutes=1))
+    assert said == ["FLG: Planner avstängt i gruppens fil; uppgifterna ligger kvar i planen"]
+    link = await store.plan_link("FLG")
+    assert link is not None and not link.active and planner.stored == before
+    assert await off.apply_group_files(clock.later(minutes=1)) == []  # once
+
+
+async def test_a_due_date_removed_in_planner_is_written_back(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync, item = await synced_with_annikas_item(store, planner, clock)
+    dated = next(i for i in await open_items(store) if i.due is not None)
+    assert dated.id is not None
+    planner.person_sets_due(planner.task_of(dated.id).task_id, None)
+    await sync.sync_group("FLG", clock.later(minutes=5))
+    after = await store.get_item(dated.id)
+    assert after is not None and after.due == dated.due == planner.task_of(dated.id).due
+
+
+async def test_an_assignee_the_roster_does_not_know_is_not_taken_and_the_secretary_told(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    sync, item = await synced_with_annikas_item(store, planner, clock)
+    planner.person_assigns(planner.task_of(item.id or 0).task_id, "aad-stranger")
+    report = await sync.sync_group("FLG", clock.later(minutes=5))
+    after = await store.get_item(item.id or 0)
+    assert after is not None and after.owners == ("AA",)
+    assert any("inte finns i gruppens förteckning" in n for n in report.notices)
+
+
+async def test_one_groups_trouble_with_planner_does_not_stop_the_others(
+    store: SqlStore, planner: MemoryPlanner, clock: Clock
+) -> None:
+    await store.save_plan_link(PlanLink("FSG", "no-such-plan", True, clock()))
+    sync = await linked(store, planner, clock)
+    planner.fail_listing_of = "no-such-plan"
+    reports = {r.group: r for r in await sync.sync_all(clock())}
+    assert reports["FSG"].skipped and reports["FLG"].created == len(planner.stored) > 0
